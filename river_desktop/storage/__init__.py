@@ -1,0 +1,1 @@
+"""Storage: versioned CAS key-value store on SQLite, slots, reconcile decisions, the controller."""
