@@ -35,7 +35,9 @@ def bytes_from_int_array(value: object, length: int, what: str) -> bytes:
     """Inverse of :func:`int_array`; also accepts a byte string, as ciborium does."""
     if isinstance(value, bytes):
         raw = value
-    elif isinstance(value, list) and all(isinstance(v, int) and 0 <= v <= 255 for v in value):
+    elif isinstance(value, list) and all(
+        isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 255 for v in value
+    ):
         raw = bytes(value)
     else:
         raise DecodeError(f"{what} must be an array of bytes")
@@ -50,13 +52,20 @@ def expect_map(value: object, keys: tuple[str, ...], what: str) -> Mapping[str, 
         raise DecodeError(f"{what} must be a map")
     if set(value) != set(keys):
         missing = sorted(set(keys) - set(value))
-        extra = sorted(str(k) for k in set(value) - set(keys))
+        extra = sorted(_describe_key(k) for k in set(value) - set(keys))
         detail = ", ".join(
             part for part in (f"missing {missing}" if missing else "", f"unexpected {extra}" if extra else "")
             if part
         )
         raise DecodeError(f"{what} has the wrong fields ({detail})")
     return value
+
+
+def _describe_key(key: object) -> str:
+    """Name an unexpected map key without echoing arbitrary (possibly secret-bearing) input."""
+    if isinstance(key, str) and len(key) <= 32 and key.isascii() and key.isidentifier():
+        return key
+    return f"<{type(key).__name__} key>"
 
 
 def expect_bytes(value: object, length: int | None, what: str) -> bytes:
