@@ -1,0 +1,644 @@
+"""The storage controller: one per process, shared by every window and the CLI.
+
+All store calls run on one worker thread (``_io``), so the event loop never waits on disk or
+crypto; SQLite's ``BEGIN IMMEDIATE`` serialises writers across threads and processes, and the
+CAS loop makes every save a read–merge–write that cannot clobber another writer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import bisect
+import contextlib
+import hashlib
+import itertools
+import logging
+import threading
+from collections.abc import Awaitable, Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from enum import Enum
+from functools import partial
+from pathlib import Path
+from typing import TypeVar
+
+from river_desktop.domain import cbor
+from river_desktop.domain.cbor import DecodeError
+from river_desktop.domain.room_state import Message, RoomStateError
+from river_desktop.domain.rooms import (
+    NotificationMode,
+    PresentSlot,
+    ReadMarker,
+    Rooms,
+    RoomSlot,
+    RoomsMeta,
+    TombstoneSlot,
+    encode_slot,
+    room_label,
+)
+from river_desktop.storage import reconcile as rc
+from river_desktop.storage.errors import StorageError
+from river_desktop.storage.kv import Conflict, KVStore, Stored
+from river_desktop.storage.profile import Profile
+from river_desktop.storage.slots import (
+    LEGACY_BLOB_KEY,
+    META_KEY,
+    MIGRATION_DONE_KEY,
+    decode_slot,
+    msg_key,
+    msg_prefix,
+    parse_msg_key,
+    parse_room_key,
+    room_key,
+)
+
+log = logging.getLogger(__name__)
+
+CAS_MAX_ATTEMPTS = 8
+POLL_INTERVAL_S = 0.25
+
+T = TypeVar("T")
+
+
+class RoomOutcome(Enum):
+    STORED = "stored"
+    UNCHANGED = "unchanged"
+    ADOPTED_LEAVE = "adopted a remote leave"
+    REJOINED_ELSEWHERE = "kept: rejoined elsewhere"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class RoomSaveResult:
+    owner_vk: bytes
+    outcome: RoomOutcome
+    reason: str = ""
+    slot: RoomSlot | None = None
+    attempts: int = 0
+
+    def __repr__(self) -> str:
+        extra = f", reason={self.reason!r}" if self.reason else ""
+        return f"RoomSaveResult({room_label(self.owner_vk)}, {self.outcome.value}{extra})"
+
+
+@dataclass(frozen=True)
+class SaveReport:
+    rooms: dict[bytes, RoomSaveResult] = field(default_factory=dict)
+    meta: RoomOutcome | None = None
+    meta_error: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures and not self.meta_error
+
+    @property
+    def failures(self) -> list[RoomSaveResult]:
+        return [r for r in self.rooms.values() if r.outcome is RoomOutcome.FAILED]
+
+    @property
+    def max_attempts(self) -> int:
+        return max((r.attempts for r in self.rooms.values()), default=0)
+
+    def summary(self) -> str:
+        if self.ok:
+            return "saved"
+        parts = [f"{room_label(r.owner_vk)}: {r.reason}" for r in self.failures]
+        if self.meta_error:
+            parts.append(f"preferences: {self.meta_error}")
+        return f"{len(parts)} save error(s); first: {parts[0]}"
+
+
+class IntentKind(Enum):
+    LEAVE = "leave"
+    REJOIN = "rejoin"
+
+
+@dataclass(frozen=True)
+class Intent:
+    kind: IntentKind
+    seq: int
+    seen_epoch: int = 0
+
+
+@dataclass(frozen=True)
+class LoadIssue:
+    key: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    rooms: Rooms
+    issues: tuple[LoadIssue, ...] = ()
+    migrated: bool = False
+
+
+@dataclass(frozen=True)
+class ChangeEvent:
+    """Keys written since the last event; ``external`` when another process wrote them."""
+
+    keys: frozenset[str]
+    external: bool
+    session_id: int | None = None
+
+    @property
+    def room_keys(self) -> dict[bytes, str]:
+        return {vk: k for k in self.keys if (vk := parse_room_key(k)) is not None}
+
+    @property
+    def message_rooms(self) -> set[bytes]:
+        return {parsed[0] for k in self.keys if (parsed := parse_msg_key(k)) is not None}
+
+    @property
+    def meta_changed(self) -> bool:
+        return META_KEY in self.keys
+
+
+Subscriber = Callable[[ChangeEvent], None]
+
+
+def _digest(data: bytes) -> bytes:
+    return hashlib.blake2b(data, digest_size=16).digest()
+
+
+_TOMBSTONE_MARK = b"tombstone"
+
+
+class SaveSession:
+    """One writer (a window or a CLI run): what it last persisted, and its pending intents."""
+
+    _ids = itertools.count(1)
+
+    def __init__(self, name: str = "") -> None:
+        self.id = next(self._ids)
+        self.name = name or f"session-{self.id}"
+        self._lock = threading.Lock()
+        self._seq = itertools.count(1)
+        self.persisted: dict[bytes, bytes] = {}
+        self.meta_digest: bytes | None = None
+        self.intents: dict[bytes, Intent] = {}
+        self._running = False
+        self._pending: Rooms | None = None
+        self._pending_future: asyncio.Future[SaveReport] | None = None
+        self.saves_run = 0
+
+    def __repr__(self) -> str:
+        return f"SaveSession({self.name}, intents={len(self.intents)})"
+
+    def _set_intent(self, owner_vk: bytes, kind: IntentKind, seen_epoch: int = 0) -> None:
+        with self._lock:
+            self.intents[owner_vk] = Intent(kind, next(self._seq), seen_epoch)
+
+    def _snapshot_intents(self) -> dict[bytes, Intent]:
+        with self._lock:
+            return dict(self.intents)
+
+    def _consume(self, owner_vk: bytes, carried: Intent) -> None:
+        with self._lock:
+            if self.intents.get(owner_vk) == carried:
+                del self.intents[owner_vk]
+
+
+class StorageController:
+    """Async façade over the KV store; every method is awaited from the event loop thread."""
+
+    def __init__(self, store: KVStore, profile: Profile | None = None) -> None:
+        self._store = store
+        self.profile = profile
+        self._io = ThreadPoolExecutor(max_workers=1, thread_name_prefix="river-storage")
+        self._subscribers: list[Subscriber] = []
+        self._poller: asyncio.Task[None] | None = None
+        self._cursor = store.current_cursor()
+        self._closed = False
+        self._message_index: dict[bytes, list[tuple[int, str]]] = {}
+
+    # -- lifecycle
+
+    @classmethod
+    async def open(cls, profile_dir: str | Path | None = None) -> StorageController:
+        profile = await asyncio.get_running_loop().run_in_executor(None, Profile.open, profile_dir)
+        return cls(profile.store, profile)
+
+    @classmethod
+    def open_sync(cls, profile_dir: str | Path | None = None) -> StorageController:
+        profile = Profile.open(profile_dir)
+        return cls(profile.store, profile)
+
+    async def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        if self._poller is not None:
+            self._poller.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._poller
+        await self._call(self._store.close)
+        self._io.shutdown(wait=True)
+
+    @property
+    def store(self) -> KVStore:
+        return self._store
+
+    def open_session(self, name: str = "") -> SaveSession:
+        return SaveSession(name)
+
+    async def _call(self, fn: Callable[..., T], *args: object) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._io, fn, *args)
+
+    # -- intents
+
+    def mark_room_rejoined(self, session: SaveSession, owner_vk: bytes) -> None:
+        """The user explicitly rejoined (invitation accept, identity import): the next save may overwrite a leave."""
+        session._set_intent(owner_vk, IntentKind.REJOIN)
+
+    def clear_room_rejoined(self, session: SaveSession, owner_vk: bytes) -> None:
+        with session._lock:
+            intent = session.intents.get(owner_vk)
+            if intent is not None and intent.kind is IntentKind.REJOIN:
+                del session.intents[owner_vk]
+
+    def mark_room_left(self, session: SaveSession, owner_vk: bytes, seen_epoch: int) -> None:
+        session._set_intent(owner_vk, IntentKind.LEAVE, seen_epoch)
+
+    def leave_room(self, session: SaveSession, rooms: Rooms, owner_vk: bytes) -> None:
+        """Leave in ``rooms`` and record the intent, so the next save writes the tombstone."""
+        epoch = rooms.get(owner_vk).epoch
+        rooms.leave(owner_vk)
+        self.mark_room_left(session, owner_vk, epoch)
+
+    # -- change feed
+
+    def subscribe(self, callback: Subscriber) -> Callable[[], None]:
+        self._subscribers.append(callback)
+        if self._poller is None and not self._closed:
+            self._poller = asyncio.get_running_loop().create_task(self._poll_external())
+
+        def unsubscribe() -> None:
+            if callback in self._subscribers:
+                self._subscribers.remove(callback)
+
+        return unsubscribe
+
+    def _announce(self, keys: Iterable[str], *, external: bool, session: SaveSession | None = None) -> None:
+        keyset = frozenset(keys)
+        if not keyset or self._closed:
+            return
+        for key in keyset:
+            parsed = parse_msg_key(key)
+            if parsed is not None:
+                self._message_index.pop(parsed[0], None)
+        event = ChangeEvent(keyset, external, None if session is None else session.id)
+        for callback in list(self._subscribers):
+            try:
+                callback(event)
+            except Exception:
+                log.exception("a change subscriber failed")
+
+    async def _poll_external(self) -> None:
+        """Announce other processes' commits; cheap when nothing changed (a cursor query)."""
+        while not self._closed:
+            await asyncio.sleep(POLL_INTERVAL_S)
+            try:
+                cursor, keys = await self._call(self._store.changes_since, self._cursor)
+            except (StorageError, RuntimeError) as exc:
+                log.warning("change poll failed: %s", exc)
+                continue
+            if cursor != self._cursor:
+                self._cursor = cursor
+                self._announce(keys, external=True)
+
+    # -- load
+
+    async def load(self, session: SaveSession | None = None) -> Rooms:
+        return (await self.load_with_report(session)).rooms
+
+    async def load_with_report(self, session: SaveSession | None = None) -> LoadResult:
+        result, written = await self._call(self._load_sync, session)
+        self._announce(written, external=False)
+        return result
+
+    def _load_sync(self, session: SaveSession | None) -> tuple[LoadResult, list[str]]:
+        plan = rc.plan_load(self._store.list())
+        migrated = False
+        written: list[str] = []
+        issues: list[LoadIssue] = []
+        if plan.kind is rc.LoadKind.MIGRATE:
+            migrated, written, mig_issues = self._migrate_sync()
+            issues.extend(mig_issues)
+        rooms = Rooms()
+        for key, _gen, payload in self._store.scan("room:"):
+            vk = parse_room_key(key)
+            if vk is None:
+                continue
+            try:
+                slot = decode_slot(payload)
+            except (DecodeError, RoomStateError, ValueError) as exc:
+                issues.append(LoadIssue(key, f"undecodable room slot ({exc})"))
+                log.warning("room %s: undecodable slot left untouched", room_label(vk))
+                continue
+            if isinstance(slot, PresentSlot):
+                if slot.room.owner_vk != vk:
+                    issues.append(LoadIssue(key, "slot holds another room"))
+                    continue
+                rooms.rooms[vk] = slot.room
+            else:
+                rooms.removed[vk] = slot.epoch
+            if session is not None:
+                session.persisted[vk] = _TOMBSTONE_MARK if isinstance(slot, TombstoneSlot) else _digest(payload)
+        meta_raw = self._store.get(META_KEY)
+        if meta_raw is not None:
+            try:
+                meta = RoomsMeta.decode(meta_raw)
+            except (DecodeError, ValueError) as exc:
+                issues.append(LoadIssue(META_KEY, f"undecodable room preferences ({exc})"))
+            else:
+                rooms.apply_meta(meta)
+                if session is not None:
+                    session.meta_digest = _digest(rooms.to_meta().encode())
+        return LoadResult(rooms, tuple(issues), migrated), written
+
+    def _migrate_sync(self) -> tuple[bool, list[str], list[LoadIssue]]:
+        """Explode the legacy single blob into per-room keys; the blob stays as a rollback copy."""
+        raw = self._store.get(LEGACY_BLOB_KEY)
+        if raw is None:
+            return False, [], []
+        try:
+            legacy = Rooms.decode(raw)
+        except (DecodeError, RoomStateError, ValueError) as exc:
+            return False, [], [LoadIssue(LEGACY_BLOB_KEY, f"the legacy room list cannot be decoded ({exc})")]
+        log.info("migrating %d rooms from the legacy blob", len(legacy.rooms))
+        issues: list[LoadIssue] = []
+        written: list[str] = []
+        for vk, room in legacy.rooms.items():
+            key = room_key(vk)
+            try:
+                _, decision = self._cas_loop(key, partial(rc.reconcile_present, local=room, rejoined=False))
+                if isinstance(decision, rc.Write):
+                    written.append(key)
+                written.extend(self._put_messages_sync(list(room.room_state.messages.values())))
+            except (rc.ReconcileError, StorageError, _CasExhausted) as exc:
+                issues.append(LoadIssue(key, f"migration failed ({exc})"))
+        for vk, epoch in legacy.removed.items():
+            key = room_key(vk)
+            try:
+                _, decision = self._cas_loop(key, partial(rc.reconcile_migrated_tombstone, epoch=epoch))
+                if isinstance(decision, rc.Write):
+                    written.append(key)
+            except (rc.ReconcileError, StorageError, _CasExhausted) as exc:
+                issues.append(LoadIssue(key, f"migration failed ({exc})"))
+        if self._store.get_versioned(META_KEY)[0] is None:
+            meta = legacy.to_meta()
+            if isinstance(self._store.cas_store(META_KEY, meta.encode(), 0), Stored):
+                written.append(META_KEY)
+        if issues:
+            return False, written, issues
+        self._store.store(MIGRATION_DONE_KEY, cbor.dumps({"rooms": len(legacy.rooms), "left": len(legacy.removed)}))
+        written.append(MIGRATION_DONE_KEY)
+        return True, written, issues
+
+    # -- save
+
+    async def save(self, session: SaveSession, rooms: Rooms) -> SaveReport:
+        """Persist this writer's copy. Bursts coalesce: one running save plus one catch-up for all queued."""
+        loop = asyncio.get_running_loop()
+        session._pending = rooms.copy()
+        if session._pending_future is None:
+            session._pending_future = loop.create_future()
+        future = session._pending_future
+        if session._running:
+            return await asyncio.shield(future)
+        session._running = True
+        try:
+            while session._pending is not None:
+                snapshot, waiting = session._pending, session._pending_future
+                session._pending, session._pending_future = None, None
+                assert waiting is not None
+                try:
+                    report, written = await self._call(self._save_sync, session, snapshot)
+                except BaseException as exc:
+                    if not waiting.done():
+                        waiting.set_exception(exc)
+                    if isinstance(exc, asyncio.CancelledError | KeyboardInterrupt | SystemExit):
+                        raise
+                    continue
+                session.saves_run += 1
+                self._announce(written, external=False, session=session)
+                if not waiting.done():
+                    waiting.set_result(report)
+        finally:
+            session._running = False
+        return await future
+
+    def _save_sync(self, session: SaveSession, rooms: Rooms) -> tuple[SaveReport, list[str]]:
+        intents = session._snapshot_intents()
+        results: dict[bytes, RoomSaveResult] = {}
+        written: list[str] = []
+        for vk, room in rooms.rooms.items():
+            intent = intents.get(vk)
+            rejoin = intent is not None and intent.kind is IntentKind.REJOIN
+            data = encode_slot(PresentSlot(room))
+            digest = _digest(data)
+            if not rejoin and session.persisted.get(vk) == digest:
+                continue
+            result = self._save_room(vk, partial(rc.reconcile_present, local=room, rejoined=rejoin))
+            results[vk] = result
+            if result.outcome is RoomOutcome.FAILED:
+                continue
+            if result.outcome is RoomOutcome.STORED:
+                written.append(room_key(vk))
+            session.persisted[vk] = digest if result.outcome is not RoomOutcome.ADOPTED_LEAVE else _TOMBSTONE_MARK
+            if rejoin and intent is not None and result.outcome in (RoomOutcome.STORED, RoomOutcome.UNCHANGED):
+                session._consume(vk, intent)
+        for vk, intent in intents.items():
+            if intent.kind is not IntentKind.LEAVE or vk in rooms.rooms:
+                continue
+            result = self._save_room(vk, partial(rc.reconcile_tombstone, seen_epoch=intent.seen_epoch))
+            results[vk] = result
+            if result.outcome is RoomOutcome.FAILED:
+                continue
+            if result.outcome is RoomOutcome.STORED:
+                written.append(room_key(vk))
+            session.persisted[vk] = _TOMBSTONE_MARK
+            session._consume(vk, intent)
+        meta = rooms.to_meta()
+        meta_digest = _digest(meta.encode())
+        meta_outcome: RoomOutcome | None = None
+        meta_error = ""
+        if session.meta_digest != meta_digest:
+            known = set(rooms.rooms) | set(rooms.removed)
+            try:
+                _, decision = self._cas_loop(META_KEY, partial(rc.reconcile_meta, local=meta, known_rooms=known))
+            except (rc.ReconcileError, StorageError, _CasExhausted) as exc:
+                meta_outcome, meta_error = RoomOutcome.FAILED, str(exc)
+            else:
+                session.meta_digest = meta_digest
+                meta_outcome = RoomOutcome.STORED if isinstance(decision, rc.Write) else RoomOutcome.UNCHANGED
+                if isinstance(decision, rc.Write):
+                    written.append(META_KEY)
+        report = SaveReport(results, meta_outcome, meta_error)
+        if not report.ok:
+            log.warning("save by %s: %s", session.name, report.summary())
+        return report, written
+
+    def _save_room(self, vk: bytes, decide: Callable[[bytes | None], rc.Decision]) -> RoomSaveResult:
+        try:
+            attempts, decision = self._cas_loop(room_key(vk), decide)
+        except rc.ReconcileError as exc:
+            return RoomSaveResult(vk, RoomOutcome.FAILED, str(exc))
+        except _CasExhausted as exc:
+            return RoomSaveResult(vk, RoomOutcome.FAILED, str(exc), attempts=CAS_MAX_ATTEMPTS)
+        except StorageError as exc:
+            return RoomSaveResult(vk, RoomOutcome.FAILED, str(exc))
+        if isinstance(decision, rc.Write):
+            return RoomSaveResult(vk, RoomOutcome.STORED, slot=decision.slot, attempts=attempts)
+        if isinstance(decision, rc.AdoptLeave):
+            return RoomSaveResult(vk, RoomOutcome.ADOPTED_LEAVE, slot=TombstoneSlot(decision.epoch), attempts=attempts)
+        if isinstance(decision, rc.RejoinedElsewhere):
+            return RoomSaveResult(vk, RoomOutcome.REJOINED_ELSEWHERE, slot=decision.slot, attempts=attempts)
+        return RoomSaveResult(vk, RoomOutcome.UNCHANGED, attempts=attempts)
+
+    def _cas_loop(self, key: str, decide: Callable[[bytes | None], rc.Decision]) -> tuple[int, rc.Decision]:
+        """Read, decide, compare-and-swap; on a conflict read again. Bounded, like River's."""
+        for attempt in range(1, CAS_MAX_ATTEMPTS + 1):
+            current, generation = self._store.get_versioned(key)
+            decision = decide(current)
+            if not isinstance(decision, rc.Write):
+                return attempt, decision
+            outcome = self._store.cas_store(key, decision.data, generation)
+            if isinstance(outcome, Stored):
+                return attempt, decision
+            assert isinstance(outcome, Conflict)
+        raise _CasExhausted(f"gave up after {CAS_MAX_ATTEMPTS} attempts under concurrent writers")
+
+    # -- reading changed keys (live sync)
+
+    async def read_slots(self, owner_vks: Iterable[bytes]) -> dict[bytes, RoomSlot | LoadIssue | None]:
+        return await self._call(self._read_slots_sync, list(owner_vks))
+
+    def _read_slots_sync(self, owner_vks: list[bytes]) -> dict[bytes, RoomSlot | LoadIssue | None]:
+        keys = {room_key(vk): vk for vk in owner_vks}
+        found = self._store.get_many(keys)
+        out: dict[bytes, RoomSlot | LoadIssue | None] = {}
+        for key, vk in keys.items():
+            payload, _ = found.get(key, (None, 0))
+            if payload is None:
+                out[vk] = None
+                continue
+            try:
+                out[vk] = decode_slot(payload)
+            except (DecodeError, RoomStateError, ValueError) as exc:
+                out[vk] = LoadIssue(key, f"undecodable room slot ({exc})")
+        return out
+
+    async def read_meta(self) -> RoomsMeta | None:
+        raw = await self._call(self._store.get, META_KEY)
+        if raw is None:
+            return None
+        try:
+            return RoomsMeta.decode(raw)
+        except (DecodeError, ValueError):
+            return None
+
+    # -- messages (write-once, content-addressed keys)
+
+    async def append_message(self, session: SaveSession, message: Message) -> bool:
+        """Persist one message; True when newly written. Never conflicts: the key is its content hash."""
+        written = await self._call(self._put_message_sync, message)
+        if written:
+            self._announce([msg_key(message.room, message.id)], external=False, session=session)
+        return written
+
+    async def append_messages(self, session: SaveSession, messages: Iterable[Message]) -> int:
+        """Persist many messages in one transaction (imports, demo data); returns how many were new."""
+        batch = list(messages)
+        written = await self._call(self._put_messages_sync, batch)
+        self._announce(written, external=False, session=session)
+        return len(written)
+
+    def _put_messages_sync(self, messages: list[Message]) -> list[str]:
+        items = [(msg_key(m.room, m.id), m.encode(), 0) for m in messages]
+        results = self._store.cas_store_many(items)
+        return [key for (key, _, _), res in zip(items, results, strict=True) if isinstance(res, Stored)]
+
+    def _put_message_sync(self, message: Message) -> bool:
+        outcome = self._store.cas_store(msg_key(message.room, message.id), message.encode(), 0)
+        return isinstance(outcome, Stored)
+
+    async def read_messages(
+        self, owner_vk: bytes, *, before: ReadMarker | None = None, limit: int = 50
+    ) -> list[Message]:
+        """A page of a room's history, oldest first, ending just before ``before`` (or at the newest)."""
+        return await self._call(self._read_messages_sync, owner_vk, before, limit)
+
+    def _message_order(self, owner_vk: bytes) -> list[tuple[int, str]]:
+        index = self._message_index.get(owner_vk)
+        if index is None:
+            index = []
+            for key, _gen, payload in self._store.scan(msg_prefix(owner_vk)):
+                parsed = parse_msg_key(key)
+                if parsed is None:
+                    continue
+                try:
+                    index.append((_message_timestamp(payload), parsed[1]))
+                except (DecodeError, ValueError):
+                    log.warning("room %s: undecodable message %s skipped", room_label(owner_vk), parsed[1])
+            index.sort()
+            self._message_index[owner_vk] = index
+        return index
+
+    def _read_messages_sync(self, owner_vk: bytes, before: ReadMarker | None, limit: int) -> list[Message]:
+        order = self._message_order(owner_vk)
+        end = len(order) if before is None else bisect.bisect_left(order, (before.timestamp, before.message_id))
+        page = order[max(0, end - limit) : end]
+        found = self._store.get_many([msg_key(owner_vk, mid) for _, mid in page])
+        out = []
+        for _, mid in page:
+            payload = found.get(msg_key(owner_vk, mid), (None, 0))[0]
+            if payload is None:
+                continue
+            try:
+                msg = Message.decode(payload)
+            except (DecodeError, RoomStateError, ValueError):
+                continue
+            if msg.room == owner_vk and msg.id == mid and msg.verify():
+                out.append(msg)
+        return out
+
+    async def message_count(self, owner_vk: bytes) -> int:
+        return len(await self._call(self._message_order, owner_vk))
+
+    async def unread_counts(self, rooms: Rooms) -> dict[bytes, int]:
+        """Unread badges for every room, computed on the storage thread."""
+        return await self._call(self._unread_sync, rooms.copy())
+
+    def _unread_sync(self, rooms: Rooms) -> dict[bytes, int]:
+        """Counts trust the local store's messages; signatures are checked when messages are shown."""
+        counts = {}
+        for vk in rooms.rooms:
+            if rooms.notification_mode(vk) is NotificationMode.MUTED:
+                counts[vk] = 0
+                continue
+            msgs = []
+            for _key, _gen, payload in self._store.scan(msg_prefix(vk)):
+                try:
+                    msgs.append(Message.decode(payload))
+                except (DecodeError, RoomStateError, ValueError):
+                    continue
+            counts[vk] = rooms.unread_count(vk, msgs)
+        return counts
+
+    async def run(self, fn: Callable[[], T]) -> T:
+        """Run other blocking work (crypto, decoding) on the storage thread, off the event loop."""
+        return await self._call(fn)
+
+
+def _message_timestamp(payload: bytes) -> int:
+    return Message.decode(payload).timestamp
+
+
+class _CasExhausted(Exception):
+    pass
+
+
+async def gather_reports(calls: Iterable[Awaitable[SaveReport]]) -> list[SaveReport]:
+    return list(await asyncio.gather(*calls))

@@ -1,0 +1,247 @@
+"""The versioned compare-and-swap key-value store protocol, and an in-memory implementation.
+
+Semantics (formats.md §1): a missing key reads ``(None, 0)``, a deleted key ``(None, g)``; every write (store,
+successful CAS, delete) sets the generation to current + 1, so a deleted key keeps counting and a CAS made against a
+pre-delete read can never match a re-created key. Every write also takes the next value of one store-wide sequence,
+which is what ``changes_since`` / ``current_cursor`` report: the sequence only grows, so a cursor is a point in the
+store's history shared by every writer.
+"""
+
+from __future__ import annotations
+
+import builtins
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Protocol, TypeAlias, runtime_checkable
+
+from river_desktop.storage.errors import StoreClosedError
+
+
+@dataclass(frozen=True)
+class Stored:
+    """A CAS that won: the value is now stored at ``generation``."""
+
+    generation: int
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """A CAS that lost: nothing was written; this is what the store holds, so the caller can merge and retry."""
+
+    current_generation: int
+    current_value: bytes | None
+
+
+CasResult: TypeAlias = Stored | Conflict
+
+
+@runtime_checkable
+class KVStore(Protocol):
+    """What the storage controller needs from a store; every method may raise ``StorageError``."""
+
+    def get(self, key: str) -> bytes | None:
+        """The payload, or ``None`` when missing or deleted."""
+        ...
+
+    def get_versioned(self, key: str) -> tuple[bytes | None, int]:
+        """``(payload or None, generation)``: ``(None, 0)`` missing, ``(None, g)`` deleted."""
+        ...
+
+    def store(self, key: str, value: bytes) -> int:
+        """Unconditional write at current + 1; returns the new generation."""
+        ...
+
+    def cas_store(self, key: str, value: bytes, expected_generation: int) -> CasResult:
+        """Write at current + 1 only if the current generation is ``expected_generation``."""
+        ...
+
+    def cas_store_many(self, items: Iterable[tuple[str, bytes, int]]) -> builtins.list[CasResult]:
+        """``cas_store`` for each ``(key, value, expected_generation)`` in order, as one atomic write.
+
+        Each item succeeds or conflicts on its own (a later item sees an earlier one's write); one lock and one
+        sync for the whole batch, which is what makes appending many messages cheap.
+        """
+        ...
+
+    def delete(self, key: str) -> int:
+        """Write the deleted marker at current + 1 (1 for a missing key); returns that generation."""
+        ...
+
+    def list(self, prefix: str = "") -> builtins.list[str]:
+        """Live keys starting with ``prefix``, sorted."""
+        ...
+
+    def get_many(self, keys: Iterable[str]) -> dict[str, tuple[bytes | None, int]]:
+        """``get_versioned`` for every key, from one consistent read."""
+        ...
+
+    def scan(self, prefix: str) -> builtins.list[tuple[str, int, bytes]]:
+        """``(key, generation, payload)`` for live keys starting with ``prefix``, sorted by key."""
+        ...
+
+    def changes_since(self, cursor: int) -> tuple[int, builtins.list[str]]:
+        """``(new cursor, distinct keys written after cursor by anyone)``, keys in write order."""
+        ...
+
+    def current_cursor(self) -> int:
+        """The cursor to pass to ``changes_since`` to see only later writes."""
+        ...
+
+    def close(self) -> None:
+        """Release resources; later calls raise ``StoreClosedError``. Idempotent."""
+        ...
+
+
+def check_key(key: str) -> str:
+    """Keys are text that SQLite can store (UTF-8 encodable); reject anything else before it reaches disk."""
+    if not isinstance(key, str):
+        raise TypeError(f"a store key must be str, not {type(key).__name__}")
+    try:
+        key.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("a store key must be valid Unicode text (it contains a lone surrogate)") from None
+    return key
+
+
+def check_value(value: bytes) -> bytes:
+    """Values are bytes; ``bytes(5)`` style accidents (an int becoming five zero bytes) are refused."""
+    if not isinstance(value, bytes | bytearray | memoryview):
+        raise TypeError(f"a stored value must be bytes, not {type(value).__name__}")
+    return bytes(value)
+
+
+def prefix_upper_bound(prefix: str) -> str | None:
+    """The smallest string greater than every string starting with ``prefix``; ``None`` if there is none.
+
+    Code point order equals UTF-8 byte order (SQLite's BINARY collation), so this bounds an index range scan.
+    """
+    chars = builtins.list(prefix)
+    while chars:
+        last = ord(chars.pop())
+        if last == 0x10FFFF:
+            continue
+        nxt = last + 1
+        if 0xD800 <= nxt <= 0xDFFF:
+            nxt = 0xE000
+        chars.append(chr(nxt))
+        return "".join(chars)
+    return None
+
+
+@dataclass(frozen=True)
+class _Record:
+    generation: int
+    payload: bytes | None
+    seq: int
+
+
+class MemoryKV:
+    """``KVStore`` in a dict behind one lock: the reference model for the contract, and fast unit tests."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._records: dict[str, _Record] = {}
+        self._seq = 0
+        self._closed = False
+
+    def __enter__(self) -> MemoryKV:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def _open(self) -> None:
+        if self._closed:
+            raise StoreClosedError("the in-memory store was used after it was closed")
+
+    def _versioned(self, key: str) -> tuple[bytes | None, int]:
+        record = self._records.get(key)
+        return (None, 0) if record is None else (record.payload, record.generation)
+
+    def _write(self, key: str, payload: bytes | None) -> int:
+        generation = self._versioned(key)[1] + 1
+        self._seq += 1
+        self._records[key] = _Record(generation, payload, self._seq)
+        return generation
+
+    def get(self, key: str) -> bytes | None:
+        return self.get_versioned(key)[0]
+
+    def get_versioned(self, key: str) -> tuple[bytes | None, int]:
+        check_key(key)
+        with self._lock:
+            self._open()
+            return self._versioned(key)
+
+    def store(self, key: str, value: bytes) -> int:
+        check_key(key)
+        data = check_value(value)
+        with self._lock:
+            self._open()
+            return self._write(key, data)
+
+    def cas_store(self, key: str, value: bytes, expected_generation: int) -> CasResult:
+        check_key(key)
+        data = check_value(value)
+        with self._lock:
+            self._open()
+            payload, generation = self._versioned(key)
+            if generation != expected_generation:
+                return Conflict(generation, payload)
+            return Stored(self._write(key, data))
+
+    def cas_store_many(self, items: Iterable[tuple[str, bytes, int]]) -> builtins.list[CasResult]:
+        batch = [(check_key(key), check_value(value), expected) for key, value, expected in items]
+        results: builtins.list[CasResult] = []
+        with self._lock:
+            self._open()
+            for key, data, expected in batch:
+                payload, generation = self._versioned(key)
+                results.append(
+                    Stored(self._write(key, data)) if generation == expected else Conflict(generation, payload)
+                )
+        return results
+
+    def delete(self, key: str) -> int:
+        check_key(key)
+        with self._lock:
+            self._open()
+            return self._write(key, None)
+
+    def list(self, prefix: str = "") -> builtins.list[str]:
+        return [key for key, _generation, _payload in self.scan(prefix)]
+
+    def get_many(self, keys: Iterable[str]) -> dict[str, tuple[bytes | None, int]]:
+        wanted = [check_key(key) for key in keys]
+        with self._lock:
+            self._open()
+            return {key: self._versioned(key) for key in wanted}
+
+    def scan(self, prefix: str) -> builtins.list[tuple[str, int, bytes]]:
+        check_key(prefix)
+        with self._lock:
+            self._open()
+            return sorted(
+                (key, record.generation, record.payload)
+                for key, record in self._records.items()
+                if record.payload is not None and key.startswith(prefix)
+            )
+
+    def changes_since(self, cursor: int) -> tuple[int, builtins.list[str]]:
+        with self._lock:
+            self._open()
+            changed = sorted((record.seq, key) for key, record in self._records.items() if record.seq > cursor)
+            return self._seq, [key for _seq, key in changed]
+
+    def current_cursor(self) -> int:
+        with self._lock:
+            self._open()
+            return self._seq
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True

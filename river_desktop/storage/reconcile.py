@@ -1,0 +1,219 @@
+"""Pure save and load decisions (formats.md §4–§5). No I/O: bytes in, decisions out.
+
+Every function here is a truth table with a table-driven test; the controller is the thin
+shell that reads, calls these, and compare-and-swaps the result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, replace
+from enum import Enum
+
+from river_desktop.domain.cbor import DecodeError
+from river_desktop.domain.room_state import RoomStateError
+from river_desktop.domain.rooms import (
+    PresentSlot,
+    RoomData,
+    RoomSlot,
+    RoomsMeta,
+    TombstoneSlot,
+    decode_slot,
+    encode_slot,
+    merge_room_data,
+)
+from river_desktop.storage.slots import LEGACY_BLOB_KEY, META_KEY, MIGRATION_DONE_KEY, parse_room_key
+
+
+class ReconcileError(Exception):
+    """The stored value cannot be decoded; nothing may be written over it."""
+
+
+class SlotKind(Enum):
+    ABSENT = "absent"
+    PRESENT = "present"
+    TOMBSTONE = "tombstone"
+
+
+class PresentAction(Enum):
+    STORE_FRESH = "store fresh"
+    MERGE_STATE = "merge room state"
+    ABORT_ADOPT_LEAVE = "abort: adopt the leave"
+
+
+def present_action(slot_kind: SlotKind, explicitly_rejoined: bool) -> PresentAction:
+    """River's table for saving a present room.
+
+    ========== ================= ====================
+    current    not rejoined      rejoined
+    ========== ================= ====================
+    absent     store fresh       store fresh
+    Present    merge room state  merge room state
+    Tombstone  abort: adopt leave store fresh
+    ========== ================= ====================
+    """
+    if slot_kind is SlotKind.ABSENT:
+        return PresentAction.STORE_FRESH
+    if slot_kind is SlotKind.PRESENT:
+        return PresentAction.MERGE_STATE
+    return PresentAction.STORE_FRESH if explicitly_rejoined else PresentAction.ABORT_ADOPT_LEAVE
+
+
+@dataclass(frozen=True)
+class Write:
+    """Store these bytes (compare-and-swap at the generation that was read)."""
+
+    data: bytes
+    slot: RoomSlot | None = None
+
+
+@dataclass(frozen=True)
+class Unchanged:
+    """The store already holds what this writer intends; nothing to write."""
+
+
+@dataclass(frozen=True)
+class AdoptLeave:
+    """A background save met a tombstone: the room was left elsewhere."""
+
+    epoch: int
+
+
+@dataclass(frozen=True)
+class RejoinedElsewhere:
+    """A leave met a newer membership (a rejoin elsewhere after what this writer saw)."""
+
+    slot: PresentSlot
+
+
+Decision = Write | Unchanged | AdoptLeave | RejoinedElsewhere
+
+
+def read_slot(current: bytes | None) -> RoomSlot | None:
+    if current is None:
+        return None
+    try:
+        return decode_slot(current)
+    except (DecodeError, RoomStateError, ValueError) as exc:
+        raise ReconcileError(f"the stored room slot cannot be decoded ({exc})") from None
+
+
+def slot_kind(slot: RoomSlot | None) -> SlotKind:
+    if slot is None:
+        return SlotKind.ABSENT
+    return SlotKind.PRESENT if isinstance(slot, PresentSlot) else SlotKind.TOMBSTONE
+
+
+def _write(slot: RoomSlot, current: bytes | None) -> Write | Unchanged:
+    data = encode_slot(slot)
+    return Unchanged() if data == current else Write(data, slot)
+
+
+def reconcile_present(current: bytes | None, local: RoomData, rejoined: bool) -> Decision:
+    """Save a present room over whatever is stored, by :func:`present_action` and membership epochs.
+
+    - absent: store the local copy;
+    - Present: CRDT-merge; the copy with the higher epoch decides the identity, the larger epoch is kept;
+    - Tombstone at e, explicitly rejoined: store the local copy at epoch e + 1 (overwrite the leave);
+    - Tombstone, not rejoined: adopt the leave, whatever the epochs.
+    """
+    stored = read_slot(current)
+    action = present_action(slot_kind(stored), rejoined)
+    if action is PresentAction.ABORT_ADOPT_LEAVE:
+        assert isinstance(stored, TombstoneSlot)
+        return AdoptLeave(stored.epoch)
+    if stored is None:
+        return _write(PresentSlot(local), current)
+    if isinstance(stored, TombstoneSlot):
+        return _write(PresentSlot(replace(local, epoch=stored.epoch + 1)), current)
+    return _write(PresentSlot(merge_room_data(local, stored.room)), current)
+
+
+def reconcile_tombstone(current: bytes | None, seen_epoch: int) -> Decision:
+    """Apply a leave the user performed on the membership they saw at ``seen_epoch``.
+
+    ============================ =====================================
+    stored                       decision
+    ============================ =====================================
+    absent                       Tombstone at epoch 1
+    Tombstone                    unchanged (already left)
+    Present at e <= seen_epoch   Tombstone at e + 1
+    Present at e > seen_epoch    rejoined elsewhere: keep it (never bury a newer rejoin)
+    ============================ =====================================
+    """
+    stored = read_slot(current)
+    if stored is None:
+        return _write(TombstoneSlot(1), current)
+    if isinstance(stored, TombstoneSlot):
+        return Unchanged()
+    if stored.epoch > seen_epoch:
+        return RejoinedElsewhere(stored)
+    return _write(TombstoneSlot(stored.epoch + 1), current)
+
+
+def reconcile_migrated_tombstone(current: bytes | None, epoch: int) -> Decision:
+    """A leave carried over from the legacy blob: only fills an absent slot."""
+    if read_slot(current) is not None:
+        return Unchanged()
+    return _write(TombstoneSlot(max(epoch, 1)), current)
+
+
+def reconcile_meta(current: bytes | None, local: RoomsMeta, known_rooms: Collection[bytes]) -> Decision:
+    """This writer's order and current room win; stored preferences for rooms it does not know are kept.
+
+    Rooms the stored order lists but this writer has never seen keep their manual place after
+    this writer's order, so a window that has not yet heard of a room cannot erase its position.
+    """
+    if current is None:
+        stored = RoomsMeta()
+    else:
+        try:
+            stored = RoomsMeta.decode(current)
+        except (DecodeError, ValueError) as exc:
+            raise ReconcileError(f"the stored room preferences cannot be decoded ({exc})") from None
+    known = set(known_rooms)
+    modes = {k: v for k, v in stored.notification_modes.items() if k not in known}
+    modes.update(local.notification_modes)
+    order = list(local.room_order)
+    order.extend(vk for vk in stored.room_order if vk not in known and vk not in order)
+    merged = RoomsMeta(local.current_room_key, modes, tuple(order))
+    data = merged.encode()
+    return Unchanged() if data == current else Write(data)
+
+
+# --- load plan -----------------------------------------------------------------------------------
+
+
+class LoadKind(Enum):
+    PER_ROOM = "per-room"
+    MIGRATE = "migrate the legacy blob, then per-room"
+    EMPTY = "empty profile"
+
+
+@dataclass(frozen=True)
+class LoadPlan:
+    kind: LoadKind
+    room_keys: tuple[str, ...]
+    has_meta: bool
+
+
+def plan_load(keys: Iterable[str]) -> LoadPlan:
+    """River's load table, plus resuming an interrupted migration.
+
+    ============= ============ ============== ===========
+    room keys     rooms_data   migration done plan
+    ============= ============ ============== ===========
+    any           yes          no             migrate
+    at least one  no / done    -              per-room
+    none          no / done    -              empty
+    ============= ============ ============== ===========
+    """
+    keys = list(keys)
+    key_set = set(keys)
+    room_keys = tuple(sorted(k for k in keys if parse_room_key(k) is not None))
+    has_meta = META_KEY in key_set
+    if LEGACY_BLOB_KEY in key_set and MIGRATION_DONE_KEY not in key_set:
+        return LoadPlan(LoadKind.MIGRATE, room_keys, has_meta)
+    if room_keys:
+        return LoadPlan(LoadKind.PER_ROOM, room_keys, has_meta)
+    return LoadPlan(LoadKind.EMPTY, (), has_meta)

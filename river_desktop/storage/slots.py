@@ -1,0 +1,82 @@
+"""Storage keys (formats.md §2) and their strict parsing."""
+
+from __future__ import annotations
+
+import re
+
+import base58
+
+from river_desktop.domain.identity import is_valid_verifying_key
+from river_desktop.domain.rooms import RoomSlot, RoomsMeta, decode_slot, encode_slot
+
+ROOM_PREFIX = "room:"
+MSG_PREFIX = "msg:"
+META_KEY = "rooms_meta"
+LEGACY_BLOB_KEY = "rooms_data"
+MIGRATION_DONE_KEY = "migration:rooms_data:done"
+
+_B58_ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+_B58_RE = re.compile(f"^[{_B58_ALPHABET}]+$")
+_MSG_ID_RE = re.compile(r"^[0-9a-f]{32}$")
+
+
+def b58(data: bytes) -> str:
+    return base58.b58encode(data).decode("ascii")
+
+
+def room_key(owner_vk: bytes) -> str:
+    return ROOM_PREFIX + b58(owner_vk)
+
+
+def parse_b58_room(text: str) -> bytes | None:
+    """The 32-byte verifying key a base58 text names, or None when it is not a valid room key."""
+    if not text or not _B58_RE.match(text) or len(text) > 64:
+        return None
+    try:
+        raw = base58.b58decode(text)
+    except ValueError:
+        return None
+    if len(raw) != 32 or not is_valid_verifying_key(raw):
+        return None
+    return bytes(raw)
+
+
+def parse_room_key(key: str) -> bytes | None:
+    """River's rule: the prefix, base58 decoding to exactly 32 bytes, and a valid ed25519 point."""
+    if not key.startswith(ROOM_PREFIX):
+        return None
+    return parse_b58_room(key[len(ROOM_PREFIX) :])
+
+
+def msg_prefix(owner_vk: bytes) -> str:
+    return f"{MSG_PREFIX}{b58(owner_vk)}:"
+
+
+def msg_key(owner_vk: bytes, message_id: str) -> str:
+    return msg_prefix(owner_vk) + message_id
+
+
+def parse_msg_key(key: str) -> tuple[bytes, str] | None:
+    if not key.startswith(MSG_PREFIX):
+        return None
+    rest = key[len(MSG_PREFIX) :]
+    room_text, sep, message_id = rest.partition(":")
+    if not sep or not _MSG_ID_RE.match(message_id):
+        return None
+    vk = parse_b58_room(room_text)
+    return None if vk is None else (vk, message_id)
+
+
+__all__ = [
+    "LEGACY_BLOB_KEY",
+    "META_KEY",
+    "MIGRATION_DONE_KEY",
+    "RoomSlot",
+    "RoomsMeta",
+    "decode_slot",
+    "encode_slot",
+    "msg_key",
+    "parse_msg_key",
+    "parse_room_key",
+    "room_key",
+]

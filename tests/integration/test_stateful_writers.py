@@ -1,0 +1,213 @@
+"""Hypothesis state machine: several writers on one SQLite store in random interleavings.
+
+After every step the store is compared with a reference model for design.md §7:
+1. a room added and saved is present after every later load unless a later leave removed it;
+2. a left room comes back only through a save that carried an explicit rejoin;
+3. every message any writer appended survives;
+5. a slot corrupted on disk is reported, skipped and never overwritten.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import sqlite3
+import tempfile
+from collections.abc import Coroutine
+from pathlib import Path
+from typing import Any, TypeVar
+
+from hypothesis import settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+
+from river_desktop.domain.identity import SigningIdentity
+from river_desktop.domain.invitation import Invitation
+from river_desktop.domain.rooms import Rooms
+from river_desktop.storage.controller import RoomOutcome, SaveSession, StorageController
+from river_desktop.storage.slots import msg_prefix, room_key
+
+T = TypeVar("T")
+WRITERS = 2
+
+
+class MultiWriterMachine(RuleBasedStateMachine):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tmp = Path(tempfile.mkdtemp(prefix="river-stateful-"))
+        self.loop = asyncio.new_event_loop()
+        self.ctl = self._run(StorageController.open(self.tmp / "profile"))
+        self.sessions: list[SaveSession] = [self.ctl.open_session(f"w{i}") for i in range(WRITERS)]
+        self.copies: list[Rooms] = [self._run(self.ctl.load(s)) for s in self.sessions]
+        self.rejoin_marks: list[set[bytes]] = [set() for _ in range(WRITERS)]
+        self.owners: dict[bytes, SigningIdentity] = {}
+        self.expected: dict[bytes, str] = {}  # vk -> "present" | "left", from save reports only
+        self.messages: dict[bytes, set[str]] = {}
+        self.corrupt: dict[bytes, bytes] = {}
+        self.stored_epoch: dict[bytes, int] = {}  # epoch of the stored Present, from save reports
+        self.leave_seen: dict[tuple[int, bytes], int] = {}  # (writer, room) -> epoch the user left
+
+    def _run(self, coro: Coroutine[Any, Any, T]) -> T:
+        return self.loop.run_until_complete(coro)
+
+    def teardown(self) -> None:
+        self._run(self.ctl.close())
+        self.loop.close()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    @initialize(count=st.integers(1, 3))
+    def shared_rooms(self, count: int) -> None:
+        """Start from rooms every writer has loaded, so conflicts need only a few steps to arise."""
+        for _ in range(count):
+            self.create(0)
+        self.save(0)
+        for w in range(WRITERS):
+            self.load(w)
+
+    # -- rules
+
+    @rule(w=st.integers(0, WRITERS - 1))
+    def create(self, w: int) -> None:
+        room = self.copies[w].create_room(f"room {len(self.owners)}", f"w{w}")
+        self.owners[room.owner_vk] = room.self_identity
+
+    @rule(w=st.integers(0, WRITERS - 1), pick=st.integers(0, 10_000))
+    def leave(self, w: int, pick: int) -> None:
+        keys = sorted(self.copies[w].rooms)
+        if keys:
+            vk = keys[pick % len(keys)]
+            self.leave_seen[(w, vk)] = self.copies[w].rooms[vk].epoch
+            self.ctl.leave_room(self.sessions[w], self.copies[w], vk)
+            self.rejoin_marks[w].discard(vk)
+
+    @rule(w=st.integers(0, WRITERS - 1), pick=st.integers(0, 10_000))
+    def rejoin(self, w: int, pick: int) -> None:
+        left = sorted(vk for vk in self.copies[w].removed if vk in self.owners)
+        if left:
+            vk = left[pick % len(left)]
+            inv = Invitation.create(vk, self.owners[vk].seed)
+            self.copies[w].accept_invitation(inv, f"w{w} again")
+            self.ctl.mark_room_rejoined(self.sessions[w], vk)
+            self.rejoin_marks[w].add(vk)
+
+    @rule(w=st.integers(0, WRITERS - 1), pick=st.integers(0, 10_000))
+    def rename(self, w: int, pick: int) -> None:
+        owned = sorted(vk for vk, r in self.copies[w].rooms.items() if r.is_owner)
+        if owned:
+            vk = owned[pick % len(owned)]
+            self.copies[w].rename(vk, f"renamed by w{w} #{pick}")
+
+    @rule(w=st.integers(0, WRITERS - 1), pick=st.integers(0, 10_000))
+    def post(self, w: int, pick: int) -> None:
+        keys = sorted(self.copies[w].rooms)
+        if keys:
+            vk = keys[pick % len(keys)]
+            msg = self.copies[w].post_message(vk, f"w{w} says {pick}")
+            self._run(self.ctl.append_message(self.sessions[w], msg))
+            self.messages.setdefault(vk, set()).add(msg.id)
+
+    @rule(w=st.integers(0, WRITERS - 1), a=st.integers(0, 10_000), b=st.integers(0, 10_000))
+    def reorder(self, w: int, a: int, b: int) -> None:
+        keys = self.copies[w].ordered_keys()
+        if len(keys) >= 2:
+            self.copies[w].move_room(keys[a % len(keys)], keys[b % len(keys)])
+
+    @rule(w=st.integers(0, WRITERS - 1))
+    def save(self, w: int) -> None:
+        marks = set(self.rejoin_marks[w])
+        report = self._run(self.ctl.save(self.sessions[w], self.copies[w]))
+        for vk, result in report.rooms.items():
+            if vk in self.corrupt:
+                assert result.outcome is RoomOutcome.FAILED
+                continue
+            assert result.outcome is not RoomOutcome.FAILED, result
+            present_save = vk in self.copies[w].rooms
+            if result.outcome is RoomOutcome.STORED and present_save:
+                if self.expected.get(vk) == "left":
+                    assert vk in marks, "invariant 2: a left room came back without an explicit rejoin"
+                self.expected[vk] = "present"
+                self.rejoin_marks[w].discard(vk)
+                assert result.slot is not None
+                self.stored_epoch[vk] = result.slot.epoch
+            elif result.outcome is RoomOutcome.UNCHANGED and present_save:
+                self.rejoin_marks[w].discard(vk)
+            elif result.outcome is RoomOutcome.STORED:
+                seen = self.leave_seen.get((w, vk), 0)
+                assert self.stored_epoch.get(vk, 0) <= seen, "a stale leave buried a newer rejoin"
+                self.expected[vk] = "left"
+            elif result.outcome is RoomOutcome.REJOINED_ELSEWHERE:
+                assert self.expected.get(vk) == "present"
+            elif result.outcome is RoomOutcome.ADOPTED_LEAVE:
+                assert self.expected.get(vk) == "left"
+                self.copies[w].apply_slot(vk, result.slot)
+
+    @rule(w=st.integers(0, WRITERS - 1), pick=st.integers(0, 10_000))
+    def leave_and_save(self, w: int, pick: int) -> None:
+        self.leave(w, pick)
+        self.save(w)
+
+    @rule(w=st.integers(0, WRITERS - 1), pick=st.integers(0, 10_000))
+    def post_and_save(self, w: int, pick: int) -> None:
+        """A stale writer touching a room it still shows: the classic lost-leave / lost-room trap."""
+        self.post(w, pick)
+        self.save(w)
+
+    @rule(w=st.integers(0, WRITERS - 1), pick=st.integers(0, 10_000))
+    def rejoin_and_save(self, w: int, pick: int) -> None:
+        self.rejoin(w, pick)
+        self.save(w)
+
+    @rule(w=st.integers(0, WRITERS - 1))
+    def load(self, w: int) -> None:
+        self.copies[w] = self._run(self.ctl.load(self.sessions[w]))
+        self.rejoin_marks[w] = {vk for vk in self.rejoin_marks[w] if vk in self.sessions[w].intents}
+
+    @precondition(lambda self: len(self.corrupt) < 2)
+    @rule(pick=st.integers(0, 10_000))
+    def corrupt_a_slot(self, pick: int) -> None:
+        present = sorted(vk for vk, state in self.expected.items() if state == "present" and vk not in self.corrupt)
+        if not present:
+            return
+        vk = present[pick % len(present)]
+        db = self.tmp / "profile" / "river.sqlite3"
+        with sqlite3.connect(db) as conn:
+            (raw,) = conn.execute("SELECT value FROM kv WHERE key = ?", (room_key(vk),)).fetchone()
+            bad = bytes(raw[:9]) + b"\xff\xff\xff damaged"
+            conn.execute("UPDATE kv SET value = ? WHERE key = ?", (bad, room_key(vk)))
+        conn.close()
+        self.corrupt[vk] = bad
+        self.expected.pop(vk)
+
+    # -- invariants
+
+    @invariant()
+    def store_matches_the_model(self) -> None:
+        result = self._run(self.ctl.load_with_report())
+        rooms = result.rooms
+        for vk, state in self.expected.items():
+            if state == "present":
+                assert vk in rooms.rooms, "invariant 1: a saved room is missing"
+            else:
+                assert vk not in rooms.rooms and vk in rooms.removed, "a left room is present"
+        assert {i.key for i in result.issues} == {room_key(vk) for vk in self.corrupt}
+
+    @invariant()
+    def messages_survive(self) -> None:
+        store = self.ctl.store
+        for vk, ids in self.messages.items():
+            stored = {k.rsplit(":", 1)[1] for k in store.list(msg_prefix(vk))}
+            assert ids <= stored, "invariant 3: a message was lost"
+
+    @invariant()
+    def corrupt_slots_are_never_overwritten(self) -> None:
+        for vk, bad in self.corrupt.items():
+            assert self.ctl.store.get_versioned(room_key(vk))[0] is not None
+            db = self.tmp / "profile" / "river.sqlite3"
+            with sqlite3.connect(db) as conn:
+                (raw,) = conn.execute("SELECT value FROM kv WHERE key = ?", (room_key(vk),)).fetchone()
+            conn.close()
+            assert bytes(raw) == bad, "invariant 5: a corrupt slot was overwritten"
+
+
+MultiWriterMachine.TestCase.settings = settings(max_examples=100, stateful_step_count=30, deadline=None)
+TestMultiWriters = MultiWriterMachine.TestCase
