@@ -35,10 +35,11 @@ def bytes_from_int_array(value: object, length: int, what: str) -> bytes:
     """Inverse of :func:`int_array`; also accepts a byte string, as ciborium does."""
     if isinstance(value, bytes):
         raw = value
-    elif isinstance(value, list) and all(
-        isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 255 for v in value
-    ):
-        raw = bytes(value)
+    elif isinstance(value, list) and set(map(type, value)) <= {int}:
+        try:
+            raw = bytes(value)
+        except ValueError:
+            raise DecodeError(f"{what} must be an array of bytes") from None
     else:
         raise DecodeError(f"{what} must be an array of bytes")
     if len(raw) != length:
@@ -46,11 +47,17 @@ def bytes_from_int_array(value: object, length: int, what: str) -> bytes:
     return raw
 
 
+_KEYSETS: dict[tuple[str, ...], frozenset[str]] = {}
+
+
 def expect_map(value: object, keys: tuple[str, ...], what: str) -> Mapping[str, Any]:
     """A CBOR map with exactly ``keys`` (order not checked here)."""
     if not isinstance(value, dict):
         raise DecodeError(f"{what} must be a map")
-    if set(value) != set(keys):
+    expected = _KEYSETS.get(keys)
+    if expected is None:
+        expected = _KEYSETS.setdefault(keys, frozenset(keys))
+    if value.keys() != expected:
         missing = sorted(set(keys) - set(value))
         extra = sorted(_describe_key(k) for k in set(value) - set(keys))
         detail = ", ".join(

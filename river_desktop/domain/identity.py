@@ -8,8 +8,9 @@ verifying key.
 from __future__ import annotations
 
 import base64
+import functools
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import nacl.bindings
 import nacl.exceptions
@@ -22,6 +23,7 @@ SIGNATURE_LEN = 64
 _MASK64 = (1 << 64) - 1
 
 
+@functools.lru_cache(maxsize=65_536)
 def member_id(verifying_key: bytes) -> int:
     """River's member id of a verifying key: ``h = h * 31 + b`` wrapping as a signed 64-bit int."""
     h = 0
@@ -30,12 +32,14 @@ def member_id(verifying_key: bytes) -> int:
     return h - (1 << 64) if h >= 1 << 63 else h
 
 
+@functools.lru_cache(maxsize=65_536)
 def member_id_display(mid: int) -> str:
     """River's 8-character display form: base32 of the id as 8 little-endian bytes."""
     raw = (mid & _MASK64).to_bytes(8, "little")
     return base64.b32encode(raw).decode("ascii")[:8]
 
 
+@functools.lru_cache(maxsize=65_536)
 def is_valid_verifying_key(data: bytes) -> bool:
     """True when ``data`` is 32 bytes encoding a usable ed25519 point."""
     if len(data) != VERIFYING_KEY_LEN:
@@ -58,15 +62,17 @@ def verify(verifying_key: bytes, message: bytes, signature: bytes) -> bool:
 class SigningIdentity:
     """An ed25519 key pair. The seed is a secret: it never appears in ``repr``/``str``."""
 
-    seed: bytes = field(compare=True)
-    verifying_key: bytes = field(init=False, compare=False)
+    seed: bytes
 
     def __post_init__(self) -> None:
         if not isinstance(self.seed, bytes | bytearray) or len(self.seed) != SEED_LEN:
             raise ValueError("a signing key seed must be exactly 32 bytes")
-        vk = bytes(nacl.signing.SigningKey(bytes(self.seed)).verify_key)
         object.__setattr__(self, "seed", bytes(self.seed))
-        object.__setattr__(self, "verifying_key", vk)
+
+    @functools.cached_property
+    def verifying_key(self) -> bytes:
+        """Derived on first use: loading many rooms need not derive every key up front."""
+        return bytes(nacl.signing.SigningKey(self.seed).verify_key)
 
     @classmethod
     def generate(cls) -> SigningIdentity:

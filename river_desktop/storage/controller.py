@@ -29,6 +29,7 @@ from river_desktop.domain.rooms import (
     NotificationMode,
     PresentSlot,
     ReadMarker,
+    RoomData,
     Rooms,
     RoomSlot,
     RoomsMeta,
@@ -44,6 +45,7 @@ from river_desktop.storage.slots import (
     LEGACY_BLOB_KEY,
     META_KEY,
     MIGRATION_DONE_KEY,
+    ROOM_PREFIX,
     decode_slot,
     msg_key,
     msg_prefix,
@@ -175,7 +177,9 @@ class SaveSession:
         self._lock = threading.Lock()
         self._seq = itertools.count(1)
         self.persisted: dict[bytes, bytes] = {}
+        self.persisted_rooms: dict[bytes, RoomData] = {}
         self.meta_digest: bytes | None = None
+        self.meta_base: RoomsMeta | None = None
         self.intents: dict[bytes, Intent] = {}
         self._running = False
         self._pending: Rooms | None = None
@@ -317,8 +321,14 @@ class StorageController:
         self._announce(written, external=False)
         return result
 
+    def _planning_keys(self) -> list[str]:
+        """The keys the load plan looks at, without listing every message key."""
+        keys = self._store.list(ROOM_PREFIX)
+        keys.extend(k for k in (META_KEY, LEGACY_BLOB_KEY, MIGRATION_DONE_KEY) if self._store.get(k) is not None)
+        return keys
+
     def _load_sync(self, session: SaveSession | None) -> tuple[LoadResult, list[str]]:
-        plan = rc.plan_load(self._store.list())
+        plan = rc.plan_load(self._planning_keys())
         migrated = False
         written: list[str] = []
         issues: list[LoadIssue] = []
@@ -326,12 +336,12 @@ class StorageController:
             migrated, written, mig_issues = self._migrate_sync()
             issues.extend(mig_issues)
         rooms = Rooms()
-        for key, _gen, payload in self._store.scan("room:"):
-            vk = parse_room_key(key)
+        for key, _gen, payload in self._store.scan(ROOM_PREFIX):
+            vk = parse_room_key(key, check_point=False)
             if vk is None:
                 continue
             try:
-                slot = decode_slot(payload)
+                slot = decode_slot(payload, trusted=True)
             except (DecodeError, RoomStateError, ValueError) as exc:
                 issues.append(LoadIssue(key, f"undecodable room slot ({exc})"))
                 log.warning("room %s: undecodable slot left untouched", room_label(vk))
@@ -341,6 +351,9 @@ class StorageController:
                     issues.append(LoadIssue(key, "slot holds another room"))
                     continue
                 rooms.rooms[vk] = slot.room
+                slot.room.__dict__["slot_bytes"] = payload  # canonical: what encoding would give
+                if session is not None:
+                    session.persisted_rooms[vk] = slot.room
             else:
                 rooms.removed[vk] = slot.epoch
             if session is not None:
@@ -355,6 +368,7 @@ class StorageController:
                 rooms.apply_meta(meta)
                 if session is not None:
                     session.meta_digest = _digest(rooms.to_meta().encode())
+                    session.meta_base = meta
         return LoadResult(rooms, tuple(issues), migrated), written
 
     def _migrate_sync(self) -> tuple[bool, list[str], list[LoadIssue]]:
@@ -436,9 +450,11 @@ class StorageController:
         for vk, room in rooms.rooms.items():
             intent = intents.get(vk)
             rejoin = intent is not None and intent.kind is IntentKind.REJOIN
-            data = encode_slot(PresentSlot(room))
-            digest = _digest(data)
+            if not rejoin and session.persisted_rooms.get(vk) is room:
+                continue
+            digest = _digest(encode_slot(PresentSlot(room)))
             if not rejoin and session.persisted.get(vk) == digest:
+                session.persisted_rooms[vk] = room
                 continue
             result = self._save_room(vk, partial(rc.reconcile_present, local=room, rejoined=rejoin))
             results[vk] = result
@@ -447,6 +463,7 @@ class StorageController:
             if result.outcome is RoomOutcome.STORED:
                 written.append(room_key(vk))
             session.persisted[vk] = digest if result.outcome is not RoomOutcome.ADOPTED_LEAVE else _TOMBSTONE_MARK
+            session.persisted_rooms[vk] = room
             if rejoin and intent is not None and result.outcome in (RoomOutcome.STORED, RoomOutcome.UNCHANGED):
                 session._consume(vk, intent)
         for vk, intent in intents.items():
@@ -459,6 +476,7 @@ class StorageController:
             if result.outcome is RoomOutcome.STORED:
                 written.append(room_key(vk))
             session.persisted[vk] = _TOMBSTONE_MARK
+            session.persisted_rooms.pop(vk, None)
             session._consume(vk, intent)
         meta = rooms.to_meta()
         meta_digest = _digest(meta.encode())
@@ -467,11 +485,13 @@ class StorageController:
         if session.meta_digest != meta_digest:
             known = set(rooms.rooms) | set(rooms.removed)
             try:
-                _, decision = self._cas_loop(META_KEY, partial(rc.reconcile_meta, local=meta, known_rooms=known))
+                decide = partial(rc.reconcile_meta, local=meta, known_rooms=known, base=session.meta_base)
+                _, decision = self._cas_loop(META_KEY, decide)
             except (rc.ReconcileError, StorageError, _CasExhausted) as exc:
                 meta_outcome, meta_error = RoomOutcome.FAILED, str(exc)
             else:
                 session.meta_digest = meta_digest
+                session.meta_base = meta
                 meta_outcome = RoomOutcome.STORED if isinstance(decision, rc.Write) else RoomOutcome.UNCHANGED
                 if isinstance(decision, rc.Write):
                     written.append(META_KEY)
@@ -525,19 +545,25 @@ class StorageController:
                 out[vk] = None
                 continue
             try:
-                out[vk] = decode_slot(payload)
+                out[vk] = decode_slot(payload, trusted=True)
             except (DecodeError, RoomStateError, ValueError) as exc:
                 out[vk] = LoadIssue(key, f"undecodable room slot ({exc})")
         return out
+
+    def note_meta_adopted(self, session: SaveSession, meta: RoomsMeta) -> None:
+        """A writer applied the stored preferences to its copy: its next save must not count the
+        differences from its older copy as its own changes (and so revert another writer's drag)."""
+        session.meta_base = meta
 
     async def read_meta(self) -> RoomsMeta | None:
         raw = await self._call(self._store.get, META_KEY)
         if raw is None:
             return None
         try:
-            return RoomsMeta.decode(raw)
+            meta = RoomsMeta.decode(raw)
         except (DecodeError, ValueError):
             return None
+        return meta
 
     # -- messages (write-once, content-addressed keys)
 

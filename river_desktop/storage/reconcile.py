@@ -158,11 +158,25 @@ def reconcile_migrated_tombstone(current: bytes | None, epoch: int) -> Decision:
     return _write(TombstoneSlot(max(epoch, 1)), current)
 
 
-def reconcile_meta(current: bytes | None, local: RoomsMeta, known_rooms: Collection[bytes]) -> Decision:
-    """This writer's order and current room win; stored preferences for rooms it does not know are kept.
+def reconcile_meta(
+    current: bytes | None, local: RoomsMeta, known_rooms: Collection[bytes], base: RoomsMeta | None = None
+) -> Decision:
+    """Merge this writer's list preferences into the stored ones.
 
-    Rooms the stored order lists but this writer has never seen keep their manual place after
-    this writer's order, so a window that has not yet heard of a room cannot erase its position.
+    The current room is this writer's. The order and each room's notification mode are this
+    writer's only where it changed them since ``base`` (the preferences its copy was derived from:
+    at its last load, save or live update), otherwise the stored ones stay: a window that merely
+    switched rooms must not revert another window's drag. Without a base (River's rule) this
+    writer's order and modes win. Entries for rooms this writer has never seen are always kept.
+
+    ============================ =============================== ==========================
+    field                        changed here since base         not changed here
+    ============================ =============================== ==========================
+    current room                 this writer's                   this writer's
+    order (known rooms)          this writer's, then unknown     stored
+    mode of a known room         this writer's                   stored (else this writer's)
+    mode of an unknown room      stored                          stored
+    ============================ =============================== ==========================
     """
     if current is None:
         stored = RoomsMeta()
@@ -172,10 +186,23 @@ def reconcile_meta(current: bytes | None, local: RoomsMeta, known_rooms: Collect
         except (DecodeError, ValueError) as exc:
             raise ReconcileError(f"the stored room preferences cannot be decoded ({exc})") from None
     known = set(known_rooms)
-    modes = {k: v for k, v in stored.notification_modes.items() if k not in known}
-    modes.update(local.notification_modes)
-    order = list(local.room_order)
-    order.extend(vk for vk in stored.room_order if vk not in known and vk not in order)
+
+    def known_order(meta: RoomsMeta) -> list[bytes]:
+        return [vk for vk in meta.room_order if vk in known]
+
+    if base is None or known_order(local) != known_order(base):
+        order = list(local.room_order)
+        order.extend(vk for vk in stored.room_order if vk not in known and vk not in order)
+    else:
+        order = list(stored.room_order)
+    modes = dict(stored.notification_modes)
+    for vk in known:
+        mine = local.notification_modes.get(vk)
+        changed_here = base is None or mine != base.notification_modes.get(vk)
+        if mine is not None and (changed_here or vk not in modes):
+            modes[vk] = mine
+        elif mine is None and changed_here and base is not None:
+            modes.pop(vk, None)
     merged = RoomsMeta(local.current_room_key, modes, tuple(order))
     data = merged.encode()
     return Unchanged() if data == current else Write(data)
@@ -210,10 +237,10 @@ def plan_load(keys: Iterable[str]) -> LoadPlan:
     """
     keys = list(keys)
     key_set = set(keys)
-    room_keys = tuple(sorted(k for k in keys if parse_room_key(k) is not None))
+    room_keys = tuple(sorted(k for k in keys if parse_room_key(k, check_point=False) is not None))
     has_meta = META_KEY in key_set
     if LEGACY_BLOB_KEY in key_set and MIGRATION_DONE_KEY not in key_set:
         return LoadPlan(LoadKind.MIGRATE, room_keys, has_meta)
-    if room_keys:
+    if any(parse_room_key(k) is not None for k in room_keys):
         return LoadPlan(LoadKind.PER_ROOM, room_keys, has_meta)
     return LoadPlan(LoadKind.EMPTY, (), has_meta)

@@ -260,3 +260,25 @@ def test_change_feed_reports_other_sessions_and_other_controllers(profile_dir: P
         await ctl.close()
 
     run(scenario)
+
+
+def test_switching_rooms_in_a_stale_writer_does_not_revert_another_writers_drag(profile_dir: Path) -> None:
+    async def scenario() -> None:
+        ctl = await StorageController.open(profile_dir)
+        s = ctl.open_session("setup")
+        rooms = await ctl.load(s)
+        keys = [rooms.create_room(f"room {i}", "me").owner_vk for i in range(3)]
+        assert (await ctl.save(s, rooms)).ok
+        a, b = ctl.open_session("A"), ctl.open_session("B")
+        rooms_a, rooms_b = await ctl.load(a), await ctl.load(b)
+        rooms_a.move_room(keys[2], rooms_a.ordered_keys()[0])
+        dragged = rooms_a.ordered_keys()
+        assert (await ctl.save(a, rooms_a)).ok
+        rooms_b.current_room = keys[1]
+        assert (await ctl.save(b, rooms_b)).ok
+        fresh = await ctl.load()
+        assert fresh.ordered_keys() == dragged
+        assert fresh.current_room == keys[1]
+        await ctl.close()
+
+    run(scenario)

@@ -9,11 +9,10 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TypeVar
 
-from river_desktop.storage.sqlite_kv import SqliteKV
-
 from river_desktop.domain.rooms import NotificationMode, Rooms
 from river_desktop.storage.controller import RoomOutcome, StorageController
 from river_desktop.storage.slots import LEGACY_BLOB_KEY, META_KEY, MIGRATION_DONE_KEY, msg_key, room_key
+from river_desktop.storage.sqlite_kv import SqliteKV
 from tests.helpers.kv_wrappers import AlwaysConflictKV, CountingKV
 
 T = TypeVar("T")

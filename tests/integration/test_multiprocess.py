@@ -19,6 +19,7 @@ from river_desktop.storage.slots import b58
 
 REPO = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
+SOAK = int(os.environ.get("RIVER_SOAK", "1"))
 
 
 def _writer(profile: Path, rounds: int, tag: str) -> subprocess.Popen[str]:
@@ -60,7 +61,7 @@ def test_sigkill_at_random_moments_never_loses_a_reported_save(profile_dir: Path
     reported: set[str] = set()
     db = profile_dir / "river.sqlite3"
     kills = 0
-    while kills < 50:
+    while kills < 50 * SOAK:
         proc = _writer(profile_dir, 1_000, f"crash{kills}")
         assert proc.stdout is not None
         target = rng.randint(1, 4)

@@ -10,6 +10,7 @@ After every step the store is compared with a reference model for design.md §7:
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import sqlite3
 import tempfile
@@ -209,5 +210,9 @@ class MultiWriterMachine(RuleBasedStateMachine):
             assert bytes(raw) == bad, "invariant 5: a corrupt slot was overwritten"
 
 
-MultiWriterMachine.TestCase.settings = settings(max_examples=100, stateful_step_count=30, deadline=None)
+# `make soak` sets RIVER_SOAK to a multiplier for a much longer search.
+_SOAK = int(os.environ.get("RIVER_SOAK", "1"))
+MultiWriterMachine.TestCase.settings = settings(
+    max_examples=100 * _SOAK, stateful_step_count=30 + 10 * (_SOAK > 1), deadline=None
+)
 TestMultiWriters = MultiWriterMachine.TestCase

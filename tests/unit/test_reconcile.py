@@ -202,3 +202,28 @@ def test_load_plan_table(keys: list[str], kind: rc.LoadKind, has_meta: bool) -> 
     plan = rc.plan_load(keys)
     assert plan.kind is kind
     assert plan.has_meta is has_meta
+
+
+def test_meta_with_base_keeps_stored_order_and_modes_this_writer_did_not_change() -> None:
+    a, b, c = (_room(n).owner_vk for n in "abc")
+    base = RoomsMeta(a, {a: NotificationMode.ALL}, (a, b, c))
+    stored = RoomsMeta(a, {a: NotificationMode.MUTED}, (c, b, a))  # another window dragged and muted
+    local = RoomsMeta(b, {a: NotificationMode.ALL}, (a, b, c))  # this window only switched rooms
+    decision = rc.reconcile_meta(stored.encode(), local, {a, b, c}, base)
+    assert isinstance(decision, rc.Write)
+    merged = RoomsMeta.decode(decision.data)
+    assert merged.current_room_key == b
+    assert merged.room_order == (c, b, a)
+    assert merged.notification_modes == {a: NotificationMode.MUTED}
+
+
+def test_meta_with_base_takes_what_this_writer_changed() -> None:
+    a, b, c = (_room(n).owner_vk for n in "abc")
+    base = RoomsMeta(a, {}, (a, b, c))
+    stored = RoomsMeta(a, {c: NotificationMode.MUTED}, (a, c, b))
+    local = RoomsMeta(a, {b: NotificationMode.MENTIONS_AND_REPLIES}, (b, a, c))
+    decision = rc.reconcile_meta(stored.encode(), local, {a, b, c}, base)
+    assert isinstance(decision, rc.Write)
+    merged = RoomsMeta.decode(decision.data)
+    assert merged.room_order == (b, a, c)
+    assert merged.notification_modes == {b: NotificationMode.MENTIONS_AND_REPLIES, c: NotificationMode.MUTED}
