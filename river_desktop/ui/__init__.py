@@ -1,0 +1,1 @@
+"""Qt user interface: application, windows, models, views and dialogs (the only layer that imports Qt)."""

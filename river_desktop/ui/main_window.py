@@ -1,0 +1,1131 @@
+"""One top-level window: an independent "tab" over the shared store.
+
+Each window owns its own :class:`Rooms` copy, its own :class:`RoomListModel` and its own
+``SaveSession``. Every user action changes the copy, updates the model and schedules a save (the
+controller coalesces bursts); the status bar shows saving / saved / failed. Other writers' changes
+arrive through :class:`WindowSync` and are merged into the copy by membership epoch
+(``Rooms.apply_slot``), so a room left elsewhere disappears here and a room rejoined elsewhere
+comes back, without this window losing its selection, scroll position or composer draft.
+
+Dialogs are shown with ``open()`` and answered through signals; nothing here runs a nested event
+loop. Storage and crypto-heavy work is awaited through the controller (its worker thread).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from enum import Enum
+from typing import TYPE_CHECKING, TypeVar
+
+from PySide6.QtCore import QByteArray, QEvent, QItemSelectionModel, QModelIndex, QObject, QPoint, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeyEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from river_desktop import __version__
+from river_desktop.domain.invitation import Invitation, InvitationError
+from river_desktop.domain.room_state import Message
+from river_desktop.domain.rooms import NotificationMode, ReadMarker, RoomData, Rooms, RoomsError, room_label
+from river_desktop.storage import reconcile
+from river_desktop.storage.controller import LoadIssue, RoomOutcome, SaveReport
+from river_desktop.storage.errors import StorageError
+from river_desktop.ui.dialogs import (
+    AcceptInvitationDialog,
+    CreateRoomDialog,
+    EditRoomDialog,
+    InviteMemberDialog,
+    LeaveRoomDialog,
+    NicknameDialog,
+    NotificationsDialog,
+)
+from river_desktop.ui.room_list import RoomFilterProxy, RoomListModel, RoomListView, RoomRow
+from river_desktop.ui.room_view import RoomView
+from river_desktop.ui.window_sync import PendingChanges, WindowSync
+
+if TYPE_CHECKING:
+    from river_desktop.ui.app import RiverDesktop
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+APP_TITLE = "River Desktop"
+PAGE_SIZE = 50
+SAVED_MESSAGE_MS = 4000
+
+
+class LoadState(Enum):
+    LOADING = "loading"
+    MIGRATING = "migrating"
+    READY = "ready"
+    FAILED = "failed"
+
+
+class SaveState(Enum):
+    IDLE = "idle"
+    SAVING = "saving"
+    SAVED = "saved"
+    FAILED = "failed"
+
+
+class MainWindow(QMainWindow):
+    """A window of the app. Created by :meth:`RiverDesktop.open_window`; deletes itself on close."""
+
+    loadStateChanged = Signal(object)
+    saveStateChanged = Signal(object)
+    currentRoomChanged = Signal(object)
+    unreadChanged = Signal(object)
+    roomsChanged = Signal()
+
+    def __init__(self, desktop: RiverDesktop, window_id: int, *, initial_room: bytes | None = None) -> None:
+        super().__init__()
+        self.setObjectName("MainWindow")
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.desktop = desktop
+        self.window_id = window_id
+        self.controller = desktop.controller
+        self.session = self.controller.open_session(f"window-{window_id}")
+        self.rooms = Rooms()
+        self._initial_room = initial_room
+        self._current: bytes | None = None
+        self._unread: dict[bytes, int] = {}
+        self._alive = True
+        self._load_state = LoadState.LOADING
+        self._save_state = SaveState.IDLE
+        self._save_error = ""
+        self._saves_in_flight = 0
+        self._meta_deferred = False
+        self._save_tasks: set[asyncio.Task[None]] = set()
+        self._unread_dirty = False
+        self._unread_task: asyncio.Task[None] | None = None
+        self._room_token = 0
+        self._suppress_selection = 0
+        self._dialogs: dict[str, QDialog] = {}
+        self._load_issues: tuple[LoadIssue, ...] = ()
+        self._context_menu: QMenu | None = None
+        self._sync = WindowSync(self.controller, self._apply_changes, self._start_task)
+
+        self.model = RoomListModel(self)
+        self.model.setObjectName("roomListModel")
+        self.proxy = RoomFilterProxy(self)
+        self.proxy.setObjectName("roomFilterProxy")
+        self.proxy.setSourceModel(self.model)
+        self.model.roomMoved.connect(self._on_room_dragged)
+
+        self._build_actions()
+        self._build_menus()
+        self._build_central()
+        self._build_status_bar()
+        self._update_actions()
+        self._update_title()
+        self.resize(980, 640)
+
+    # ------------------------------------------------------------------ construction
+
+    def _action(
+        self,
+        name: str,
+        text: str,
+        slot: Callable[[], object],
+        shortcut: QKeySequence | str | None = None,
+        tip: str = "",
+    ) -> QAction:
+        action = QAction(text, self)
+        action.setObjectName(name)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        if tip:
+            action.setStatusTip(tip)
+            action.setToolTip(tip)
+        action.triggered.connect(lambda _checked=False: slot())
+        self.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        self.actionNewWindow = self._action(
+            "actionNewWindow", "New &Window", self._new_window, "Ctrl+N", "Open another window on the same rooms"
+        )
+        self.actionCloseWindow = self._action("actionCloseWindow", "&Close Window", self.close, "Ctrl+W")
+        self.actionQuit = self._action(
+            "actionQuit", "&Quit", self.desktop.request_quit, "Ctrl+Q", "Save everything and quit"
+        )
+        self.actionQuit.setMenuRole(QAction.MenuRole.QuitRole)
+        self.actionCreateRoom = self._action(
+            "actionCreateRoom",
+            "&Create Room…",
+            self.show_create_room_dialog,
+            "Ctrl+Shift+N",
+            "Create a new room that you own",
+        )
+        self.actionJoinWithCode = self._action(
+            "actionJoinWithCode",
+            "&Join with Code…",
+            self.show_join_dialog,
+            "Ctrl+J",
+            "Join a room with an invitation code",
+        )
+        self.actionInviteMember = self._action(
+            "actionInviteMember",
+            "&Invite Member…",
+            self.show_invite_dialog,
+            "Ctrl+I",
+            "Create an invitation code for the current room",
+        )
+        self.actionRenameRoom = self._action(
+            "actionRenameRoom",
+            "&Edit Room…",
+            self.show_edit_room_dialog,
+            "F2",
+            "Rename the room or change its description",
+        )
+        self.actionNickname = self._action(
+            "actionNickname",
+            "Change &Nickname…",
+            self.show_nickname_dialog,
+            None,
+            "Change the name others see for you in this room",
+        )
+        self.actionNotifications = self._action(
+            "actionNotifications",
+            "&Notifications…",
+            self.show_notifications_dialog,
+            None,
+            "Choose which messages of this room notify you",
+        )
+        self.actionLeaveRoom = self._action(
+            "actionLeaveRoom", "&Leave Room…", self.show_leave_dialog, None, "Leave the current room in every window"
+        )
+        self.actionFindRoom = self._action(
+            "actionFindRoom", "&Find Room", self.focus_filter, "Ctrl+K", "Filter the room list"
+        )
+        self.actionMoveRoomUp = self._action(
+            "actionMoveRoomUp", "Move Room &Up", lambda: self.move_current(-1), "Ctrl+Shift+Up"
+        )
+        self.actionMoveRoomDown = self._action(
+            "actionMoveRoomDown", "Move Room &Down", lambda: self.move_current(1), "Ctrl+Shift+Down"
+        )
+        self.actionAbout = self._action("actionAbout", "&About River Desktop", self.show_about)
+        self.actionAbout.setMenuRole(QAction.MenuRole.AboutRole)
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        file_menu.setObjectName("menuFile")
+        file_menu.addAction(self.actionNewWindow)
+        file_menu.addAction(self.actionCloseWindow)
+        file_menu.addSeparator()
+        file_menu.addAction(self.actionQuit)
+        room_menu = bar.addMenu("&Room")
+        room_menu.setObjectName("menuRoom")
+        for action in (self.actionCreateRoom, self.actionJoinWithCode):
+            room_menu.addAction(action)
+        room_menu.addSeparator()
+        for action in (self.actionInviteMember, self.actionRenameRoom, self.actionNickname, self.actionNotifications):
+            room_menu.addAction(action)
+        room_menu.addSeparator()
+        room_menu.addAction(self.actionLeaveRoom)
+        go_menu = bar.addMenu("&Go")
+        go_menu.setObjectName("menuGo")
+        for action in (self.actionFindRoom, self.actionMoveRoomUp, self.actionMoveRoomDown):
+            go_menu.addAction(action)
+        help_menu = bar.addMenu("&Help")
+        help_menu.setObjectName("menuHelp")
+        help_menu.addAction(self.actionAbout)
+
+    def _build_central(self) -> None:
+        self.stack = QStackedWidget(self)
+        self.stack.setObjectName("windowStack")
+
+        # loading / migrating page
+        self.loadingPage = QWidget(self.stack)
+        self.loadingPage.setObjectName("loadingPage")
+        loading_layout = QVBoxLayout(self.loadingPage)
+        loading_layout.addStretch(1)
+        self.loadingLabel = QLabel("Loading your rooms…", self.loadingPage)
+        self.loadingLabel.setObjectName("loadingLabel")
+        self.loadingLabel.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        busy = QProgressBar(self.loadingPage)
+        busy.setObjectName("loadingProgress")
+        busy.setRange(0, 0)
+        busy.setMaximumWidth(320)
+        busy.setTextVisible(False)
+        loading_layout.addWidget(self.loadingLabel)
+        loading_layout.addWidget(busy, 0, Qt.AlignmentFlag.AlignHCenter)
+        loading_layout.addStretch(2)
+
+        # failed page
+        self.failedPage = QWidget(self.stack)
+        self.failedPage.setObjectName("loadFailedPage")
+        failed_layout = QVBoxLayout(self.failedPage)
+        failed_layout.addStretch(1)
+        self.loadError = QLabel(self.failedPage)
+        self.loadError.setObjectName("loadError")
+        self.loadError.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.loadError.setWordWrap(True)
+        self.loadError.setTextFormat(Qt.TextFormat.PlainText)
+        self.loadRetryButton = QPushButton("&Retry", self.failedPage)
+        self.loadRetryButton.setObjectName("loadRetry")
+        self.loadRetryButton.clicked.connect(self.start)
+        failed_layout.addWidget(self.loadError)
+        failed_layout.addWidget(self.loadRetryButton, 0, Qt.AlignmentFlag.AlignHCenter)
+        failed_layout.addStretch(2)
+
+        # the content
+        self.contentPage = QSplitter(Qt.Orientation.Horizontal, self.stack)
+        self.contentPage.setObjectName("contentSplitter")
+        left = QWidget(self.contentPage)
+        left.setObjectName("roomPanel")
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(6, 6, 0, 6)
+        self.roomFilter = QLineEdit(left)
+        self.roomFilter.setObjectName("roomFilter")
+        self.roomFilter.setPlaceholderText("Find a room (Ctrl+K)")
+        self.roomFilter.setClearButtonEnabled(True)
+        self.roomFilter.setAccessibleName("Filter rooms")
+        self.roomFilter.textChanged.connect(self._on_filter_changed)
+        self.roomFilter.returnPressed.connect(self._filter_accepted)
+        self.roomFilter.installEventFilter(self)
+        self.roomList = RoomListView(left)
+        self.roomList.setModel(self.proxy)
+        self.roomList.selectionModel().currentChanged.connect(self._on_current_index_changed)
+        self.roomList.contextMenuRequested.connect(self._show_context_menu)
+        self.roomList.activatedRoom.connect(self._on_room_activated)
+        self.roomList.editRequested.connect(lambda _key: self.show_edit_room_dialog())
+        self.roomList.leaveRequested.connect(lambda _key: self.show_leave_dialog())
+        self.roomList.moveRequested.connect(self.move_current)
+        buttons = QHBoxLayout()
+        self.createRoomButton = QPushButton("New Room", left)
+        self.createRoomButton.setObjectName("createRoomButton")
+        self.createRoomButton.clicked.connect(self.actionCreateRoom.trigger)
+        self.joinButton = QPushButton("Join…", left)
+        self.joinButton.setObjectName("joinButton")
+        self.joinButton.clicked.connect(self.actionJoinWithCode.trigger)
+        buttons.addWidget(self.createRoomButton)
+        buttons.addWidget(self.joinButton)
+        left_layout.addWidget(self.roomFilter)
+        left_layout.addWidget(self.roomList, 1)
+        left_layout.addLayout(buttons)
+
+        self.roomView = RoomView(self.contentPage)
+        self.roomView.send_requested.connect(self._on_send_requested)
+        self.roomView.older_requested.connect(self._on_older_requested)
+        self.roomView.message_read.connect(self._on_message_read)
+        self.contentPage.addWidget(left)
+        self.contentPage.addWidget(self.roomView)
+        self.contentPage.setStretchFactor(0, 0)
+        self.contentPage.setStretchFactor(1, 1)
+        self.contentPage.setSizes([260, 720])
+        self.contentPage.setChildrenCollapsible(False)
+
+        for page in (self.loadingPage, self.failedPage, self.contentPage):
+            self.stack.addWidget(page)
+        self.setCentralWidget(self.stack)
+
+    def _build_status_bar(self) -> None:
+        status = self.statusBar()
+        status.setObjectName("statusBar")
+        self.issuesLabel = QLabel(status)
+        self.issuesLabel.setObjectName("loadIssues")
+        self.issuesLabel.hide()
+        self.saveStatus = QLabel(status)
+        self.saveStatus.setObjectName("saveStatus")
+        self.saveStatus.setTextFormat(Qt.TextFormat.PlainText)
+        self.saveStatus.setAccessibleName("Save status")
+        self.saveRetryButton = QPushButton("Retry", status)
+        self.saveRetryButton.setObjectName("saveRetry")
+        self.saveRetryButton.setFlat(True)
+        self.saveRetryButton.clicked.connect(self.retry_save)
+        self.saveRetryButton.hide()
+        status.addPermanentWidget(self.issuesLabel)
+        status.addPermanentWidget(self.saveStatus)
+        status.addPermanentWidget(self.saveRetryButton)
+        self._saved_timer = QTimer(self)
+        self._saved_timer.setSingleShot(True)
+        self._saved_timer.timeout.connect(self._fade_saved)
+
+    # ------------------------------------------------------------------ state properties
+
+    @property
+    def load_state(self) -> LoadState:
+        return self._load_state
+
+    @property
+    def save_state(self) -> SaveState:
+        return self._save_state
+
+    @property
+    def save_error(self) -> str:
+        return self._save_error
+
+    @property
+    def is_loaded(self) -> bool:
+        return self._load_state is LoadState.READY
+
+    @property
+    def is_alive(self) -> bool:
+        return self._alive
+
+    @property
+    def current_room(self) -> bytes | None:
+        return self._current
+
+    @property
+    def unread(self) -> dict[bytes, int]:
+        return dict(self._unread)
+
+    @property
+    def live_sync(self) -> WindowSync:
+        """This window's live-sync helper (``pause()`` / ``resume()`` hold back and release other writers' changes)."""
+        return self._sync
+
+    @property
+    def load_issues(self) -> tuple[LoadIssue, ...]:
+        return self._load_issues
+
+    def room_names(self) -> list[str]:
+        """The rooms as this window's list shows them, in order (for tests and the self-test)."""
+        return [row.display_name for row in self.model.rows()]
+
+    def saving_idle(self) -> bool:
+        return not self._save_tasks
+
+    # ------------------------------------------------------------------ task helpers
+
+    def _start_task(self, coro: Awaitable[T]) -> asyncio.Task[T]:
+        return self.desktop.track(coro)
+
+    # ------------------------------------------------------------------ load
+
+    def start(self) -> None:
+        """Begin (or retry) loading this window's copy of the rooms."""
+        self._sync.start()
+        self._start_task(self._load())
+
+    async def _load(self) -> None:
+        self._set_load_state(LoadState.LOADING)
+        try:
+            store = self.controller.store
+            plan = await self.controller.run(lambda: reconcile.plan_load(store.list()))
+            if not self._alive:
+                return
+            if plan.kind is reconcile.LoadKind.MIGRATE:
+                self._set_load_state(LoadState.MIGRATING)
+            result = await self.controller.load_with_report(self.session)
+        except Exception as exc:  # shown on the failed page with Retry; unexpected ones logged with a traceback
+            if isinstance(exc, StorageError | OSError):
+                log.warning("window %d: loading failed: %s", self.window_id, exc)
+            else:
+                log.exception("window %d: loading failed unexpectedly", self.window_id)
+            if self._alive:
+                self.loadError.setText(f"Your rooms could not be loaded.\n\n{exc}")
+                self._set_load_state(LoadState.FAILED)
+            return
+        if not self._alive:
+            return
+        self.rooms = result.rooms
+        self._load_issues = result.issues
+        self._show_issues()
+        if result.migrated:
+            self.statusBar().showMessage("Your rooms were moved to the new storage format.", 8000)
+        initial = self._initial_room if self._initial_room in self.rooms.rooms else self.rooms.current_room
+        if initial not in self.rooms.rooms:
+            keys = self.rooms.ordered_keys()
+            initial = keys[0] if keys else None
+        self._set_load_state(LoadState.READY)
+        self.refresh()
+        self.open_room(initial, save=False)
+        self._sync.resume()
+        self.request_unread()
+
+    def _set_load_state(self, state: LoadState) -> None:
+        self._load_state = state
+        if state is LoadState.LOADING:
+            self.loadingLabel.setText("Loading your rooms…")
+            self.stack.setCurrentWidget(self.loadingPage)
+        elif state is LoadState.MIGRATING:
+            self.loadingLabel.setText("Moving your rooms to the new storage format…\nThis happens once.")
+            self.stack.setCurrentWidget(self.loadingPage)
+        elif state is LoadState.FAILED:
+            self.stack.setCurrentWidget(self.failedPage)
+        else:
+            self.stack.setCurrentWidget(self.contentPage)
+        self._update_actions()
+        self.loadStateChanged.emit(state)
+
+    def _show_issues(self) -> None:
+        issues = self._load_issues
+        if not issues:
+            self.issuesLabel.hide()
+            return
+        self.issuesLabel.setText(f"⚠ {len(issues)} item{'s' if len(issues) != 1 else ''} could not be read")
+        self.issuesLabel.setToolTip("\n".join(f"{issue.key}: {issue.reason}" for issue in issues))
+        self.issuesLabel.show()
+
+    # ------------------------------------------------------------------ the model and the current room
+
+    def refresh(self) -> None:
+        """Bring the list, the selection, the room view, title and actions in line with ``self.rooms``."""
+        if not self._alive:
+            return
+        rows = [
+            RoomRow.of(self.rooms.rooms[k], self.rooms.notification_mode(k), self._unread.get(k, 0))
+            for k in self.rooms.ordered_keys()
+        ]
+        self._suppress_selection += 1
+        try:
+            self.model.set_rows(rows)
+        finally:
+            self._suppress_selection -= 1
+        current = self._current
+        if current is not None and current not in self.rooms.rooms:
+            self.roomView.forget_draft(current)
+            self._current = None
+            self._room_token += 1
+            self.roomView.show_room(None)
+            self.currentRoomChanged.emit(None)
+        elif current is not None:
+            room = self.rooms.rooms[current]
+            if self.roomView.current_room() is not room:
+                self.roomView.update_room(room)
+        self._sync_selection()
+        self._update_actions()
+        self._update_title()
+        join = self._dialogs.get("AcceptInvitationDialog")
+        if isinstance(join, AcceptInvitationDialog):
+            join.set_rooms(self.rooms)
+        self.roomsChanged.emit()
+
+    def _sync_selection(self) -> None:
+        index = self.proxy.index_of(self._current)
+        selection = self.roomList.selectionModel()
+        self._suppress_selection += 1
+        try:
+            if index.isValid():
+                if self.roomList.currentIndex() != index or not selection.isSelected(index):
+                    selection.setCurrentIndex(index, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+                self.roomList.scrollTo(index)
+            elif self.roomList.currentIndex().isValid() or selection.hasSelection():
+                selection.clear()
+        finally:
+            self._suppress_selection -= 1
+
+    def _on_current_index_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if self._suppress_selection:
+            return
+        key = self.proxy.key_at(current)
+        if key is not None and key != self._current:
+            self.open_room(key)
+
+    def select_room(self, key: bytes | None) -> None:
+        """Make ``key`` the current room of this window (as if the user clicked it)."""
+        self.open_room(key)
+
+    def open_room(self, key: bytes | None, *, save: bool = True) -> None:
+        if key is not None and key not in self.rooms.rooms:
+            key = None
+        changed = key != self._current
+        self._current = key
+        self._room_token += 1
+        token = self._room_token
+        if changed and self.rooms.current_room != key:
+            self.rooms.current_room = key
+            if save:
+                self.schedule_save()
+        self._sync_selection()
+        self._update_actions()
+        self._update_title()
+        if changed:
+            self.currentRoomChanged.emit(key)
+        if key is None:
+            self.roomView.show_room(None)
+            return
+        self._start_task(self._show_room_messages(key, token))
+
+    async def _show_room_messages(self, key: bytes, token: int) -> None:
+        try:
+            messages = await self.controller.read_messages(key, limit=PAGE_SIZE)
+        except StorageError as exc:
+            messages = []
+            self._report_error(f"Messages could not be read: {exc}")
+        if not self._alive or token != self._room_token or key not in self.rooms.rooms:
+            return
+        self.rooms.add_messages(key, messages)
+        self.roomView.show_room(self.rooms.rooms[key], messages)
+        self.roomView.set_older_available(len(messages) >= PAGE_SIZE)
+
+    async def _load_newest_messages(self, key: bytes) -> None:
+        token = self._room_token
+        messages = await self.controller.read_messages(key, limit=PAGE_SIZE)
+        if not self._alive or token != self._room_token or key != self._current or key not in self.rooms.rooms:
+            return
+        self.rooms.add_messages(key, messages)
+        if self.roomView.current_room_key() == key:
+            self.roomView.add_messages(messages)
+
+    def _on_older_requested(self) -> None:
+        key = self._current
+        if key is None:
+            return
+        shown = self.roomView.model.messages()
+        before = ReadMarker.of(shown[0]) if shown else None
+        self._start_task(self._load_older(key, before, self._room_token))
+
+    async def _load_older(self, key: bytes, before: ReadMarker | None, token: int) -> None:
+        try:
+            messages = await self.controller.read_messages(key, before=before, limit=PAGE_SIZE)
+        except StorageError as exc:
+            self._report_error(f"Older messages could not be read: {exc}")
+            messages = []
+        if not self._alive or token != self._room_token:
+            return
+        self.roomView.prepend_older(messages)
+        if len(messages) < PAGE_SIZE:
+            self.roomView.set_older_available(False)
+
+    def _on_message_read(self, message: Message) -> None:
+        key = message.room
+        if key not in self.rooms.rooms:
+            return
+        before = self.rooms.rooms[key]
+        after = self.rooms.mark_read(key, message)
+        if after is not before:
+            self.schedule_save()
+            self.request_unread()
+
+    def _update_title(self) -> None:
+        room = self.rooms.rooms.get(self._current) if self._current is not None else None
+        if room is None:
+            self.setWindowTitle(APP_TITLE)
+        else:
+            name = room.name or "Waiting for room data"
+            self.setWindowTitle(f"{name} — {APP_TITLE}")
+
+    def _update_actions(self) -> None:
+        ready = self._load_state is LoadState.READY
+        room = self.rooms.rooms.get(self._current) if self._current is not None else None
+        for action in (self.actionCreateRoom, self.actionJoinWithCode, self.actionFindRoom):
+            action.setEnabled(ready)
+        for action in (
+            self.actionInviteMember,
+            self.actionRenameRoom,
+            self.actionNickname,
+            self.actionNotifications,
+            self.actionLeaveRoom,
+        ):
+            action.setEnabled(ready and room is not None)
+        reorder = ready and room is not None and not self.proxy.is_filtering
+        self.actionMoveRoomUp.setEnabled(reorder)
+        self.actionMoveRoomDown.setEnabled(reorder)
+        self.createRoomButton.setEnabled(ready)
+        self.joinButton.setEnabled(ready)
+
+    # ------------------------------------------------------------------ filter and keyboard
+
+    def focus_filter(self) -> None:
+        self.roomFilter.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.roomFilter.selectAll()
+
+    def _on_filter_changed(self, text: str) -> None:
+        self._suppress_selection += 1
+        try:
+            self.proxy.set_filter_text(text)
+        finally:
+            self._suppress_selection -= 1
+        self.roomList.set_reorder_enabled(not self.proxy.is_filtering)
+        self._sync_selection()
+        self._update_actions()
+
+    def _filter_accepted(self) -> None:
+        if self.proxy.rowCount() == 0:
+            return
+        index = self.proxy.index_of(self._current)
+        if not index.isValid():
+            index = self.proxy.index(0, 0)
+        self.roomList.setFocus(Qt.FocusReason.OtherFocusReason)
+        key = self.proxy.key_at(index)
+        if key is not None:
+            self.open_room(key)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.roomFilter and event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
+            if event.key() == Qt.Key.Key_Escape:
+                self.roomFilter.clear()
+                self.roomList.setFocus(Qt.FocusReason.OtherFocusReason)
+                return True
+            if event.key() == Qt.Key.Key_Down:
+                self._filter_accepted()
+                return True
+        return super().eventFilter(watched, event)
+
+    def _on_room_activated(self, key: bytes) -> None:
+        self.open_room(key)
+        self.roomView.composer.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    # ------------------------------------------------------------------ mutations
+
+    def create_room(self, name: str, nickname: str) -> RoomData | None:
+        try:
+            room = self.rooms.create_room(name, nickname)
+        except RoomsError as exc:
+            self._report_error(str(exc))
+            return None
+        self.rooms.move_room_to_end(room.owner_vk)  # a new room goes to the bottom of the list
+        self.refresh()
+        self.open_room(room.owner_vk, save=False)
+        self.schedule_save()
+        return room
+
+    def accept_invitation(self, invitation: Invitation, nickname: str) -> RoomData | None:
+        """Join (or explicitly rejoin) the invitation's room; the rejoin mark is set before the save."""
+        try:
+            room = self.rooms.accept_invitation(invitation, nickname)
+        except RoomsError as exc:
+            self._report_error(str(exc))
+            return None
+        self.controller.mark_room_rejoined(self.session, room.owner_vk)
+        self.rooms.move_room_to_end(room.owner_vk)
+        self.refresh()
+        self.open_room(room.owner_vk, save=False)
+        self.schedule_save()
+        return room
+
+    def rename_room(self, key: bytes, name: str, description: str | None = None) -> bool:
+        try:
+            self.rooms.rename(key, name, description)
+        except RoomsError as exc:
+            self._report_error(str(exc))
+            return False
+        self.refresh()
+        self.schedule_save()
+        return True
+
+    def set_nickname(self, key: bytes, nickname: str) -> bool:
+        try:
+            self.rooms.set_nickname(key, nickname)
+        except RoomsError as exc:
+            self._report_error(str(exc))
+            return False
+        self.refresh()
+        self.schedule_save()
+        return True
+
+    def set_notification_mode(self, key: bytes, mode: NotificationMode) -> bool:
+        try:
+            self.rooms.set_notification_mode(key, mode)
+        except RoomsError as exc:
+            self._report_error(str(exc))
+            return False
+        self.refresh()
+        self.request_unread()
+        self.schedule_save()
+        return True
+
+    def leave_room(self, key: bytes) -> bool:
+        try:
+            self.controller.leave_room(self.session, self.rooms, key)
+        except RoomsError as exc:
+            self._report_error(str(exc))
+            return False
+        self.refresh()
+        self.schedule_save()
+        return True
+
+    def move_room(self, key: bytes, before: bytes | None) -> None:
+        """Put ``key`` before ``before`` (None: at the end), as a drop does."""
+        self.rooms.move_room(key, before)
+        self.refresh()
+        self.schedule_save()
+
+    def move_current(self, delta: int) -> None:
+        key = self._current
+        if key is None or self.proxy.is_filtering or self._load_state is not LoadState.READY:
+            return
+        keys = self.model.keys()
+        i = keys.index(key) if key in keys else -1
+        if i < 0:
+            return
+        if delta < 0 and i > 0:
+            self.move_room(key, keys[i - 1])
+        elif delta > 0 and i < len(keys) - 1:
+            self.move_room(key, keys[i + 2] if i + 2 < len(keys) else None)
+
+    def _on_room_dragged(self, key: bytes, before: bytes | None) -> None:
+        # The model already shows the new order; record it in the copy and save.
+        self.rooms.move_room(key, before)
+        self.refresh()
+        self.schedule_save()
+
+    def post_message(self, text: str) -> Message | None:
+        key = self._current
+        if key is None:
+            return None
+        try:
+            message = self.rooms.post_message(key, text)
+        except RoomsError as exc:
+            self._report_error(str(exc))
+            return None
+        self.roomView.add_messages([message])
+        self.refresh()
+        self.schedule_save(before=lambda: self.controller.append_message(self.session, message))
+        return message
+
+    def _on_send_requested(self, text: str) -> None:
+        self.post_message(text)
+
+    # ------------------------------------------------------------------ saving
+
+    def schedule_save(self, before: Callable[[], Awaitable[object]] | None = None) -> None:
+        """Persist this window's copy (coalesced by the controller) and show the outcome."""
+        self._saves_in_flight += 1
+        self._set_save_state(SaveState.SAVING)
+        task = self.desktop.track(self._save(before), save=True)
+        self._save_tasks.add(task)
+        task.add_done_callback(self._save_tasks.discard)
+
+    def retry_save(self) -> None:
+        self.schedule_save()
+
+    async def flush(self) -> None:
+        """Wait until every save this window started has finished."""
+        while self._save_tasks:
+            await asyncio.gather(*list(self._save_tasks), return_exceptions=True)
+
+    async def _save(self, before: Callable[[], Awaitable[object]] | None) -> None:
+        report: SaveReport | None = None
+        error = ""
+        try:
+            if before is not None:
+                await before()
+            report = await self.controller.save(self.session, self.rooms)
+        except (StorageError, OSError, RuntimeError) as exc:
+            error = str(exc) or type(exc).__name__
+            log.warning("window %d: save failed: %s", self.window_id, error)
+        finally:
+            self._saves_in_flight -= 1
+        if not self._alive:
+            return
+        if report is not None:
+            self._apply_report(report)
+            if not report.ok:
+                error = report.summary()
+        if error:
+            self._save_error = error
+            self._set_save_state(SaveState.FAILED)
+        elif self._saves_in_flight == 0:
+            self._save_error = ""
+            self._set_save_state(SaveState.SAVED)
+            if self._meta_deferred:
+                self._meta_deferred = False
+                self._sync.mark(meta=True)
+
+    def _local_changes_pending(self) -> bool:
+        """This window has changes that are not in the store yet (a save running, or a failed one)."""
+        return self._saves_in_flight > 0 or self._save_state is SaveState.FAILED
+
+    def _apply_report(self, report: SaveReport) -> None:
+        changed = False
+        for key, result in report.rooms.items():
+            if result.outcome is RoomOutcome.ADOPTED_LEAVE and result.slot is not None:
+                name = self.rooms.rooms[key].name if key in self.rooms.rooms else room_label(key)
+                if self.rooms.apply_slot(key, result.slot):
+                    changed = True
+                    self.statusBar().showMessage(f"“{name}” was left in another window.", 6000)
+            elif result.outcome is RoomOutcome.REJOINED_ELSEWHERE and result.slot is not None:
+                changed = self.rooms.apply_slot(key, result.slot) or changed
+        if changed:
+            self.refresh()
+            self.request_unread()
+
+    def _set_save_state(self, state: SaveState) -> None:
+        if state is SaveState.SAVING and self._save_state is SaveState.FAILED:
+            text = f"Saving… (the last save failed: {self._save_error})"
+        elif state is SaveState.SAVING:
+            text = "Saving…"
+        elif state is SaveState.SAVED:
+            text = "All changes saved"
+        elif state is SaveState.FAILED:
+            text = f"Save failed: {self._save_error}"
+        else:
+            text = ""
+        self._save_state = state
+        self.saveStatus.setText(text)
+        self.saveStatus.setToolTip(self._save_error if state is SaveState.FAILED else "")
+        self.saveStatus.setProperty("state", state.value)
+        self.saveRetryButton.setVisible(state is SaveState.FAILED)
+        if state is SaveState.SAVED:
+            self._saved_timer.start(SAVED_MESSAGE_MS)
+        else:
+            self._saved_timer.stop()
+        self.saveStateChanged.emit(self._save_state)
+
+    def _fade_saved(self) -> None:
+        if self._save_state is SaveState.SAVED and self._alive:
+            self.saveStatus.setText("Saved")
+
+    # ------------------------------------------------------------------ live sync
+
+    async def _apply_changes(self, batch: PendingChanges) -> None:
+        if not self._alive or self._load_state is not LoadState.READY:
+            return
+        changed = False
+        modes_changed = False
+        issues: list[LoadIssue] = []
+        try:
+            if batch.rooms:
+                slots = await self.controller.read_slots(batch.rooms)
+                if not self._alive:
+                    return
+                added = False
+                for key, slot in slots.items():
+                    if isinstance(slot, LoadIssue):
+                        issues.append(slot)
+                        continue
+                    was_here = key in self.rooms.rooms
+                    if self.rooms.apply_slot(key, slot):
+                        changed = True
+                        added = added or (not was_here and key in self.rooms.rooms)
+                if added:
+                    batch.meta = True  # place a room that just arrived where the stored order puts it
+            if batch.meta and self._local_changes_pending():
+                # Our own unsaved order / modes would be overwritten by the stored (older) preferences;
+                # re-read them once our saves are done (the save merges ours into the store first).
+                self._meta_deferred = True
+            elif batch.meta:
+                meta = await self.controller.read_meta()
+                if not self._alive:
+                    return
+                if self._local_changes_pending():
+                    self._meta_deferred = True
+                elif meta is not None:
+                    before = (dict(self.rooms.notification_modes), self.rooms.ordered_keys())
+                    self.rooms.apply_meta(meta, keep_current_room=True)
+                    self.controller.note_meta_adopted(self.session, meta)
+                    after = (dict(self.rooms.notification_modes), self.rooms.ordered_keys())
+                    if before != after:
+                        changed = True
+                        modes_changed = before[0] != after[0]
+            if changed:
+                self.refresh()
+            if self._current is not None and self._current in batch.message_rooms:
+                await self._load_newest_messages(self._current)
+        except StorageError as exc:
+            log.warning("window %d: live update failed: %s", self.window_id, exc)
+            self._report_error(f"Live update failed: {exc}")
+            return
+        if issues and self._alive:
+            known = {issue.key for issue in self._load_issues}
+            self._load_issues = self._load_issues + tuple(i for i in issues if i.key not in known)
+            self._show_issues()
+        if self._alive and (changed or modes_changed or batch.message_rooms):
+            self.request_unread()
+
+    # ------------------------------------------------------------------ unread badges
+
+    def request_unread(self) -> None:
+        """Recompute unread counts off the GUI thread (coalesced)."""
+        if not self._alive or self._load_state is not LoadState.READY:
+            return
+        self._unread_dirty = True
+        if self._unread_task is None or self._unread_task.done():
+            self._unread_task = self._start_task(self._unread_loop())
+
+    async def _unread_loop(self) -> None:
+        while self._unread_dirty and self._alive:
+            self._unread_dirty = False
+            try:
+                counts = await self.controller.unread_counts(self.rooms)
+            except StorageError as exc:
+                log.warning("window %d: unread counts failed: %s", self.window_id, exc)
+                return
+            if not self._alive:
+                return
+            self._unread = {k: v for k, v in counts.items() if k in self.rooms.rooms}
+            self.model.set_unread(self._unread)
+            self.unreadChanged.emit(dict(self._unread))
+
+    # ------------------------------------------------------------------ dialogs
+
+    def _open_dialog(self, dialog: QDialog, on_accept: Callable[[QDialog], object] | None = None) -> QDialog:
+        """Show ``dialog`` window-modal without a nested event loop; one per kind, raised if already open."""
+        name = dialog.objectName() or type(dialog).__name__
+        existing = self._dialogs.get(name)
+        if existing is not None:
+            dialog.deleteLater()
+            existing.raise_()
+            existing.activateWindow()
+            return existing
+        self._dialogs[name] = dialog
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        if on_accept is not None:
+            dialog.accepted.connect(lambda: on_accept(dialog))
+        dialog.finished.connect(lambda _result: self._dialogs.pop(name, None))
+        dialog.open()
+        return dialog
+
+    def dialog(self, name: str) -> QDialog | None:
+        """The open dialog of that kind (objectName), if any."""
+        return self._dialogs.get(name)
+
+    def _current_room_data(self) -> RoomData | None:
+        return self.rooms.rooms.get(self._current) if self._current is not None else None
+
+    def show_create_room_dialog(self) -> None:
+        if self._load_state is not LoadState.READY:
+            return
+
+        def accepted(dialog: QDialog) -> None:
+            assert isinstance(dialog, CreateRoomDialog)
+            self.create_room(dialog.room_name(), dialog.nickname())
+
+        self._open_dialog(CreateRoomDialog(self), accepted)
+
+    def show_join_dialog(self) -> None:
+        if self._load_state is not LoadState.READY:
+            return
+        dialog = AcceptInvitationDialog(self.rooms, self)
+        shown = self._open_dialog(dialog)
+        if shown is dialog:
+            dialog.invitation_accepted.connect(self._on_invitation_accepted)
+
+    def _on_invitation_accepted(self, invitation: object, nickname: str) -> None:
+        if isinstance(invitation, Invitation):
+            self.accept_invitation(invitation, nickname)
+
+    def show_invite_dialog(self) -> None:
+        room = self._current_room_data()
+        if room is None:
+            return
+        self._start_task(self._invite(room))
+
+    async def _invite(self, room: RoomData) -> None:
+        secrets = list(room.invitation_secrets.items())
+        try:
+            code = await self.controller.run(
+                lambda: Invitation.create(room.owner_vk, room.self_identity.seed, room_secrets=secrets).encode()
+            )
+        except (InvitationError, StorageError) as exc:
+            self._report_error(f"Could not create an invitation: {exc}")
+            return
+        if self._alive:
+            self._open_dialog(InviteMemberDialog(code, room.name, self))
+
+    def show_edit_room_dialog(self) -> None:
+        room = self._current_room_data()
+        if room is None:
+            return
+        key = room.owner_vk
+
+        def accepted(dialog: QDialog) -> None:
+            assert isinstance(dialog, EditRoomDialog)
+            name, description = dialog.values()
+            self.rename_room(key, name, description)
+
+        self._open_dialog(EditRoomDialog(room, self), accepted)
+
+    def show_nickname_dialog(self) -> None:
+        room = self._current_room_data()
+        if room is None:
+            return
+        key = room.owner_vk
+        current = room.room_state.nickname(room.self_vk) or room.self_nickname
+
+        def accepted(dialog: QDialog) -> None:
+            assert isinstance(dialog, NicknameDialog)
+            self.set_nickname(key, dialog.nickname())
+
+        self._open_dialog(NicknameDialog(current, self), accepted)
+
+    def show_notifications_dialog(self) -> None:
+        room = self._current_room_data()
+        if room is None:
+            return
+        key = room.owner_vk
+
+        def accepted(dialog: QDialog) -> None:
+            assert isinstance(dialog, NotificationsDialog)
+            self.set_notification_mode(key, dialog.mode())
+
+        self._open_dialog(NotificationsDialog(self.rooms.notification_mode(key), self), accepted)
+
+    def show_leave_dialog(self) -> None:
+        room = self._current_room_data()
+        if room is None:
+            return
+        key = room.owner_vk
+        self._open_dialog(LeaveRoomDialog(room.name, room.is_owner, self), lambda _dialog: self.leave_room(key))
+
+    def show_about(self) -> None:
+        profile = self.controller.profile
+        data_dir = str(profile.path) if profile is not None else "(in memory)"
+        box = QMessageBox(self)
+        box.setObjectName("AboutDialog")
+        box.setWindowTitle("About River Desktop")
+        box.setIcon(QMessageBox.Icon.Information)
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.setText(f"River Desktop {__version__}")
+        box.setInformativeText(
+            "A desktop chat-room manager for River, the decentralized group chat on Freenet.\n\n"
+            f"Data: {data_dir}\nLogs: {self.desktop.log_dir}"
+        )
+        box.setStandardButtons(QMessageBox.StandardButton.Close)
+        self._open_dialog(box)
+
+    def _show_context_menu(self, key: object, pos: QPoint) -> None:
+        if isinstance(key, bytes) and key != self._current:
+            self.open_room(key)
+        menu = QMenu(self)
+        menu.setObjectName("roomContextMenu")
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        for action in (self.actionRenameRoom, self.actionNickname, self.actionNotifications, self.actionInviteMember):
+            menu.addAction(action)
+        menu.addSeparator()
+        menu.addAction(self.actionLeaveRoom)
+        menu.addSeparator()
+        menu.addAction(self.actionCreateRoom)
+        menu.addAction(self.actionJoinWithCode)
+        self._context_menu = menu
+        menu.popup(pos)
+
+    def _report_error(self, message: str) -> None:
+        """A user-facing error that is not a save failure: logged and shown in the status bar."""
+        log.warning("window %d: %s", self.window_id, message)
+        if self._alive:
+            self.statusBar().showMessage(message, 10000)
+
+    def _new_window(self) -> None:
+        self.desktop.open_window()
+
+    # ------------------------------------------------------------------ geometry and closing
+
+    def geometry_bytes(self) -> bytes:
+        return bytes(self.saveGeometry().data())
+
+    def restore_geometry_bytes(self, data: bytes) -> bool:
+        return bool(data) and self.restoreGeometry(QByteArray(data))
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        for dialog in list(self._dialogs.values()):
+            dialog.close()
+        self.desktop.window_closing(self)
+        self._alive = False
+        self._sync.stop()
+        event.accept()
+        super().closeEvent(event)
+
+
+__all__ = ["LoadState", "MainWindow", "SaveState"]

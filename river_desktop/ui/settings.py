@@ -1,0 +1,90 @@
+"""Per-profile desktop settings: the open windows, their geometry and current rooms.
+
+They live in an INI file inside the profile directory (``desktop.ini``), so every profile restores its own
+windows and nothing is written to the user's global Qt settings (tests never touch the real home).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QSettings
+
+from river_desktop.storage.slots import b58, parse_b58_room
+
+log = logging.getLogger(__name__)
+
+SETTINGS_FILENAME = "desktop.ini"
+MAX_RESTORED_WINDOWS = 16
+
+
+@dataclass(frozen=True)
+class WindowState:
+    """What is restored for one window: ``QWidget.saveGeometry()`` bytes and the room it showed."""
+
+    geometry: bytes = b""
+    current_room: bytes | None = None
+
+    def __repr__(self) -> str:
+        room = None if self.current_room is None else b58(self.current_room)[:8]
+        return f"WindowState(geometry={len(self.geometry)} bytes, room={room})"
+
+
+class DesktopSettings:
+    """Read and write :class:`WindowState` lists in ``<profile>/desktop.ini``."""
+
+    def __init__(self, profile_dir: Path) -> None:
+        self.path = Path(profile_dir) / SETTINGS_FILENAME
+        self._qs = QSettings(str(self.path), QSettings.Format.IniFormat)
+
+    def window_states(self) -> list[WindowState]:
+        states: list[WindowState] = []
+        count = self._qs.beginReadArray("windows")
+        try:
+            for i in range(min(count, MAX_RESTORED_WINDOWS)):
+                self._qs.setArrayIndex(i)
+                states.append(
+                    WindowState(_decode_b64(self._qs.value("geometry", "")), _decode_room(self._qs.value("room", "")))
+                )
+        finally:
+            self._qs.endArray()
+        return states
+
+    def set_window_states(self, states: list[WindowState]) -> None:
+        self._qs.remove("windows")
+        self._qs.beginWriteArray("windows", len(states))
+        try:
+            for i, state in enumerate(states):
+                self._qs.setArrayIndex(i)
+                self._qs.setValue("geometry", base64.b64encode(state.geometry).decode("ascii"))
+                self._qs.setValue("room", "" if state.current_room is None else b58(state.current_room))
+        finally:
+            self._qs.endArray()
+        self.sync()
+
+    def sync(self) -> None:
+        self._qs.sync()
+        if self._qs.status() != QSettings.Status.NoError:
+            log.warning("could not write the window settings to %s (%s)", self.path, self._qs.status().name)
+
+
+def _decode_b64(value: object) -> bytes:
+    if not isinstance(value, str) or not value:
+        return b""
+    try:
+        return base64.b64decode(value.encode("ascii"), validate=True)
+    except (binascii.Error, UnicodeEncodeError):
+        return b""
+
+
+def _decode_room(value: object) -> bytes | None:
+    if not isinstance(value, str) or not value:
+        return None
+    return parse_b58_room(value)
+
+
+__all__ = ["SETTINGS_FILENAME", "DesktopSettings", "WindowState"]

@@ -1,0 +1,126 @@
+"""The tray icon: the unread total on the app icon, and desktop notifications for new messages.
+
+Notifications are derived from unread counts, which already honour each room's notification mode
+(``Muted`` counts nothing, ``Mentions & replies`` counts only mentions of your nickname and replies to
+you), so a room's count going up is exactly "a new message you asked to hear about".
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+
+from PySide6.QtCore import QObject, QRect, Qt, Signal
+from PySide6.QtGui import QAction, QColor, QFont, QIcon, QPainter, QPixmap
+from PySide6.QtWidgets import QMenu, QSystemTrayIcon
+
+from river_desktop.ui import icons
+
+log = logging.getLogger(__name__)
+
+ICON_SIZE = 64
+
+
+def badge_icon(base: QIcon, count: int) -> QIcon:
+    """``base`` with a red badge carrying ``count`` (no badge for 0)."""
+    if count <= 0:
+        return base
+    pixmap = base.pixmap(ICON_SIZE, ICON_SIZE)
+    if pixmap.isNull():
+        pixmap = QPixmap(ICON_SIZE, ICON_SIZE)
+        pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    try:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        text = str(count) if count < 100 else "99+"
+        font = QFont()
+        font.setBold(True)
+        font.setPixelSize(ICON_SIZE // 3)
+        painter.setFont(font)
+        width = max(painter.fontMetrics().horizontalAdvance(text) + 12, ICON_SIZE // 2)
+        height = ICON_SIZE // 2
+        rect = QRect(ICON_SIZE - width, 0, width, height)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor("#d93025"))
+        painter.drawRoundedRect(rect, height / 2, height / 2)
+        painter.setPen(QColor("white"))
+        painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
+    finally:
+        painter.end()
+    return QIcon(pixmap)
+
+
+class Tray(QObject):
+    """Owns the ``QSystemTrayIcon`` (shown only where a system tray exists)."""
+
+    notified = Signal(str, str)
+    """(title, body) of every notification raised (also when no tray is available to show it)."""
+    activated = Signal()
+    newWindowRequested = Signal()
+    quitRequested = Signal()
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._total = 0
+        self._known: dict[bytes, int] | None = None
+        self._base_icon = icons.app_icon()
+        self._icon = QSystemTrayIcon(self._base_icon, self)
+        self._icon.setObjectName("trayIcon")
+        self._icon.setToolTip("River Desktop")
+        menu = QMenu()
+        menu.setObjectName("trayMenu")
+        self._menu = menu
+        new_window = QAction("New &Window", menu)
+        new_window.triggered.connect(self.newWindowRequested)
+        quit_action = QAction("&Quit", menu)
+        quit_action.triggered.connect(self.quitRequested)
+        menu.addAction(new_window)
+        menu.addSeparator()
+        menu.addAction(quit_action)
+        self._icon.setContextMenu(menu)
+        self._icon.activated.connect(self._on_activated)
+        self.available = QSystemTrayIcon.isSystemTrayAvailable()
+        if self.available:
+            self._icon.show()
+
+    @property
+    def total(self) -> int:
+        return self._total
+
+    def tooltip(self) -> str:
+        return self._icon.toolTip()
+
+    def update_counts(self, counts: Mapping[bytes, int], names: Mapping[bytes, str]) -> None:
+        """New unread counts; rooms whose count went up raise a notification (not on the first report)."""
+        previous = self._known
+        self._known = dict(counts)
+        if previous is not None:
+            for key, count in counts.items():
+                before = previous.get(key)
+                if before is not None and count > before:
+                    fresh = count - before
+                    name = names.get(key) or "a room"
+                    self.notify(name, f"{fresh} new message{'s' if fresh != 1 else ''} in {name}")
+        self._set_total(sum(counts.values()))
+
+    def notify(self, title: str, body: str) -> None:
+        self.notified.emit(title, body)
+        if self.available and QSystemTrayIcon.supportsMessages():
+            self._icon.showMessage(title, body, self._base_icon, 5000)
+
+    def hide(self) -> None:
+        self._icon.hide()
+
+    def _set_total(self, total: int) -> None:
+        if total == self._total:
+            return
+        self._total = total
+        self._icon.setIcon(badge_icon(self._base_icon, total))
+        self._icon.setToolTip(f"River Desktop — {total} unread" if total else "River Desktop")
+
+    def _on_activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
+        if reason in (QSystemTrayIcon.ActivationReason.Trigger, QSystemTrayIcon.ActivationReason.DoubleClick):
+            self.activated.emit()
+
+
+__all__ = ["Tray", "badge_icon"]
