@@ -4,10 +4,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+SOAK ?= 20
 
-export QT_QPA_PLATFORM ?= offscreen
-
-.PHONY: test lint bench soak run clean
+.PHONY: run test lint bench soak package package-smoke clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,12 +14,28 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+run: $(STAMP)
+	$(BIN)/river-desktop $(ARGS)
+
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check river_desktop tests benchmarks
+	$(BIN)/ruff check river_desktop tests benchmarks packaging
 	$(BIN)/mypy river_desktop
+
+# Long stress runs, not part of `make test`: the multi-writer state machine with 20x the
+# examples and 1,000 SIGKILLs of a saving process. Takes about 25-35 minutes on 2 cores.
+soak: $(STAMP)
+	RIVER_SOAK=$(SOAK) QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q \
+		tests/integration/test_stateful_writers.py tests/integration/test_multiprocess.py
+
+package: $(STAMP)
+	bash packaging/install_build_deps.sh
+	bash packaging/build_linux.sh
+
+package-smoke: package
+	bash packaging/smoke.sh
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache

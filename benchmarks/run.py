@@ -1,0 +1,340 @@
+"""River Desktop benchmarks: every figure is a ratio against a baseline measured in the same run.
+
+Run with ``make bench``. Prints a table and writes ``benchmarks/results.json``. Data comes from
+``river-desktop-cli demo populate`` on temporary profiles. Each timing is the median of several runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import cbor2
+
+from river_desktop.storage.controller import StorageController
+from river_desktop.storage.envelope import decode_versioned
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+CLI = [sys.executable, "-m", "river_desktop.cli"]
+
+
+@dataclass
+class Result:
+    name: str
+    what: str
+    measured: float
+    baseline: float
+    ratio: float
+    target: float | None
+    unit: str = "s"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def verdict(self) -> str:
+        if self.target is None:
+            return "info"
+        return "met" if self.ratio <= self.target else "MISSED"
+
+
+def median_of(runs: int, fn: Callable[[], float]) -> float:
+    return statistics.median(fn() for _ in range(runs))
+
+
+def timed(fn: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def run_async(fn: Callable[[], Awaitable[object]]) -> object:
+    async def main() -> object:
+        return await fn()
+
+    return asyncio.run(main())
+
+
+def populate(profile: Path, rooms: int, messages: int) -> None:
+    subprocess.run(
+        [*CLI, "--profile", str(profile), "demo", "populate", "--rooms", str(rooms),
+         "--messages-per-room", str(messages), "--seed", "7"],
+        check=True, cwd=REPO, stdout=subprocess.DEVNULL,
+    )
+
+
+# -- B1 cold load ------------------------------------------------------------------------------------
+
+
+def b1_cold_load(profile: Path, runs: int) -> Result:
+    db = profile / "river.sqlite3"
+
+    def ours() -> float:
+        async def go() -> float:
+            start = time.perf_counter()
+            ctl = await StorageController.open(profile)
+            rooms = await ctl.load()
+            elapsed = time.perf_counter() - start
+            assert len(rooms.rooms) >= 1000
+            await ctl.close()
+            return elapsed
+
+        return float(run_async(go))  # type: ignore[arg-type]
+
+    def baseline() -> float:
+        start = time.perf_counter()
+        conn = sqlite3.connect(db)
+        rows = conn.execute("SELECT value FROM kv WHERE key >= 'room:' AND key < 'room;'").fetchall()
+        decoded = [cbor2.loads(decode_versioned(raw)[1]) for (raw,) in rows]
+        conn.close()
+        elapsed = time.perf_counter() - start
+        assert len(decoded) >= 1000
+        return elapsed
+
+    ours()  # warm the OS page cache for both sides alike
+    m, b = median_of(runs, ours), median_of(runs, baseline)
+    return Result("B1", "cold load, 1,000 rooms x 50 messages (history lazy)", m, b, m / b, 2.0)
+
+
+# -- B2 save after one change -----------------------------------------------------------------------
+
+
+def b2_save_one_change(profile: Path, runs: int) -> Result:
+    async def ours() -> list[float]:
+        ctl = await StorageController.open(profile)
+        session = ctl.open_session("bench")
+        rooms = await ctl.load(session)
+        owned = [vk for vk, r in rooms.rooms.items() if r.is_owner]
+        times = []
+        for i in range(runs):
+            rooms.rename(owned[i % len(owned)], f"benchmark rename {i}")
+            start = time.perf_counter()
+            report = await ctl.save(session, rooms)
+            times.append(time.perf_counter() - start)
+            assert report.ok and len(report.rooms) == 1
+        await ctl.close()
+        return times
+
+    times: list[float] = run_async(ours)  # type: ignore[assignment]
+    tmp = Path(tempfile.mkdtemp(prefix="river-b2-"))
+    conn = sqlite3.connect(tmp / "baseline.sqlite3", isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute("CREATE TABLE kv (key TEXT PRIMARY KEY, value BLOB)")
+    payload = os.urandom(1200)
+
+    def upsert(i: int) -> float:
+        start = time.perf_counter()
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute(
+            "INSERT INTO kv (key, value) VALUES ('room:x', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (payload + bytes([i % 256]),),
+        )
+        conn.execute("COMMIT")
+        return time.perf_counter() - start
+
+    base = [upsert(i) for i in range(runs)]
+    conn.close()
+    shutil.rmtree(tmp)
+    m, b = statistics.median(times), statistics.median(base)
+    return Result("B2", "save after changing 1 room of 1,000", m, b, m / b, 3.0)
+
+
+# -- B3 append to long vs short history ---------------------------------------------------------------
+
+
+def b3_append(tmp: Path, runs: int) -> Result:
+    profile = tmp / "b3"
+
+    async def go() -> tuple[list[float], list[float], int]:
+        ctl = await StorageController.open(profile)
+        session = ctl.open_session("bench")
+        rooms = await ctl.load(session)
+        big = rooms.create_room("Ten thousand", "me").owner_vk
+        small = rooms.create_room("Ten", "me").owner_vk
+        await ctl.save(session, rooms)
+        for vk, count in ((big, 10_000), (small, 10)):
+            msgs = [rooms.post_message(vk, f"history {i}", timestamp=1_000 + i) for i in range(count)]
+            await ctl.append_messages(session, msgs)
+        per: dict[bytes, list[float]] = {big: [], small: []}
+        size = 0
+        for i in range(runs * 4):
+            vk = big if i % 2 == 0 else small
+            msg = rooms.post_message(vk, f"new message {i}", timestamp=100_000 + i)
+            start = time.perf_counter()
+            assert await ctl.append_message(session, msg)
+            per[vk].append(time.perf_counter() - start)
+            size = len(msg_key(vk, msg.id)) + len(msg.encode()) + 9
+        await ctl.close()
+        return per[big], per[small], size
+
+    from river_desktop.storage.slots import msg_key
+
+    big_t, small_t, size = run_async(go)  # type: ignore[misc]
+    m, b = statistics.median(big_t), statistics.median(small_t)
+    return Result("B3", "append 1 message: 10,000-message room vs 10-message room", m, b, m / b, 1.2,
+                  extra={"bytes_written_per_append": size})
+
+
+# -- B4 parallel creations ----------------------------------------------------------------------------
+
+
+def b4_parallel(tmp: Path) -> Result:
+    def writers(profile: Path, procs: int, rounds: int) -> tuple[float, int, set[str]]:
+        start = time.perf_counter()
+        ps = [
+            subprocess.Popen(
+                [sys.executable, "-m", "tests.helpers.writer", "--profile", str(profile), "--rounds", str(rounds),
+                 "--tag", f"w{i}"],
+                cwd=REPO, stdout=subprocess.PIPE, text=True,
+            )
+            for i in range(procs)
+        ]
+        saved: set[str] = set()
+        attempts = 0
+        for p in ps:
+            out, _ = p.communicate()
+            assert p.returncode == 0
+            for line in out.splitlines():
+                if line.startswith("SAVED "):
+                    saved.add(line.split()[1])
+                elif line.startswith("DONE max_attempts="):
+                    attempts = max(attempts, int(line.split("=")[1]))
+        return time.perf_counter() - start, attempts, saved
+
+    par_t, attempts, saved = writers(tmp / "b4-parallel", 8, 50)
+    seq_t, _, _ = writers(tmp / "b4-serial", 1, 400)
+
+    async def count(profile: Path) -> set[str]:
+        ctl = await StorageController.open(profile)
+        rooms = await ctl.load()
+        await ctl.close()
+        from river_desktop.storage.slots import b58
+
+        return {b58(vk) for vk in rooms.rooms}
+
+    stored: set[str] = run_async(lambda: count(tmp / "b4-parallel"))  # type: ignore[assignment]
+    lost = len(saved - stored)
+    return Result("B4", "8 processes x 50 creations vs 400 in one process (time ratio)", par_t, seq_t,
+                  par_t / seq_t, None, extra={"lost_rooms": lost, "rooms_stored": len(stored),
+                                              "max_cas_attempts": attempts,
+                                              "throughput_ratio_parallel_over_serial": seq_t / par_t})
+
+
+# -- B5 CLI rooms list -------------------------------------------------------------------------------
+
+
+def b5_cli_list(profile: Path, runs: int) -> Result:
+    def ours() -> float:
+        start = time.perf_counter()
+        out = subprocess.run([*CLI, "--profile", str(profile), "--json", "rooms", "list"], check=True,
+                             capture_output=True, cwd=REPO).stdout
+        elapsed = time.perf_counter() - start
+        assert len(json.loads(out)) >= 1000
+        return elapsed
+
+    def baseline() -> float:
+        return timed(lambda: subprocess.run([sys.executable, "-c", "import sqlite3, cbor2"], check=True))
+
+    ours()
+    m, b = median_of(runs, ours), median_of(runs, baseline)
+    return Result("B5", "`river-desktop-cli --json rooms list`, 1,000 rooms", m, b, m / b, 3.0)
+
+
+# -- B6 peak memory ----------------------------------------------------------------------------------
+
+_B6_CHILD = """
+import asyncio, resource, sys
+from river_desktop.storage.controller import StorageController
+async def main():
+    ctl = await StorageController.open(sys.argv[1])
+    rooms = await ctl.load()
+    assert len(rooms.rooms) >= 1000
+    await ctl.close()
+base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+asyncio.run(main())
+print(base, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+def b6_memory(profile: Path) -> Result:
+    out = subprocess.run([sys.executable, "-c", _B6_CHILD, str(profile)], check=True, capture_output=True,
+                         text=True, cwd=REPO).stdout.split()
+    before, peak = int(out[0]) / 1024, int(out[1]) / 1024
+    return Result("B6", "peak resident memory loading 1,000 rooms x 50 messages (MiB; baseline = after imports)",
+                  peak, before, peak / before, None, unit="MiB")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--only", nargs="*", default=None, help="e.g. B1 B2")
+    parser.add_argument("--output", type=Path, default=HERE / "results.json")
+    args = parser.parse_args()
+    wanted = {w.upper() for w in args.only} if args.only else None
+    tmp = Path(tempfile.mkdtemp(prefix="river-bench-"))
+    results: list[Result] = []
+    try:
+        big = tmp / "big"
+        if wanted is None or wanted & {"B1", "B2", "B5", "B6"}:
+            start = time.perf_counter()
+            populate(big, 1000, 50)
+            print(f"demo populate --rooms 1000 --messages-per-room 50: {time.perf_counter() - start:.1f} s",
+                  flush=True)
+        steps: list[tuple[str, Callable[[], Result]]] = [
+            ("B1", lambda: b1_cold_load(big, args.runs)),
+            ("B2", lambda: b2_save_one_change(big, args.runs * 3)),
+            ("B3", lambda: b3_append(tmp, args.runs)),
+            ("B4", lambda: b4_parallel(tmp)),
+            ("B5", lambda: b5_cli_list(big, args.runs)),
+            ("B6", lambda: b6_memory(big)),
+        ]
+        for name, step in steps:
+            if wanted is not None and name not in wanted:
+                continue
+            result = step()
+            results.append(result)
+            print(f"{result.name}: {result.verdict} ratio {result.ratio:.2f}", flush=True)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    print()
+    print(table(results))
+    payload = {
+        "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()},
+        "runs": args.runs,
+        "results": [asdict(r) | {"verdict": r.verdict} for r in results],
+    }
+    args.output.write_text(json.dumps(payload, indent=2) + "\n")
+    print(f"\nwrote {args.output.relative_to(REPO) if args.output.is_relative_to(REPO) else args.output}")
+    return 0
+
+
+def table(results: list[Result]) -> str:
+    lines = ["| id | what | ours | baseline | ratio | target | verdict |", "|---|---|---|---|---|---|---|"]
+    def fmt(value: float, unit: str) -> str:
+        return f"{value * 1000:.1f} ms" if unit == "s" else f"{value:.0f} {unit}"
+
+    for r in results:
+        target = f"<= {r.target:g}" if r.target is not None else "-"
+        extra = "".join(f"; {k} = {v:.2f}" if isinstance(v, float) else f"; {k} = {v}" for k, v in r.extra.items())
+        ours, base = fmt(r.measured, r.unit), fmt(r.baseline, r.unit)
+        lines.append(f"| {r.name} | {r.what}{extra} | {ours} | {base} | {r.ratio:.2f} | "
+                     f"{target} | {r.verdict} |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
