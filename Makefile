@@ -24,6 +24,10 @@ lint: $(STAMP)
 	$(BIN)/ruff check river_desktop tests benchmarks packaging
 	$(BIN)/mypy river_desktop
 
+# Benchmarks (about 3-4 minutes): prints a table and writes benchmarks/results.json.
+bench: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m benchmarks.run
+
 # Long stress runs, not part of `make test`: the multi-writer state machine with 20x the
 # examples and 1,000 SIGKILLs of a saving process. Takes about 25-35 minutes on 2 cores.
 soak: $(STAMP)
