@@ -1,0 +1,834 @@
+"""``river-desktop-cli``: headless commands on a River Desktop profile (no Qt).
+
+Every command that changes something is a full writer, exactly like a desktop window: it opens
+the profile through the :class:`StorageController`, loads its own copy of the room list in its own
+:class:`SaveSession`, changes it, and saves with the same read–merge–write CAS loop. Several CLI
+processes and app windows can therefore work on one profile at once without losing anything.
+
+Output: human-readable text by default, ``--json`` for scripts (schemas in ``docs/cli.md``).
+Errors: one line on stderr, ``river-desktop-cli: error: ...``; exit 1 for operational errors,
+2 for usage errors. Invitation codes and signing keys never appear in errors or logs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import sqlite3
+import sys
+import unicodedata
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from river_desktop.domain.cbor import DecodeError
+from river_desktop.domain.identity import member_id, member_id_display
+from river_desktop.domain.invitation import Invitation, InvitationError
+from river_desktop.domain.room_state import Message, RoomStateError
+from river_desktop.domain.rooms import (
+    NotificationMode,
+    PresentSlot,
+    RoomData,
+    Rooms,
+    RoomsError,
+    RoomsMeta,
+    decode_slot,
+)
+from river_desktop.storage.controller import (
+    CAS_MAX_ATTEMPTS,
+    LoadIssue,
+    RoomOutcome,
+    SaveReport,
+    SaveSession,
+    StorageController,
+)
+from river_desktop.storage.errors import StorageError
+from river_desktop.storage.profile import DB_FILENAME, default_profile_dir
+from river_desktop.storage.slots import (
+    LEGACY_BLOB_KEY,
+    META_KEY,
+    MIGRATION_DONE_KEY,
+    MSG_PREFIX,
+    ROOM_PREFIX,
+    b58,
+    parse_b58_room,
+    parse_msg_key,
+    parse_room_key,
+)
+from river_desktop.storage.sqlite_kv import SqliteKV
+
+PROG = "river-desktop-cli"
+MIN_PREFIX = 6
+MAX_CANDIDATES = 10
+SAVE_RETRIES = 4
+
+NOTIFY_NAMES: dict[NotificationMode, str] = {
+    NotificationMode.ALL: "all",
+    NotificationMode.MENTIONS_AND_REPLIES: "mentions",
+    NotificationMode.MUTED: "muted",
+}
+NOTIFY_BY_NAME = {name: mode for mode, name in NOTIFY_NAMES.items()}
+
+SECRET_WARNING = (
+    f"{PROG}: warning: this invitation code is a secret bearer credential: anyone who has it can join "
+    "the room as the invited member. Send it only to that person, over a private channel."
+)
+
+Json = object
+
+
+class CliError(Exception):
+    """An expected failure: printed as one line on stderr, exit status 1."""
+
+
+@dataclass
+class Output:
+    """What a command produced: ``data`` for ``--json``, ``text`` for people, ``notes`` for stderr."""
+
+    data: Json
+    text: str | Callable[[], str] = ""
+    notes: list[str] = field(default_factory=list)
+
+    def render(self) -> str:
+        """The text form; a callable is only rendered when text is wanted (``--json`` skips it)."""
+        return self.text() if callable(self.text) else self.text
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+
+def one_line(text: str, limit: int = 200) -> str:
+    """Make untrusted text (names, nicknames, messages) safe for one terminal line."""
+    cleaned = "".join(
+        " " if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") else ch for ch in text
+    ).strip()
+    return cleaned if len(cleaned) <= limit else cleaned[: limit - 1] + "…"
+
+
+def db_path(profile: Path) -> Path:
+    return profile.expanduser() / DB_FILENAME
+
+
+def profile_exists(profile: Path) -> bool:
+    return db_path(profile).is_file()
+
+
+def room_json_base(room: RoomData) -> dict[str, Json]:
+    return {
+        "key": b58(room.owner_vk),
+        "name": room.name,
+        "nickname": room.self_nickname,
+        "member_id": room.self_identity.member_id,
+    }
+
+
+def describe(room: RoomData) -> str:
+    name = one_line(room.name) if room.name else "(waiting for room data)"
+    return f"{name} ({b58(room.owner_vk)})"
+
+
+def resolve_room(rooms: Rooms, text: str) -> bytes:
+    """A room of this list by full key, unique key prefix (>= 6 characters) or unique exact name."""
+    vk = parse_b58_room(text)
+    if vk is not None and vk in rooms.rooms:
+        return vk
+    by_prefix = [k for k in rooms.rooms if len(text) >= MIN_PREFIX and b58(k).startswith(text)]
+    by_name = [k for k, room in rooms.rooms.items() if room.name and room.name == text]
+    candidates = list(dict.fromkeys(by_prefix + by_name))
+    if len(candidates) == 1:
+        return candidates[0]
+    shown = repr(one_line(text, 60))
+    if candidates:
+        raise CliError(f"room {shown} is ambiguous; candidates: {_list_rooms(rooms, candidates)}")
+    if vk is not None and vk in rooms.removed:
+        raise CliError(f"you left room {shown}; accept a new invitation to rejoin it")
+    near = [
+        k
+        for k, room in rooms.rooms.items()
+        if text.casefold() in room.name.casefold() or b58(k).startswith(text)
+    ]
+    short = len(text) < MIN_PREFIX and any(b58(k).startswith(text) for k in rooms.rooms)
+    hint = f" (a key prefix needs at least {MIN_PREFIX} characters)" if short else ""
+    if near:
+        raise CliError(f"no room matches {shown}{hint}; candidates: {_list_rooms(rooms, near)}")
+    if not rooms.rooms:
+        raise CliError(f"no room matches {shown}: this profile has no rooms")
+    raise CliError(f"no room matches {shown}; rooms: {_list_rooms(rooms, rooms.ordered_keys())}")
+
+
+def _list_rooms(rooms: Rooms, keys: Sequence[bytes]) -> str:
+    shown = ", ".join(describe(rooms.rooms[k]) for k in keys[:MAX_CANDIDATES])
+    more = len(keys) - MAX_CANDIDATES
+    return shown + (f", and {more} more" if more > 0 else "")
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} must be at least 1")
+    return value
+
+
+def non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{value} must not be negative")
+    return value
+
+
+def decode_invitation(code: str) -> Invitation:
+    """Decode a code; an ``InvitationError`` message never contains the code itself."""
+    try:
+        return Invitation.decode(code)
+    except InvitationError as exc:
+        raise CliError(f"invalid invitation: {exc}") from None
+
+
+# --- the profile session ------------------------------------------------------------------------
+
+
+@dataclass
+class Workspace:
+    ctl: StorageController
+    session: SaveSession
+    rooms: Rooms
+    issues: tuple[LoadIssue, ...]
+
+    async def save(self, *focus: bytes) -> SaveReport:
+        """Save; a failed room (or preferences) is an error, as is a focus room lost to a remote leave.
+
+        A room whose CAS loop gave up under heavy contention (many writers on one slot) is saved
+        again, a few times: the session re-reads and re-merges, and rooms already saved are skipped.
+        """
+        report = await self.ctl.save(self.session, self.rooms)
+        results = dict(report.rooms)
+        for _ in range(SAVE_RETRIES):
+            contended = any(r.attempts >= CAS_MAX_ATTEMPTS for r in report.failures) or report.meta_error
+            if not contended:
+                break
+            report = await self.ctl.save(self.session, self.rooms)
+            results.update(report.rooms)
+        report = SaveReport(results, report.meta, report.meta_error)
+        for vk in focus:
+            result = report.rooms.get(vk)
+            if result is not None and result.outcome is RoomOutcome.ADOPTED_LEAVE:
+                raise CliError(
+                    f"room {b58(vk)} was left in another window or process; the change was not saved"
+                )
+        if report.failures:
+            first = report.failures[0]
+            raise CliError(f"could not save room {b58(first.owner_vk)}: {first.reason}")
+        if report.meta_error:
+            raise CliError(f"could not save the room list preferences: {report.meta_error}")
+        return report
+
+    def notes(self) -> list[str]:
+        return [
+            f"{PROG}: warning: {issue.key}: {issue.reason}; it was skipped (see `store check`)"
+            for issue in self.issues
+        ]
+
+
+@asynccontextmanager
+async def workspace(profile: Path, name: str = "cli") -> AsyncIterator[Workspace]:
+    ctl = await StorageController.open(profile)
+    try:
+        session = ctl.open_session(name)
+        result = await ctl.load_with_report(session)
+        yield Workspace(ctl, session, result.rooms, result.issues)
+    finally:
+        await ctl.close()
+
+
+@asynccontextmanager
+async def read_workspace(profile: Path) -> AsyncIterator[Workspace | None]:
+    """Like :func:`workspace` for read-only commands, but ``None`` (nothing created) when there is no profile."""
+    if not profile_exists(profile):
+        yield None
+        return
+    async with workspace(profile) as ws:
+        yield ws
+
+
+# --- rooms --------------------------------------------------------------------------------------
+
+
+async def cmd_rooms_list(args: argparse.Namespace) -> Output:
+    async with read_workspace(args.profile) as ws:
+        if ws is None:
+            return Output([], "no rooms")
+        rooms = ws.rooms
+        unread = await ws.ctl.unread_counts(rooms)
+        items: list[dict[str, Json]] = []
+        for vk in rooms.ordered_keys():
+            room = rooms.rooms[vk]
+            item = room_json_base(room)
+            item.update(
+                notifications=NOTIFY_NAMES[rooms.notification_mode(vk)],
+                unread=unread.get(vk, 0),
+                state="waiting" if room.waiting else "ok",
+                owner=room.is_owner,
+                member_label=member_id_display(room.self_identity.member_id),
+                current=rooms.current_room == vk,
+            )
+            items.append(item)
+        if args.all:
+            for vk in sorted(rooms.removed):
+                items.append(
+                    {
+                        "key": b58(vk),
+                        "name": "",
+                        "nickname": "",
+                        "member_id": None,
+                        "notifications": NOTIFY_NAMES[rooms.notification_mode(vk)],
+                        "unread": 0,
+                        "state": "left",
+                        "owner": False,
+                        "member_label": "",
+                        "current": False,
+                    }
+                )
+        return Output(items, lambda: _rooms_table(items), ws.notes())
+
+
+def _rooms_table(items: list[dict[str, Json]]) -> str:
+    if not items:
+        return "no rooms"
+    header = ("KEY", "NAME", "NICKNAME", "MEMBER", "NOTIFY", "UNREAD", "STATE")
+    rows = [header] + [
+        (
+            str(it["key"]),
+            one_line(str(it["name"]), 40) or "-",
+            one_line(str(it["nickname"]), 24) or "-",
+            str(it["member_label"]) or "-",
+            str(it["notifications"]),
+            str(it["unread"]),
+            str(it["state"]),
+        )
+        for it in items
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows)
+
+
+async def cmd_rooms_create(args: argparse.Namespace) -> Output:
+    async with workspace(args.profile) as ws:
+        room = ws.rooms.create_room(args.name, args.nickname)
+        report = await ws.save(room.owner_vk)
+        result = report.rooms.get(room.owner_vk)
+        if result is None or result.outcome is not RoomOutcome.STORED:
+            raise CliError(f"room {b58(room.owner_vk)} was not stored")
+        data = room_json_base(room)
+        return Output(data, str(data["key"]), ws.notes())
+
+
+async def cmd_rooms_rename(args: argparse.Namespace) -> Output:
+    async with workspace(args.profile) as ws:
+        vk = resolve_room(ws.rooms, args.room)
+        room = ws.rooms.rename(vk, args.name)
+        await ws.save(vk)
+        return Output({"key": b58(vk), "name": room.name}, f"renamed {describe(room)}", ws.notes())
+
+
+async def cmd_rooms_nickname(args: argparse.Namespace) -> Output:
+    async with workspace(args.profile) as ws:
+        vk = resolve_room(ws.rooms, args.room)
+        room = ws.rooms.set_nickname(vk, args.nick)
+        await ws.save(vk)
+        data = {"key": b58(vk), "nickname": room.self_nickname}
+        return Output(data, f"your nickname in {describe(room)} is now {one_line(room.self_nickname)!r}", ws.notes())
+
+
+async def cmd_rooms_notify(args: argparse.Namespace) -> Output:
+    async with workspace(args.profile) as ws:
+        vk = resolve_room(ws.rooms, args.room)
+        ws.rooms.set_notification_mode(vk, NOTIFY_BY_NAME[args.mode])
+        await ws.save()
+        data = {"key": b58(vk), "notifications": args.mode}
+        return Output(data, f"notifications for {describe(ws.rooms.rooms[vk])}: {args.mode}", ws.notes())
+
+
+async def cmd_rooms_move(args: argparse.Namespace) -> Output:
+    async with workspace(args.profile) as ws:
+        vk = resolve_room(ws.rooms, args.room)
+        if args.to_end:
+            ws.rooms.move_room_to_end(vk)
+        else:
+            target = resolve_room(ws.rooms, args.before)
+            if target == vk:
+                raise CliError("a room cannot be moved before itself")
+            ws.rooms.move_room(vk, target)
+        await ws.save()
+        order = [b58(k) for k in ws.rooms.ordered_keys()]
+        text = "\n".join(describe(ws.rooms.rooms[k]) for k in ws.rooms.ordered_keys())
+        return Output({"key": b58(vk), "order": order}, text, ws.notes())
+
+
+async def cmd_rooms_leave(args: argparse.Namespace) -> Output:
+    async with workspace(args.profile) as ws:
+        vk = resolve_room(ws.rooms, args.room)
+        label = describe(ws.rooms.rooms[vk])
+        ws.ctl.leave_room(ws.session, ws.rooms, vk)
+        report = await ws.save()
+        result = report.rooms.get(vk)
+        if result is not None and result.outcome is RoomOutcome.REJOINED_ELSEWHERE:
+            raise CliError(f"room {b58(vk)} was rejoined elsewhere after this command read it; it was not left")
+        return Output({"key": b58(vk), "state": "left"}, f"left {label}", ws.notes())
+
+
+# --- invitations --------------------------------------------------------------------------------
+
+
+async def cmd_invite_create(args: argparse.Namespace) -> Output:
+    async with read_workspace(args.profile) as ws:
+        if ws is None:
+            raise CliError(f"no profile at {args.profile}")
+        vk = resolve_room(ws.rooms, args.room)
+        room = ws.rooms.rooms[vk]
+        inv = Invitation.create(
+            room=vk,
+            inviter_signing_key=room.self_identity.seed,
+            room_secrets=room.invitation_secrets.items(),
+        )
+        code = inv.encode()
+        data = {"code": code, "room": b58(vk), "invitee_member_id": inv.invitee_member_id}
+        return Output(data, code, [*ws.notes(), SECRET_WARNING])
+
+
+async def cmd_invite_inspect(args: argparse.Namespace) -> Output:
+    inv = decode_invitation(args.code)
+    inviter = inv.inviter_member_id
+    owner_id = member_id(inv.room)
+    valid: bool | None = None
+    if inviter == owner_id:
+        valid = inv.verify(inv.room)
+    else:
+        inviter_vk = await _known_member(args.profile, inv.room, inviter)
+        if inviter_vk is not None:
+            valid = inv.verify(inviter_vk)
+    data: dict[str, Json] = {
+        "room": b58(inv.room),
+        "owner_member_id": owner_id,
+        "invitee_member_id": inv.invitee_member_id,
+        "inviter_member_id": inviter,
+        "inviter_is_owner": inviter == owner_id,
+        "room_secret_versions": inv.room_secret_versions,
+        "signature_valid": valid,
+    }
+    check = {True: "valid", False: "INVALID", None: "unknown (the inviter is not known here)"}[valid]
+    text = "\n".join(
+        [
+            f"room:               {data['room']}",
+            f"invitee member id:  {inv.invitee_member_id} ({member_id_display(inv.invitee_member_id)})",
+            f"inviter member id:  {inviter} ({member_id_display(inviter)})"
+            + (" (the room owner)" if inviter == owner_id else ""),
+            f"room secrets:       {', '.join(map(str, inv.room_secret_versions)) or 'none'}",
+            f"signature:          {check}",
+        ]
+    )
+    return Output(data, text)
+
+
+async def _known_member(profile: Path, room_vk: bytes, wanted: int) -> bytes | None:
+    """The verifying key of member ``wanted`` in the profile's copy of the room, if any. Read-only."""
+    if not profile_exists(profile):
+        return None
+    ctl = await StorageController.open(profile)
+    try:
+        slot = (await ctl.read_slots([room_vk])).get(room_vk)
+    finally:
+        await ctl.close()
+    room = getattr(slot, "room", None)
+    if not isinstance(room, RoomData):
+        return None
+    keys = {room.owner_vk, room.self_vk, *room.room_state.members}
+    matches = [vk for vk in keys if member_id(vk) == wanted]
+    return matches[0] if len(matches) == 1 else None
+
+
+async def cmd_invite_accept(args: argparse.Namespace) -> Output:
+    inv = decode_invitation(args.code)  # before the profile is touched: a bad code writes nothing
+    async with workspace(args.profile) as ws:
+        rejoined = inv.room in ws.rooms.removed
+        room = ws.rooms.accept_invitation(inv, args.nickname)
+        ws.ctl.mark_room_rejoined(ws.session, room.owner_vk)
+        await ws.save(room.owner_vk)
+        room = ws.rooms.rooms.get(room.owner_vk, room)
+        data = room_json_base(room)
+        data.update(state="waiting" if room.waiting else "ok", rejoined=rejoined)
+        verb = "rejoined" if rejoined else "joined"
+        text = f"{verb} {b58(room.owner_vk)} as member {member_id_display(room.self_identity.member_id)}"
+        return Output(data, text, ws.notes())
+
+
+# --- messages -----------------------------------------------------------------------------------
+
+
+async def cmd_messages_send(args: argparse.Namespace) -> Output:
+    async with workspace(args.profile) as ws:
+        vk = resolve_room(ws.rooms, args.room)
+        msg = ws.rooms.post_message(vk, args.text)
+        await ws.ctl.append_message(ws.session, msg)
+        await ws.save(vk)
+        data = {
+            "id": msg.id,
+            "room": b58(vk),
+            "timestamp": msg.timestamp,
+            "author_member_id": member_id(msg.author_vk),
+        }
+        return Output(data, msg.id, ws.notes())
+
+
+async def cmd_messages_list(args: argparse.Namespace) -> Output:
+    async with read_workspace(args.profile) as ws:
+        rooms = Rooms() if ws is None else ws.rooms
+        vk = resolve_room(rooms, args.room)
+        assert ws is not None  # resolve_room found a room, so there is a profile
+        room = rooms.rooms[vk]
+        msgs = await ws.ctl.read_messages(vk, limit=args.limit)
+        items: list[dict[str, Json]] = []
+        lines = []
+        for msg in msgs:
+            author = room.room_state.display_name(msg.author_vk)
+            item: dict[str, Json] = {
+                "id": msg.id,
+                "author_member_id": member_id(msg.author_vk),
+                "author": author,
+                "timestamp": msg.timestamp,
+                "text": msg.text,
+                "reply_to": msg.reply_to,
+                "own": msg.author_vk == room.self_vk,
+            }
+            items.append(item)
+            who = one_line(author, 24)
+            lines.append(f"{_format_time(msg.timestamp)}  {who}: {one_line(msg.text, 500)}")
+        if args.mark_read and msgs:
+            ws.rooms.mark_read(vk, msgs[-1])
+            await ws.save(vk)
+        return Output(items, "\n".join(lines) if lines else "no messages", ws.notes())
+
+
+def _format_time(ms: int) -> str:
+    import datetime as dt
+
+    try:
+        return dt.datetime.fromtimestamp(ms / 1000).strftime("%Y-%m-%d %H:%M:%S")
+    except (OverflowError, OSError, ValueError):
+        return str(ms)
+
+
+# --- store --------------------------------------------------------------------------------------
+
+
+async def cmd_store_keys(args: argparse.Namespace) -> Output:
+    if not profile_exists(args.profile):
+        return Output([], "no keys")
+    ctl = await StorageController.open(args.profile)
+    try:
+        store = _sqlite_store(ctl)
+        rows = await ctl.run(store.entries)
+    finally:
+        await ctl.close()
+    items: list[dict[str, Json]] = [{"key": k, "generation": g, "size": n} for k, g, n in rows]
+
+    def text() -> str:
+        width = max((len(k) for k, _, _ in rows), default=3)
+        return "\n".join(f"{k.ljust(width)}  {g:>6}  {n:>8}" for k, g, n in rows) or "no keys"
+
+    return Output(items, text)
+
+
+def _sqlite_store(ctl: StorageController) -> SqliteKV:
+    store = ctl.store
+    if not isinstance(store, SqliteKV):
+        raise CliError("this command needs a SQLite profile")
+    return store
+
+
+@dataclass(frozen=True)
+class Problem:
+    key: str
+    problem: str
+
+
+@dataclass
+class CheckResult:
+    problems: list[Problem] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def count(self, what: str) -> None:
+        self.counts[what] = self.counts.get(what, 0) + 1
+
+    def summary(self) -> str:
+        return ", ".join(f"{n} {what}" for what, n in sorted(self.counts.items())) or "empty store"
+
+    def to_json(self) -> dict[str, Json]:
+        return {
+            "ok": not self.problems,
+            "problems": [{"key": p.key, "problem": p.problem} for p in self.problems],
+            "checked": dict(sorted(self.counts.items())),
+        }
+
+
+def check_store(store: SqliteKV) -> CheckResult:
+    """Read every key and report what cannot be used. Reads only; runs on the storage thread."""
+    result = CheckResult()
+    verdict = store.integrity_check()
+    if verdict != "ok":
+        for line in verdict.splitlines():
+            result.problems.append(Problem("(database)", f"integrity check: {line}"))
+    keys = {key: payload for key, _gen, payload in store.scan("")}
+    for key, payload in keys.items():
+        if key.startswith(ROOM_PREFIX):
+            _check_room(result, key, payload)
+        elif key.startswith(MSG_PREFIX):
+            _check_message(result, key, payload)
+        elif key == META_KEY:
+            result.count("meta")
+            try:
+                RoomsMeta.decode(payload)
+            except (DecodeError, ValueError) as exc:
+                result.problems.append(Problem(key, f"undecodable room preferences ({exc})"))
+        elif key == LEGACY_BLOB_KEY:
+            result.count("legacy")
+            if MIGRATION_DONE_KEY not in keys:
+                try:
+                    Rooms.decode(payload)
+                except (DecodeError, RoomStateError, ValueError) as exc:
+                    result.problems.append(Problem(key, f"the legacy room list cannot be migrated ({exc})"))
+        else:
+            result.count("other")
+    return result
+
+
+def _check_room(result: CheckResult, key: str, payload: bytes) -> None:
+    result.count("rooms")
+    vk = parse_room_key(key)
+    if vk is None:
+        result.problems.append(Problem(key, "not a valid room key (not base58 of an ed25519 key)"))
+        return
+    try:
+        slot = decode_slot(payload)
+    except (DecodeError, RoomStateError, ValueError) as exc:
+        result.problems.append(Problem(key, f"undecodable room slot ({exc})"))
+        return
+    if isinstance(slot, PresentSlot) and slot.room.owner_vk != vk:
+        result.problems.append(Problem(key, "the slot holds another room"))
+
+
+def _check_message(result: CheckResult, key: str, payload: bytes) -> None:
+    result.count("messages")
+    parsed = parse_msg_key(key)
+    if parsed is None:
+        result.problems.append(Problem(key, "not a valid message key"))
+        return
+    vk, mid = parsed
+    try:
+        msg = Message.decode(payload)
+    except (DecodeError, RoomStateError, ValueError) as exc:
+        result.problems.append(Problem(key, f"undecodable message ({exc})"))
+        return
+    if msg.id != mid:
+        result.problems.append(Problem(key, f"the message's content hash is {msg.id}, not its key"))
+    elif msg.room != vk:
+        result.problems.append(Problem(key, "the message belongs to another room"))
+    elif not msg.verify():
+        result.problems.append(Problem(key, "the message's signature is not valid"))
+
+
+async def cmd_store_check(args: argparse.Namespace) -> Output:
+    if not profile_exists(args.profile):
+        raise CliError(f"no profile database at {db_path(args.profile)}")
+    ctl = await StorageController.open(args.profile)
+    try:
+        store = _sqlite_store(ctl)
+        result = await ctl.run(lambda: check_store(store))
+    finally:
+        await ctl.close()
+    data = result.to_json()
+    if result.problems:
+        text = "\n".join(f"{p.key}: {p.problem}" for p in result.problems)
+        raise CheckFailed(Output(data, text), len(result.problems))
+    return Output(data, f"ok: {result.summary()}")
+
+
+class CheckFailed(Exception):
+    """``store check`` found problems: print the report, exit 1."""
+
+    def __init__(self, output: Output, count: int) -> None:
+        super().__init__("problems found")
+        self.output = output
+        self.count = count
+
+
+# --- demo ---------------------------------------------------------------------------------------
+
+
+async def cmd_demo_populate(args: argparse.Namespace) -> Output:
+    from river_desktop.demo import populate
+
+    async with workspace(args.profile, "demo") as ws:
+        stats = await populate(ws.ctl, ws.session, ws.rooms, args.rooms, args.messages_per_room, args.seed)
+        data = stats.to_json()
+        return Output(data, stats.summary(), ws.notes())
+
+
+# --- argument parsing ---------------------------------------------------------------------------
+
+Handler = Callable[[argparse.Namespace], Coroutine[Any, Any, Output]]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Headless commands on a River Desktop profile (safe alongside running app windows).",
+    )
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        default=default_profile_dir(),
+        metavar="DIR",
+        help="profile directory (default: %(default)s)",
+    )
+    parser.add_argument("--json", action="store_true", help="machine-readable output (see docs/cli.md)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log storage activity on stderr")
+    groups = parser.add_subparsers(dest="group", metavar="COMMAND", required=True)
+
+    rooms = groups.add_parser("rooms", help="list and manage rooms").add_subparsers(
+        dest="command", metavar="ACTION", required=True
+    )
+    p = rooms.add_parser("list", help="rooms in your order")
+    p.add_argument("--all", action="store_true", help="also the rooms you left (state `left`)")
+    p.set_defaults(handler=cmd_rooms_list)
+    p = rooms.add_parser("create", help="create a room you own; prints its key")
+    p.add_argument("name")
+    p.add_argument("--nickname", default="", help="your nickname in the room")
+    p.set_defaults(handler=cmd_rooms_create)
+    p = rooms.add_parser("rename", help="rename a room you own")
+    p.add_argument("room", metavar="ROOM")
+    p.add_argument("name", metavar="NAME")
+    p.set_defaults(handler=cmd_rooms_rename)
+    p = rooms.add_parser("nickname", help="set your nickname in a room")
+    p.add_argument("room", metavar="ROOM")
+    p.add_argument("nick", metavar="NICK")
+    p.set_defaults(handler=cmd_rooms_nickname)
+    p = rooms.add_parser("notify", help="set a room's notification mode")
+    p.add_argument("room", metavar="ROOM")
+    p.add_argument("mode", choices=list(NOTIFY_BY_NAME))
+    p.set_defaults(handler=cmd_rooms_notify)
+    p = rooms.add_parser("move", help="reorder the room list")
+    p.add_argument("room", metavar="ROOM")
+    where = p.add_mutually_exclusive_group(required=True)
+    where.add_argument("--before", metavar="ROOM2")
+    where.add_argument("--to-end", action="store_true")
+    p.set_defaults(handler=cmd_rooms_move)
+    p = rooms.add_parser("leave", help="leave a room (only an invitation brings it back)")
+    p.add_argument("room", metavar="ROOM")
+    p.set_defaults(handler=cmd_rooms_leave)
+
+    invite = groups.add_parser("invite", help="create, inspect and accept invitation codes").add_subparsers(
+        dest="command", metavar="ACTION", required=True
+    )
+    p = invite.add_parser("create", help="print an invitation code (a secret!)")
+    p.add_argument("room", metavar="ROOM")
+    p.set_defaults(handler=cmd_invite_create)
+    p = invite.add_parser("inspect", help="decode a code without showing its secrets")
+    p.add_argument("code", metavar="CODE")
+    p.set_defaults(handler=cmd_invite_inspect)
+    p = invite.add_parser("accept", help="join (or explicitly rejoin) the room of a code")
+    p.add_argument("code", metavar="CODE")
+    p.add_argument("--nickname", default="", help="your nickname in the room")
+    p.set_defaults(handler=cmd_invite_accept)
+
+    messages = groups.add_parser("messages", help="send and read messages").add_subparsers(
+        dest="command", metavar="ACTION", required=True
+    )
+    p = messages.add_parser("send", help="post a signed message")
+    p.add_argument("room", metavar="ROOM")
+    p.add_argument("text", metavar="TEXT")
+    p.set_defaults(handler=cmd_messages_send)
+    p = messages.add_parser("list", help="the newest messages, oldest first")
+    p.add_argument("room", metavar="ROOM")
+    p.add_argument("--limit", type=positive_int, default=50, metavar="N", help="at most N messages (default 50)")
+    p.add_argument("--mark-read", action="store_true", help="mark the room read up to the newest listed message")
+    p.set_defaults(handler=cmd_messages_list)
+
+    store = groups.add_parser("store", help="inspect the profile's key-value store").add_subparsers(
+        dest="command", metavar="ACTION", required=True
+    )
+    p = store.add_parser("keys", help="every live key with its generation and size")
+    p.set_defaults(handler=cmd_store_keys)
+    p = store.add_parser("check", help="integrity and decodability check (read-only)")
+    p.set_defaults(handler=cmd_store_check)
+
+    demo = groups.add_parser("demo", help="demo data").add_subparsers(dest="command", metavar="ACTION", required=True)
+    p = demo.add_parser("populate", help="add realistic demo rooms, members and messages")
+    p.add_argument("--rooms", type=non_negative_int, required=True, metavar="N")
+    p.add_argument("--messages-per-room", type=non_negative_int, required=True, metavar="M")
+    p.add_argument("--seed", type=int, default=None, metavar="S", help="reproducible names, keys and texts")
+    p.set_defaults(handler=cmd_demo_populate)
+    return parser
+
+
+# --- entry point --------------------------------------------------------------------------------
+
+
+def _emit(output: Output, as_json: bool) -> None:
+    if as_json:
+        sys.stdout.write(json.dumps(output.data, indent=None) + "\n")
+    elif text := output.render():
+        sys.stdout.write(text + "\n")
+    sys.stdout.flush()
+    for note in output.notes:
+        sys.stderr.write(note + "\n")
+
+
+def _error(message: str) -> int:
+    sys.stderr.write(f"{PROG}: error: {one_line(message, 2000)}\n")
+    return 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help (0) and usage errors (2)
+        return exc.code if isinstance(exc.code, int) else 2
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.ERROR,
+        format=f"{PROG}: %(levelname)s: %(name)s: %(message)s",
+    )
+    handler: Handler = args.handler
+    try:
+        output = asyncio.run(handler(args))
+    except CheckFailed as failed:
+        _emit(failed.output, args.json)
+        return _error(f"store check found {failed.count} problem(s)")
+    except (CliError, RoomsError, InvitationError, StorageError) as exc:
+        return _error(str(exc))
+    except sqlite3.Error as exc:
+        return _error(f"database error: {exc}")
+    except KeyboardInterrupt:
+        return 130
+    try:
+        _emit(output, args.json)
+    except BrokenPipeError:  # e.g. `river-desktop-cli store keys | head`: the reader left, not an error of ours
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,251 @@
+"""Realistic demo data for screenshots, manual testing and benchmarks (no Qt, no network).
+
+``populate`` builds every room in memory first — owner, several members authorised by the owner or
+by an earlier member, signed nicknames, signed messages from several members with increasing
+timestamps, a read marker somewhere in the history — and then persists it through the storage
+controller in as few transactions as the controller allows. With ``seed`` the names, keys and
+texts are reproducible; without it the keys come from the operating system's CSPRNG.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import nacl.signing
+
+from river_desktop.domain.identity import SEED_LEN, SigningIdentity
+from river_desktop.domain.member import AuthorizedMember
+from river_desktop.domain.room_state import MemberInfo, Message, RoomState
+from river_desktop.domain.rooms import NotificationMode, ReadMarker, RoomData, Rooms
+from river_desktop.storage.controller import SaveSession, StorageController
+
+MESSAGE_BATCH = 5_000
+
+_TOPICS = (
+    "Rust", "Python", "Freenet", "Gardening", "Astronomy", "Chess", "Cycling", "Photography", "Jazz",
+    "Linux", "Cooking", "Climbing", "Sourdough", "Retro Gaming", "Privacy", "Ham Radio", "Knitting",
+    "Birdwatching", "Typography", "Mechanical Keyboards", "Board Games", "Sci-Fi Books", "Woodworking",
+    "Beekeeping", "Running", "Coffee", "Open Hardware", "Kotlin", "Haskell", "Film Club", "Urban Sketching",
+    "Home Lab", "Synthesizers", "Permaculture", "Tea", "Marathon Training", "Philosophy", "Origami",
+)
+_KINDS = (
+    "Hackers", "Club", "Circle", "Lounge", "Collective", "Guild", "Meetup", "Society", "Corner",
+    "Workshop", "Crew", "Den", "Study Group", "Fans", "Night", "Support", "Exchange", "Lab",
+)
+_PLACES = (
+    "Berlin", "Lisbon", "Oslo", "Austin", "Kyoto", "Nairobi", "Montreal", "Porto", "Tallinn", "Seoul",
+    "Wellington", "Cape Town", "Lyon", "Boulder", "Ghent", "Valparaíso",
+)
+_NAMES = (
+    "alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ivan", "judy", "mallory", "niaj",
+    "olivia", "peggy", "rupert", "sybil", "trent", "victor", "walter", "yuki", "zoe", "amara", "bao",
+    "chiara", "dmitri", "elif", "farid", "greta", "hiro", "ines", "jonas", "kemal", "lena", "mateo",
+    "noor", "oskar", "priya", "quinn", "rosa", "sami", "tariq", "uma", "vera", "wen", "ximena", "yara",
+)
+_OPENERS = (
+    "Has anyone tried", "I just finished", "Quick question about", "Loving the new", "Reminder:",
+    "Thoughts on", "Found a great article on", "Can someone explain", "Weekly update on", "Heads up about",
+    "Just pushed a fix for", "Who is coming to", "Any recommendations for", "Finally got around to",
+)
+_SUBJECTS = (
+    "the meetup next Thursday", "release 0.4", "the CRDT merge rules", "our reading list", "the new logo",
+    "the sync bug from yesterday", "winter gear", "the shared calendar", "that conference talk",
+    "the beginner guide", "our invite links", "the backup script", "the project roadmap", "the photo contest",
+    "the build on ARM", "key rotation", "the spring workshop", "the wiki page", "the benchmark numbers",
+)
+_CLOSERS = (
+    "", "", "", " :)", "!", "?", " — thanks in advance.", " Let me know what you think.", " 🎉",
+    " Details in the doc.", " I can help if needed.", " (no rush)",
+)
+_REPLIES = (
+    "Agreed!", "Good point.", "I'll take a look tonight.", "+1", "Not sure, let me check.",
+    "That worked for me, thanks!", "Same here.", "Could you share a link?", "Count me in.",
+)
+
+
+class _CachedSigner(SigningIdentity):
+    """A signing identity that keeps its libsodium key (the base class re-derives it for every
+    signature). Used only to sign demo data; rooms store a plain :class:`SigningIdentity`."""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        object.__setattr__(self, "_key", nacl.signing.SigningKey(self.seed))
+
+    def sign(self, message: bytes) -> bytes:
+        key: nacl.signing.SigningKey = object.__getattribute__(self, "_key")
+        return bytes(key.sign(message).signature)
+
+    def plain(self) -> SigningIdentity:
+        return SigningIdentity(self.seed)
+
+
+@dataclass(frozen=True)
+class DemoStats:
+    rooms: int
+    members: int
+    messages: int
+    build_seconds: float
+    save_seconds: float
+    message_seconds: float
+
+    @property
+    def seconds(self) -> float:
+        return self.build_seconds + self.save_seconds + self.message_seconds
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "rooms": self.rooms,
+            "members": self.members,
+            "messages": self.messages,
+            "seconds": round(self.seconds, 3),
+            "build_seconds": round(self.build_seconds, 3),
+            "save_seconds": round(self.save_seconds, 3),
+            "message_seconds": round(self.message_seconds, 3),
+        }
+
+    def summary(self) -> str:
+        return (
+            f"added {self.rooms} rooms, {self.members} members and {self.messages} messages in {self.seconds:.1f} s "
+            f"(build {self.build_seconds:.1f} s, rooms {self.save_seconds:.1f} s, "
+            f"messages {self.message_seconds:.1f} s)"
+        )
+
+
+class DemoBuilder:
+    """Builds rooms and their messages in memory; deterministic for a given seed."""
+
+    def __init__(self, seed: int | None, now_ms: int | None = None) -> None:
+        self.rng = random.Random(seed)
+        self.reproducible = seed is not None
+        self.now_ms = int(time.time() * 1000) if now_ms is None else now_ms
+        self.members = 0
+
+    def identity(self) -> _CachedSigner:
+        seed = self.rng.randbytes(SEED_LEN) if self.reproducible else os.urandom(SEED_LEN)
+        return _CachedSigner(seed)
+
+    def room_names(self, count: int, taken: set[str]) -> list[str]:
+        names: list[str] = []
+        used = set(taken)
+        while len(names) < count:
+            rng = self.rng
+            topic, kind = rng.choice(_TOPICS), rng.choice(_KINDS)
+            name = f"{topic} {kind}" if rng.random() < 0.6 else f"{topic} {kind} {rng.choice(_PLACES)}"
+            if name in used:
+                name = f"{name} {rng.randint(2, 999)}"
+            if name in used:
+                continue
+            used.add(name)
+            names.append(name)
+        return names
+
+    def room(self, name: str, messages: int) -> tuple[RoomData, list[Message]]:
+        rng = self.rng
+        owner = self.identity()
+        nicks = rng.sample(_NAMES, rng.randint(4, 9))
+        state = RoomState.genesis(owner, name, f"A place for {name.lower()}.", nickname=nicks[0])
+        people: list[_CachedSigner] = [owner]
+        memberships: dict[bytes, AuthorizedMember] = {}
+        for nick in nicks[1:]:
+            person = self.identity()
+            inviter = owner if len(people) < 3 else rng.choice(people)
+            am = AuthorizedMember.create(owner.verifying_key, inviter, person.verifying_key)
+            state = state.with_member(am).with_member_info(MemberInfo.create(person, nick, 1))
+            memberships[person.verifying_key] = am
+            people.append(person)
+        self.members += len(people)
+        me = owner if rng.random() < 0.4 else rng.choice(people[1:])
+        msgs = self.messages(owner.verifying_key, people, nicks, messages)
+        marker = None
+        if msgs:
+            behind = 0 if rng.random() < 0.5 else rng.randint(1, min(len(msgs), 12))
+            read_upto = len(msgs) - behind
+            if read_upto > 0:
+                marker = ReadMarker.of(msgs[read_upto - 1])
+        room = RoomData(
+            owner_vk=owner.verifying_key,
+            self_identity=me.plain(),
+            room_state=state,
+            self_authorized_member=memberships.get(me.verifying_key),
+            last_read=marker,
+            self_nickname=nicks[people.index(me)],
+        )
+        return room, msgs
+
+    def messages(
+        self, owner_vk: bytes, people: Sequence[SigningIdentity], nicks: Sequence[str], count: int
+    ) -> list[Message]:
+        rng = self.rng
+        ts = self.now_ms - count * 600_000 - rng.randint(0, 86_400_000)
+        out: list[Message] = []
+        for _ in range(count):
+            ts += rng.randint(5_000, 900_000)
+            author = rng.randrange(len(people))
+            reply_to = None
+            if out and rng.random() < 0.15:
+                target = out[-rng.randint(1, min(len(out), 5))]
+                reply_to = target.id
+                text = rng.choice(_REPLIES)
+            else:
+                text = f"{rng.choice(_OPENERS)} {rng.choice(_SUBJECTS)}{rng.choice(_CLOSERS)}"
+                if rng.random() < 0.1:
+                    text = f"@{nicks[rng.randrange(len(nicks))]} {text}"
+            out.append(Message.create(owner_vk, people[author], text, timestamp=ts, reply_to=reply_to))
+        return out
+
+    def notification_mode(self) -> NotificationMode | None:
+        roll = self.rng.random()
+        if roll < 0.1:
+            return NotificationMode.MUTED
+        if roll < 0.2:
+            return NotificationMode.MENTIONS_AND_REPLIES
+        return None
+
+
+async def populate(
+    ctl: StorageController,
+    session: SaveSession,
+    rooms: Rooms,
+    room_count: int,
+    messages_per_room: int,
+    seed: int | None = None,
+) -> DemoStats:
+    """Add ``room_count`` demo rooms with ``messages_per_room`` messages each to ``rooms`` and persist them."""
+    started = time.perf_counter()
+    builder = DemoBuilder(seed)
+    taken = {room.name for room in rooms.rooms.values()}
+    all_messages: list[Message] = []
+    for name in builder.room_names(room_count, taken):
+        room, msgs = builder.room(name, messages_per_room)
+        rooms.rooms[room.owner_vk] = room
+        mode = builder.notification_mode()
+        if mode is not None:
+            rooms.notification_modes[room.owner_vk] = mode
+        all_messages.extend(msgs)
+    built = time.perf_counter()
+    report = await ctl.save(session, rooms)
+    if not report.ok:
+        from river_desktop.storage.errors import StorageError
+
+        raise StorageError(f"the demo rooms could not all be saved: {report.summary()}")
+    saved = time.perf_counter()
+    await _append_all(ctl, session, all_messages)
+    done = time.perf_counter()
+    return DemoStats(
+        rooms=room_count,
+        members=builder.members,
+        messages=len(all_messages),
+        build_seconds=built - started,
+        save_seconds=saved - built,
+        message_seconds=done - saved,
+    )
+
+
+async def _append_all(ctl: StorageController, session: SaveSession, messages: list[Message]) -> None:
+    """Persist messages in large batches, each one transaction."""
+    for start in range(0, len(messages), MESSAGE_BATCH):
+        await ctl.append_messages(session, messages[start : start + MESSAGE_BATCH])
