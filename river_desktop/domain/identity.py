@@ -72,7 +72,7 @@ class SigningIdentity:
     @functools.cached_property
     def verifying_key(self) -> bytes:
         """Derived on first use: loading many rooms need not derive every key up front."""
-        return bytes(nacl.signing.SigningKey(self.seed).verify_key)
+        return bytes(self._signing_key.verify_key)
 
     @classmethod
     def generate(cls) -> SigningIdentity:
@@ -82,9 +82,13 @@ class SigningIdentity:
     def member_id(self) -> int:
         return member_id(self.verifying_key)
 
+    @functools.cached_property
+    def _signing_key(self) -> nacl.signing.SigningKey:
+        return nacl.signing.SigningKey(self.seed)
+
     def sign(self, message: bytes) -> bytes:
         """Deterministic ed25519 signature (64 bytes) over ``message``."""
-        return bytes(nacl.signing.SigningKey(self.seed).sign(message).signature)
+        return bytes(self._signing_key.sign(message).signature)
 
     def __repr__(self) -> str:
         return f"SigningIdentity(member={member_id_display(self.member_id)}, seed=<redacted>)"

@@ -34,7 +34,7 @@ import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 from river_desktop.domain import cbor
 from river_desktop.domain.cbor import CborObj, DecodeError
@@ -264,6 +264,29 @@ class MemberInfo:
             f"MemberInfo(member={member_id_display(member_id(self.member_vk))}, "
             f"nickname={self.nickname!r}, version={self.version})"
         )
+
+
+class MessageSummary(NamedTuple):
+    """What unread counting needs of a stored message, read without building or verifying a Message."""
+
+    timestamp: int
+    id: str
+    author_vk: bytes
+    text: str
+    reply_to: str | None
+
+
+def summarize_message(data: bytes, message_id: str) -> MessageSummary:
+    """Peek at a stored message (our own store's bytes); raises DecodeError when it has the wrong shape."""
+    obj = cbor.loads(data)
+    try:
+        body = obj["message"]
+        ts, author, text, reply = body["timestamp"], body["author_vk"], body["text"], body["reply_to"]
+    except (KeyError, TypeError):
+        raise DecodeError("not a stored message") from None
+    if not (isinstance(ts, int) and isinstance(author, bytes) and isinstance(text, str)):
+        raise DecodeError("not a stored message")
+    return MessageSummary(ts, message_id, author, text, reply if isinstance(reply, str) else None)
 
 
 @dataclass(frozen=True)

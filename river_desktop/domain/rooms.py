@@ -28,7 +28,7 @@ from river_desktop.domain.identity import (
 )
 from river_desktop.domain.invitation import Invitation
 from river_desktop.domain.member import AuthorizedMember
-from river_desktop.domain.room_state import Configuration, MemberInfo, Message, RoomState, merge
+from river_desktop.domain.room_state import Configuration, MemberInfo, Message, MessageSummary, RoomState, merge
 
 ROOM_SECRET_LEN = 32
 
@@ -63,7 +63,7 @@ class ReadMarker:
     message_id: str
 
     @classmethod
-    def of(cls, message: Message) -> ReadMarker:
+    def of(cls, message: Message | MessageSummary) -> ReadMarker:
         return cls(message.timestamp, message.id)
 
 
@@ -465,7 +465,7 @@ class Rooms:
             return room
         return self._put(replace(room, last_read=marker))
 
-    def unread_count(self, owner_vk: bytes, messages: Iterable[Message] | None = None) -> int:
+    def unread_count(self, owner_vk: bytes, messages: Iterable[Message | MessageSummary] | None = None) -> int:
         """Others' messages after the read marker, filtered by the room's notification mode."""
         room = self.get(owner_vk)
         mode = self.notification_mode(owner_vk)
@@ -626,7 +626,7 @@ def _later(marker: ReadMarker | None, own: Message) -> ReadMarker | None:
     return mine if marker is None or mine > marker else marker
 
 
-def count_unread(room: RoomData, mode: NotificationMode, messages: Iterable[Message]) -> int:
+def count_unread(room: RoomData, mode: NotificationMode, messages: Iterable[Message | MessageSummary]) -> int:
     if mode is NotificationMode.MUTED:
         return 0
     messages = list(messages)

@@ -13,7 +13,9 @@ import contextlib
 import hashlib
 import itertools
 import logging
+import random
 import threading
+import time
 from collections.abc import Awaitable, Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -24,7 +26,7 @@ from typing import TypeVar
 
 from river_desktop.domain import cbor
 from river_desktop.domain.cbor import DecodeError
-from river_desktop.domain.room_state import Message, RoomStateError
+from river_desktop.domain.room_state import Message, MessageSummary, RoomStateError, summarize_message
 from river_desktop.domain.rooms import (
     NotificationMode,
     PresentSlot,
@@ -45,7 +47,9 @@ from river_desktop.storage.slots import (
     LEGACY_BLOB_KEY,
     META_KEY,
     MIGRATION_DONE_KEY,
+    MSG_PREFIX,
     ROOM_PREFIX,
+    b58,
     decode_slot,
     msg_key,
     msg_prefix,
@@ -528,6 +532,9 @@ class StorageController:
             if isinstance(outcome, Stored):
                 return attempt, decision
             assert isinstance(outcome, Conflict)
+            # Back off a random moment (on this worker thread, never the event loop) so that writers
+            # racing on one slot stop colliding in lockstep.
+            time.sleep(random.uniform(0, 0.002 * 2**attempt))
         raise _CasExhausted(f"gave up after {CAS_MAX_ATTEMPTS} attempts under concurrent writers")
 
     # -- reading changed keys (live sync)
@@ -638,18 +645,20 @@ class StorageController:
         return await self._call(self._unread_sync, rooms.copy())
 
     def _unread_sync(self, rooms: Rooms) -> dict[bytes, int]:
-        """Counts trust the local store's messages; signatures are checked when messages are shown."""
-        counts = {}
-        for vk in rooms.rooms:
-            if rooms.notification_mode(vk) is NotificationMode.MUTED:
-                counts[vk] = 0
+        """One scan of every message key; counts trust the local store (signatures are checked on display)."""
+        wanted = {b58(vk): vk for vk in rooms.rooms if rooms.notification_mode(vk) is not NotificationMode.MUTED}
+        by_room: dict[bytes, list[MessageSummary]] = {vk: [] for vk in wanted.values()}
+        for key, _gen, payload in self._store.scan(MSG_PREFIX):
+            room_text, _, message_id = key[len(MSG_PREFIX) :].partition(":")
+            vk = wanted.get(room_text)
+            if vk is None:
                 continue
-            msgs = []
-            for _key, _gen, payload in self._store.scan(msg_prefix(vk)):
-                try:
-                    msgs.append(Message.decode(payload))
-                except (DecodeError, RoomStateError, ValueError):
-                    continue
+            try:
+                by_room[vk].append(summarize_message(payload, message_id))
+            except (DecodeError, ValueError):
+                continue
+        counts = dict.fromkeys(rooms.rooms, 0)
+        for vk, msgs in by_room.items():
             counts[vk] = rooms.unread_count(vk, msgs)
         return counts
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 import functools
 import re
 
-import base58
-
 from river_desktop.domain.identity import is_valid_verifying_key
 from river_desktop.domain.rooms import RoomSlot, RoomsMeta, decode_slot, encode_slot
 
@@ -21,7 +19,14 @@ _MSG_ID_RE = re.compile(r"^[0-9a-f]{32}$")
 
 
 def b58(data: bytes) -> str:
-    return base58.b58encode(data).decode("ascii")
+    """Bitcoin-alphabet base58 (the same text as the ``base58`` package, computed faster)."""
+    n = int.from_bytes(data, "big")
+    digits = []
+    while n:
+        n, rem = divmod(n, 58)
+        digits.append(_B58_ALPHABET[rem])
+    zeros = len(data) - len(data.lstrip(b"\0"))
+    return "1" * zeros + "".join(reversed(digits))
 
 
 def room_key(owner_vk: bytes) -> str:
