@@ -188,7 +188,7 @@ _ROOM_DATA_FIELDS = (
 )
 
 
-def merge_room_data(local: RoomData, remote: RoomData) -> RoomData:
+def merge_room_data(local: RoomData, remote: RoomData, *, trusted: bool = False) -> RoomData:
     """Combine two present copies of one room; commutative, so every writer gets the same answer.
 
     The identity comes from the copy ranked higher by (membership epoch, identity generation,
@@ -202,7 +202,7 @@ def merge_room_data(local: RoomData, remote: RoomData) -> RoomData:
     lk = (local.epoch, local.identity_generation, local.self_vk)
     rk = (remote.epoch, remote.identity_generation, remote.self_vk)
     winner, loser = (local, remote) if lk >= rk else (remote, local)
-    state = merge(local.room_state, remote.room_state)
+    state = merge(local.room_state, remote.room_state, trusted=trusted)
     markers = [m for m in (local.last_read, remote.last_read) if m is not None]
     if lk == rk:
         secrets: Mapping[int, bytes] = {
@@ -553,7 +553,7 @@ class Rooms:
             self.removed.pop(owner_vk, None)
             self.rooms[owner_vk] = remote
             return True
-        merged = merge_room_data(local, remote)
+        merged = merge_room_data(local, remote, trusted=True)
         if merged == local:
             return False
         self.rooms[owner_vk] = merged

@@ -93,7 +93,7 @@ def read_slot(current: bytes | None) -> RoomSlot | None:
     if current is None:
         return None
     try:
-        return decode_slot(current)
+        return decode_slot(current, trusted=True)
     except (DecodeError, RoomStateError, ValueError) as exc:
         raise ReconcileError(f"the stored room slot cannot be decoded ({exc})") from None
 
@@ -126,7 +126,7 @@ def reconcile_present(current: bytes | None, local: RoomData, rejoined: bool) ->
         return _write(PresentSlot(local), current)
     if isinstance(stored, TombstoneSlot):
         return _write(PresentSlot(replace(local, epoch=stored.epoch + 1)), current)
-    return _write(PresentSlot(merge_room_data(local, stored.room)), current)
+    return _write(PresentSlot(merge_room_data(local, stored.room, trusted=True)), current)
 
 
 def reconcile_tombstone(current: bytes | None, seen_epoch: int) -> Decision:
