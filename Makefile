@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SOAK ?= 20
 
-.PHONY: run test lint bench soak package package-smoke clean
+.PHONY: run test lint bench soak build-deps package package-smoke clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,8 +34,11 @@ soak: $(STAMP)
 	RIVER_SOAK=$(SOAK) QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q \
 		tests/integration/test_stateful_writers.py tests/integration/test_multiprocess.py
 
-package: $(STAMP)
+# The system packages come first: on a fresh Debian machine even the .venv may need python3-venv.
+build-deps:
 	bash packaging/install_build_deps.sh
+
+package: build-deps $(STAMP)
 	bash packaging/build_linux.sh
 
 package-smoke: package

@@ -19,7 +19,7 @@
 #     install.sh  uninstall.sh  README.txt  VERSION
 #
 # Intermediate files go to build/pyinstaller/ and build/package/. Needs python3 (3.11+) with venv,
-# and binutils (objdump), which PyInstaller uses on Linux.
+# and binutils (objdump, strip), which PyInstaller and this script use.
 set -euo pipefail
 
 APP_ID=org.freenet.RiverDesktop
@@ -45,7 +45,9 @@ case "$dist" in /*) ;; *) dist="$PWD/$dist" ;; esac
 
 log() { printf '==> %s\n' "$*"; }
 
-command -v objdump >/dev/null || { echo "build_linux.sh: objdump not found (install binutils)" >&2; exit 1; }
+for tool in objdump strip; do
+    command -v "$tool" >/dev/null || { echo "build_linux.sh: $tool not found (install binutils)" >&2; exit 1; }
+done
 
 # 1. The build environment.
 py="$venv/bin/python"
@@ -79,6 +81,25 @@ log "building $NAME $version with PyInstaller"
     --distpath "$work/dist" --workpath "$work/work" "$here/$NAME.spec"
 app="$work/dist/$NAME"
 [ -x "$app/$NAME" ] || { echo "build_linux.sh: PyInstaller produced no $app/$NAME" >&2; exit 1; }
+# Nothing kept may link to a library the spec left out (it would work here, from the system, and fail
+# on a machine without it).
+dropped="$work/work/$NAME/dropped-binaries.txt"
+[ -f "$dropped" ] || { echo "build_linux.sh: the spec wrote no $dropped" >&2; exit 1; }
+broken="$(find "$app/_internal" -type f -name '*.so*' -exec objdump -p {} + 2>/dev/null \
+    | awk '$1 == "NEEDED" { print $2 }' | sort -u | grep -xF -f "$dropped" || true)"
+if [ -n "$broken" ]; then
+    echo "build_linux.sh: the bundle still links to libraries the spec left out:" $broken >&2
+    exit 1
+fi
+# Shared libraries built with debug information (a pyenv libpython carries ~18 MB of it): drop that, and
+# only that (symbols stay). Never the executable itself: its bootloader has the app's archive appended.
+while IFS= read -r -d '' lib; do
+    sections="$(objdump -h "$lib" 2>/dev/null || true)"
+    case "$sections" in *" .debug_info "*) strip --strip-debug "$lib" ;; esac
+done < <(find "$app/_internal" -type f -name '*.so*' -print0)
+# The oldest glibc the bundle runs on: the newest GLIBC_x.y symbol version any of its files asks for.
+glibc="$(find "$app" -type f \( -name '*.so*' -o -name "$NAME" \) -exec objdump -T {} + 2>/dev/null \
+    | grep -o 'GLIBC_[0-9][0-9.]*' | sed 's/^GLIBC_//' | sort -uV | tail -n 1 || true)"
 
 # 4. The bundle directory.
 stage_parent="$root/build/package"
@@ -96,7 +117,6 @@ done
 install -D -m 644 "$root/resources/icons/river-desktop.svg" "$stage/share/icons/hicolor/scalable/apps/$APP_ID.svg"
 install -m 755 "$here/install.sh" "$here/uninstall.sh" "$stage/"
 echo "$version" >"$stage/VERSION"
-glibc="$(getconf GNU_LIBC_VERSION 2>/dev/null | cut -d' ' -f2)"
 cat >"$stage/README.txt" <<EOF
 River Desktop $version for Linux ($arch)
 
@@ -105,8 +125,8 @@ Install for yourself: ./install.sh            (into ~/.local: the app, a launche
 Install elsewhere:    ./install.sh PREFIX     (for example: sudo ./install.sh /usr/local)
 Uninstall:            ~/.local/lib/$NAME/uninstall.sh   (or: PREFIX/lib/$NAME/uninstall.sh)
 
-Needs glibc ${glibc:-(unknown)} or newer (the build machine's) and the usual desktop libraries (OpenGL/EGL,
-fontconfig, D-Bus); Qt's X11 and Wayland support libraries are included.
+Needs glibc ${glibc:-(unknown)} or newer. Of the system's libraries it links only to OpenGL/EGL (libGL,
+libEGL), libxcb and, on Wayland, libwayland-client/-cursor/-egl; the rest, Qt and Python included, is here.
 EOF
 
 # 5. The tarball, with stable ordering, owners and times.
@@ -116,4 +136,4 @@ tarball="$dist/$bundle.tar.gz"
 tar --sort=name --owner=0 --group=0 --numeric-owner --mtime="@$epoch" \
     -C "$stage_parent" -cf - "$bundle" | gzip -n -9 >"$tarball"
 (cd "$dist" && sha256sum "$bundle.tar.gz" >"$bundle.tar.gz.sha256")
-log "wrote $tarball ($(du -h "$tarball" | cut -f1))"
+log "wrote $tarball ($(du -h "$tarball" | cut -f1); $(du -sh "$stage" | cut -f1) unpacked; needs glibc >= ${glibc:-?})"

@@ -5,7 +5,8 @@
 #
 # Unpacks the tarball into a temporary directory (removed afterwards) and checks that
 #   1. the bundle has its files, and the app passes `river-desktop --self-test --profile DIR` headless
-#      (QT_QPA_PLATFORM=offscreen);
+#      (QT_QPA_PLATFORM=offscreen), loading its SVG icons (Qt's svg icon engine, no style fallbacks)
+#      and writing its log file under $XDG_STATE_HOME;
 #   2. the bundled desktop entry passes desktop-file-validate and the metainfo appstreamcli validate
 #      --no-net (Debian: apt-get install desktop-file-utils appstream);
 #   3. install.sh into a temporary prefix gives a working launcher and valid installed files, a second
@@ -45,14 +46,15 @@ export HOME="$tmp/home" XDG_CONFIG_HOME="$tmp/home/.config" XDG_DATA_HOME="$tmp/
 mkdir -p "$HOME" "$XDG_RUNTIME_DIR"
 chmod 700 "$XDG_RUNTIME_DIR"
 
-self_test() {  # self_test EXE PROFILE-DIR
-    local status=0
-    timeout "$SELF_TEST_TIMEOUT" "$1" --self-test --profile "$2" >"$tmp/self-test.log" 2>&1 || status=$?
+self_test() {  # self_test EXE PROFILE-DIR [ARGS...]: output in $tmp/self-test.log
+    local exe="$1" profile="$2" status=0
+    shift 2
+    timeout "$SELF_TEST_TIMEOUT" "$exe" --self-test --profile "$profile" "$@" >"$tmp/self-test.log" 2>&1 || status=$?
     if [ "$status" -ne 0 ]; then
         sed 's/^/    /' "$tmp/self-test.log" >&2
-        fail "$1 --self-test exited $status"
+        fail "$exe --self-test exited $status"
     fi
-    ok "$1 --self-test"
+    ok "$exe --self-test"
 }
 
 listing() {  # listing DIR: every path below DIR with its type, sorted
@@ -87,7 +89,13 @@ done
 ok "bundle layout ($(du -sh "$bundle" | cut -f1) unpacked)"
 
 step "self-test of the unpacked app"
-self_test "$bundle/$NAME/$NAME" "$tmp/profile-unpacked"
+QT_DEBUG_PLUGINS=1 self_test "$bundle/$NAME/$NAME" "$tmp/profile-unpacked" --log-level DEBUG
+# The frozen app found its own resources and Qt plugins, and logs where the platform wants it.
+grep -q 'libqsvgicon\.so.*loaded' "$tmp/self-test.log" || fail "the SVG icon engine plugin was not loaded"
+if grep -q "using the style's fallback" "$tmp/self-test.log"; then fail "an icon was missing from the bundle"; fi
+log_file="$XDG_STATE_HOME/$NAME/log/$NAME.log"
+[ -s "$log_file" ] || fail "no log file at $log_file"
+ok "SVG icons, bundled resources, log file $log_file"
 
 step "validating the bundled metadata"
 desktop-file-validate "$bundle/share/applications/$APP_ID.desktop" || fail "desktop-file-validate"

@@ -502,6 +502,9 @@ class StorageController:
         report = SaveReport(results, meta_outcome, meta_error)
         if not report.ok:
             log.warning("save by %s: %s", session.name, report.summary())
+        elif written:
+            shown = ", ".join(written[:5]) + (f" and {len(written) - 5} more" if len(written) > 5 else "")
+            log.info("save by %s: wrote %s", session.name, shown)
         return report, written
 
     def _save_room(self, vk: bytes, decide: Callable[[bytes | None], rc.Decision]) -> RoomSaveResult:
@@ -578,6 +581,7 @@ class StorageController:
         """Persist one message; True when newly written. Never conflicts: the key is its content hash."""
         written = await self._call(self._put_message_sync, message)
         if written:
+            log.info("message %s stored in room %s by %s", message.id, room_label(message.room), session.name)
             self._announce([msg_key(message.room, message.id)], external=False, session=session)
         return written
 
