@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SOAK ?= 20
 
-.PHONY: run test lint bench soak build-deps package package-smoke clean
+.PHONY: run test lint bench soak screenshots build-deps package package-smoke clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,7 +21,7 @@ test: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check river_desktop tests benchmarks packaging
+	$(BIN)/ruff check river_desktop tests benchmarks packaging tools
 	$(BIN)/mypy river_desktop
 
 # Benchmarks (about 3-4 minutes): prints a table and writes benchmarks/results.json.
@@ -33,6 +33,10 @@ bench: $(STAMP)
 soak: $(STAMP)
 	RIVER_SOAK=$(SOAK) QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q \
 		tests/integration/test_stateful_writers.py tests/integration/test_multiprocess.py
+
+# Regenerates docs/screenshots/*.png from the real app on Xvfb (Debian: apt-get install xvfb openbox).
+screenshots: $(STAMP)
+	$(BIN)/python tools/screenshots.py
 
 # The system packages come first: on a fresh Debian machine even the .venv may need python3-venv.
 build-deps:

@@ -43,6 +43,8 @@ T = TypeVar("T")
 class RiverDesktop(QObject):
     """Owns the shared :class:`StorageController`, the window registry (id -> window) and the tray."""
 
+    DEEP_CLEAN_AFTER_CLOSE_MS = 2000
+
     windowOpened = Signal(object)
     windowClosed = Signal(int)
     quitRequested = Signal()
@@ -190,6 +192,9 @@ class RiverDesktop(QObject):
     def _forget(self, window_id: int) -> None:
         if self._windows.pop(window_id, None) is not None:
             self.windowClosed.emit(window_id)
+            # the closed window's objects die in cycles, partly in the frozen generation: reclaim them
+            # once its deferred deletion has run
+            QTimer.singleShot(self.DEEP_CLEAN_AFTER_CLOSE_MS, self._gc.deep_clean)
 
     def _record_windows(self, windows: list[MainWindow]) -> None:
         if self._settings is None or not windows:
@@ -280,16 +285,27 @@ class RiverDesktop(QObject):
 
 
 class MainThreadGarbageCollector(QObject):
-    """Run Python's cyclic garbage collector on the GUI thread only.
+    """Run Python's cyclic garbage collector on the GUI thread only, in short pauses.
 
     Left automatic, a collection runs in whichever thread happens to allocate — often the storage
     worker — and a Qt object caught in a reference cycle is then destroyed on the wrong thread: its
     timers cannot be unregistered there, and the event loop later delivers a timer event to freed
     memory (a crash). So automatic collection is switched off while any application object is
     running, and a GUI-thread timer collects whenever the usual thresholds are exceeded.
+
+    A collection's pause grows with the objects it traverses. Loading or syncing 1,000 rooms
+    allocates tens of thousands of long-lived objects at once (on the storage thread); traversing
+    them would stall the GUI for tens of milliseconds, and every later full collection would
+    traverse them again. So what exists at :meth:`start`, and every burst of more than :attr:`BURST`
+    new objects, is frozen instead (``gc.freeze``: moved out of the collector's reach, no traversal),
+    and the timer's collections only see what came after. Cycles that die inside the frozen part
+    are reclaimed by :meth:`deep_clean` — when a window closes (that is when big cyclic structures
+    die) and on :meth:`stop` — which unfreezes, collects everything once and freezes the survivors
+    again.
     """
 
     INTERVAL_MS = 500
+    BURST = 10_000
     _active = 0
     _was_enabled = True
 
@@ -309,6 +325,7 @@ class MainThreadGarbageCollector(QObject):
             cls._was_enabled = gc.isenabled()
             gc.disable()
         cls._active += 1
+        gc.freeze()  # what exists now (modules, classes, Qt's wrappers) lives as long as the app
         self._timer.start()
 
     def stop(self) -> None:
@@ -318,18 +335,33 @@ class MainThreadGarbageCollector(QObject):
         self._timer.stop()
         cls = MainThreadGarbageCollector
         cls._active -= 1
+        gc.unfreeze()
         gc.collect()
         if cls._active == 0 and cls._was_enabled:
             gc.enable()
+        elif cls._active > 0:
+            gc.freeze()
 
     def collect_if_due(self) -> int:
-        threshold = gc.get_threshold()
         count = gc.get_count()
+        if count[0] > self.BURST:
+            gc.freeze()  # a burst of (mostly long-lived) data: keep it out of every later traversal
+            return 0
+        threshold = gc.get_threshold()
         generation = -1
         for gen in range(3):
             if count[gen] > threshold[gen]:
                 generation = gen
         return gc.collect(generation) if generation >= 0 else 0
+
+    def deep_clean(self) -> int:
+        """Collect everything, frozen objects included, then freeze the survivors (one longer pause)."""
+        if not self._running:
+            return 0
+        gc.unfreeze()
+        found = gc.collect()
+        gc.freeze()
+        return found
 
 
 # ---------------------------------------------------------------------- theme

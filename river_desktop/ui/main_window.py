@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass, field, fields, replace
 from enum import Enum
 from typing import TYPE_CHECKING, TypeVar
 
@@ -40,10 +41,19 @@ from PySide6.QtWidgets import (
 from river_desktop import __version__
 from river_desktop.domain.invitation import Invitation, InvitationError
 from river_desktop.domain.room_state import Message
-from river_desktop.domain.rooms import NotificationMode, ReadMarker, RoomData, Rooms, RoomsError, room_label
+from river_desktop.domain.rooms import (
+    NotificationMode,
+    ReadMarker,
+    RoomData,
+    Rooms,
+    RoomsError,
+    RoomSlot,
+    room_label,
+)
 from river_desktop.storage import reconcile
 from river_desktop.storage.controller import LoadIssue, RoomOutcome, SaveReport
 from river_desktop.storage.errors import StorageError
+from river_desktop.storage.slots import LEGACY_BLOB_KEY, MIGRATION_DONE_KEY
 from river_desktop.ui.dialogs import (
     AcceptInvitationDialog,
     CreateRoomDialog,
@@ -67,6 +77,38 @@ T = TypeVar("T")
 APP_TITLE = "River Desktop"
 PAGE_SIZE = 50
 SAVED_MESSAGE_MS = 4000
+
+
+@dataclass
+class _Merged:
+    """What merging a batch of stored slots changed, plus list rows prepared for those rooms."""
+
+    changed: set[bytes] = field(default_factory=set)
+    added: set[bytes] = field(default_factory=set)
+    rows: dict[bytes, tuple[RoomData, RoomRow]] = field(default_factory=dict)
+
+
+def prepare_rows(rooms: Rooms, keys: Iterable[bytes]) -> dict[bytes, tuple[RoomData, RoomRow]]:
+    """Room-list rows for ``keys`` (any thread): deriving each identity's key is the costly part."""
+    return {k: (rooms.rooms[k], RoomRow.of(rooms.rooms[k], NotificationMode.ALL)) for k in keys if k in rooms.rooms}
+
+
+def _unchanged_since(now: Rooms, then: Rooms) -> bool:
+    """``now`` holds the same rooms (the very objects) and preferences as the earlier copy ``then``."""
+    if now.rooms.keys() != then.rooms.keys() or any(now.rooms[k] is not v for k, v in then.rooms.items()):
+        return False
+    return (now.removed, now.room_order, now.current_room, now.notification_modes) == (
+        then.removed,
+        then.room_order,
+        then.current_room,
+        then.notification_modes,
+    )
+
+
+def _adopt(target: Rooms, source: Rooms) -> None:
+    """Make ``target`` (this window's copy, which others may hold) show ``source``'s contents."""
+    for f in fields(Rooms):
+        setattr(target, f.name, getattr(source, f.name))
 
 
 class LoadState(Enum):
@@ -104,6 +146,7 @@ class MainWindow(QMainWindow):
         self._initial_room = initial_room
         self._current: bytes | None = None
         self._unread: dict[bytes, int] = {}
+        self._row_cache: dict[bytes, tuple[RoomData, RoomRow]] = {}
         self._alive = True
         self._load_state = LoadState.LOADING
         self._save_state = SaveState.IDLE
@@ -420,11 +463,18 @@ class MainWindow(QMainWindow):
         self._set_load_state(LoadState.LOADING)
         try:
             store = self.controller.store
-            plan = await self.controller.run(lambda: reconcile.plan_load(store.list()))
+
+            def will_migrate() -> bool:
+                # only the migration markers decide it (listing every key would list every message)
+                markers = [k for k in (LEGACY_BLOB_KEY, MIGRATION_DONE_KEY) if store.get(k) is not None]
+                return reconcile.plan_load(markers).kind is reconcile.LoadKind.MIGRATE
+
+            if await self.controller.run(will_migrate):
+                if not self._alive:
+                    return
+                self._set_load_state(LoadState.MIGRATING)
             if not self._alive:
                 return
-            if plan.kind is reconcile.LoadKind.MIGRATE:
-                self._set_load_state(LoadState.MIGRATING)
             result = await self.controller.load_with_report(self.session)
         except Exception as exc:  # shown on the failed page with Retry; unexpected ones logged with a traceback
             if isinstance(exc, StorageError | OSError):
@@ -437,6 +487,11 @@ class MainWindow(QMainWindow):
             return
         if not self._alive:
             return
+        # the list's rows need every identity's public key: derive them here, not on the GUI thread
+        rows = await self.controller.run(lambda: prepare_rows(result.rooms, result.rooms.rooms))
+        if not self._alive:
+            return
+        self._row_cache = rows
         self.rooms = result.rooms
         self._load_issues = result.issues
         self._show_issues()
@@ -448,8 +503,14 @@ class MainWindow(QMainWindow):
             initial = keys[0] if keys else None
         self._set_load_state(LoadState.READY)
         self.refresh()
-        self.open_room(initial, save=False)
+        shown = self.open_room(initial, save=False)
         self._sync.resume()
+        if shown is not None:
+            # The first room's messages before the badges: counting every room's unread messages keeps
+            # the storage thread busy (in Python) for a while, and the GUI thread shares the interpreter.
+            await asyncio.wait([shown])
+            if not self._alive:
+                return
         self.request_unread()
 
     def _set_load_state(self, state: LoadState) -> None:
@@ -482,10 +543,7 @@ class MainWindow(QMainWindow):
         """Bring the list, the selection, the room view, title and actions in line with ``self.rooms``."""
         if not self._alive:
             return
-        rows = [
-            RoomRow.of(self.rooms.rooms[k], self.rooms.notification_mode(k), self._unread.get(k, 0))
-            for k in self.rooms.ordered_keys()
-        ]
+        rows = self._rows()
         self._suppress_selection += 1
         try:
             self.model.set_rows(rows)
@@ -509,6 +567,26 @@ class MainWindow(QMainWindow):
         if isinstance(join, AcceptInvitationDialog):
             join.set_rooms(self.rooms)
         self.roomsChanged.emit()
+
+    def _rows(self) -> list[RoomRow]:
+        """The list's rows for ``self.rooms``; a room's row is computed once per ``RoomData`` (cached)."""
+        cache = self._row_cache
+        rooms = self.rooms.rooms
+        unread = self._unread
+        out: list[RoomRow] = []
+        for key in self.rooms.ordered_keys():
+            room = rooms[key]
+            hit = cache.get(key)
+            if hit is None or hit[0] is not room:
+                hit = (room, RoomRow.of(room, NotificationMode.ALL))
+                cache[key] = hit
+            row = hit[1]
+            mode, count = self.rooms.notification_mode(key), unread.get(key, 0)
+            out.append(row if row.mode is mode and row.unread == count else replace(row, mode=mode, unread=count))
+        if len(cache) > len(rooms):
+            for key in [k for k in cache if k not in rooms]:
+                del cache[key]
+        return out
 
     def _sync_selection(self) -> None:
         index = self.proxy.index_of(self._current)
@@ -535,7 +613,8 @@ class MainWindow(QMainWindow):
         """Make ``key`` the current room of this window (as if the user clicked it)."""
         self.open_room(key)
 
-    def open_room(self, key: bytes | None, *, save: bool = True) -> None:
+    def open_room(self, key: bytes | None, *, save: bool = True) -> asyncio.Task[None] | None:
+        """Make ``key`` current; returns the task that reads and shows its newest messages (if any)."""
         if key is not None and key not in self.rooms.rooms:
             key = None
         changed = key != self._current
@@ -553,8 +632,8 @@ class MainWindow(QMainWindow):
             self.currentRoomChanged.emit(key)
         if key is None:
             self.roomView.show_room(None)
-            return
-        self._start_task(self._show_room_messages(key, token))
+            return None
+        return self._start_task(self._show_room_messages(key, token))
 
     async def _show_room_messages(self, key: bytes, token: int) -> None:
         try:
@@ -704,46 +783,30 @@ class MainWindow(QMainWindow):
         self.schedule_save()
         return room
 
-    def rename_room(self, key: bytes, name: str, description: str | None = None) -> bool:
+    def _mutate(self, change: Callable[[], object], *, unread: bool = False) -> bool:
+        """Apply one model change; report a refusal, else show it and queue a save."""
         try:
-            self.rooms.rename(key, name, description)
+            change()
         except RoomsError as exc:
             self._report_error(str(exc))
             return False
         self.refresh()
+        if unread:
+            self.request_unread()
         self.schedule_save()
         return True
+
+    def rename_room(self, key: bytes, name: str, description: str | None = None) -> bool:
+        return self._mutate(lambda: self.rooms.rename(key, name, description))
 
     def set_nickname(self, key: bytes, nickname: str) -> bool:
-        try:
-            self.rooms.set_nickname(key, nickname)
-        except RoomsError as exc:
-            self._report_error(str(exc))
-            return False
-        self.refresh()
-        self.schedule_save()
-        return True
+        return self._mutate(lambda: self.rooms.set_nickname(key, nickname))
 
     def set_notification_mode(self, key: bytes, mode: NotificationMode) -> bool:
-        try:
-            self.rooms.set_notification_mode(key, mode)
-        except RoomsError as exc:
-            self._report_error(str(exc))
-            return False
-        self.refresh()
-        self.request_unread()
-        self.schedule_save()
-        return True
+        return self._mutate(lambda: self.rooms.set_notification_mode(key, mode), unread=True)
 
     def leave_room(self, key: bytes) -> bool:
-        try:
-            self.controller.leave_room(self.session, self.rooms, key)
-        except RoomsError as exc:
-            self._report_error(str(exc))
-            return False
-        self.refresh()
-        self.schedule_save()
-        return True
+        return self._mutate(lambda: self.controller.leave_room(self.session, self.rooms, key))
 
     def move_room(self, key: bytes, before: bytes | None) -> None:
         """Put ``key`` before ``before`` (None: at the end), as a drop does."""
@@ -886,20 +949,22 @@ class MainWindow(QMainWindow):
         modes_changed = False
         issues: list[LoadIssue] = []
         try:
+            if batch.keys:
+                await self.controller.run(batch.resolve)
+                if not self._alive:
+                    return
             if batch.rooms:
                 slots = await self.controller.read_slots(batch.rooms)
                 if not self._alive:
                     return
-                added = False
-                for key, slot in slots.items():
-                    if isinstance(slot, LoadIssue):
-                        issues.append(slot)
-                        continue
-                    was_here = key in self.rooms.rooms
-                    if self.rooms.apply_slot(key, slot):
-                        changed = True
-                        added = added or (not was_here and key in self.rooms.rooms)
-                if added:
+                issues = [slot for slot in slots.values() if isinstance(slot, LoadIssue)]
+                merged = await self._merge_slots(
+                    {k: slot for k, slot in slots.items() if not isinstance(slot, LoadIssue)}
+                )
+                if merged is None:
+                    return
+                changed = bool(merged.changed)
+                if merged.added:
                     batch.meta = True  # place a room that just arrived where the stored order puts it
             if batch.meta and self._local_changes_pending():
                 # Our own unsaved order / modes would be overwritten by the stored (older) preferences;
@@ -933,6 +998,45 @@ class MainWindow(QMainWindow):
             self._show_issues()
         if self._alive and (changed or modes_changed or batch.message_rooms):
             self.request_unread()
+
+    async def _merge_slots(self, slots: Mapping[bytes, RoomSlot | None]) -> _Merged | None:
+        """Merge stored slots into this window's copy by ``Rooms.apply_slot`` — on the storage thread.
+
+        Merging verifies signatures and derives keys (about a millisecond a room), so it runs on a
+        copy off the GUI thread; the result is adopted only if this window's copy did not change
+        meanwhile (otherwise the merge is redone on a fresh copy). None when the window closed.
+        """
+        for _attempt in range(3):
+            before = self.rooms.copy()
+            work = before.copy()
+
+            def merge(work: Rooms = work) -> _Merged:
+                result = _Merged()
+                for key, slot in slots.items():
+                    was_here = key in work.rooms
+                    if work.apply_slot(key, slot):
+                        result.changed.add(key)
+                        if not was_here and key in work.rooms:
+                            result.added.add(key)
+                result.rows = prepare_rows(work, result.changed)
+                return result
+
+            merged = await self.controller.run(merge)
+            if not self._alive:
+                return None
+            if _unchanged_since(self.rooms, before):
+                _adopt(self.rooms, work)
+                self._row_cache.update(merged.rows)
+                return merged
+        # this window kept changing its copy: merge here (rare; costs GUI time but never loses data)
+        result = _Merged()
+        for key, slot in slots.items():
+            was_here = key in self.rooms.rooms
+            if self.rooms.apply_slot(key, slot):
+                result.changed.add(key)
+                if not was_here and key in self.rooms.rooms:
+                    result.added.add(key)
+        return result
 
     # ------------------------------------------------------------------ unread badges
 

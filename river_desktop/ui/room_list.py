@@ -35,7 +35,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QContextMenuEvent, QFont, QIcon, QKeyEvent, QPainter, QPalette
+from PySide6.QtGui import QContextMenuEvent, QFont, QKeyEvent, QPainter, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -84,6 +84,14 @@ class RoomRow:
         if self.name:
             return self.name
         return f"Room {key_text(self.key)[:8]}…"
+
+
+_ROW_FLAGS = (  # computed once: combining PySide's Python enum flags is not free, and views ask a lot
+    Qt.ItemFlag.ItemIsEnabled
+    | Qt.ItemFlag.ItemIsSelectable
+    | Qt.ItemFlag.ItemIsDragEnabled
+    | Qt.ItemFlag.ItemNeverHasChildren
+)
 
 
 class RoomListModel(QAbstractListModel):
@@ -161,14 +169,7 @@ class RoomListModel(QAbstractListModel):
         return names
 
     def flags(self, index: ModelIndex) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.ItemIsDropEnabled
-        return (
-            Qt.ItemFlag.ItemIsEnabled
-            | Qt.ItemFlag.ItemIsSelectable
-            | Qt.ItemFlag.ItemIsDragEnabled
-            | Qt.ItemFlag.ItemNeverHasChildren
-        )
+        return _ROW_FLAGS if index.isValid() else Qt.ItemFlag.ItemIsDropEnabled
 
     def keys(self) -> list[bytes]:
         return [row.key for row in self._rows]
@@ -186,6 +187,9 @@ class RoomListModel(QAbstractListModel):
         row = self.row_of(key)
         return self.index(row, 0) if row >= 0 else QModelIndex()
 
+    def row_at(self, row: int) -> RoomRow | None:
+        return self._rows[row] if 0 <= row < len(self._rows) else None
+
     def room_row(self, key: bytes) -> RoomRow | None:
         row = self.row_of(key)
         return self._rows[row] if row >= 0 else None
@@ -193,16 +197,27 @@ class RoomListModel(QAbstractListModel):
     # -- updates (granular, never a reset)
 
     def set_rows(self, target: Sequence[RoomRow]) -> None:
-        """Make the model show ``target`` (in that order) with the fewest structural changes."""
+        """Make the model show ``target`` (in that order) with the fewest structural changes.
+
+        Adjacent removals, insertions and changed rows go out as one notification per contiguous
+        run, so loading or syncing 1,000 rooms is a handful of signals, not thousands.
+        """
         wanted = {row.key: row for row in target}
         if len(wanted) != len(target):
             raise ValueError("duplicate room keys in the room list")
-        # 1. removals, from the bottom so earlier rows keep their numbers
-        for i in range(len(self._rows) - 1, -1, -1):
-            if self._rows[i].key not in wanted:
-                self.beginRemoveRows(QModelIndex(), i, i)
-                del self._rows[i]
-                self.endRemoveRows()
+        # 1. removals, one contiguous run at a time from the bottom so earlier rows keep their numbers
+        last = len(self._rows) - 1
+        while last >= 0:
+            if self._rows[last].key in wanted:
+                last -= 1
+                continue
+            first = last
+            while first > 0 and self._rows[first - 1].key not in wanted:
+                first -= 1
+            self.beginRemoveRows(QModelIndex(), first, last)
+            del self._rows[first : last + 1]
+            self.endRemoveRows()
+            last = first - 1
         # 2. moves: bring the surviving rows into the target's relative order
         present = {row.key for row in self._rows}
         order = [row.key for row in target if row.key in present]
@@ -213,20 +228,35 @@ class RoomListModel(QAbstractListModel):
             self.beginMoveRows(QModelIndex(), j, j, QModelIndex(), i)
             self._rows.insert(i, self._rows.pop(j))
             self.endMoveRows()
-        # 3. insertions at their target positions
-        for i, row in enumerate(target):
-            if i < len(self._rows) and self._rows[i].key == row.key:
+        # 3. insertions at their target positions (the surviving rows are now in target order, so
+        #    every mismatch starts a run of new rows)
+        i = 0
+        while i < len(target):
+            if i < len(self._rows) and self._rows[i].key == target[i].key:
+                i += 1
                 continue
-            self.beginInsertRows(QModelIndex(), i, i)
-            self._rows.insert(i, row)
+            end = i
+            while end < len(target) and target[end].key not in present:
+                end += 1
+            self.beginInsertRows(QModelIndex(), i, end - 1)
+            self._rows[i:i] = target[i:end]
             self.endInsertRows()
-        # 4. changed contents
+            i = end
+        # 4. changed contents, one dataChanged per contiguous run of changed rows
+        run_start = -1
+        roles: set[int] = set()
         for i, row in enumerate(target):
             old = self._rows[i]
             if old != row:
                 self._rows[i] = row
-                idx = self.index(i, 0)
-                self.dataChanged.emit(idx, idx, _changed_roles(old, row))
+                if run_start < 0:
+                    run_start = i
+                roles.update(_changed_roles(old, row))
+            elif run_start >= 0:
+                self.dataChanged.emit(self.index(run_start, 0), self.index(i - 1, 0), sorted(roles))
+                run_start, roles = -1, set()
+        if run_start >= 0:
+            self.dataChanged.emit(self.index(run_start, 0), self.index(len(target) - 1, 0), sorted(roles))
 
     def set_unread(self, counts: Mapping[bytes, int]) -> None:
         self.set_rows([replace(row, unread=counts.get(row.key, row.unread)) for row in self._rows])
@@ -403,22 +433,35 @@ class RoomDelegate(QStyledItemDelegate):
         height = max(option.fontMetrics.height() + 2 * self.PADDING, 34)
         return QSize(160, height)
 
+    @staticmethod
+    def _row(index: ModelIndex) -> RoomRow | None:
+        """The row behind ``index``, read from our model directly (one call instead of a data() per role)."""
+        model = index.model()
+        if isinstance(model, RoomFilterProxy):
+            index = model.mapToSource(index)
+            model = model.sourceModel()
+        return model.row_at(index.row()) if isinstance(model, RoomListModel) else None
+
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: ModelIndex) -> None:
+        # Only the item's panel (selection, hover) comes from the style: the text, icons and badge are
+        # painted below, so the option is not filled from the model's roles (initStyleOption).
         opt = QStyleOptionViewItem(option)
-        self.initStyleOption(opt, index)
         widget = opt.widget
         style = widget.style() if widget is not None else QApplication.style()
-        opt.text = ""
-        opt.icon = QIcon()
         style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, widget)
 
         rect: QRect = option.rect
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
         palette: QPalette = option.palette
         text_role = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
-        waiting = bool(index.data(RoomListModel.WaitingRole))
-        unread = int(index.data(RoomListModel.UnreadRole) or 0)
-        mode = NotificationMode.parse(index.data(RoomListModel.NotificationModeRole) or "All")
+        row = self._row(index)
+        if row is not None:
+            waiting, unread, mode, name = row.waiting, row.unread, row.mode, row.display_name
+        else:
+            waiting = bool(index.data(RoomListModel.WaitingRole))
+            unread = int(index.data(RoomListModel.UnreadRole) or 0)
+            mode = NotificationMode.parse(index.data(RoomListModel.NotificationModeRole) or "All")
+            name = str(index.data(_ROLE.DisplayRole) or "")
 
         painter.save()
         x = rect.left() + self.PADDING
@@ -461,7 +504,6 @@ class RoomDelegate(QStyledItemDelegate):
             name_font.setItalic(True)
         painter.setFont(name_font)
         painter.setPen(palette.color(text_role))
-        name = str(index.data(_ROLE.DisplayRole) or "")
         name_rect = QRect(x, rect.top(), max(right - x, 0), rect.height())
         if waiting:
             metrics = painter.fontMetrics()

@@ -9,6 +9,8 @@ already shown is a merge: the composer draft, the selected message and the scrol
 from __future__ import annotations
 
 import bisect
+import datetime
+import functools
 import logging
 from collections.abc import Iterable, Sequence
 from typing import Any, ClassVar
@@ -30,6 +32,7 @@ from PySide6.QtCore import (
     Signal,
 )
 from PySide6.QtGui import (
+    QBrush,
     QColor,
     QFont,
     QFontMetrics,
@@ -46,6 +49,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QHeaderView,
     QLabel,
     QListView,
     QPlainTextEdit,
@@ -82,6 +86,18 @@ def _one_line(text: str, limit: int = SNIPPET_CHARS) -> str:
 
 def format_time(timestamp_ms: int, *, now: QDateTime | None = None) -> str:
     """Local time; today's messages show the time only, older ones the date too."""
+    if now is None:
+        return _format_time_today(timestamp_ms, datetime.date.today().toordinal())
+    return _format_time(timestamp_ms, now)
+
+
+@functools.lru_cache(maxsize=8192)
+def _format_time_today(timestamp_ms: int, _today: int) -> str:
+    """:func:`format_time` for "now", cached per calendar day (list layouts ask for every row's time)."""
+    return _format_time(timestamp_ms, None)
+
+
+def _format_time(timestamp_ms: int, now: QDateTime | None) -> str:
     when = QDateTime.fromMSecsSinceEpoch(timestamp_ms).toLocalTime()
     today = (now or QDateTime.currentDateTime()).date()
     locale = QLocale()
@@ -288,6 +304,22 @@ class MessageListModel(QAbstractListModel):
 # --- the delegate --------------------------------------------------------------------------------
 
 
+class _FontSet:
+    """The message bubble's fonts (body, bold author, small time, italic quote) and their metrics."""
+
+    def __init__(self, base: QFont) -> None:
+        self.body = QFont(base)
+        self.author = QFont(base)
+        self.author.setBold(True)
+        self.small = QFont(base)
+        self.small.setPointSizeF(max(base.pointSizeF() * 0.85, 6.0))
+        self.quote = QFont(self.small)
+        self.quote.setItalic(True)
+        self.author_fm = QFontMetrics(self.author)
+        self.small_fm = QFontMetrics(self.small)
+        self.quote_fm = QFontMetrics(self.quote)
+
+
 class MessageDelegate(QStyledItemDelegate):
     """Chat bubbles: author and time, an optional quote of the replied message, the wrapped text.
 
@@ -301,26 +333,63 @@ class MessageDelegate(QStyledItemDelegate):
     MAX_FRACTION = 0.8
     HEADER_GAP = 12
 
+    SIZE_CACHE_LIMIT = 20_000
+
     def __init__(self, view: QListView) -> None:
         super().__init__(view)
         self.setObjectName("messageDelegate")
         self._view = view
+        self._heights: dict[tuple[object, ...], int] = {}
+        self._font_sets: dict[str, _FontSet] = {}
 
     # fonts
+    def _font_set(self, option: QStyleOptionViewItem) -> _FontSet:
+        """The four fonts and their metrics for the view's font (made once per font)."""
+        key = option.font.key()
+        fonts = self._font_sets.get(key)
+        if fonts is None:
+            fonts = self._font_sets[key] = _FontSet(option.font)
+        return fonts
+
     def _fonts(self, option: QStyleOptionViewItem) -> tuple[QFont, QFont, QFont, QFont]:
-        body = QFont(option.font)
-        author = QFont(body)
-        author.setBold(True)
-        small = QFont(body)
-        small.setPointSizeF(max(body.pointSizeF() * 0.85, 6.0))
-        quote = QFont(small)
-        quote.setItalic(True)
-        return body, author, small, quote
+        f = self._font_set(option)
+        return f.body, f.author, f.small, f.quote
+
+    @staticmethod
+    def _content(index: ModelIndex) -> tuple[str, str, str, str | None, bool, str]:
+        """(text, author, time, reply quote, own, message id) of a row; read straight from our model."""
+        model = index.model()
+        if isinstance(model, MessageListModel):
+            msg = model.message_at(index.row())
+            if msg is not None:
+                room = model.room()
+                own = room is not None and msg.author_vk == room.self_vk
+                return (
+                    msg.text,
+                    model.author(msg.author_vk),
+                    format_time(msg.timestamp),
+                    model.reply_snippet(msg),
+                    own,
+                    msg.id,
+                )
+        reply = index.data(MessageListModel.ReplyToRole)
+        return (
+            str(index.data(_ROLE.DisplayRole) or ""),
+            str(index.data(MessageListModel.AuthorRole) or ""),
+            format_time(int(index.data(MessageListModel.TimestampRole) or 0)),
+            str(reply) if reply else None,
+            bool(index.data(MessageListModel.IsOwnRole)),
+            str(index.data(MessageListModel.MessageIdRole) or ""),
+        )
 
     def _row_width(self, option: QStyleOptionViewItem) -> int:
-        width = option.rect.width()
+        """The width rows are wrapped to: the viewport's width *with* the vertical scroll bar, shown or
+        not — otherwise the bar appearing (a room filling the view) would re-measure every row."""
+        view = self._view
+        bar = view.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent, None, view)
+        width = view.width() - 2 * view.frameWidth() - bar
         if width <= 0:
-            width = self._view.viewport().width()
+            width = option.rect.width()
         return max(width, 120)
 
     @staticmethod
@@ -348,31 +417,22 @@ class MessageDelegate(QStyledItemDelegate):
         self, option: QStyleOptionViewItem, index: ModelIndex
     ) -> tuple[int, int, int, tuple[QFont, QFont, QFont, QFont], QTextLayout, int]:
         """(bubble width, bubble height, text width, fonts, body layout, body height)."""
-        fonts = self._fonts(option)
-        body_font, author_font, small_font, quote_font = fonts
+        f = self._font_set(option)
+        text, author, stamp, reply, _own, _id = self._content(index)
         row_width = self._row_width(option)
         max_bubble = max(int(row_width * self.MAX_FRACTION), 80)
         text_width = max_bubble - 2 * self.PAD
-        text = str(index.data(_ROLE.DisplayRole) or "")
-        layout, body_h, body_w = self._layout_text(text, body_font, text_width)
-        author = str(index.data(MessageListModel.AuthorRole) or "")
-        stamp = format_time(int(index.data(MessageListModel.TimestampRole) or 0))
-        header_w = (
-            QFontMetrics(author_font).horizontalAdvance(author)
-            + self.HEADER_GAP
-            + QFontMetrics(small_font).horizontalAdvance(stamp)
-        )
-        header_h = max(QFontMetrics(author_font).height(), QFontMetrics(small_font).height())
+        layout, body_h, body_w = self._layout_text(text, f.body, text_width)
+        header_w = f.author_fm.horizontalAdvance(author) + self.HEADER_GAP + f.small_fm.horizontalAdvance(stamp)
+        header_h = max(f.author_fm.height(), f.small_fm.height())
         content_w = max(body_w, header_w)
         height = header_h + self.GAP + body_h
-        reply = index.data(MessageListModel.ReplyToRole)
         if reply:
-            quote_fm = QFontMetrics(quote_font)
-            content_w = max(content_w, min(quote_fm.horizontalAdvance(str(reply)) + self.BAR + 6, text_width))
-            height += quote_fm.height() + self.GAP
+            content_w = max(content_w, min(f.quote_fm.horizontalAdvance(reply) + self.BAR + 6, text_width))
+            height += f.quote_fm.height() + self.GAP
         bubble_w = min(content_w, text_width) + 2 * self.PAD
         bubble_h = height + 2 * self.PAD
-        return bubble_w, bubble_h, text_width, fonts, layout, body_h
+        return bubble_w, bubble_h, text_width, (f.body, f.author, f.small, f.quote), layout, body_h
 
     def _place(self, rect: QRect, width: int, height: int, own: bool) -> QRect:
         left = rect.right() - self.MARGIN * 2 - width if own else rect.left() + self.MARGIN * 2
@@ -384,8 +444,18 @@ class MessageDelegate(QStyledItemDelegate):
         return self._place(option.rect, bubble_w, bubble_h, bool(index.data(MessageListModel.IsOwnRole)))
 
     def sizeHint(self, option: QStyleOptionViewItem, index: ModelIndex) -> QSize:
-        _, bubble_h, _, _, _, _ = self._geometry(option, index)
-        return QSize(max(self._view.viewport().width() - 1, 1), bubble_h + 2 * self.MARGIN)
+        # A list with varying row heights asks for every row's size on each layout pass (showing a
+        # room, scrolling to the bottom, every resize); wrapping the text is the costly part, so a
+        # message's height is kept per width and per everything else the bubble shows.
+        _text, author, stamp, reply, _own, message_id = self._content(index)
+        key = (message_id, author, stamp, reply, self._row_width(option), option.font.key())
+        height = self._heights.get(key)
+        if height is None:
+            _, bubble_h, _, _, _, _ = self._geometry(option, index)
+            if len(self._heights) >= self.SIZE_CACHE_LIMIT:
+                self._heights.clear()
+            height = self._heights[key] = bubble_h
+        return QSize(max(self._view.viewport().width() - 1, 1), height + 2 * self.MARGIN)
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: ModelIndex) -> None:
         bubble_w, bubble_h, _, fonts, layout, _ = self._geometry(option, index)
@@ -393,7 +463,7 @@ class MessageDelegate(QStyledItemDelegate):
         rect: QRect = option.rect
         palette: QPalette = option.palette
         state = option.state
-        own = bool(index.data(MessageListModel.IsOwnRole))
+        _text, author, stamp, reply, own, _id = self._content(index)
         bubble = self._place(rect, bubble_w, bubble_h, own)
 
         painter.save()
@@ -421,10 +491,9 @@ class MessageDelegate(QStyledItemDelegate):
         text_color = palette.color(QPalette.ColorRole.Text)
         dim = palette.color(QPalette.ColorRole.PlaceholderText)
 
-        author = str(index.data(MessageListModel.AuthorRole) or "")
-        stamp = format_time(int(index.data(MessageListModel.TimestampRole) or 0))
-        author_fm = QFontMetrics(author_font)
-        small_fm = QFontMetrics(small_font)
+        fset = self._font_set(option)
+        author_fm = fset.author_fm
+        small_fm = fset.small_fm
         header_h = max(author_fm.height(), small_fm.height())
         stamp_w = small_fm.horizontalAdvance(stamp)
         painter.setFont(author_font)
@@ -444,9 +513,8 @@ class MessageDelegate(QStyledItemDelegate):
         )
         y += header_h + self.GAP
 
-        reply = index.data(MessageListModel.ReplyToRole)
         if reply:
-            quote_fm = QFontMetrics(quote_font)
+            quote_fm = fset.quote_fm
             bar = QRect(x, y, self.BAR, quote_fm.height())
             painter.fillRect(bar, palette.color(QPalette.ColorRole.Highlight))
             painter.setFont(quote_font)
@@ -455,7 +523,7 @@ class MessageDelegate(QStyledItemDelegate):
             painter.drawText(
                 QRect(x + self.BAR + 6, y, quote_w, quote_fm.height()),
                 int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
-                quote_fm.elidedText(str(reply), Qt.TextElideMode.ElideRight, quote_w),
+                quote_fm.elidedText(reply, Qt.TextElideMode.ElideRight, quote_w),
             )
             y += quote_fm.height() + self.GAP
 
@@ -617,7 +685,13 @@ class RoomView(QWidget):
         self.memberList.setUniformRowHeights(True)
         self.memberList.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.memberList.setIndentation(14)
-        self.memberList.setMinimumWidth(230)
+        self.memberList.setMinimumWidth(190)
+        self.memberList.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.memberList.setTextElideMode(Qt.TextElideMode.ElideRight)
+        header = self.memberList.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)  # names take the room, IDs what they need
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
 
         center = QWidget(self)
         center.setObjectName("roomCenter")
@@ -634,6 +708,7 @@ class RoomView(QWidget):
         self.splitter.addWidget(self.memberList)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([3000, 1000])  # messages 3 : members 1 (scaled to the real width when shown)
         self.splitter.setChildrenCollapsible(False)
 
         layout = QVBoxLayout(self)
@@ -670,6 +745,10 @@ class RoomView(QWidget):
             messages = [m for m in messages if m.room == room.owner_vk]
         self._older_pending = False
         self._older_exhausted = False
+        if messages:
+            # lay the rows out at the list's real width: while the empty state is showing, the (hidden)
+            # list keeps a stale size, and every row would be measured twice
+            self.messageStack.setCurrentWidget(self.messageList)
         self.model.set_room(room)
         self.model.set_messages(messages if room is not None else ())
         self.composer.setEnabled(room is not None)
@@ -814,8 +893,6 @@ class RoomView(QWidget):
         for item in build_member_items(room):
             self.memberList.addTopLevelItem(item)
         self.memberList.expandAll()
-        self.memberList.resizeColumnToContents(0)
-        self.memberList.resizeColumnToContents(1)
 
     def _scroll_to_bottom(self) -> None:
         self._adjusting = True
@@ -922,6 +999,7 @@ def build_member_items(room: RoomData) -> list[QTreeWidgetItem]:
         mid = member_id_display(member_id(vk))
         item = QTreeWidgetItem([shown, mid])
         item.setData(0, MemberKeyRole, vk)
+        item.setForeground(1, QBrush(QGuiApplication.palette().color(QPalette.ColorRole.PlaceholderText)))
         if vk == owner:
             tip = f"{label(vk)}, member {mid}: the room's owner"
         elif inviter is not None:

@@ -15,25 +15,42 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from river_desktop.storage.controller import ChangeEvent, StorageController
+from river_desktop.storage.slots import META_KEY, ROOM_PREFIX, parse_msg_key, parse_room_key
 
 log = logging.getLogger(__name__)
 
 
 @dataclass
 class PendingChanges:
-    """What changed since the last applied batch."""
+    """What changed since the last applied batch.
+
+    Events only add their raw store keys (``keys``): turning 1,000 keys into room keys is base58
+    decoding and a point check each (tens of milliseconds), so :meth:`resolve` does it later, off
+    the GUI thread, into ``rooms`` and ``message_rooms``.
+    """
 
     rooms: set[bytes] = field(default_factory=set)
     message_rooms: set[bytes] = field(default_factory=set)
     meta: bool = False
+    keys: set[str] = field(default_factory=set)
 
     def __bool__(self) -> bool:
-        return bool(self.rooms or self.message_rooms or self.meta)
+        return bool(self.rooms or self.message_rooms or self.meta or self.keys)
 
     def add(self, event: ChangeEvent) -> None:
-        self.rooms.update(event.room_keys)
-        self.message_rooms.update(event.message_rooms)
-        self.meta = self.meta or event.meta_changed
+        self.keys |= event.keys
+        self.meta = self.meta or META_KEY in event.keys
+
+    def resolve(self) -> None:
+        """Parse the raw keys into ``rooms`` / ``message_rooms`` (any thread; the batch must not be shared)."""
+        keys, self.keys = self.keys, set()
+        for key in keys:
+            if key.startswith(ROOM_PREFIX):
+                vk = parse_room_key(key)  # River's rule, ed25519 point check included
+                if vk is not None:
+                    self.rooms.add(vk)
+            elif (parsed := parse_msg_key(key)) is not None:
+                self.message_rooms.add(parsed[0])
 
 
 Applier = Callable[[PendingChanges], Awaitable[None]]
