@@ -180,6 +180,10 @@ def _digest(data: bytes) -> bytes:
     return hasher.digest()
 
 
+def _digest_is(expected: bytes, data: bytes) -> bool:
+    return _digest(data) == expected
+
+
 _TOMBSTONE_MARK = b"tombstone"
 
 
@@ -195,7 +199,7 @@ class SaveSession:
         self._seq = itertools.count(1)
         self.persisted: dict[bytes, bytes] = {}
         self.persisted_rooms: dict[bytes, RoomData] = {}
-        self.meta_digest: bytes | None = None
+        self.meta_saved: RoomsMeta | None = None
         self.meta_base: RoomsMeta | None = None
         self.intents: dict[bytes, Intent] = {}
         self._running = False
@@ -384,7 +388,7 @@ class StorageController:
             else:
                 rooms.apply_meta(meta)
                 if session is not None:
-                    session.meta_digest = _digest(rooms.to_meta().encode())
+                    session.meta_saved = rooms.to_meta()
                     session.meta_base = meta
         return LoadResult(rooms, tuple(issues), migrated), written
 
@@ -464,16 +468,21 @@ class StorageController:
         intents = session._snapshot_intents()
         results: dict[bytes, RoomSaveResult] = {}
         written: list[str] = []
+        saved_objects = session.persisted_rooms
         for vk, room in rooms.rooms.items():
+            if saved_objects.get(vk) is room and vk not in intents:
+                continue  # the common case on a big profile: untouched since the last load or save
             intent = intents.get(vk)
             rejoin = intent is not None and intent.kind is IntentKind.REJOIN
-            if not rejoin and session.persisted_rooms.get(vk) is room:
+            if not rejoin and saved_objects.get(vk) is room:
                 continue
             digest = _digest(encode_slot(PresentSlot(room)))
             if not rejoin and session.persisted.get(vk) == digest:
                 session.persisted_rooms[vk] = room
                 continue
-            result = self._save_room(vk, partial(rc.reconcile_present, local=room, rejoined=rejoin))
+            last = session.persisted.get(vk)
+            ours = None if last is None or last == _TOMBSTONE_MARK else partial(_digest_is, last)
+            result = self._save_room(vk, partial(rc.reconcile_present, local=room, rejoined=rejoin, ours=ours))
             results[vk] = result
             if result.outcome is RoomOutcome.FAILED:
                 continue
@@ -496,10 +505,9 @@ class StorageController:
             session.persisted_rooms.pop(vk, None)
             session._consume(vk, intent)
         meta = rooms.to_meta()
-        meta_digest = _digest(meta.encode())
         meta_outcome: RoomOutcome | None = None
         meta_error = ""
-        if session.meta_digest != meta_digest:
+        if session.meta_saved != meta:
             known = set(rooms.rooms) | set(rooms.removed)
             try:
                 decide = partial(rc.reconcile_meta, local=meta, known_rooms=known, base=session.meta_base)
@@ -507,7 +515,7 @@ class StorageController:
             except (rc.ReconcileError, StorageError, _CasExhausted) as exc:
                 meta_outcome, meta_error = RoomOutcome.FAILED, str(exc)
             else:
-                session.meta_digest = meta_digest
+                session.meta_saved = meta
                 session.meta_base = meta
                 meta_outcome = RoomOutcome.STORED if isinstance(decision, rc.Write) else RoomOutcome.UNCHANGED
                 if isinstance(decision, rc.Write):

@@ -6,7 +6,7 @@ shell that reads, calls these, and compare-and-swaps the result.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, replace
 from enum import Enum
 
@@ -109,14 +109,21 @@ def _write(slot: RoomSlot, current: bytes | None) -> Write | Unchanged:
     return Unchanged() if data == current else Write(data, slot)
 
 
-def reconcile_present(current: bytes | None, local: RoomData, rejoined: bool) -> Decision:
+def reconcile_present(
+    current: bytes | None, local: RoomData, rejoined: bool, *, ours: Callable[[bytes], bool] | None = None
+) -> Decision:
     """Save a present room over whatever is stored, by :func:`present_action` and membership epochs.
 
     - absent: store the local copy;
+    - exactly the bytes this writer last loaded or stored (``ours`` says so): the local copy only
+      moved forward from them, so it is the merge; stored without decoding (saves of one change
+      stay cheap on a big profile);
     - Present: CRDT-merge; the copy with the higher epoch decides the identity, the larger epoch is kept;
     - Tombstone at e, explicitly rejoined: store the local copy at epoch e + 1 (overwrite the leave);
     - Tombstone, not rejoined: adopt the leave, whatever the epochs.
     """
+    if current is not None and ours is not None and not rejoined and ours(current):
+        return _write(PresentSlot(local), current)
     stored = read_slot(current)
     action = present_action(slot_kind(stored), rejoined)
     if action is PresentAction.ABORT_ADOPT_LEAVE:

@@ -227,3 +227,52 @@ def test_meta_with_base_takes_what_this_writer_changed() -> None:
     merged = RoomsMeta.decode(decision.data)
     assert merged.room_order == (b, a, c)
     assert merged.notification_modes == {b: NotificationMode.MENTIONS_AND_REPLIES, c: NotificationMode.MUTED}
+
+
+def _edits() -> list[tuple[str, object]]:
+    return [
+        ("rename", lambda rooms, vk: rooms.rename(vk, "New name", "and a description")),
+        ("nickname", lambda rooms, vk: rooms.set_nickname(vk, "another me")),
+        ("read marker", lambda rooms, vk: rooms.mark_read(vk, rooms.post_message(vk, "hello", timestamp=5))),
+        ("nothing", lambda rooms, vk: None),
+    ]
+
+
+@pytest.mark.parametrize(("what", "edit"), _edits(), ids=[what for what, _ in _edits()])
+def test_present_over_own_last_bytes_matches_the_merge(what: str, edit: object) -> None:
+    """The shortcut for "stored is exactly what this writer last had" decides as the full merge does."""
+    rooms = Rooms()
+    vk = rooms.create_room("Room", "me").owner_vk
+    stored = encode_slot(PresentSlot(rooms.get(vk)))
+    edit(rooms, vk)  # type: ignore[operator]
+    local = rooms.get(vk)
+    fast = rc.reconcile_present(stored, local, rejoined=False, ours=lambda current: current == stored)
+    slow = rc.reconcile_present(stored, local, rejoined=False)
+    assert fast == slow
+    if what != "nothing":
+        assert isinstance(fast, rc.Write)
+        assert fast.data == encode_slot(PresentSlot(local))  # the slot never carries message history
+
+
+def test_own_last_bytes_shortcut_is_not_taken_for_others_bytes() -> None:
+    rooms = Rooms()
+    vk = rooms.create_room("Room", "me").owner_vk
+    other = rooms.copy()
+    other.set_nickname(vk, "from another window")
+    stored = encode_slot(PresentSlot(other.get(vk)))
+    rooms.rename(vk, "Renamed here")
+    decision = rc.reconcile_present(stored, rooms.get(vk), rejoined=False, ours=lambda current: False)
+    assert isinstance(decision, rc.Write)
+    merged = decode_slot(decision.data)
+    assert isinstance(merged, PresentSlot)
+    assert merged.room.name == "Renamed here"
+    assert merged.room.room_state.nickname(vk) == "from another window"
+
+
+def test_rejoin_never_takes_the_own_bytes_shortcut() -> None:
+    room = _room(epoch=3)
+    stored = encode_slot(TombstoneSlot(3))
+    decision = rc.reconcile_present(stored, room, rejoined=True, ours=lambda current: True)
+    assert isinstance(decision, rc.Write)
+    slot = decode_slot(decision.data)
+    assert isinstance(slot, PresentSlot) and slot.room.epoch == 4
