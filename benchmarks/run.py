@@ -265,16 +265,20 @@ def b5_cli_list(profile: Path, runs: int) -> Result:
 # -- B6 peak memory ----------------------------------------------------------------------------------
 
 _B6_CHILD = """
-import asyncio, resource, sys
+import asyncio, sys
+def peak_kib():  # VmHWM, not ru_maxrss: that one keeps the forking parent's peak across exec
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
 from river_desktop.storage.controller import StorageController
 async def main():
     ctl = await StorageController.open(sys.argv[1])
     rooms = await ctl.load()
     assert len(rooms.rooms) >= 1000
     await ctl.close()
-base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+base = peak_kib()
 asyncio.run(main())
-print(base, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+print(base, peak_kib())
 """
 
 
