@@ -342,22 +342,25 @@ class StorageController:
         self._announce(written, external=False)
         return result
 
-    def _planning_keys(self) -> list[str]:
-        """The keys the load plan looks at, without listing every message key."""
-        keys = self._store.list(ROOM_PREFIX)
-        keys.extend(k for k in (META_KEY, LEGACY_BLOB_KEY, MIGRATION_DONE_KEY) if self._store.get(k) is not None)
+    def _planning_keys(self, room_keys: Iterable[str]) -> list[str]:
+        """The keys the load plan looks at: the room keys already scanned, and the few special ones."""
+        keys = list(room_keys)
+        special = self._store.get_many((META_KEY, LEGACY_BLOB_KEY, MIGRATION_DONE_KEY))
+        keys.extend(k for k, (value, _gen) in special.items() if value is not None)
         return keys
 
     def _load_sync(self, session: SaveSession | None) -> tuple[LoadResult, list[str]]:
-        plan = rc.plan_load(self._planning_keys())
+        rows = self._store.scan(ROOM_PREFIX)  # read once: it is both the plan's input and the load itself
+        plan = rc.plan_load(self._planning_keys(key for key, _gen, _payload in rows))
         migrated = False
         written: list[str] = []
         issues: list[LoadIssue] = []
         if plan.kind is rc.LoadKind.MIGRATE:
             migrated, written, mig_issues = self._migrate_sync()
             issues.extend(mig_issues)
+            rows = self._store.scan(ROOM_PREFIX)
         rooms = Rooms()
-        for key, _gen, payload in self._store.scan(ROOM_PREFIX):
+        for key, _gen, payload in rows:
             vk = parse_room_key(key, check_point=False)
             if vk is None:
                 continue
