@@ -632,11 +632,12 @@ def count_unread(room: RoomData, mode: NotificationMode, messages: Iterable[Mess
     messages = list(messages)
     me = room.self_vk
     mine = {m.id for m in messages if m.author_vk == me} if mode is NotificationMode.MENTIONS_AND_REPLIES else set()
+    seen = None if room.last_read is None else (room.last_read.timestamp, room.last_read.message_id)
     count = 0
     for msg in messages:
         if msg.author_vk == me:
             continue
-        if room.last_read is not None and ReadMarker.of(msg) <= room.last_read:
+        if seen is not None and (msg.timestamp, msg.id) <= seen:  # ReadMarker's order, without one per message
             continue
         if mode is NotificationMode.MENTIONS_AND_REPLIES and not (
             mentions(msg.text, room.self_nickname) or (msg.reply_to is not None and msg.reply_to in mine)

@@ -39,7 +39,7 @@ def decode_versioned(stored: bytes) -> tuple[int, bytes | None]:
     River's defensive rule: anything shorter than the header or with an unknown tag is a raw payload at
     generation 0. A ``0x02`` value longer than the header is still a deleted marker (the tag decides).
     """
-    raw = bytes(stored)
+    raw = stored if type(stored) is bytes else bytes(stored)
     if len(raw) < HEADER_SIZE or raw[0] not in (TAG_VERSIONED, TAG_DELETED):
         return 0, raw
     (generation,) = _GENERATION.unpack_from(raw, 1)
