@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -70,6 +71,11 @@ class DesktopSettings:
         self._qs.sync()
         if self._qs.status() != QSettings.Status.NoError:
             log.warning("could not write the window settings to %s (%s)", self.path, self._qs.status().name)
+            return
+        # Which rooms were open is private like the rest of the profile: 0600, as the database is.
+        # QSettings replaces the file on every write, with the umask's mode, so this runs each time.
+        with contextlib.suppress(FileNotFoundError):
+            self.path.chmod(0o600)
 
 
 def _decode_b64(value: object) -> bytes:

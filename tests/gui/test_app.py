@@ -569,6 +569,7 @@ def test_windows_and_current_rooms_are_restored(qtbot: QtBot, make_desktop: Desk
     qtbot.waitUntil(lambda: all(w.is_loaded for w in windows))
     assert [w.current_room for w in windows] == [second, first]
     assert windows[0].size().width() == 700
+    assert (tmp_path / "profile" / "desktop.ini").stat().st_mode & 0o777 == 0o600
 
 
 def test_closing_the_last_window_requests_quit(qtbot: QtBot, make_desktop: DesktopFactory) -> None:
