@@ -23,10 +23,11 @@ import pytest
 import qasync
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QPlainTextEdit, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
 from river_desktop.ui.app import RiverDesktop
+from river_desktop.ui.dialogs import AcceptInvitationDialog, CreateRoomDialog
 from river_desktop.ui.main_window import LoadState, MainWindow, SaveState
 
 T = TypeVar("T")
@@ -122,3 +123,28 @@ def click(widget: QWidget) -> None:
 
 def key(widget: QWidget, key_: Qt.Key, modifiers: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:
     QTest.keyClick(widget, key_, modifiers)
+
+
+def create_room_via_dialog(qtbot: QtBot, window: MainWindow, name: str, nickname: str = "me") -> bytes:
+    before = set(window.rooms.rooms)
+    window.actionCreateRoom.trigger()
+    dialog = window.dialog("CreateRoomDialog")
+    assert isinstance(dialog, CreateRoomDialog)
+    child(dialog, QLineEdit, "roomNameEdit").setText(name)
+    child(dialog, QLineEdit, "nicknameEdit").setText(nickname)
+    click(child(dialog, QPushButton, "createButton"))
+    (key,) = set(window.rooms.rooms) - before
+    wait_saved(qtbot, window)
+    return key
+
+
+def accept_via_dialog(qtbot: QtBot, window: MainWindow, code: str, nickname: str = "joiner") -> None:
+    window.actionJoinWithCode.trigger()
+    dialog = window.dialog("AcceptInvitationDialog")
+    assert isinstance(dialog, AcceptInvitationDialog)
+    child(dialog, QPlainTextEdit, "inviteCodeEdit").setPlainText(code)
+    child(dialog, QLineEdit, "nicknameEdit").setText(nickname)
+    accept = child(dialog, QPushButton, "acceptButton")
+    assert accept.isEnabled(), child(dialog, QLabel, "inviteError").text()
+    click(accept)
+    qtbot.waitUntil(lambda: window.dialog("AcceptInvitationDialog") is None)

@@ -43,14 +43,24 @@ from river_desktop.storage.slots import LEGACY_BLOB_KEY, b58
 from river_desktop.ui.app import RiverDesktop
 from river_desktop.ui.dialogs import (
     AcceptInvitationDialog,
-    CreateRoomDialog,
     EditRoomDialog,
     LeaveRoomDialog,
     NotificationsDialog,
 )
 from river_desktop.ui.main_window import LoadState, MainWindow, SaveState
 from river_desktop.ui.room_list import MIME_TYPE, RoomListModel
-from tests.gui.conftest import WAIT_MS, DesktopFactory, child, click, key, open_window, run, wait_saved
+from tests.gui.conftest import (
+    WAIT_MS,
+    DesktopFactory,
+    accept_via_dialog,
+    child,
+    click,
+    create_room_via_dialog,
+    key,
+    open_window,
+    run,
+    wait_saved,
+)
 
 LIVE_MS = 1000
 REPO = Path(__file__).resolve().parents[2]
@@ -66,31 +76,6 @@ def keys_of(window: MainWindow) -> list[bytes]:
 def name_in(window: MainWindow, key: bytes) -> str | None:
     row = window.model.room_row(key)
     return None if row is None else row.name
-
-
-def create_room_via_dialog(qtbot: QtBot, window: MainWindow, name: str, nickname: str = "me") -> bytes:
-    before = set(window.rooms.rooms)
-    window.actionCreateRoom.trigger()
-    dialog = window.dialog("CreateRoomDialog")
-    assert isinstance(dialog, CreateRoomDialog)
-    child(dialog, QLineEdit, "roomNameEdit").setText(name)
-    child(dialog, QLineEdit, "nicknameEdit").setText(nickname)
-    click(child(dialog, QPushButton, "createButton"))
-    (key,) = set(window.rooms.rooms) - before
-    wait_saved(qtbot, window)
-    return key
-
-
-def accept_via_dialog(qtbot: QtBot, window: MainWindow, code: str, nickname: str = "joiner") -> None:
-    window.actionJoinWithCode.trigger()
-    dialog = window.dialog("AcceptInvitationDialog")
-    assert isinstance(dialog, AcceptInvitationDialog)
-    child(dialog, QPlainTextEdit, "inviteCodeEdit").setPlainText(code)
-    child(dialog, QLineEdit, "nicknameEdit").setText(nickname)
-    accept = child(dialog, QPushButton, "acceptButton")
-    assert accept.isEnabled(), child(dialog, QLabel, "inviteError").text()
-    click(accept)
-    qtbot.waitUntil(lambda: window.dialog("AcceptInvitationDialog") is None)
 
 
 def rename_via_dialog(qtbot: QtBot, window: MainWindow, key: bytes, name: str) -> None:

@@ -32,7 +32,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QLabel, QLineEdit, QPlainTextEdit, QPushButton
+from PySide6.QtWidgets import QPlainTextEdit
 from pytestqt.qtbot import QtBot
 
 from river_desktop import cli
@@ -42,9 +42,16 @@ from river_desktop.domain.rooms import Rooms
 from river_desktop.storage.controller import StorageController
 from river_desktop.storage.profile import default_log_dir
 from river_desktop.storage.slots import b58, parse_b58_room, room_key
-from river_desktop.ui.dialogs import AcceptInvitationDialog, CreateRoomDialog
 from river_desktop.ui.main_window import MainWindow
-from tests.gui.conftest import DesktopFactory, child, click, open_window, run, wait_saved
+from tests.gui.conftest import (
+    DesktopFactory,
+    accept_via_dialog,
+    child,
+    create_room_via_dialog,
+    open_window,
+    run,
+    wait_saved,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 WINDOW = 20  # a leak of this many characters of a secret's text form counts
@@ -172,18 +179,6 @@ def test_the_log_file_rotates_in_the_platform_log_directory(debug_logging: Path)
 # ---------------------------------------------------------------------------- the desktop session
 
 
-def create_room(window: MainWindow, name: str, nickname: str) -> bytes:
-    before = set(window.rooms.rooms)
-    window.actionCreateRoom.trigger()
-    dialog = window.dialog("CreateRoomDialog")
-    assert isinstance(dialog, CreateRoomDialog)
-    child(dialog, QLineEdit, "roomNameEdit").setText(name)
-    child(dialog, QLineEdit, "nicknameEdit").setText(nickname)
-    click(child(dialog, QPushButton, "createButton"))
-    (key,) = set(window.rooms.rooms) - before
-    return key
-
-
 def invite(qtbot: QtBot, window: MainWindow, room: bytes) -> str:
     window.select_room(room)
     window.actionInviteMember.trigger()
@@ -197,15 +192,7 @@ def invite(qtbot: QtBot, window: MainWindow, room: bytes) -> str:
 
 
 def accept(qtbot: QtBot, window: MainWindow, code: str, nickname: str) -> bytes:
-    window.actionJoinWithCode.trigger()
-    dialog = window.dialog("AcceptInvitationDialog")
-    assert isinstance(dialog, AcceptInvitationDialog)
-    child(dialog, QPlainTextEdit, "inviteCodeEdit").setPlainText(code)
-    child(dialog, QLineEdit, "nicknameEdit").setText(nickname)
-    button = child(dialog, QPushButton, "acceptButton")
-    assert button.isEnabled(), child(dialog, QLabel, "inviteError").text()
-    click(button)
-    qtbot.waitUntil(lambda: window.dialog("AcceptInvitationDialog") is None)
+    accept_via_dialog(qtbot, window, code, nickname)
     room = Invitation.decode(code).room
     assert room in window.rooms.rooms
     return room
@@ -232,7 +219,7 @@ def test_desktop_session_logs_no_secret(
     b = open_window(qtbot, guest_desktop)
 
     # A public room: created in A, an invitation made in A and accepted in B; both post.
-    lobby = create_room(a, "Lobby", "olive")
+    lobby = create_room_via_dialog(qtbot, a, "Lobby", "olive")
     wait_saved(qtbot, a)
     secrets.key("owner seed", a.rooms.get(lobby).self_identity.seed)
     code = invite(qtbot, a, lobby)
