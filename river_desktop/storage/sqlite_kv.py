@@ -68,6 +68,20 @@ the connection mid-transaction and must not commit. To change the schema: bump `
 """
 
 
+@contextlib.contextmanager
+def _in_transaction(conn: sqlite3.Connection, begin: str) -> Iterator[None]:
+    """``begin`` ... COMMIT, or ROLLBACK on any exception (which then propagates)."""
+    conn.execute(begin)
+    try:
+        yield
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")
+        raise
+
+
 def _fetch_int(conn: sqlite3.Connection, sql: str, params: tuple[object, ...] = ()) -> int:
     row = conn.execute(sql, params).fetchone()
     return int(row[0])
@@ -223,8 +237,7 @@ class SqliteKV:
         return conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchone() is not None
 
     def _migrate(self, conn: sqlite3.Connection) -> None:
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with _in_transaction(conn, "BEGIN IMMEDIATE"):
             found = _fetch_int(conn, "PRAGMA user_version")
             if found > SCHEMA_VERSION:
                 raise self._too_new(found)
@@ -238,12 +251,6 @@ class SqliteKV:
                     )
                 step(conn)
             conn.execute(f"PRAGMA user_version = {int(SCHEMA_VERSION)}")
-            conn.execute("COMMIT")
-        except BaseException:
-            if conn.in_transaction:
-                with contextlib.suppress(sqlite3.Error):
-                    conn.execute("ROLLBACK")
-            raise
 
     # -- connections
 
@@ -325,15 +332,8 @@ class SqliteKV:
     def _transaction(self, begin: str) -> Iterator[sqlite3.Connection]:
         with self._guard():
             conn = self._conn()
-            conn.execute(begin)
-            try:
+            with _in_transaction(conn, begin):
                 yield conn
-                conn.execute("COMMIT")
-            except BaseException:
-                if conn.in_transaction:
-                    with contextlib.suppress(sqlite3.Error):
-                        conn.execute("ROLLBACK")
-                raise
 
     def _write(self) -> contextlib.AbstractContextManager[sqlite3.Connection]:
         """A write transaction holding the file's write lock from its first read."""
