@@ -471,14 +471,11 @@ class StorageController:
         intents = session._snapshot_intents()
         results: dict[bytes, RoomSaveResult] = {}
         written: list[str] = []
-        saved_objects = session.persisted_rooms
         for vk, room in rooms.rooms.items():
-            if saved_objects.get(vk) is room and vk not in intents:
-                continue  # the common case on a big profile: untouched since the last load or save
             intent = intents.get(vk)
             rejoin = intent is not None and intent.kind is IntentKind.REJOIN
-            if not rejoin and saved_objects.get(vk) is room:
-                continue
+            if not rejoin and session.persisted_rooms.get(vk) is room:
+                continue  # untouched since the last load or save
             digest = _digest(encode_slot(PresentSlot(room)))
             if not rejoin and session.persisted.get(vk) == digest:
                 session.persisted_rooms[vk] = room
