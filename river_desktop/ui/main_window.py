@@ -93,6 +93,18 @@ def prepare_rows(rooms: Rooms, keys: Iterable[bytes]) -> dict[bytes, tuple[RoomD
     return {k: (rooms.rooms[k], RoomRow.of(rooms.rooms[k], NotificationMode.ALL)) for k in keys if k in rooms.rooms}
 
 
+def _apply_slots(rooms: Rooms, slots: Mapping[bytes, RoomSlot | None]) -> _Merged:
+    """``Rooms.apply_slot`` for each stored slot, noting which rooms changed and which arrived."""
+    result = _Merged()
+    for key, slot in slots.items():
+        was_here = key in rooms.rooms
+        if rooms.apply_slot(key, slot):
+            result.changed.add(key)
+            if not was_here and key in rooms.rooms:
+                result.added.add(key)
+    return result
+
+
 def _unchanged_since(now: Rooms, then: Rooms) -> bool:
     """``now`` holds the same rooms (the very objects) and preferences as the earlier copy ``then``."""
     if now.rooms.keys() != then.rooms.keys() or any(now.rooms[k] is not v for k, v in then.rooms.items()):
@@ -1011,13 +1023,7 @@ class MainWindow(QMainWindow):
             work = before.copy()
 
             def merge(work: Rooms = work) -> _Merged:
-                result = _Merged()
-                for key, slot in slots.items():
-                    was_here = key in work.rooms
-                    if work.apply_slot(key, slot):
-                        result.changed.add(key)
-                        if not was_here and key in work.rooms:
-                            result.added.add(key)
+                result = _apply_slots(work, slots)
                 result.rows = prepare_rows(work, result.changed)
                 return result
 
@@ -1029,14 +1035,7 @@ class MainWindow(QMainWindow):
                 self._row_cache.update(merged.rows)
                 return merged
         # this window kept changing its copy: merge here (rare; costs GUI time but never loses data)
-        result = _Merged()
-        for key, slot in slots.items():
-            was_here = key in self.rooms.rooms
-            if self.rooms.apply_slot(key, slot):
-                result.changed.add(key)
-                if not was_here and key in self.rooms.rooms:
-                    result.added.add(key)
-        return result
+        return _apply_slots(self.rooms, slots)
 
     # ------------------------------------------------------------------ unread badges
 
