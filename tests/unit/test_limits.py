@@ -8,7 +8,7 @@ from river_desktop.domain import limits
 
 
 @pytest.mark.parametrize(
-    ("check", "ok", "too_long"),
+    ("check", "ok", "too_long", "excess"),
     [
         (limits.check_room_name, "n" * 100, "n" * 101, 1),
         (limits.check_room_name, "é" * 50, "é" * 51, 2),  # two bytes each
