@@ -52,7 +52,9 @@ def test_seal_unseal_round_trip(text: str, version: int) -> None:
         ({1: SECRET}, 3, p.UnsealStatus.SECRET_NOT_HELD, "[encrypted: secret version 3 not held]"),
     ],
 )
-def test_unseal_text_outcomes(held: dict[int, bytes], sealed_version: int, status: p.UnsealStatus, display: str) -> None:
+def test_unseal_text_outcomes(
+    held: dict[int, bytes], sealed_version: int, status: p.UnsealStatus, display: str
+) -> None:
     sealed = p.seal_bytes(b"Room", SECRET, sealed_version)
     got = p.unseal_text(sealed, p.RoomSecrets(tuple(held.items())))
     assert got.status is status
@@ -67,7 +69,7 @@ def test_secret_not_held_error_names_only_the_version() -> None:
 
 
 def test_public_value_unseals_without_secrets() -> None:
-    got = p.unseal_text(p.public_sealed("Lobby".encode()), p.RoomSecrets())
+    got = p.unseal_text(p.public_sealed(b"Lobby"), p.RoomSecrets())
     assert got.status is p.UnsealStatus.PUBLIC and got.text == "Lobby"
     assert p.unseal_text({"Nope": {}}, p.RoomSecrets()).status is p.UnsealStatus.UNREADABLE
 
@@ -130,7 +132,7 @@ def test_open_message_body_placeholders() -> None:
 def test_keyring_repr_and_lookup() -> None:
     ring = p.RoomSecrets.from_invitation([(3, bytes([0xB2] * 32)), (0, bytes([0xA1] * 32))])
     assert ring.versions == (0, 3) and ring.latest_version == 3 and 3 in ring and 1 not in ring
-    assert list(ring)[0] == (0, bytes([0xA1] * 32))
+    assert next(iter(ring)) == (0, bytes([0xA1] * 32))
     assert repr(ring) == "RoomSecrets(versions=[0, 3])" and "a1a1" not in repr(ring).lower()
     assert ring.merged([(3, SECRET)]).get(3) == SECRET
     with pytest.raises(p.PrivacyError):
