@@ -216,11 +216,6 @@ class IdentityToken:
     __str__ = __repr__
 
 
-def invited_member(owner_vk: bytes, inviter: SigningIdentity, invitee: SigningIdentity) -> AuthorizedMember:
-    """A membership for ``invitee`` signed by ``inviter`` (a convenience for building chains)."""
-    return AuthorizedMember.create(owner_vk, inviter, invitee.verifying_key)
-
-
 __all__ = [
     "ARMOR_BEGIN",
     "ARMOR_END",
@@ -228,5 +223,4 @@ __all__ = [
     "IdentityToken",
     "IdentityTokenError",
     "TokenProblem",
-    "invited_member",
 ]
