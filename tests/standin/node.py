@@ -60,6 +60,7 @@ from river_desktop.net.types import (
 
 Merge = Callable[[bytes, bytes, tuple[str, bytes]], bytes]
 Summarize = Callable[[bytes, bytes], bytes]
+Validate = Callable[[bytes, bytes], None]
 RequestHook = Callable[["StandinNode", ClientRequest], Awaitable[None]]
 
 
@@ -89,6 +90,10 @@ def digest_summary(params: bytes, state: bytes) -> bytes:
     return hashlib.sha256(state).digest()
 
 
+def accept_any(params: bytes, state: bytes) -> None:
+    """The default check of a new contract's first state: everything is valid."""
+
+
 @dataclass
 class StoredContract:
     container: ContractContainer
@@ -108,9 +113,10 @@ class StandinNode:
     """Start with ``await node.start()``; ``node.url`` is the bare ``ws://127.0.0.1:PORT`` a user would type."""
 
     def __init__(self, merge: Merge = union_merge, summarize: Summarize = digest_summary,
-                 mode: Mode = Mode.NETWORK) -> None:
+                 mode: Mode = Mode.NETWORK, validate: Validate = accept_any) -> None:
         self.merge = merge
         self.summarize = summarize
+        self.validate = validate
         self.mode = mode
         self.contracts: dict[ContractInstanceId, StoredContract] = {}
         self.received: list[ClientRequest] = []
@@ -223,6 +229,13 @@ class StandinNode:
             return
         stored = self.contracts.get(key.instance)
         if stored is None:
+            try:
+                self.validate(wrapped.params, req.state)
+            except MergeRejected as exc:
+                reason = (f"update error for contract {key}, reason: execution error: invalid contract update, "
+                          f"reason: {exc}")
+                await self._fail(conn, reason, ContractErrorCode.PUT, key, f"execution error: {exc}")
+                return
             self.contracts[key.instance] = StoredContract(req.contract, req.state)
             if req.subscribe and self.mode is Mode.NETWORK:
                 conn.subscriptions.add(key.instance)
