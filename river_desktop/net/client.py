@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import TracebackType
@@ -147,9 +148,7 @@ class FreenetClient:
         except (InvalidHandshake, ConnectionClosed) as exc:
             raise ConnectionRefusedByNodeError(f"{self.url} is not speaking the Freenet WebSocket API: {exc}") from None
         except OSError as exc:
-            raise NodeUnreachableError(
-                f"no Freenet node is reachable at {self.url}: {exc.strerror or exc.__class__.__name__}"
-            ) from None
+            raise NodeUnreachableError(f"no Freenet node is reachable at {self.url}: {_why_unreachable(exc)}") from None
         self._ws = ws
         self._stream_id = 0
         self._closed.clear()
@@ -336,6 +335,14 @@ class FreenetClient:
         self._closed.set()
         if self._pending is not None:
             self._fail_pending(NodeUnreachableError(f"{reason}; the request was not answered"))
+
+
+def _why_unreachable(exc: OSError) -> str:
+    if isinstance(exc, ConnectionRefusedError) or "Connect call failed" in str(exc):
+        return "connection refused (is the node running, on this port?)"
+    if isinstance(exc, socket.gaierror):
+        return f"unknown host ({exc.strerror})"
+    return exc.strerror or str(exc) or exc.__class__.__name__
 
 
 def _instance_of(response: GetResponse | NotFound) -> ContractInstanceId:
