@@ -56,6 +56,7 @@ from river_desktop.net.errors import (
     NodeError,
     NodeUnreachableError,
     ProtocolError,
+    RequestTooLargeError,
 )
 from river_desktop.net.types import ContractContainer, ContractInstanceId, ContractKey, UpdateData
 
@@ -263,38 +264,52 @@ class FreenetClient:
         if not streaming.needs_chunking(len(frame)):
             await ws.send(frame)
             return
+        try:
+            chunks = streaming.split(frame)
+        except streaming.StreamError:
+            raise RequestTooLargeError(
+                f"the request is {len(frame):,} bytes; the node takes at most "
+                f"{streaming.MAX_TOTAL_CHUNKS * streaming.CHUNK_SIZE:,} bytes in one request"
+            ) from None
         stream_id = self._stream_id
         self._stream_id += 1
-        for index, total, data in streaming.split(frame):
+        for index, total, data in chunks:
             await ws.send(encode_request(StreamChunk(stream_id, index, total, data)))
 
     # ---- receiving ----
 
     async def _read_loop(self, ws: ClientConnection) -> None:
         reassembler = streaming.Reassembler()
+        announced: dict[int, int] = {}
         reason = "the node closed the connection"
         try:
             async for message in ws:
                 frame = message.encode("utf-8") if isinstance(message, str) else bytes(message)
-                self._on_frame(frame, reassembler)
+                self._on_frame(frame, reassembler, announced)
         except ConnectionClosed as exc:
-            reason = f"the connection to the node was lost ({exc.__class__.__name__})"
+            reason = f"the connection to the node was lost ({exc})"
         except Exception:  # a bug here must not leave requests hanging; it is logged with its traceback
             log.exception("freenet client reader failed")
             reason = "internal error while reading from the node"
         finally:
             self._mark_closed("closed by us" if self._closing else reason)
 
-    def _on_frame(self, frame: bytes, reassembler: streaming.Reassembler) -> None:
+    def _on_frame(self, frame: bytes, reassembler: streaming.Reassembler, announced: dict[int, int]) -> None:
+        """``announced`` holds the length each StreamHeader promised, by stream id."""
         try:
             result = decode_result(frame)
             if isinstance(result, StreamHeader):
-                log.debug("stream %d announced: %d bytes", result.stream_id, result.total_bytes)
+                announced[result.stream_id] = result.total_bytes
                 return
             if isinstance(result, StreamChunk):
                 whole = reassembler.receive(result.stream_id, result.index, result.total, result.data)
                 if whole is None:
                     return
+                promised = announced.pop(result.stream_id, len(whole))
+                if promised != len(whole):
+                    raise streaming.StreamError(
+                        f"stream {result.stream_id} announced {promised} bytes, got {len(whole)}"
+                    )
                 result = decode_result(whole)
         except (DecodeError, streaming.StreamError) as exc:
             self._fail_pending(ProtocolError(f"the node sent a frame we cannot read: {exc}"))

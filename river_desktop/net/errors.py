@@ -15,6 +15,10 @@ class ConnectionRefusedByNodeError(NetError):
     """Something answered but refused the WebSocket (wrong path, bad query parameter, not a Freenet node)."""
 
 
+class RequestTooLargeError(NetError):
+    """A request larger than the node accepts (256 chunks of 256 KiB); nothing was sent."""
+
+
 class NetTimeoutError(NetError):
     """The node did not answer in time."""
 

@@ -23,11 +23,15 @@ from river_desktop.net.client_api import (
     ContractOp,
     ErrorCode,
     Get,
+    OkResponse,
     PutResponse,
     StreamChunk,
+    StreamContentRaw,
+    StreamHeader,
     UpdateNotification,
     UpdateResponse,
     decode_result,
+    encode_result,
 )
 from river_desktop.net.errors import (
     ConnectionRefusedByNodeError,
@@ -38,6 +42,7 @@ from river_desktop.net.errors import (
     NodeError,
     NodeUnreachableError,
     ProtocolError,
+    RequestTooLargeError,
 )
 from river_desktop.net.room_contract import RoomContract
 from river_desktop.net.types import ContractCode, ContractContainer, DeltaUpdate, StateUpdate
@@ -408,5 +413,77 @@ def test_put_with_a_bad_key_is_refused() -> None:
             with pytest.raises(NodeError, match="refused the put"):
                 await c.put(bad, b"x")
             assert not node.contracts
+
+    run(scenario)
+
+
+def test_concurrent_calls_on_one_connection_take_turns() -> None:
+    async def scenario() -> None:
+        async with StandinNode() as node, FreenetClient(node.url) as c:
+            contracts = [room(20 + i) for i in range(5)]
+            for i, contract in enumerate(contracts):
+                await c.put(contract, b"state %d" % i)
+            got = await asyncio.gather(*(c.get(contract.key.instance) for contract in contracts))
+            assert [g.state for g in got] == [b"state %d" % i for i in range(5)]
+            assert [g.key for g in got] == [contract.key for contract in contracts]
+
+    run(scenario)
+
+
+def test_local_mode_subscribe_to_an_unknown_contract_is_not_found() -> None:
+    async def scenario() -> None:
+        async with StandinNode(mode=Mode.LOCAL) as node, FreenetClient(node.url) as c:
+            with pytest.raises(ContractNotFoundError):
+                await c.subscribe(room(30).key.instance)
+
+    run(scenario)
+
+
+def test_a_request_too_large_to_chunk_is_refused_before_sending(monkeypatch: pytest.MonkeyPatch) -> None:
+    from river_desktop.net import streaming
+
+    monkeypatch.setattr(streaming, "MAX_TOTAL_CHUNKS", 3)
+
+    async def scenario() -> None:
+        async with StandinNode() as node, FreenetClient(node.url) as c:
+            with pytest.raises(RequestTooLargeError, match="the node takes at most 786,432 bytes"):
+                await c.put(room(31), b"x" * (4 * streaming.CHUNK_SIZE))
+            assert node.raw_frames_received == 0
+            assert isinstance(await c.put(room(32), b"small"), PutResponse)
+
+    run(scenario)
+
+
+def test_an_oversize_frame_from_the_node_drops_the_connection_clearly(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(client_module, "MAX_FRAME", 100_000)
+
+    async def scenario() -> None:
+        async with StandinNode() as node, FreenetClient(node.url) as c:
+            contract = room(33)
+            await c.put(contract, b"y" * 300_000)
+            with pytest.raises(NodeUnreachableError, match="message too big"):
+                await c.get(contract.key.instance)
+            await c.connect()
+            assert (await c.put(room(34), b"ok")).key == room(34).key
+
+    run(scenario)
+
+
+def test_a_stream_shorter_than_its_header_is_a_protocol_error() -> None:
+    async def scenario() -> None:
+        async with StandinNode() as node, FreenetClient(node.url) as c:
+            contract = room(35)
+            await c.put(contract, b"x")
+
+            async def lying_stream(n: StandinNode, request: ClientRequest) -> None:
+                n.before_reply = None
+                whole = encode_result(OkResponse())
+                await n.send_raw(encode_result(StreamHeader(50, 999, StreamContentRaw())))
+                await n.send_raw(encode_result(StreamChunk(50, 0, 1, whole)))
+
+            node.before_reply = lying_stream
+            with pytest.raises(ProtocolError, match="announced 999 bytes, got 8"):
+                await c.get(contract.key.instance)
+            assert (await c.get(contract.key.instance)).state == b"x"
 
     run(scenario)
