@@ -16,7 +16,7 @@ import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import TracebackType
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus, InvalidURI
@@ -80,6 +80,17 @@ def node_url(address: str) -> str:
     return address
 
 
+def redacted_url(url: str) -> str:
+    """The address with any ``authToken`` value hidden, for messages and logs."""
+    parts = urlsplit(url)
+    if not parts.query:
+        return url
+    query = "&".join(
+        "authToken=…" if item.partition("=")[0] == "authToken" else item for item in parts.query.split("&")
+    )
+    return urlunsplit(parts._replace(query=query))
+
+
 Matcher = Callable[[ContractResponse], bool]
 
 
@@ -104,6 +115,7 @@ class FreenetClient:
         on_notification: NotificationHandler | None = None,
     ) -> None:
         self.url = node_url(address)
+        self.display_url = redacted_url(self.url)
         self.connect_timeout = connect_timeout
         self.request_timeout = request_timeout
         self.notifications: asyncio.Queue[UpdateNotification] = asyncio.Queue()
@@ -132,24 +144,25 @@ class FreenetClient:
     async def connect(self) -> None:
         if self.connected:
             return
+        where = self.display_url
         try:
             ws = await asyncio.wait_for(
                 connect(self.url, max_size=MAX_FRAME, compression=None, open_timeout=None, proxy=None),
                 self.connect_timeout,
             )
         except TimeoutError:
-            raise NetTimeoutError(f"the node at {self.url} did not answer within {self.connect_timeout:g} s") from None
+            raise NetTimeoutError(f"the node at {where} did not answer within {self.connect_timeout:g} s") from None
         except InvalidStatus as exc:
             status = exc.response.status_code
             raise ConnectionRefusedByNodeError(
-                f"the node at {self.url} refused the connection (HTTP {status}); check the address"
+                f"the node at {where} refused the connection (HTTP {status}); check the address"
             ) from None
         except InvalidURI:
-            raise NetError(f"{self.url} is not a valid WebSocket address") from None
+            raise NetError(f"{where} is not a valid WebSocket address") from None
         except (InvalidHandshake, ConnectionClosed) as exc:
-            raise ConnectionRefusedByNodeError(f"{self.url} is not speaking the Freenet WebSocket API: {exc}") from None
+            raise ConnectionRefusedByNodeError(f"{where} is not speaking the Freenet WebSocket API: {exc}") from None
         except OSError as exc:
-            raise NodeUnreachableError(f"no Freenet node is reachable at {self.url}: {_why_unreachable(exc)}") from None
+            raise NodeUnreachableError(f"no Freenet node is reachable at {where}: {_why_unreachable(exc)}") from None
         self._ws = ws
         self._stream_id = 0
         self._closed.clear()
@@ -245,7 +258,7 @@ class FreenetClient:
         async with self._lock:
             ws = self._ws
             if ws is None or self._closed.is_set():
-                raise NodeUnreachableError(f"not connected to the node at {self.url} ({self._close_reason})")
+                raise NodeUnreachableError(f"not connected to the node at {self.display_url} ({self._close_reason})")
             future: asyncio.Future[ContractResponse] = asyncio.get_running_loop().create_future()
             self._pending = _Pending(what, instance, accepts, future)
             try:

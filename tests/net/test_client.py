@@ -91,6 +91,18 @@ def test_node_url_refuses_what_is_not_a_ws_address(bad: str) -> None:
         node_url(bad)
 
 
+def test_an_auth_token_never_reaches_an_error_message() -> None:
+    async def scenario() -> None:
+        port = free_port()
+        c = FreenetClient(f"ws://127.0.0.1:{port}/v1/contract/command?encodingProtocol=native&authToken=SECRET")
+        assert "SECRET" not in c.display_url and "encodingProtocol=native" in c.display_url
+        with pytest.raises(NodeUnreachableError) as caught:
+            await c.connect()
+        assert "SECRET" not in str(caught.value) and str(port) in str(caught.value)
+
+    run(scenario)
+
+
 def test_put_get_update_subscribe_round_trip() -> None:
     async def scenario() -> None:
         async with StandinNode() as node, FreenetClient(node.url) as alice, FreenetClient(node.url) as bob:
