@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import builtins
+import os
+import sqlite3
+import subprocess
+import sys
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
@@ -22,8 +26,8 @@ from river_desktop.storage.errors import StorageIOError
 from river_desktop.storage.kv import CasResult, Conflict, KVStore
 from river_desktop.storage.slots import MSG_PREFIX, decode_slot, msg_prefix, room_key
 from river_desktop.storage.sqlite_kv import SqliteKV
+from tests.cli.conftest import REPO, TIMEOUT_S, Run, _env, cli_json, kv_rows
 from tests.cli.conftest import cli as run_cli
-from tests.cli.conftest import cli_json, kv_rows
 from tests.helpers.kv_wrappers import CountingKV
 
 T = TypeVar("T")
@@ -332,3 +336,101 @@ def test_cbor_bombs_in_a_slot_are_reported_as_undecodable(profile_dir: Path, bom
             await ctl.close()
 
     run(scenario)
+
+
+# --- item 10: a lock held past the busy timeout ------------------------------------------------------
+
+
+def _hold_write_lock(profile: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(profile / "river.sqlite3", isolation_level=None)
+    conn.execute("BEGIN IMMEDIATE")
+    return conn
+
+
+def test_a_lock_held_past_the_busy_timeout_fails_clearly_and_writes_nothing(
+    profile_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["--profile", str(profile_dir), "rooms", "create", "Locked"]) == 0
+    capsys.readouterr()
+    before = kv_rows(profile_dir)
+
+    class Impatient(StorageController):
+        @classmethod
+        async def open(cls, profile_dir: str | Path | None = None) -> StorageController:
+            inner = await StorageController.open(profile_dir)
+            inner.store.close()
+            return StorageController(SqliteKV(Path(str(profile_dir)) / "river.sqlite3", busy_timeout_ms=100))
+
+    monkeypatch.setattr(cli, "StorageController", Impatient)
+    holder = _hold_write_lock(profile_dir)
+    try:
+        send = cli.main(["--profile", str(profile_dir), "messages", "send", "Locked", "waiting"])
+        send_err = capsys.readouterr().err
+        rename = cli.main(["--profile", str(profile_dir), "rooms", "rename", "Locked", "Unlocked"])
+        rename_err = capsys.readouterr().err
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert send == 1 and "stayed locked" in send_err and "not posted" in send_err
+    assert rename == 1 and "stayed locked" in rename_err
+    for err in (send_err, rename_err):
+        assert len(err.splitlines()) == 1 and "Traceback" not in err
+    assert kv_rows(profile_dir) == before
+
+
+# --- item 10: a full disk and a file size limit ----------------------------------------------------
+
+
+def _integrity(db: Path) -> str:
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        return str(conn.execute("PRAGMA integrity_check").fetchone()[0])
+    finally:
+        conn.close()
+
+
+def _assert_failed_cleanly(result: Run, profile: Path, kept: str) -> None:
+    assert result.rc == 1, result.describe()
+    assert "Traceback" not in result.err and len(result.err.splitlines()) == 1, result.describe()
+    assert _integrity(profile / "river.sqlite3") == "ok"
+    assert kept in [r["key"] for r in cli_json(profile, "rooms", "list")]
+
+
+@pytest.mark.slow
+def test_a_full_disk_gives_a_clear_error_and_an_intact_database(tmp_path: Path) -> None:
+    if os.geteuid() != 0:
+        pytest.skip("mounting a small tmpfs needs root")
+    mount = tmp_path / "small"
+    mount.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=384k", "tmpfs", str(mount)], capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"mounting a tmpfs is not permitted here: {mounted.stderr.decode(errors='replace').strip()}")
+    try:
+        profile = mount / "p"
+        kept = cli_json(profile, "rooms", "create", "Before the disk filled")["key"]
+        result = run_cli(profile, "demo", "populate", "--rooms", "40", "--messages-per-room", "100", "--seed", "1")
+        assert "full" in result.err, result.describe()
+        _assert_failed_cleanly(result, profile, kept)
+    finally:
+        subprocess.run(["umount", str(mount)], check=False)
+
+
+RLIMITED = r"""
+import resource, runpy, signal, sys
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG instead of killing us
+limit = int(sys.argv[1])
+resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+sys.argv = ["river-desktop-cli", *sys.argv[2:]]
+runpy.run_module("river_desktop.cli", run_name="__main__")
+"""
+
+
+@pytest.mark.slow
+def test_a_file_size_limit_gives_a_clear_error_and_an_intact_database(tmp_path: Path) -> None:
+    profile = tmp_path / "p"
+    kept = cli_json(profile, "rooms", "create", "Before the limit")["key"]
+    limit = 256 * 1024
+    cmd = [sys.executable, "-c", RLIMITED, str(limit), "--profile", str(profile),
+           "demo", "populate", "--rooms", "40", "--messages-per-room", "100", "--seed", "2"]
+    proc = subprocess.run(cmd, cwd=REPO, env=_env(), capture_output=True, text=True, timeout=TIMEOUT_S)
+    _assert_failed_cleanly(Run(tuple(cmd[3:]), proc.returncode, proc.stdout, proc.stderr), profile, kept)
