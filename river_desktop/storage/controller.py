@@ -37,7 +37,6 @@ from river_desktop.domain.rooms import (
     RoomsMeta,
     TombstoneSlot,
     encode_slot,
-    is_shown,
     room_label,
     unread_messages,
 )
@@ -241,6 +240,9 @@ class StorageController:
         self._cursor = store.current_cursor()
         self._closed = False
         self._message_index: dict[bytes, list[tuple[int, str]]] = {}
+        self._intact: dict[tuple[bytes, str], bytes | None] = {}
+        """Per stored message (room, id): its author when it decodes, has its id, belongs to the room and its
+        signature verifies, else None. Write-once, content-addressed keys make the answer permanent."""
 
     # -- lifecycle
 
@@ -770,20 +772,33 @@ class StorageController:
         for vk, msgs in by_room.items():
             room = rooms.rooms[vk]
             candidates = unread_messages(room, rooms.notification_mode(vk), msgs)
-            counts[vk] = sum(1 for s in candidates if _shown_payload(room, payloads[(vk, s.id)], s.id))
+            counts[vk] = sum(1 for s in candidates if self._shown(room, payloads[(vk, s.id)], s.id))
         return counts
+
+    def _shown(self, room: RoomData, payload: bytes, message_id: str) -> bool:
+        key = (room.owner_vk, message_id)
+        if key not in self._intact:
+            if len(self._intact) >= _INTACT_CACHE_MAX:
+                self._intact.clear()
+            self._intact[key] = _intact_author(room, payload, message_id)
+        author = self._intact[key]
+        return author is not None and room.room_state.is_member(author)
 
     async def run(self, fn: Callable[[], T]) -> T:
         """Run other blocking work (crypto, decoding) on the storage thread, off the event loop."""
         return await self._call(fn)
 
 
-def _shown_payload(room: RoomData, payload: bytes, message_id: str) -> bool:
+_INTACT_CACHE_MAX = 200_000
+
+
+def _intact_author(room: RoomData, payload: bytes, message_id: str) -> bytes | None:
+    """The author of a stored message when it is intact for this room (see :func:`is_shown`), else None."""
     try:
         msg = Message.decode(payload)
     except (DecodeError, RoomStateError, ValueError):
-        return False
-    return msg.id == message_id and is_shown(room, msg)
+        return None
+    return msg.author_vk if msg.id == message_id and msg.room == room.owner_vk and msg.verify() else None
 
 
 def _message_timestamp(payload: bytes) -> int:

@@ -434,3 +434,22 @@ def test_a_file_size_limit_gives_a_clear_error_and_an_intact_database(tmp_path: 
            "demo", "populate", "--rooms", "40", "--messages-per-room", "100", "--seed", "2"]
     proc = subprocess.run(cmd, cwd=REPO, env=_env(), capture_output=True, text=True, timeout=TIMEOUT_S)
     _assert_failed_cleanly(Run(tuple(cmd[3:]), proc.returncode, proc.stdout, proc.stderr), profile, kept)
+
+
+def test_unread_follows_membership_after_the_signature_was_checked_once(profile_dir: Path) -> None:
+    async def scenario() -> None:
+        ctl = await StorageController.open(profile_dir)
+        try:
+            session = ctl.open_session("owner")
+            rooms = await ctl.load(session)
+            room = rooms.create_room("Members only", "me")
+            inv = Invitation.create(room.owner_vk, room.self_identity.seed)
+            msg = Message.create(room.owner_vk, inv.invitee_identity, "before I was admitted")
+            assert await ctl.append_message(session, msg)
+            assert (await ctl.unread_counts(rooms))[room.owner_vk] == 0
+            rooms.rooms[room.owner_vk] = replace(room, room_state=room.room_state.with_member(inv.invitee))
+            assert (await ctl.unread_counts(rooms))[room.owner_vk] == 1
+        finally:
+            await ctl.close()
+
+    run(scenario)

@@ -7,6 +7,8 @@ import time
 from dataclasses import replace
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from river_desktop.domain import limits
 from river_desktop.domain.identity import SigningIdentity
@@ -212,3 +214,23 @@ def test_unread_candidates_and_shown_messages() -> None:
     assert not is_shown(room, forged)
     assert unread_messages(room, NotificationMode.ALL, [good, by_stranger]) == [by_stranger]
     assert unread_messages(room, NotificationMode.MUTED, [by_stranger]) == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.integers(0, 11), unique=True),
+    st.lists(st.integers(0, 11), unique=True),
+    st.sets(st.integers(0, 11)),
+)
+def test_meta_order_law_local_order_kept_and_every_stored_room_placed(
+    stored: list[int], local: list[int], left: set[int]
+) -> None:
+    left -= set(local)
+    merged = rc._keep_stored_places(list(local), stored, left)
+    added = [vk for vk in stored if vk not in local and vk not in left]
+    assert sorted(merged) == sorted(local + added)
+    assert [vk for vk in merged if vk in local] == local
+    kept = [vk for vk in stored if vk not in left]
+    for vk in added:  # right after the room before it in the stored order, or first when there is none
+        before = kept[kept.index(vk) - 1] if kept.index(vk) > 0 else None
+        assert (merged[merged.index(vk) - 1] if merged.index(vk) > 0 else None) == before
