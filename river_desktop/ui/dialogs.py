@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 from river_desktop.domain.identity import member_id, member_id_display
 from river_desktop.domain.invitation import Invitation, InvitationError
 from river_desktop.domain.rooms import NotificationMode, RoomData, Rooms
+from river_desktop.ui.text_widgets import elide_chars
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +45,8 @@ Role = QDialogButtonBox.ButtonRole
 
 NAME_MAX = 100
 NICKNAME_MAX = 50
+NAME_IN_SENTENCE = 40
+"""Characters of a room name quoted in a dialog's sentence: a label is as wide as its longest word."""
 
 
 def abbreviate_key(text: str, keep: int = 6) -> str:
@@ -318,7 +321,8 @@ class AcceptInvitationDialog(_Dialog):
         existing = self._rooms.rooms.get(invitation.room)
         acceptable = True
         if existing is not None:
-            self.previewRoomName.setText(existing.name or "(waiting for room data)")
+            self.previewRoomName.setText(elide_chars(existing.name, NAME_IN_SENTENCE) or "(waiting for room data)")
+            self.previewRoomName.setToolTip(existing.name)
             self.previewStatus.setText("You are already a member of this room.")
             acceptable = False
         elif invitation.room in self._rooms.removed:
@@ -343,7 +347,8 @@ class InviteMemberDialog(_Dialog):
     """Shows a freshly generated invitation code with a Copy button and a warning that it is a secret."""
 
     def __init__(self, code: str, room_name: str, parent: QWidget | None = None) -> None:
-        super().__init__(f"Invite to {room_name}" if room_name else "Invite a Member", parent)
+        shown = elide_chars(room_name, NAME_IN_SENTENCE)
+        super().__init__(f"Invite to {shown}" if shown else "Invite a Member", parent)
         self.setMinimumWidth(460)
         self._code = code
 
@@ -528,7 +533,7 @@ class LeaveRoomDialog(_Dialog):
     def __init__(self, room_name: str, is_owner: bool, parent: QWidget | None = None) -> None:
         super().__init__("Leave Room", parent)
         self.setMinimumWidth(440)
-        shown = room_name or "this room"
+        shown = elide_chars(room_name, NAME_IN_SENTENCE) or "this room"
         message = QLabel(self)
         message.setObjectName("leaveMessage")
         message.setWordWrap(True)

@@ -67,6 +67,7 @@ from PySide6.QtWidgets import (
 from river_desktop.domain.identity import member_id, member_id_display
 from river_desktop.domain.room_state import Message
 from river_desktop.domain.rooms import ReadMarker, RoomData
+from river_desktop.ui.text_widgets import ElidedLabel, WrappedLabel
 
 log = logging.getLogger(__name__)
 
@@ -624,17 +625,15 @@ class RoomView(QWidget):
         self._older_exhausted = False
         self._adjusting = False
 
-        self.roomTitle = QLabel(self)
+        # A room's name and description are the owner's text: elided / wrapped anywhere, never sizing the window.
+        self.roomTitle = ElidedLabel(self)
         self.roomTitle.setObjectName("roomTitle")
-        self.roomTitle.setTextFormat(Qt.TextFormat.PlainText)
         title_font = QFont(self.roomTitle.font())
         title_font.setBold(True)
         title_font.setPointSizeF(title_font.pointSizeF() * 1.2)
         self.roomTitle.setFont(title_font)
-        self.roomDescription = QLabel(self)
+        self.roomDescription = WrappedLabel(self, max_lines=3)
         self.roomDescription.setObjectName("roomDescription")
-        self.roomDescription.setTextFormat(Qt.TextFormat.PlainText)
-        self.roomDescription.setWordWrap(True)
         self.roomDescription.setForegroundRole(QPalette.ColorRole.PlaceholderText)
 
         self.model = MessageListModel(self)
