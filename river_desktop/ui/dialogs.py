@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
@@ -36,6 +37,7 @@ from PySide6.QtWidgets import (
 from river_desktop.domain.identity import member_id, member_id_display
 from river_desktop.domain.invitation import Invitation, InvitationError
 from river_desktop.domain.rooms import NotificationMode, RoomData, Rooms
+from river_desktop.ui.inputs import InvitationCodeEdit, too_long_message
 from river_desktop.ui.text_widgets import elide_chars
 
 log = logging.getLogger(__name__)
@@ -100,8 +102,15 @@ class _Dialog(QDialog):
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
-        # Wrapped labels need more height at the width the dialog actually got than its size hint assumed.
-        needed = self.heightForWidth(self.width())
+        self.fit_height()
+
+    def fit_height(self) -> None:
+        """Grow to what the content needs at the current width (wrapped labels, a preview just shown):
+        a layout squeezed below its minimum draws its widgets over each other."""
+        layout = self.layout()
+        if layout is not None:
+            layout.activate()
+        needed = max(self.heightForWidth(self.width()), self.minimumSizeHint().height())
         if needed > self.height():
             self.resize(self.width(), needed)
 
@@ -172,16 +181,19 @@ class AcceptInvitationDialog(_Dialog):
         intro.setObjectName("inviteIntro")
         intro.setWordWrap(True)
 
-        self.inviteCodeEdit = QPlainTextEdit(self)
+        self.inviteCodeEdit = InvitationCodeEdit(self)
         self.inviteCodeEdit.setObjectName("inviteCodeEdit")
         self.inviteCodeEdit.setPlaceholderText("Invitation code or link")
         self.inviteCodeEdit.setTabChangesFocus(True)
-        self.inviteCodeEdit.setFixedHeight(self.fontMetrics().lineSpacing() * 4 + 12)
         self.inviteCodeEdit.setAccessibleName("Invitation code")
         mono = QFont(self.inviteCodeEdit.font())
         mono.setStyleHint(QFont.StyleHint.Monospace)
         mono.setFamily("monospace")
         self.inviteCodeEdit.setFont(mono)
+        # four whole lines of the box's own (monospace) font, not the dialog's
+        edit = self.inviteCodeEdit
+        chrome = int(edit.document().documentMargin() * 2) + edit.frameWidth() * 2 + 2
+        edit.setFixedHeight(edit.fontMetrics().lineSpacing() * 4 + chrome)
 
         self.inviteError = QLabel(self)
         self.inviteError.setObjectName("inviteError")
@@ -223,11 +235,10 @@ class AcceptInvitationDialog(_Dialog):
         self.acceptButton = self.buttonBox.button(BB.Ok)
         self.acceptButton.setText("Accept")
         self.acceptButton.setObjectName("acceptButton")
-        self.declineButton = self.buttonBox.button(BB.Cancel)
-        self.declineButton.setText("Decline")
-        self.declineButton.setObjectName("declineButton")
+        self.cancelButton = self.buttonBox.button(BB.Cancel)
 
         layout = QVBoxLayout(self)
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)  # never squeezed into overlapping
         layout.addWidget(intro)
         layout.addWidget(self.inviteCodeEdit)
         layout.addWidget(self.inviteError)
@@ -237,7 +248,16 @@ class AcceptInvitationDialog(_Dialog):
         layout.addWidget(self.buttonBox)
 
         self.inviteCodeEdit.textChanged.connect(self._decode)
+        self.inviteCodeEdit.submitted.connect(self.accept)
+        self.inviteCodeEdit.refused.connect(self._refused)
         self._decode()
+
+    def _refused(self, length: int) -> None:
+        limit = self.inviteCodeEdit.limit()
+        self._show_error(
+            too_long_message("an invitation code", length, limit)
+            + " Invitation codes are a few hundred characters; copy just the code or link."
+        )
 
     def _preview_value(self, name: str) -> QLabel:
         label = QLabel(self.invitePreview)
@@ -304,6 +324,8 @@ class AcceptInvitationDialog(_Dialog):
     def _show_error(self, message: str) -> None:
         self.inviteError.setText(message)
         self.inviteError.setVisible(bool(message))
+        if self.isVisible():
+            self.fit_height()
 
     def _show_preview(self, invitation: Invitation) -> bool:
         """Fill the preview; True when the invitation can be accepted here."""
@@ -336,6 +358,8 @@ class AcceptInvitationDialog(_Dialog):
         self.previewStatus.setProperty("already_member", existing is not None)
         self.previewStatus.setProperty("rejoin", existing is None and invitation.room in self._rooms.removed)
         self.invitePreview.show()
+        if self.isVisible():
+            self.fit_height()
         return acceptable
 
     def preview_status(self) -> str:

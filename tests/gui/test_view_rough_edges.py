@@ -4,12 +4,19 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import base58
 import pytest
+from PySide6.QtCore import QPoint, QRect, Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QDialogButtonBox, QFrame, QLabel, QPlainTextEdit, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
+from river_desktop.domain import limits
+from river_desktop.domain.identity import SigningIdentity
 from river_desktop.domain.invitation import Invitation
 from river_desktop.domain.room_state import Configuration
-from river_desktop.domain.rooms import RoomData
+from river_desktop.domain.rooms import RoomData, Rooms
 from river_desktop.ui.dialogs import AcceptInvitationDialog, EditRoomDialog, InviteMemberDialog, LeaveRoomDialog
 from river_desktop.ui.main_window import MainWindow
 from river_desktop.ui.text_widgets import ElidedLabel
@@ -64,3 +71,118 @@ def test_long_room_text_never_widens_the_window(
     for dialog in (EditRoomDialog(room, window), LeaveRoomDialog(room.name, True, window), join, invite):
         qtbot.addWidget(dialog)
         assert dialog.minimumSizeHint().width() < MAX_MIN_WIDTH, type(dialog).__name__
+
+
+# --- the Join dialog -------------------------------------------------------------------------------
+
+
+def _join_dialog(qtbot: QtBot, rooms: Rooms | None = None) -> AcceptInvitationDialog:
+    dialog = AcceptInvitationDialog(rooms or Rooms())
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    return dialog
+
+
+def _code_box(dialog: AcceptInvitationDialog) -> QPlainTextEdit:
+    return child(dialog, QPlainTextEdit, "inviteCodeEdit")
+
+
+def _paste(widget: QPlainTextEdit, text: str) -> None:
+    QGuiApplication.clipboard().setText(text)
+    widget.setFocus()
+    QTest.keyClick(widget, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+
+
+@pytest.mark.parametrize("size", [1_000_000, limits.MAX_INVITATION_CODE_CHARS + 1])
+def test_join_dialog_refuses_a_huge_paste_before_laying_it_out(qtbot: QtBot, size: int) -> None:
+    dialog = _join_dialog(qtbot)
+    box = _code_box(dialog)
+    seen: list[int] = []
+    box.textChanged.connect(lambda: seen.append(len(box.toPlainText())))
+    _paste(box, "2" * size)
+    assert box.toPlainText() == "" and seen == []  # the text never reached the document
+    error = child(dialog, QLabel, "inviteError")
+    assert error.isVisible()
+    assert "too long" in error.text() and f"{size:,}" in error.text() and "4,096" in error.text()
+    assert not child(dialog, QPushButton, "acceptButton").isEnabled()
+    code = Invitation.create(*_owner()).encode()
+    _paste(box, code)  # a real code still goes in afterwards
+    assert box.toPlainText() == code and dialog.invitation() is not None and error.isHidden()
+
+
+def _owner() -> tuple[bytes, bytes]:
+    owner = SigningIdentity.generate()
+    return owner.verifying_key, owner.seed
+
+
+def test_join_dialog_enter_accepts_and_cancel_says_cancel(qtbot: QtBot) -> None:
+    dialog = _join_dialog(qtbot)
+    box = _code_box(dialog)
+    QTest.keyClick(box, Qt.Key.Key_Return)  # nothing to accept yet: the dialog stays, no newline
+    assert dialog.isVisible() and box.toPlainText() == ""
+    invitation = Invitation.create(*_owner())
+    box.setPlainText(invitation.encode())
+    with qtbot.waitSignal(dialog.invitation_accepted) as accepted:
+        QTest.keyClick(box, Qt.Key.Key_Return)
+    assert accepted.args is not None and accepted.args[0] == invitation
+    assert not dialog.isVisible()
+    again = _join_dialog(qtbot)
+    buttons = again.findChild(QDialogButtonBox)
+    assert buttons is not None
+    assert sorted(b.text() for b in buttons.buttons()) == ["Accept", "Cancel"]
+
+
+def _inside(widget: QWidget, dialog: QWidget) -> QRect:
+    return QRect(widget.mapTo(dialog, QPoint(0, 0)), widget.size())
+
+
+def _assert_fully_shown(label: QLabel, dialog: QWidget) -> None:
+    needed = label.heightForWidth(label.width()) if label.wordWrap() else label.sizeHint().height()
+    assert label.height() >= needed, (label.objectName(), label.height(), needed)
+    if not label.wordWrap():
+        assert label.width() >= label.sizeHint().width(), (label.objectName(), label.width())
+    assert dialog.rect().contains(_inside(label, dialog)), label.objectName()
+
+
+def test_join_dialog_preview_is_not_cut_off(qtbot: QtBot) -> None:
+    rooms = Rooms()
+    rooms.removed[SigningIdentity.generate().verifying_key] = 1
+    dialog = _join_dialog(qtbot, rooms)
+    dialog.resize(dialog.minimumWidth(), 10)  # as small as the user can make it
+    _code_box(dialog).setPlainText(Invitation.create(*_owner()).encode())
+    qtbot.waitUntil(lambda: dialog.invitePreview.isVisible())
+    preview = child(dialog, QFrame, "invitePreview")
+    for label in preview.findChildren(QLabel):
+        if label.isVisibleTo(dialog):
+            _assert_fully_shown(label, dialog)
+    assert not _inside(preview, dialog).intersects(_inside(child(dialog, QWidget, "buttonBox"), dialog))
+
+
+def test_join_dialog_error_never_overlaps_the_code_box(qtbot: QtBot) -> None:
+    dialog = _join_dialog(qtbot)
+    dialog.resize(dialog.minimumWidth(), 10)
+    box = _code_box(dialog)
+    box.setPlainText("0" * 30)
+    error = child(dialog, QLabel, "inviteError")
+    assert error.isVisible() and error.text()
+    _assert_fully_shown(error, dialog)
+    assert not _inside(error, dialog).intersects(_inside(box, dialog))
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        pytest.param("hello, world!", id="punctuation"),
+        pytest.param("0OIl" * 10, id="lookalikes"),
+        pytest.param(str(base58.b58encode(b"\x5f" + bytes(300)), "ascii"), id="not-an-invitation"),
+        pytest.param(str(base58.b58encode(bytes(range(1, 71))), "ascii"), id="garbage-bytes"),
+    ],
+)
+def test_join_dialog_errors_use_plain_words(qtbot: QtBot, bad: str) -> None:
+    dialog = _join_dialog(qtbot)
+    _code_box(dialog).setPlainText(bad)
+    text = child(dialog, QLabel, "inviteError").text()
+    assert text
+    for jargon in ("cbor", "base58", "decoded data"):
+        assert jargon not in text.casefold(), text
