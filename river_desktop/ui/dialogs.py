@@ -34,10 +34,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from river_desktop.domain import limits
 from river_desktop.domain.identity import member_id, member_id_display
 from river_desktop.domain.invitation import Invitation, InvitationError
 from river_desktop.domain.rooms import NotificationMode, RoomData, Rooms
-from river_desktop.ui.inputs import InvitationCodeEdit, too_long_message
+from river_desktop.ui.inputs import GuardedPlainTextEdit, InvitationCodeEdit, LimitCounter, Measurer, too_long_message
 from river_desktop.ui.text_widgets import elide_chars
 
 log = logging.getLogger(__name__)
@@ -45,8 +46,6 @@ log = logging.getLogger(__name__)
 BB = QDialogButtonBox.StandardButton
 Role = QDialogButtonBox.ButtonRole
 
-NAME_MAX = 100
-NICKNAME_MAX = 50
 NAME_IN_SENTENCE = 40
 """Characters of a room name quoted in a dialog's sentence: a label is as wide as its longest word."""
 
@@ -81,6 +80,22 @@ def _hint(text: str, parent: QWidget, name: str) -> QLabel:
     return label
 
 
+def _with_counter(edit: QWidget, counter: LimitCounter) -> QHBoxLayout:
+    """A field and its "used / limit" counter side by side."""
+    row = QHBoxLayout()
+    row.addWidget(edit, 1)
+    row.addWidget(counter)
+    return row
+
+
+def _counter(
+    parent: QWidget, name: str, measure: Measurer, what: str, edit: QLineEdit | QPlainTextEdit
+) -> LimitCounter:
+    counter = LimitCounter(measure, what, parent)
+    counter.setObjectName(name)
+    return counter.watch(edit)
+
+
 def _icon_label(pixmap: QStyle.StandardPixmap, parent: QWidget, name: str) -> QLabel:
     label = QLabel(parent)
     label.setObjectName(name)
@@ -89,6 +104,24 @@ def _icon_label(pixmap: QStyle.StandardPixmap, parent: QWidget, name: str) -> QL
     label.setAlignment(Qt.AlignmentFlag.AlignTop)
     label.setAccessibleName("warning")
     return label
+
+
+def _limit_error(parent: QWidget) -> QLabel:
+    label = QLabel(parent)
+    label.setObjectName("limitError")
+    label.setWordWrap(True)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setStyleSheet("QLabel#limitError { color: #d93025; }")
+    label.hide()
+    return label
+
+
+def _show_problems(label: QLabel, *counters: LimitCounter) -> str:
+    """Show the first over-limit field's sentence in ``label``; returns it (``""`` when all fit)."""
+    problem = next((c.problem() for c in counters if c.is_over()), "")
+    label.setText(problem)
+    label.setVisible(bool(problem))
+    return problem
 
 
 class _Dialog(QDialog):
@@ -123,16 +156,19 @@ class CreateRoomDialog(_Dialog):
         self.roomNameEdit = QLineEdit(self)
         self.roomNameEdit.setObjectName("roomNameEdit")
         self.roomNameEdit.setPlaceholderText("e.g. Book club")
-        self.roomNameEdit.setMaxLength(NAME_MAX)
         self.nicknameEdit = QLineEdit(self)
         self.nicknameEdit.setObjectName("nicknameEdit")
         self.nicknameEdit.setPlaceholderText("How others see you in this room")
-        self.nicknameEdit.setMaxLength(NICKNAME_MAX)
+        self.nameCounter = _counter(self, "nameCounter", limits.measure_room_name, "the room name", self.roomNameEdit)
+        self.nicknameCounter = _counter(
+            self, "nicknameCounter", limits.measure_nickname, "the nickname", self.nicknameEdit
+        )
+        self.limitError = _limit_error(self)
 
         form = QFormLayout()
         form.setObjectName("form")
-        form.addRow("Room &name:", self.roomNameEdit)
-        form.addRow("Your &nickname:", self.nicknameEdit)
+        form.addRow("Room &name:", _with_counter(self.roomNameEdit, self.nameCounter))
+        form.addRow("Your &nickname:", _with_counter(self.nicknameEdit, self.nicknameCounter))
 
         self.buttonBox = _button_box(self, BB.Ok | BB.Cancel)
         self.okButton = self.buttonBox.button(BB.Ok)
@@ -140,17 +176,21 @@ class CreateRoomDialog(_Dialog):
         self.okButton.setObjectName("createButton")
 
         layout = QVBoxLayout(self)
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)
         layout.addLayout(form)
+        layout.addWidget(self.limitError)
         layout.addWidget(self.buttonBox)
 
         self.roomNameEdit.textChanged.connect(self._validate)
+        self.nicknameEdit.textChanged.connect(self._validate)
         self._validate()
 
     def _validate(self) -> None:
-        self.okButton.setEnabled(bool(self.room_name()))
+        problem = _show_problems(self.limitError, self.nameCounter, self.nicknameCounter)
+        self.okButton.setEnabled(bool(self.room_name()) and not problem)
 
     def accept(self) -> None:
-        if self.room_name():
+        if self.okButton.isEnabled():
             super().accept()
 
     def room_name(self) -> str:
@@ -226,10 +266,13 @@ class AcceptInvitationDialog(_Dialog):
         self.nicknameEdit = QLineEdit(self)
         self.nicknameEdit.setObjectName("nicknameEdit")
         self.nicknameEdit.setPlaceholderText("How others see you in this room")
-        self.nicknameEdit.setMaxLength(NICKNAME_MAX)
+        self.nicknameCounter = _counter(
+            self, "nicknameCounter", limits.measure_nickname, "the nickname", self.nicknameEdit
+        )
+        self.limitError = _limit_error(self)
         nick_form = QFormLayout()
         nick_form.setObjectName("nicknameForm")
-        nick_form.addRow("Your &nickname:", self.nicknameEdit)
+        nick_form.addRow("Your &nickname:", _with_counter(self.nicknameEdit, self.nicknameCounter))
 
         self.buttonBox = _button_box(self, BB.Ok | BB.Cancel)
         self.acceptButton = self.buttonBox.button(BB.Ok)
@@ -244,12 +287,14 @@ class AcceptInvitationDialog(_Dialog):
         layout.addWidget(self.inviteError)
         layout.addWidget(self.invitePreview)
         layout.addLayout(nick_form)
+        layout.addWidget(self.limitError)
         layout.addStretch(1)
         layout.addWidget(self.buttonBox)
 
         self.inviteCodeEdit.textChanged.connect(self._decode)
         self.inviteCodeEdit.submitted.connect(self.accept)
         self.inviteCodeEdit.refused.connect(self._refused)
+        self.nicknameEdit.textChanged.connect(self._decode)
         self._decode()
 
     def _refused(self, length: int) -> None:
@@ -282,7 +327,7 @@ class AcceptInvitationDialog(_Dialog):
 
     def accept(self) -> None:
         invitation = self._invitation
-        if invitation is None:
+        if invitation is None or self.nicknameCounter.is_over():
             return
         if not self._emitted:
             self._emitted = True
@@ -309,7 +354,8 @@ class AcceptInvitationDialog(_Dialog):
         self._show_error("")
         acceptable = self._show_preview(invitation)
         self._invitation = invitation if acceptable else None
-        self.acceptButton.setEnabled(acceptable)
+        too_long = bool(_show_problems(self.limitError, self.nicknameCounter))
+        self.acceptButton.setEnabled(acceptable and not too_long)
 
     @staticmethod
     def _safe_message(message: str, code: str) -> str:
@@ -430,17 +476,22 @@ class EditRoomDialog(_Dialog):
         self.roomNameEdit = QLineEdit(room.name, self)
         self.roomNameEdit.setObjectName("roomNameEdit")
         self.roomNameEdit.setPlaceholderText("(waiting for room data)" if room.waiting else "Room name")
-        self.roomNameEdit.setMaxLength(NAME_MAX)
-        self.descriptionEdit = QPlainTextEdit(self)
+        self.descriptionEdit = GuardedPlainTextEdit(self)
         self.descriptionEdit.setObjectName("descriptionEdit")
         self.descriptionEdit.setPlainText(config.description if config is not None else "")
         self.descriptionEdit.setTabChangesFocus(True)
         self.descriptionEdit.setFixedHeight(self.fontMetrics().lineSpacing() * 4 + 12)
+        self.nameCounter = _counter(self, "nameCounter", limits.measure_room_name, "the room name", self.roomNameEdit)
+        self.descriptionCounter = _counter(
+            self, "descriptionCounter", limits.measure_room_description, "the description", self.descriptionEdit
+        )
+        self.limitError = _limit_error(self)
 
         form = QFormLayout()
         form.setObjectName("form")
-        form.addRow("Room &name:", self.roomNameEdit)
+        form.addRow("Room &name:", _with_counter(self.roomNameEdit, self.nameCounter))
         form.addRow("&Description:", self.descriptionEdit)
+        form.addRow("", self.descriptionCounter)
 
         self.ownerHint = _hint("Only the room's owner can change its name and description.", self, "ownerHint")
         self.ownerHint.setVisible(not self._owner)
@@ -455,15 +506,19 @@ class EditRoomDialog(_Dialog):
         self.okButton.setObjectName("saveButton")
 
         layout = QVBoxLayout(self)
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)
         layout.addLayout(form)
         layout.addWidget(self.ownerHint)
+        layout.addWidget(self.limitError)
         layout.addWidget(self.buttonBox)
 
         self.roomNameEdit.textChanged.connect(self._validate)
+        self.descriptionEdit.textChanged.connect(self._validate)
         self._validate()
 
     def _validate(self) -> None:
-        self.okButton.setEnabled(self._owner and bool(self.roomNameEdit.text().strip()))
+        problem = _show_problems(self.limitError, self.nameCounter, self.descriptionCounter)
+        self.okButton.setEnabled(self._owner and bool(self.roomNameEdit.text().strip()) and not problem)
 
     def accept(self) -> None:
         if self.okButton.isEnabled():
@@ -479,29 +534,35 @@ class NicknameDialog(_Dialog):
         super().__init__("Your Nickname", parent)
         self.nicknameEdit = QLineEdit(current, self)
         self.nicknameEdit.setObjectName("nicknameEdit")
-        self.nicknameEdit.setMaxLength(NICKNAME_MAX)
         self.nicknameEdit.selectAll()
+        self.nicknameCounter = _counter(
+            self, "nicknameCounter", limits.measure_nickname, "the nickname", self.nicknameEdit
+        )
+        self.limitError = _limit_error(self)
         form = QFormLayout()
         form.setObjectName("form")
-        form.addRow("&Nickname:", self.nicknameEdit)
+        form.addRow("&Nickname:", _with_counter(self.nicknameEdit, self.nicknameCounter))
         hint = _hint("Other members of this room see this name next to your messages.", self, "nicknameHint")
 
         self.buttonBox = _button_box(self, BB.Ok | BB.Cancel)
         self.okButton = self.buttonBox.button(BB.Ok)
 
         layout = QVBoxLayout(self)
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)
         layout.addLayout(form)
         layout.addWidget(hint)
+        layout.addWidget(self.limitError)
         layout.addWidget(self.buttonBox)
 
         self.nicknameEdit.textChanged.connect(self._validate)
         self._validate()
 
     def _validate(self) -> None:
-        self.okButton.setEnabled(bool(self.nickname()))
+        problem = _show_problems(self.limitError, self.nicknameCounter)
+        self.okButton.setEnabled(bool(self.nickname()) and not problem)
 
     def accept(self) -> None:
-        if self.nickname():
+        if self.okButton.isEnabled():
             super().accept()
 
     def nickname(self) -> str:

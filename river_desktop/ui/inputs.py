@@ -10,10 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QMimeData, Qt, Signal
-from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QPlainTextEdit, QWidget
+from PySide6.QtGui import QKeyEvent, QPalette
+from PySide6.QtWidgets import QLabel, QLineEdit, QPlainTextEdit, QWidget
 
 from river_desktop.domain import limits
+
+Measurer = Callable[[str], limits.Measure]
 
 
 class InvitationCodeEdit(QPlainTextEdit):
@@ -58,11 +60,87 @@ class InvitationCodeEdit(QPlainTextEdit):
         super().keyPressEvent(event)
 
 
+class LimitCounter(QLabel):
+    """``"87 / 100"`` next to a box, in River's units (encoded bytes); over the limit it says by how much,
+    turns to the error colour and :meth:`is_over` tells the dialog to refuse the input (nothing is cut)."""
+
+    over_changed = Signal(bool)
+
+    def __init__(self, measure: Measurer, what: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._measure_text = measure
+        self._what = what
+        self._measure = measure("")
+        self._over = False
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        self.update_for("")
+
+    def watch(self, edit: QLineEdit | QPlainTextEdit) -> LimitCounter:
+        """Follow ``edit``'s text from now on."""
+        if isinstance(edit, QLineEdit):
+            edit.textChanged.connect(self.update_for)
+            self.update_for(edit.text())
+        else:
+            edit.textChanged.connect(lambda: self.update_for(edit.toPlainText()))
+            self.update_for(edit.toPlainText())
+        return self
+
+    def update_for(self, text: str) -> None:
+        self._measure = measure = self._measure_text(text.strip())
+        over = measure.over
+        if over:
+            self.setText(f"{measure.used:,} / {measure.limit:,}: {measure.used - measure.limit:,} too many")
+            self.setStyleSheet("color: #d93025; font-weight: bold;")
+        else:
+            self.setText(f"{measure.used:,} / {measure.limit:,}")
+            self.setStyleSheet("")
+        self.setToolTip(self.problem() or f"{self._what}: {measure.used:,} of {measure.limit:,} bytes used")
+        self.setAccessibleName(self.toolTip())
+        if over != self._over:
+            self._over = over
+            self.over_changed.emit(over)
+
+    def is_over(self) -> bool:
+        return self._over
+
+    def measure(self) -> limits.Measure:
+        return self._measure
+
+    def problem(self) -> str:
+        """The sentence that says why the input is refused, or ``""``."""
+        m = self._measure
+        if not m.over:
+            return ""
+        return (
+            f"{self._what[0].upper()}{self._what[1:]} is too long: {m.used:,} bytes, River allows {m.limit:,}. "
+            f"Shorten it by {m.used - m.limit:,}."
+        )
+
+
+class GuardedPlainTextEdit(QPlainTextEdit):
+    """A multi-line box that refuses pastes and drops that would take it over ``hard_limit`` characters
+    (far above what River accepts, so the counter can still say by how much), before layout."""
+
+    refused = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None, hard_limit: int = 20_000) -> None:
+        super().__init__(parent)
+        self._hard_limit = hard_limit
+
+    def insertFromMimeData(self, source: QMimeData) -> None:
+        if source.hasText():
+            incoming = len(source.text())
+            if incoming + len(self.toPlainText()) - len(self.textCursor().selectedText()) > self._hard_limit:
+                self.refused.emit(incoming)
+                return
+        super().insertFromMimeData(source)
+
+
 def too_long_message(what: str, used: int, limit: int, unit: str = "characters") -> str:
     """The inline error for refused input: what, how long, and the limit (never the text itself)."""
     return f"That is too long for {what}: {used:,} {unit}, at most {limit:,} fit."
 
 
-Measurer = Callable[[str], limits.Measure]
-
-__all__ = ["InvitationCodeEdit", "Measurer", "too_long_message"]
+__all__ = ["GuardedPlainTextEdit", "InvitationCodeEdit", "LimitCounter", "Measurer", "too_long_message"]

@@ -37,7 +37,6 @@ from PySide6.QtGui import (
     QFont,
     QFontMetrics,
     QGuiApplication,
-    QKeyEvent,
     QKeySequence,
     QPainter,
     QPalette,
@@ -49,24 +48,29 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QFrame,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
     QListView,
-    QPlainTextEdit,
     QSplitter,
     QStackedWidget,
     QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
+    QToolButton,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
+from river_desktop.domain import limits
 from river_desktop.domain.identity import member_id, member_id_display
 from river_desktop.domain.room_state import Message
 from river_desktop.domain.rooms import ReadMarker, RoomData
+from river_desktop.ui.composer import Composer
+from river_desktop.ui.inputs import LimitCounter
 from river_desktop.ui.text_widgets import ElidedLabel, WrappedLabel
 
 log = logging.getLogger(__name__)
@@ -533,52 +537,6 @@ class MessageDelegate(QStyledItemDelegate):
         painter.restore()
 
 
-# --- the composer --------------------------------------------------------------------------------
-
-
-class Composer(QPlainTextEdit):
-    """The message box: Enter sends (the stripped text, never an empty one), Shift+Enter starts a new line."""
-
-    send_requested = Signal(str)
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("composer")
-        self.setPlaceholderText("Message  (Enter sends, Shift+Enter for a new line)")
-        self.setTabChangesFocus(True)
-        self.setAccessibleName("Message")
-        self._fit_height()
-        self.document().contentsChanged.connect(self._fit_height)
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-            modifiers = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
-            if modifiers == Qt.KeyboardModifier.ShiftModifier:
-                self.textCursor().insertText("\n")
-                self.ensureCursorVisible()
-                event.accept()
-                return
-            if modifiers == Qt.KeyboardModifier.NoModifier:
-                event.accept()
-                self.send()
-                return
-        super().keyPressEvent(event)
-
-    def send(self) -> None:
-        """Emit :attr:`send_requested` with the stripped text and clear; an empty text does nothing."""
-        text = self.toPlainText().strip()
-        if not text:
-            return
-        self.clear()
-        self.send_requested.emit(text)
-
-    def _fit_height(self) -> None:
-        """Grow with the text from two to six lines."""
-        lines = max(2, min(6, self.document().blockCount()))
-        margins = int(self.document().documentMargin() * 2) + self.frameWidth() * 2 + 4
-        self.setFixedHeight(lines * self.fontMetrics().lineSpacing() + margins)
-
-
 # --- the view ------------------------------------------------------------------------------------
 
 
@@ -673,7 +631,29 @@ class RoomView(QWidget):
         self.messageStack.addWidget(self.emptyState)
 
         self.composer = Composer(self)
-        self.composer.send_requested.connect(self.send_requested)
+        self.composer.send_requested.connect(self._on_composer_send)
+        self.composer.refused.connect(self._show_composer_problem)
+        self.composer.escape_pressed.connect(self.cancel_reply)
+        self.composer.textChanged.connect(self._composer_changed)
+        self.composerCounter = LimitCounter(limits.measure_message, "the message", self)
+        self.composerCounter.setObjectName("composerCounter")
+        self.composerCounter.hide()
+        self.composerError = QLabel(self)
+        self.composerError.setObjectName("composerError")
+        self.composerError.setWordWrap(True)
+        self.composerError.setTextFormat(Qt.TextFormat.PlainText)
+        self.composerError.setStyleSheet("QLabel#composerError { color: #d93025; }")
+        self.composerError.hide()
+        self._reply_to: Message | None = None
+        self.replyBar = self._build_reply_bar()
+
+        reply = self.messageList.addAction("Reply")
+        reply.setObjectName("actionReply")
+        reply.setShortcut(QKeySequence("Ctrl+R"))
+        reply.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        reply.triggered.connect(self.reply_to_selected_message)
+        self.messageList.insertAction(self.messageList.actions()[0], reply)
+        self.actionReply = reply
 
         self.memberList = QTreeWidget(self)
         self.memberList.setObjectName("memberList")
@@ -699,7 +679,13 @@ class RoomView(QWidget):
         center_layout.addWidget(self.roomTitle)
         center_layout.addWidget(self.roomDescription)
         center_layout.addWidget(self.messageStack, 1)
+        center_layout.addWidget(self.replyBar)
         center_layout.addWidget(self.composer)
+        below = QHBoxLayout()
+        below.setContentsMargins(0, 0, 0, 0)
+        below.addWidget(self.composerError, 1)
+        below.addWidget(self.composerCounter)
+        center_layout.addLayout(below)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.setObjectName("roomSplitter")
@@ -739,6 +725,7 @@ class RoomView(QWidget):
             self.add_messages(messages)
             return
         self._stash_draft()
+        self.cancel_reply()
         self._room = room
         if room is not None:
             messages = [m for m in messages if m.room == room.owner_vk]
@@ -823,6 +810,33 @@ class RoomView(QWidget):
             return None
         return self.model.message_at(index.row())
 
+    def reply_to_selected_message(self) -> None:
+        msg = self.selected_message()
+        if msg is not None:
+            self.start_reply(msg)
+
+    def start_reply(self, message: Message) -> None:
+        """Write the next message as a reply to ``message``: the bar quotes it, Escape or × drops it."""
+        if self._room is None or message.room != self._room.owner_vk:
+            return
+        self._reply_to = message
+        quote = f"{self.model.author(message.author_vk)}: {_one_line(message.text, 160)}"
+        self.replyQuote.setText(quote)
+        self.replyBar.show()
+        self.composer.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def cancel_reply(self) -> None:
+        self._reply_to = None
+        self.replyQuote.setText("")
+        self.replyBar.hide()
+
+    def reply_target(self) -> Message | None:
+        """The message the composer's next send replies to, if any."""
+        return self._reply_to
+
+    def reply_to_id(self) -> str | None:
+        return None if self._reply_to is None else self._reply_to.id
+
     def copy_selected_message(self) -> None:
         msg = self.selected_message()
         if msg is not None:
@@ -843,6 +857,47 @@ class RoomView(QWidget):
         self._maybe_read()
 
     # -- internals
+
+    def _build_reply_bar(self) -> QFrame:
+        bar = QFrame(self)
+        bar.setObjectName("replyBar")
+        bar.setFrameShape(QFrame.Shape.StyledPanel)
+        row = QHBoxLayout(bar)
+        row.setContentsMargins(6, 2, 2, 2)
+        lead = QLabel("Replying to", bar)
+        lead.setObjectName("replyLead")
+        lead.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        self.replyQuote = ElidedLabel(bar)
+        self.replyQuote.setObjectName("replyQuote")
+        close = QToolButton(bar)
+        close.setObjectName("replyCancel")
+        close.setText("×")
+        close.setToolTip("Cancel the reply (Esc)")
+        close.setAccessibleName("Cancel the reply")
+        close.setAutoRaise(True)
+        close.clicked.connect(self.cancel_reply)
+        row.addWidget(lead)
+        row.addWidget(self.replyQuote, 1)
+        row.addWidget(close)
+        bar.hide()
+        return bar
+
+    def _on_composer_send(self, text: str) -> None:
+        """Forward a send; the window reads :meth:`reply_to_id` while handling it, then the reply is done."""
+        self.send_requested.emit(text)
+        self.cancel_reply()
+
+    def _composer_changed(self) -> None:
+        text = self.composer.toPlainText()
+        self.composerCounter.update_for(text)
+        self.composerCounter.setVisible(bool(text.strip()))
+        problem = self.composerCounter.problem()
+        self.composerError.setText(problem)
+        self.composerError.setVisible(bool(problem))
+
+    def _show_composer_problem(self, problem: str) -> None:
+        self.composerError.setText(problem)
+        self.composerError.setVisible(bool(problem))
 
     def _stash_draft(self) -> None:
         if self._room is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 import base58
@@ -9,7 +10,16 @@ import pytest
 from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QDialogButtonBox, QFrame, QLabel, QPlainTextEdit, QPushButton, QWidget
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFrame,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QWidget,
+)
 from pytestqt.qtbot import QtBot
 
 from river_desktop.domain import limits
@@ -17,8 +27,16 @@ from river_desktop.domain.identity import SigningIdentity
 from river_desktop.domain.invitation import Invitation
 from river_desktop.domain.room_state import Configuration
 from river_desktop.domain.rooms import RoomData, Rooms
-from river_desktop.ui.dialogs import AcceptInvitationDialog, EditRoomDialog, InviteMemberDialog, LeaveRoomDialog
+from river_desktop.ui.dialogs import (
+    AcceptInvitationDialog,
+    CreateRoomDialog,
+    EditRoomDialog,
+    InviteMemberDialog,
+    LeaveRoomDialog,
+    NicknameDialog,
+)
 from river_desktop.ui.main_window import MainWindow
+from river_desktop.ui.room_view import MessageListModel, RoomView
 from river_desktop.ui.text_widgets import ElidedLabel
 
 from .conftest import DesktopFactory, child, open_window
@@ -186,3 +204,154 @@ def test_join_dialog_errors_use_plain_words(qtbot: QtBot, bad: str) -> None:
     assert text
     for jargon in ("cbor", "base58", "decoded data"):
         assert jargon not in text.casefold(), text
+
+
+# --- one set of limits, with a counter -------------------------------------------------------------
+
+
+def _valid_code() -> str:
+    return Invitation.create(*_owner()).encode()
+
+
+def _create() -> CreateRoomDialog:
+    dialog = CreateRoomDialog()
+    dialog.roomNameEdit.setText("Room")
+    return dialog
+
+
+def _edit() -> EditRoomDialog:
+    return EditRoomDialog(Rooms().create_room("Room", "me"))
+
+
+def _join() -> AcceptInvitationDialog:
+    dialog = AcceptInvitationDialog(Rooms())
+    dialog.inviteCodeEdit.setPlainText(_valid_code())
+    return dialog
+
+
+@pytest.mark.parametrize(
+    ("make", "edit_name", "counter_name", "limit", "ok_name"),
+    [
+        pytest.param(_create, "roomNameEdit", "nameCounter", 100, "createButton", id="create-name"),
+        pytest.param(_create, "nicknameEdit", "nicknameCounter", 50, "createButton", id="create-nickname"),
+        pytest.param(_edit, "roomNameEdit", "nameCounter", 100, "saveButton", id="settings-name"),
+        pytest.param(_edit, "descriptionEdit", "descriptionCounter", 500, "saveButton", id="settings-description"),
+        pytest.param(lambda: NicknameDialog("me"), "nicknameEdit", "nicknameCounter", 50, None, id="nickname"),
+        pytest.param(_join, "nicknameEdit", "nicknameCounter", 50, "acceptButton", id="join-nickname"),
+    ],
+)
+def test_dialog_fields_count_bytes_and_refuse_over_the_limit_without_cutting(
+    qtbot: QtBot, make: Callable[[], QDialog], edit_name: str, counter_name: str, limit: int, ok_name: str | None
+) -> None:
+    dialog = make()
+    qtbot.addWidget(dialog)
+    dialog.show()
+    edit = child(dialog, QWidget, edit_name)
+    counter = child(dialog, QLabel, counter_name)
+    box = dialog.findChild(QDialogButtonBox)
+    assert box is not None
+    ok = child(dialog, QPushButton, ok_name) if ok_name else box.button(QDialogButtonBox.StandardButton.Ok)
+
+    def set_text(text: str) -> str:
+        if isinstance(edit, QLineEdit):
+            edit.setText(text)
+            return edit.text()
+        assert isinstance(edit, QPlainTextEdit)
+        edit.setPlainText(text)
+        return edit.toPlainText()
+
+    assert set_text("a" * limit) == "a" * limit
+    assert counter.isVisible() and counter.text() == f"{limit} / {limit}"
+    assert ok.isEnabled()
+    over = "a" * (limit - 1) + "é"  # one character short of the limit, one byte over it
+    assert set_text(over) == over  # kept as typed, never cut
+    assert counter.text().startswith(f"{limit + 1} / {limit}") and "1 too many" in counter.text()
+    assert not ok.isEnabled()
+    error = child(dialog, QLabel, "limitError")
+    assert error.isVisible() and "too long" in error.text() and "Shorten it by 1" in error.text()
+    with qtbot.assertNotEmitted(dialog.accepted, wait=0):
+        dialog.accept()
+    set_text("a" * (limit - 2))
+    assert ok.isEnabled() and error.isHidden()
+
+
+def _at_message_limit() -> str:
+    text = "x" * limits.MAX_MESSAGE_BYTES
+    while limits.measure_message(text).over:
+        text = text[:-1]
+    return text
+
+
+def test_composer_counts_encoded_bytes_and_refuses_an_oversized_message(qtbot: QtBot) -> None:
+    view = RoomView()
+    qtbot.addWidget(view)
+    rooms = Rooms()
+    view.show_room(rooms.create_room("Room", "me"))
+    view.show()
+    composer = view.composer
+    counter = child(view, QLabel, "composerCounter")
+    error = child(view, QLabel, "composerError")
+    assert counter.isHidden()  # nothing typed, nothing to count
+    fits = _at_message_limit()
+    composer.setPlainText(fits + "y")
+    assert counter.isVisible() and counter.text().startswith("1,001 / 1,000") and "1 too many" in counter.text()
+    assert error.isVisible() and "Shorten it by 1" in error.text()
+    with qtbot.assertNotEmitted(view.send_requested, wait=0):
+        QTest.keyClick(composer, Qt.Key.Key_Return)
+    assert composer.toPlainText() == fits + "y"  # kept, not cut and not sent
+    composer.setPlainText(fits)
+    assert counter.text() == "1,000 / 1,000" and error.isHidden()
+    with qtbot.waitSignal(view.send_requested) as sent:
+        QTest.keyClick(composer, Qt.Key.Key_Return)
+    assert sent.args == [fits]
+
+
+def test_composer_refuses_a_huge_paste_before_layout(qtbot: QtBot) -> None:
+    view = RoomView()
+    qtbot.addWidget(view)
+    view.show_room(Rooms().create_room("Room", "me"))
+    view.show()
+    _paste(view.composer, "z" * 1_000_000)
+    assert view.composer.toPlainText() == ""
+    assert "not inserted" in child(view, QLabel, "composerError").text()
+
+
+# --- reply -----------------------------------------------------------------------------------------
+
+
+def _select_row(view: RoomView, row: int) -> None:
+    index = view.model.index(row)
+    view.messageList.setCurrentIndex(index)
+    view.messageList.setFocus()
+
+
+def test_reply_through_the_menu_and_keyboard_posts_reply_to(qtbot: QtBot, make_desktop: DesktopFactory) -> None:
+    window = open_window(qtbot, make_desktop())
+    window.show()
+    created = window.create_room("Book club", "ann")
+    assert created is not None
+    qtbot.waitUntil(lambda: window.roomView.current_room_key() == created.owner_vk)
+    original = window.post_message("Shall we read Dune next?")
+    assert original is not None
+    view = window.roomView
+    actions = {a.objectName(): a for a in view.messageList.actions()}
+    assert actions["actionReply"].text() == "Reply"  # in the message's context menu
+    assert view.messageList.contextMenuPolicy() == Qt.ContextMenuPolicy.ActionsContextMenu
+    _select_row(view, view.model.row_of(original.id))
+    actions["actionReply"].trigger()
+    bar = child(view, QFrame, "replyBar")
+    assert bar.isVisible()
+    quote = child(view, ElidedLabel, "replyQuote").text()
+    assert "ann" in quote and "Shall we read Dune next?" in quote
+    QTest.keyClick(view.composer, Qt.Key.Key_Escape)  # Esc drops the reply
+    assert bar.isHidden() and view.reply_target() is None
+    _select_row(view, view.model.row_of(original.id))
+    QTest.keyClick(view.messageList, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)  # the keyboard path
+    assert bar.isVisible() and view.composer.hasFocus()
+    QTest.keyClicks(view.composer, "Yes, let's")
+    QTest.keyClick(view.composer, Qt.Key.Key_Return)
+    reply = next(m for m in window.rooms.rooms[created.owner_vk].room_state.messages.values() if m.text == "Yes, let's")
+    assert reply.reply_to == original.id
+    assert bar.isHidden()
+    row = view.model.row_of(reply.id)
+    assert view.model.index(row).data(MessageListModel.ReplyToRole) == "ann: Shall we read Dune next?"
