@@ -568,9 +568,11 @@ class RoomView(QWidget):
 
     EMPTY_NO_ROOM = "No room selected.\n\nPick a room on the left, create one, or join one with an invitation code."
     EMPTY_WAITING = (
-        "Waiting for room data.\n\nYou joined this room with an invitation. Its name, members and messages "
-        "appear once the room's data arrives."
+        "Waiting for room data. Local only.\n\nThis app is not connected to any network yet, so it cannot "
+        "fetch this room itself. You joined it with an invitation: its name, members and messages arrive "
+        "once the inviter's app or a network sync brings them to this profile."
     )
+    LOCAL_ONLY = "Local only: this app is not connected to any network yet"
     EMPTY_NO_MESSAGES = "No messages yet.\n\nSay hello!"
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -590,6 +592,14 @@ class RoomView(QWidget):
         title_font.setBold(True)
         title_font.setPointSizeF(title_font.pointSizeF() * 1.2)
         self.roomTitle.setFont(title_font)
+        self.networkNotice = QLabel(self.LOCAL_ONLY, self)
+        self.networkNotice.setObjectName("networkNotice")
+        self.networkNotice.setWordWrap(True)
+        self.networkNotice.setTextFormat(Qt.TextFormat.PlainText)
+        self.networkNotice.setToolTip(
+            "The room's data arrives once the inviter's app or a network sync brings it to this profile."
+        )
+        self.networkNotice.hide()
         self.roomDescription = WrappedLabel(self, max_lines=3)
         self.roomDescription.setObjectName("roomDescription")
         self.roomDescription.setForegroundRole(QPalette.ColorRole.PlaceholderText)
@@ -678,6 +688,7 @@ class RoomView(QWidget):
         center_layout.setContentsMargins(0, 0, 0, 0)
         center_layout.addWidget(self.roomTitle)
         center_layout.addWidget(self.roomDescription)
+        center_layout.addWidget(self.networkNotice)
         center_layout.addWidget(self.messageStack, 1)
         center_layout.addWidget(self.replyBar)
         center_layout.addWidget(self.composer)
@@ -915,6 +926,7 @@ class RoomView(QWidget):
             self.roomDescription.setText("")
             self.roomTitle.hide()
             self.roomDescription.hide()
+            self.networkNotice.hide()
             return
         config = room.room_state.configuration
         self.roomTitle.setText(room.name if not room.waiting else "Waiting for room data…")
@@ -922,6 +934,7 @@ class RoomView(QWidget):
         description = config.description if config is not None else ""
         self.roomDescription.setText(description)
         self.roomDescription.setVisible(bool(description))
+        self.networkNotice.setVisible(room.waiting)
 
     def _update_empty_state(self, *_: object) -> None:
         room = self._room

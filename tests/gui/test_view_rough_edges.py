@@ -355,3 +355,22 @@ def test_reply_through_the_menu_and_keyboard_posts_reply_to(qtbot: QtBot, make_d
     assert bar.isHidden()
     row = view.model.row_of(reply.id)
     assert view.model.index(row).data(MessageListModel.ReplyToRole) == "ann: Shall we read Dune next?"
+
+
+# --- a room still waiting for its data -------------------------------------------------------------
+
+
+def test_waiting_room_says_this_app_is_local_only(qtbot: QtBot) -> None:
+    view = RoomView()
+    qtbot.addWidget(view)
+    view.show()
+    rooms = Rooms()
+    waiting = rooms.accept_invitation(Invitation.create(*_owner()), "me")
+    view.show_room(waiting)
+    empty = view.empty_state_text()
+    assert "Local only" in empty and "not connected to any network" in empty
+    assert "inviter's app" in empty and "network sync" in empty
+    notice = child(view, QLabel, "networkNotice")
+    assert notice.isVisible() and notice.text().startswith("Local only")
+    view.show_room(rooms.create_room("Mine", "me"))
+    assert notice.isHidden()
