@@ -20,7 +20,6 @@ from PySide6.QtCore import (
     QByteArray,
     QDateTime,
     QEvent,
-    QLocale,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -102,14 +101,36 @@ def _format_time_today(timestamp_ms: int, _today: int) -> str:
     return _format_time(timestamp_ms, None)
 
 
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
 def _format_time(timestamp_ms: int, now: QDateTime | None) -> str:
+    """``"12:03"`` today, ``"30 Nov 2026, 12:03"`` otherwise: spelled out by us, because a locale's short
+    format can be ambiguous or bare (the C locale gives "30 11 2026")."""
     when = QDateTime.fromMSecsSinceEpoch(timestamp_ms).toLocalTime()
     today = (now or QDateTime.currentDateTime()).date()
-    locale = QLocale()
-    time_text = locale.toString(when.time(), QLocale.FormatType.ShortFormat)
+    time_text = f"{when.time().hour():02d}:{when.time().minute():02d}"
     if when.date() == today:
         return time_text
-    return f"{locale.toString(when.date(), QLocale.FormatType.ShortFormat)} {time_text}"
+    return f"{format_date(when)}, {time_text}"
+
+
+def format_date(when: QDateTime) -> str:
+    day = when.date()
+    return f"{day.day()} {_MONTHS[day.month() - 1]} {day.year()}"
+
+
+def format_full_time(timestamp_ms: int) -> str:
+    """The tooltip's stamp: date, time with seconds and the UTC offset (``"30 Nov 2026, 12:03:09 UTC+01:00"``)."""
+    when = QDateTime.fromMSecsSinceEpoch(timestamp_ms).toLocalTime()
+    offset = when.offsetFromUtc()
+    sign = "+" if offset >= 0 else "-"
+    hours, minutes = divmod(abs(offset) // 60, 60)
+    clock = when.time()
+    return (
+        f"{format_date(when)}, {clock.hour():02d}:{clock.minute():02d}:{clock.second():02d} "
+        f"UTC{sign}{hours:02d}:{minutes:02d}"
+    )
 
 
 def author_name(room: RoomData | None, author_vk: bytes) -> str:
@@ -175,8 +196,7 @@ class MessageListModel(QAbstractListModel):
         if role == self.MessageRole:
             return msg
         if role == _ROLE.ToolTipRole:
-            when = QDateTime.fromMSecsSinceEpoch(msg.timestamp).toLocalTime()
-            stamp = QLocale().toString(when, QLocale.FormatType.LongFormat)
+            stamp = format_full_time(msg.timestamp)
             return f"{self.author(msg.author_vk)} ({member_id_display(member_id(msg.author_vk))})\n{stamp}"
         if role == _ROLE.AccessibleTextRole:
             reply = self.reply_snippet(msg)

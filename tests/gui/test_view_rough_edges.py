@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 
 import base58
 import pytest
-from PySide6.QtCore import QPoint, QRect, Qt
+from PySide6.QtCore import QDate, QDateTime, QLocale, QPoint, QRect, Qt, QTime
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import (
@@ -25,7 +25,7 @@ from pytestqt.qtbot import QtBot
 from river_desktop.domain import limits
 from river_desktop.domain.identity import SigningIdentity
 from river_desktop.domain.invitation import Invitation
-from river_desktop.domain.room_state import Configuration
+from river_desktop.domain.room_state import Configuration, Message
 from river_desktop.domain.rooms import RoomData, Rooms
 from river_desktop.ui.dialogs import (
     AcceptInvitationDialog,
@@ -36,7 +36,7 @@ from river_desktop.ui.dialogs import (
     NicknameDialog,
 )
 from river_desktop.ui.main_window import MainWindow
-from river_desktop.ui.room_view import MessageListModel, RoomView
+from river_desktop.ui.room_view import MessageListModel, RoomView, format_time
 from river_desktop.ui.text_widgets import ElidedLabel
 
 from .conftest import DesktopFactory, child, open_window
@@ -374,3 +374,48 @@ def test_waiting_room_says_this_app_is_local_only(qtbot: QtBot) -> None:
     assert notice.isVisible() and notice.text().startswith("Local only")
     view.show_room(rooms.create_room("Mine", "me"))
     assert notice.isHidden()
+
+
+# --- dates -----------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def c_locale() -> Iterator[None]:
+    """The C locale, as under LANG=C.UTF-8 (Qt's short formats there are "30 11 2026")."""
+    before = QLocale()
+    QLocale.setDefault(QLocale.c())
+    yield
+    QLocale.setDefault(before)
+
+
+def _local_ms(year: int, month: int, day: int, hour: int, minute: int) -> int:
+    return QDateTime(QDate(year, month, day), QTime(hour, minute)).toMSecsSinceEpoch()
+
+
+@pytest.mark.usefixtures("c_locale")
+@pytest.mark.parametrize(
+    ("when", "now", "expected"),
+    [
+        ((2026, 11, 30, 12, 3), (2026, 11, 30, 18, 0), "12:03"),
+        ((2026, 11, 30, 0, 0), (2026, 11, 30, 23, 59), "00:00"),
+        ((2026, 11, 30, 12, 3), (2026, 12, 1, 9, 0), "30 Nov 2026, 12:03"),
+        ((2025, 1, 2, 23, 59), (2026, 12, 1, 9, 0), "2 Jan 2025, 23:59"),
+    ],
+)
+def test_message_times_are_explicit_whatever_the_locale(
+    when: tuple[int, int, int, int, int], now: tuple[int, int, int, int, int], expected: str
+) -> None:
+    assert QLocale().name() == "C"
+    now_dt = QDateTime.fromMSecsSinceEpoch(_local_ms(*now))
+    assert format_time(_local_ms(*when), now=now_dt) == expected
+
+
+@pytest.mark.usefixtures("c_locale")
+def test_message_tooltip_spells_the_date_out(qtbot: QtBot) -> None:
+    model = MessageListModel()
+    room = Rooms().create_room("Room", "me")
+    model.set_room(room)
+    stamp = _local_ms(2026, 11, 30, 12, 3)
+    model.set_messages([Message.create(room.owner_vk, room.self_identity, "hi", timestamp=stamp)])
+    tip = model.index(0).data(Qt.ItemDataRole.ToolTipRole)
+    assert "30 Nov 2026, 12:03:00 UTC" in tip
