@@ -47,6 +47,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QFrame,
     QHBoxLayout,
     QHeaderView,
@@ -694,9 +695,11 @@ class RoomView(QWidget):
         self.memberList.setUniformRowHeights(True)
         self.memberList.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.memberList.setIndentation(14)
-        self.memberList.setMinimumWidth(190)
+        self.memberList.setMinimumWidth(self._member_list_min_width())
         self.memberList.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.memberList.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.memberDelegate = MemberNameDelegate(self.memberList)
+        self.memberList.setItemDelegateForColumn(0, self.memberDelegate)
         header = self.memberList.header()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)  # names take the room, IDs what they need
@@ -889,6 +892,18 @@ class RoomView(QWidget):
 
     # -- internals
 
+    def _member_list_min_width(self) -> int:
+        """Room for the ID column plus a short name with "(owner, you)" in bold italics, one level deep."""
+        font = QFont(self.memberList.font())
+        font.setBold(True)
+        font.setItalic(True)
+        bold = QFontMetrics(font)
+        plain = self.memberList.fontMetrics()
+        name = bold.horizontalAdvance("Annabel (owner, you)")
+        ids = plain.horizontalAdvance("WWWWWWWW") + 16
+        chrome = 2 * self.memberList.indentation() + 2 * self.memberList.frameWidth() + 24
+        return max(190, name + ids + chrome)
+
     def _build_reply_bar(self) -> QFrame:
         bar = QFrame(self)
         bar.setObjectName("replyBar")
@@ -1059,6 +1074,37 @@ class RoomView(QWidget):
 
 
 MemberKeyRole = _ROLE.UserRole + 1
+MemberNameRole = _ROLE.UserRole + 2
+MemberMarksRole = _ROLE.UserRole + 3
+
+
+class MemberNameDelegate(QStyledItemDelegate):
+    """The member column: a long name is elided, its "(owner, you)" marks never are."""
+
+    def shown_text(self, option: QStyleOptionViewItem, index: ModelIndex) -> str:
+        """What is painted for ``index`` in ``option`` (initialised), marks kept whole."""
+        name = index.data(MemberNameRole)
+        marks = index.data(MemberMarksRole) or ""
+        if name is None:
+            return str(index.data(_ROLE.DisplayRole) or "")
+        widget = option.widget
+        style = widget.style() if widget is not None else QApplication.style()
+        rect = style.subElementRect(QStyle.SubElement.SE_ItemViewItemText, option, widget)
+        fm = QFontMetrics(option.font)
+        room_for_name = max(rect.width() - 4 - fm.horizontalAdvance(marks), fm.horizontalAdvance("…"))
+        return fm.elidedText(str(name), Qt.TextElideMode.ElideRight, room_for_name) + marks
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: ModelIndex) -> None:
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        opt.text = self.shown_text(opt, index)
+        opt.textElideMode = Qt.TextElideMode.ElideNone
+        widget = opt.widget
+        if widget is None:
+            super().paint(painter, option, index)
+            return
+        widget.style().drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, widget)
+
 
 
 def build_member_items(room: RoomData) -> list[QTreeWidgetItem]:
@@ -1082,10 +1128,13 @@ def build_member_items(room: RoomData) -> list[QTreeWidgetItem]:
             marks.append("owner")
         if vk == me:
             marks.append("you")
-        shown = label(vk) + (f" ({', '.join(marks)})" if marks else "")
+        suffix = f" ({', '.join(marks)})" if marks else ""
+        shown = label(vk) + suffix
         mid = member_id_display(member_id(vk))
         item = QTreeWidgetItem([shown, mid])
         item.setData(0, MemberKeyRole, vk)
+        item.setData(0, MemberNameRole, label(vk))
+        item.setData(0, MemberMarksRole, suffix)
         item.setForeground(1, QBrush(QGuiApplication.palette().color(QPalette.ColorRole.PlaceholderText)))
         if vk == owner:
             tip = f"{label(vk)}, member {mid}: the room's owner"

@@ -7,8 +7,8 @@ from dataclasses import replace
 
 import base58
 import pytest
-from PySide6.QtCore import QDate, QDateTime, QLocale, QPoint, QRect, Qt, QTime
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtCore import QDate, QDateTime, QLocale, QModelIndex, QPoint, QRect, Qt, QTime
+from PySide6.QtGui import QFontMetrics, QGuiApplication
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import (
     QDialog,
@@ -18,6 +18,9 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
+    QStyle,
+    QStyleOptionViewItem,
+    QTreeWidgetItem,
     QWidget,
 )
 from pytestqt.qtbot import QtBot
@@ -419,3 +422,41 @@ def test_message_tooltip_spells_the_date_out(qtbot: QtBot) -> None:
     model.set_messages([Message.create(room.owner_vk, room.self_identity, "hi", timestamp=stamp)])
     tip = model.index(0).data(Qt.ItemDataRole.ToolTipRole)
     assert "30 Nov 2026, 12:03:00 UTC" in tip
+
+
+# --- the member column -----------------------------------------------------------------------------
+
+
+def _member_option(view: RoomView, item: QTreeWidgetItem) -> tuple[QStyleOptionViewItem, QModelIndex]:
+    tree = view.memberList
+    index = tree.indexFromItem(item, 0)
+    option = QStyleOptionViewItem()
+    option.initFrom(tree)
+    option.widget = tree
+    option.rect = tree.visualRect(index)
+    option.font = item.font(0)
+    option.features |= QStyleOptionViewItem.ViewItemFeature.HasDisplay
+    option.text = item.text(0)
+    return option, index
+
+
+@pytest.mark.parametrize("nickname", ["ann", "Annemarie-Konstantinopolous von Wellington"])
+def test_member_column_never_cuts_owner_you(qtbot: QtBot, nickname: str) -> None:
+    view = RoomView()
+    qtbot.addWidget(view)
+    view.resize(700, 400)
+    view.show_room(Rooms().create_room("Room", nickname))
+    view.show()
+    qtbot.waitExposed(view)
+    view.splitter.setSizes([10_000, 1])  # the member panel at its narrowest
+    qtbot.waitUntil(lambda: view.memberList.width() <= view.memberList.minimumWidth() + 2)
+    root = view.memberList.topLevelItem(0)
+    assert root is not None and root.text(0).endswith("(owner, you)")
+    option, index = _member_option(view, root)
+    shown = view.memberDelegate.shown_text(option, index)
+    assert shown.endswith(" (owner, you)")
+    assert shown.startswith(nickname) or (shown.startswith(nickname[:3]) and "…" in shown)
+    text_rect = view.memberList.style().subElementRect(
+        QStyle.SubElement.SE_ItemViewItemText, option, view.memberList
+    )
+    assert QFontMetrics(option.font).horizontalAdvance(shown) <= text_rect.width()
