@@ -6,10 +6,14 @@ Row heights are cached per width and content (a list with varying heights measur
 from __future__ import annotations
 
 import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from PySide6.QtCore import (
     QModelIndex,
     QPersistentModelIndex,
+    QPoint,
     QPointF,
     QRect,
     QSize,
@@ -21,7 +25,9 @@ from PySide6.QtGui import (
     QFontMetrics,
     QPainter,
     QPalette,
+    QTextCharFormat,
     QTextLayout,
+    QTextLine,
     QTextOption,
 )
 from PySide6.QtWidgets import (
@@ -37,6 +43,50 @@ log = logging.getLogger(__name__)
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 _ROLE = Qt.ItemDataRole
+
+_URL = re.compile(r"https?://[^\s<>\"'\u2028]+", re.IGNORECASE)
+_TRAILING = ".,;:!?'\")]}>"
+
+
+@dataclass(frozen=True)
+class Link:
+    """A web address in a message: its span in the shown text and the address itself."""
+
+    start: int
+    end: int
+    url: str
+
+
+def shown_text(text: str) -> str:
+    """The message text as laid out (line breaks as U+2028, so one layout wraps the whole message)."""
+    return text.replace("\r\n", "\n").replace("\n", "\u2028")
+
+
+def find_links(text: str) -> tuple[Link, ...]:
+    """http(s) addresses in ``text``, without the punctuation that usually follows one in a sentence
+    (a closing parenthesis stays when the address opened one, as Wikipedia's do)."""
+    found = []
+    for match in _URL.finditer(text):
+        url = match.group(0)
+        while url and url[-1] in _TRAILING and not (url[-1] == ")" and url.count("(") >= url.count(")")):
+            url = url[:-1]
+        if len(url) > len("https://"):
+            found.append(Link(match.start(), match.start() + len(url), url))
+    return tuple(found)
+
+
+@dataclass(frozen=True)
+class _Geometry:
+    bubble_w: int
+    bubble_h: int
+    layout: QTextLayout
+    body_h: int
+    one_line_header: bool
+    header_h: int
+    links: tuple[Link, ...]
+    own: bool
+    reply: str | None
+
 
 # --- the delegate --------------------------------------------------------------------------------
 
@@ -130,12 +180,25 @@ class MessageDelegate(QStyledItemDelegate):
         return max(width, 120)
 
     @staticmethod
-    def _layout_text(text: str, font: QFont, width: int) -> tuple[QTextLayout, int, int]:
-        """Wrapped text: (layout, height, widest line) for ``width`` pixels."""
-        layout = QTextLayout(text.replace("\r\n", "\n").replace("\n", "\u2028"), font)
+    def _layout_text(
+        text: str, font: QFont, width: int, links: Sequence[Link] = (), link_color: QColor | None = None
+    ) -> tuple[QTextLayout, int, int]:
+        """Wrapped text: (layout, height, widest line) for ``width`` pixels; links underlined."""
+        layout = QTextLayout(shown_text(text), font)
         option = QTextOption()
         option.setWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
         layout.setTextOption(option)
+        if links:
+            ranges = []
+            for link in links:
+                fmt = QTextCharFormat()
+                fmt.setFontUnderline(True)
+                if link_color is not None:
+                    fmt.setForeground(link_color)
+                span = QTextLayout.FormatRange()
+                span.start, span.length, span.format = link.start, link.end - link.start, fmt
+                ranges.append(span)
+            layout.setFormats(ranges)
         layout.beginLayout()
         height = 0.0
         widest = 0.0
@@ -150,26 +213,30 @@ class MessageDelegate(QStyledItemDelegate):
         layout.endLayout()
         return layout, int(height + 0.999), int(widest + 0.999)
 
-    def _geometry(
-        self, option: QStyleOptionViewItem, index: ModelIndex
-    ) -> tuple[int, int, int, tuple[QFont, QFont, QFont, QFont], QTextLayout, int]:
-        """(bubble width, bubble height, text width, fonts, body layout, body height)."""
+    def _geometry(self, option: QStyleOptionViewItem, index: ModelIndex) -> _Geometry:
         f = self._font_set(option)
-        text, author, stamp, reply, _own, _id = self._content(index)
+        text, author, stamp, reply, own, _id = self._content(index)
         row_width = self._row_width(option)
         max_bubble = max(int(row_width * self.MAX_FRACTION), 80)
         text_width = max_bubble - 2 * self.PAD
-        layout, body_h, body_w = self._layout_text(text, f.body, text_width)
-        header_w = f.author_fm.horizontalAdvance(author) + self.HEADER_GAP + f.small_fm.horizontalAdvance(stamp)
-        header_h = max(f.author_fm.height(), f.small_fm.height())
-        content_w = max(body_w, header_w)
+        links = find_links(shown_text(text))
+        link_color = option.palette.color(QPalette.ColorRole.Link)
+        layout, body_h, body_w = self._layout_text(text, f.body, text_width, links, link_color)
+        author_w = f.author_fm.horizontalAdvance(author)
+        stamp_w = f.small_fm.horizontalAdvance(stamp)
+        one_line = author_w + self.HEADER_GAP + stamp_w <= text_width
+        if one_line:
+            header_h = max(f.author_fm.height(), f.small_fm.height())
+            content_w = max(body_w, author_w + self.HEADER_GAP + stamp_w)
+        else:  # too narrow for both side by side: the time goes under the author, never over it
+            header_h = f.author_fm.height() + f.small_fm.height()
+            content_w = max(body_w, min(author_w, text_width), stamp_w)
         height = header_h + self.GAP + body_h
         if reply:
             content_w = max(content_w, min(f.quote_fm.horizontalAdvance(reply) + self.BAR + 6, text_width))
             height += f.quote_fm.height() + self.GAP
         bubble_w = min(content_w, text_width) + 2 * self.PAD
-        bubble_h = height + 2 * self.PAD
-        return bubble_w, bubble_h, text_width, (f.body, f.author, f.small, f.quote), layout, body_h
+        return _Geometry(bubble_w, height + 2 * self.PAD, layout, body_h, one_line, header_h, links, own, reply)
 
     def _place(self, rect: QRect, width: int, height: int, own: bool) -> QRect:
         left = rect.right() - self.MARGIN * 2 - width if own else rect.left() + self.MARGIN * 2
@@ -177,8 +244,53 @@ class MessageDelegate(QStyledItemDelegate):
 
     def bubble_rect(self, option: QStyleOptionViewItem, index: ModelIndex) -> QRect:
         """Where the bubble of ``index`` is drawn inside ``option.rect`` (own messages on the right)."""
-        bubble_w, bubble_h, _, _, _, _ = self._geometry(option, index)
-        return self._place(option.rect, bubble_w, bubble_h, bool(index.data(MessageListModel.IsOwnRole)))
+        g = self._geometry(option, index)
+        return self._place(option.rect, g.bubble_w, g.bubble_h, g.own)
+
+    def header_rects(self, option: QStyleOptionViewItem, index: ModelIndex) -> tuple[QRect, QRect]:
+        """Where the author's name and the time are drawn: side by side when both fit, else stacked."""
+        return self._header_rects(option, self._geometry(option, index), index)
+
+    def _header_rects(self, option: QStyleOptionViewItem, g: _Geometry, index: ModelIndex) -> tuple[QRect, QRect]:
+        f = self._font_set(option)
+        _text, _author, stamp, _reply, _own, _id = self._content(index)
+        bubble = self._place(option.rect, g.bubble_w, g.bubble_h, g.own)
+        x, y = bubble.left() + self.PAD, bubble.top() + self.PAD
+        inner_w = g.bubble_w - 2 * self.PAD
+        stamp_w = min(f.small_fm.horizontalAdvance(stamp), inner_w)
+        if g.one_line_header:
+            author = QRect(x, y, max(inner_w - stamp_w - self.HEADER_GAP, 0), g.header_h)
+            return author, QRect(x + inner_w - stamp_w, y, stamp_w, g.header_h)
+        author_h = f.author_fm.height()
+        return QRect(x, y, inner_w, author_h), QRect(x, y + author_h, stamp_w, f.small_fm.height())
+
+    def _body_origin(self, option: QStyleOptionViewItem, g: _Geometry) -> QPointF:
+        bubble = self._place(option.rect, g.bubble_w, g.bubble_h, g.own)
+        y = bubble.top() + self.PAD + g.header_h + self.GAP
+        if g.reply:
+            y += self._font_set(option).quote_fm.height() + self.GAP
+        return QPointF(bubble.left() + self.PAD, y)
+
+    def link_at(self, option: QStyleOptionViewItem, index: ModelIndex, point: QPoint) -> str | None:
+        """The link under ``point`` (in the view's viewport coordinates), or None."""
+        g = self._geometry(option, index)
+        if not g.links:
+            return None
+        origin = self._body_origin(option, g)
+        local = QPointF(point) - origin
+        for number in range(g.layout.lineCount()):
+            line = g.layout.lineAt(number)
+            if line.rect().contains(local) and local.x() <= line.naturalTextWidth():
+                position = line.xToCursor(local.x(), QTextLine.CursorPosition.CursorBetweenCharacters)
+                for link in g.links:
+                    if link.start <= position < link.end:
+                        return link.url
+        return None
+
+    def links_of(self, index: ModelIndex) -> list[str]:
+        """The links in a message, in order (for the keyboard path: "Open Link…")."""
+        text, *_ = self._content(index)
+        return [link.url for link in find_links(shown_text(text))]
 
     def sizeHint(self, option: QStyleOptionViewItem, index: ModelIndex) -> QSize:
         # A list with varying row heights asks for every row's size on each layout pass (showing a
@@ -188,20 +300,18 @@ class MessageDelegate(QStyledItemDelegate):
         key = (message_id, author, stamp, reply, self._row_width(option), option.font.key())
         height = self._heights.get(key)
         if height is None:
-            _, bubble_h, _, _, _, _ = self._geometry(option, index)
+            height = self._geometry(option, index).bubble_h
             if len(self._heights) >= self.SIZE_CACHE_LIMIT:
                 self._heights.clear()
-            height = self._heights[key] = bubble_h
+            self._heights[key] = height
         return QSize(max(self._view.viewport().width() - 1, 1), height + 2 * self.MARGIN)
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: ModelIndex) -> None:
-        bubble_w, bubble_h, _, fonts, layout, _ = self._geometry(option, index)
-        _, author_font, small_font, quote_font = fonts
-        rect: QRect = option.rect
+        g = self._geometry(option, index)
+        fset = self._font_set(option)
         palette: QPalette = option.palette
-        state = option.state
         _text, author, stamp, reply, own, _id = self._content(index)
-        bubble = self._place(rect, bubble_w, bubble_h, own)
+        bubble = self._place(option.rect, g.bubble_w, g.bubble_h, own)
 
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
@@ -216,57 +326,46 @@ class MessageDelegate(QStyledItemDelegate):
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(fill)
         painter.drawRoundedRect(bubble, 8, 8)
-        if state & QStyle.StateFlag.State_Selected:
-            pen_color = palette.color(QPalette.ColorRole.Highlight)
-            painter.setPen(pen_color)
+        if option.state & QStyle.StateFlag.State_Selected:
+            painter.setPen(palette.color(QPalette.ColorRole.Highlight))
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawRoundedRect(bubble.adjusted(0, 0, -1, -1), 8, 8)
 
-        x = bubble.left() + self.PAD
-        y = bubble.top() + self.PAD
-        inner_w = bubble_w - 2 * self.PAD
         text_color = palette.color(QPalette.ColorRole.Text)
         dim = palette.color(QPalette.ColorRole.PlaceholderText)
-
-        fset = self._font_set(option)
-        author_fm = fset.author_fm
-        small_fm = fset.small_fm
-        header_h = max(author_fm.height(), small_fm.height())
-        stamp_w = small_fm.horizontalAdvance(stamp)
-        painter.setFont(author_font)
+        author_rect, stamp_rect = self._header_rects(option, g, index)
+        left = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        painter.setFont(fset.author)
         painter.setPen(text_color)
-        author_w = max(inner_w - stamp_w - self.HEADER_GAP + 4, 20)
         painter.drawText(
-            QRect(x, y, author_w, header_h),
-            int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
-            author_fm.elidedText(author, Qt.TextElideMode.ElideRight, author_w),
+            author_rect, left, fset.author_fm.elidedText(author, Qt.TextElideMode.ElideRight, author_rect.width())
         )
-        painter.setFont(small_font)
+        painter.setFont(fset.small)
         painter.setPen(dim)
         painter.drawText(
-            QRect(x + inner_w - stamp_w, y, stamp_w, header_h),
-            int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
-            stamp,
+            stamp_rect,
+            int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter) if g.one_line_header else left,
+            fset.small_fm.elidedText(stamp, Qt.TextElideMode.ElideRight, stamp_rect.width()),
         )
-        y += header_h + self.GAP
 
+        origin = self._body_origin(option, g)
         if reply:
             quote_fm = fset.quote_fm
-            bar = QRect(x, y, self.BAR, quote_fm.height())
-            painter.fillRect(bar, palette.color(QPalette.ColorRole.Highlight))
-            painter.setFont(quote_font)
+            x, y = int(origin.x()), int(origin.y()) - quote_fm.height() - self.GAP
+            inner_w = g.bubble_w - 2 * self.PAD
+            painter.fillRect(QRect(x, y, self.BAR, quote_fm.height()), palette.color(QPalette.ColorRole.Highlight))
+            painter.setFont(fset.quote)
             painter.setPen(dim)
             quote_w = inner_w - self.BAR - 6
             painter.drawText(
                 QRect(x + self.BAR + 6, y, quote_w, quote_fm.height()),
-                int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
+                left,
                 quote_fm.elidedText(reply, Qt.TextElideMode.ElideRight, quote_w),
             )
-            y += quote_fm.height() + self.GAP
 
         painter.setPen(text_color)
-        layout.draw(painter, QPointF(x, y))
+        g.layout.draw(painter, origin)
         painter.restore()
 
 
-__all__ = ["MessageDelegate"]
+__all__ = ["Link", "MessageDelegate", "find_links", "shown_text"]

@@ -18,14 +18,17 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     QPoint,
     Qt,
+    QUrl,
     Signal,
 )
 from PySide6.QtGui import (
     QBrush,
+    QDesktopServices,
     QFont,
     QFontMetrics,
     QGuiApplication,
     QKeySequence,
+    QMouseEvent,
     QPainter,
     QPalette,
     QResizeEvent,
@@ -40,6 +43,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QListView,
+    QMessageBox,
     QSplitter,
     QStackedWidget,
     QStyle,
@@ -70,13 +74,50 @@ _ROLE = Qt.ItemDataRole
 # --- the view ------------------------------------------------------------------------------------
 
 
+def open_in_browser(url: str) -> bool:
+    """Hand ``url`` to the desktop's browser (the only place a link leaves the app; tests replace it)."""
+    return QDesktopServices.openUrl(QUrl(url))
+
+
 class MessageListView(QListView):
-    """The message list; keeps itself scrolled to the bottom across resizes while it was there."""
+    """The message list; keeps itself scrolled to the bottom across resizes while it was there.
+
+    A click on a link emits :attr:`link_activated` with its address (the view asks before opening it).
+    """
+
+    link_activated = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("messageList")
         self.stick_to_bottom = True
+        self.setMouseTracking(True)
+
+    def link_at(self, point: QPoint) -> str | None:
+        """The link under ``point`` (viewport coordinates), or None."""
+        index = self.indexAt(point)
+        delegate = self.itemDelegate()
+        if not index.isValid() or not isinstance(delegate, MessageDelegate):
+            return None
+        option = QStyleOptionViewItem()
+        self.initViewItemOption(option)
+        option.rect = self.visualRect(index)
+        return delegate.link_at(option, index, point)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        super().mouseMoveEvent(event)
+        over_link = self.link_at(event.position().toPoint()) is not None
+        if over_link:
+            self.viewport().setCursor(Qt.CursorShape.PointingHandCursor)
+        else:
+            self.viewport().unsetCursor()
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        super().mouseReleaseEvent(event)
+        if event.button() == Qt.MouseButton.LeftButton:
+            url = self.link_at(event.position().toPoint())
+            if url is not None:
+                self.link_activated.emit(url)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         stick = self.stick_to_bottom
@@ -194,6 +235,13 @@ class RoomView(QWidget):
         reply.triggered.connect(self.reply_to_selected_message)
         self.messageList.insertAction(self.messageList.actions()[0], reply)
         self.actionReply = reply
+        open_link = self.messageList.addAction("Open Link…")
+        open_link.setObjectName("actionOpenLink")
+        open_link.setShortcut(QKeySequence("Ctrl+Return"))
+        open_link.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        open_link.triggered.connect(self.open_link_of_selected_message)
+        self.messageList.link_activated.connect(self.confirm_open_link)
+        self._link_dialog: QMessageBox | None = None
 
         self.memberList = QTreeWidget(self)
         self.memberList.setObjectName("memberList")
@@ -379,6 +427,37 @@ class RoomView(QWidget):
 
     def reply_to_id(self) -> str | None:
         return None if self._reply_to is None else self._reply_to.id
+
+    def open_link_of_selected_message(self) -> None:
+        """The keyboard path to a link: the first link of the selected message, confirmed first."""
+        index = self.messageList.currentIndex()
+        if self.selected_message() is None:
+            return
+        links = self.delegate.links_of(index)
+        if links:
+            self.confirm_open_link(links[0])
+
+    def confirm_open_link(self, url: str) -> QMessageBox:
+        """Ask before a link leaves the app, showing its whole address; nothing is fetched until then."""
+        if self._link_dialog is not None:
+            self._link_dialog.close()
+        box = QMessageBox(self)
+        box.setObjectName("linkConfirm")
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setWindowTitle("Open Link")
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.setText("Open this address in your web browser?")
+        box.setInformativeText(url)
+        open_button = box.addButton("&Open in Browser", QMessageBox.ButtonRole.AcceptRole)
+        open_button.setObjectName("openLinkButton")
+        cancel = box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(cancel)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.accepted.connect(lambda: open_in_browser(url))
+        box.finished.connect(lambda _result: setattr(self, "_link_dialog", None))
+        self._link_dialog = box
+        box.open()
+        return box
 
     def copy_selected_message(self) -> None:
         msg = self.selected_message()

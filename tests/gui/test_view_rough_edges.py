@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QFrame,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QStyle,
@@ -30,6 +31,7 @@ from river_desktop.domain.identity import SigningIdentity
 from river_desktop.domain.invitation import Invitation
 from river_desktop.domain.room_state import Configuration, Message
 from river_desktop.domain.rooms import RoomData, Rooms
+from river_desktop.ui import room_view
 from river_desktop.ui.dialogs import (
     AcceptInvitationDialog,
     CreateRoomDialog,
@@ -39,6 +41,7 @@ from river_desktop.ui.dialogs import (
     NicknameDialog,
 )
 from river_desktop.ui.main_window import MainWindow
+from river_desktop.ui.message_delegate import find_links, shown_text
 from river_desktop.ui.room_view import MessageListModel, RoomView, format_time
 from river_desktop.ui.text_widgets import ElidedLabel
 
@@ -460,3 +463,99 @@ def test_member_column_never_cuts_owner_you(qtbot: QtBot, nickname: str) -> None
         QStyle.SubElement.SE_ItemViewItemText, option, view.memberList
     )
     assert QFontMetrics(option.font).horizontalAdvance(shown) <= text_rect.width()
+
+
+# --- links -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "links"),
+    [
+        ("see https://example.org/page?x=1 for details", ["https://example.org/page?x=1"]),
+        ("(see https://en.wikipedia.org/wiki/Foo_(bar)).", ["https://en.wikipedia.org/wiki/Foo_(bar)"]),
+        ("two: http://a.example/x, and HTTPS://b.example/y!", ["http://a.example/x", "HTTPS://b.example/y"]),
+        ("not links: ftp://x.example www.example.org https:// mailto:a@b", []),
+        ("line one\nhttps://c.example/z\nline three", ["https://c.example/z"]),
+    ],
+)
+def test_find_links(text: str, links: list[str]) -> None:
+    found = find_links(shown_text(text))
+    assert [link.url for link in found] == links
+    for link in found:
+        assert shown_text(text)[link.start : link.end] == link.url
+
+
+URL = "https://example.org/a-page?x=1"
+
+
+def _room_with_messages(qtbot: QtBot, texts: list[str], width: int = 640) -> RoomView:
+    view = RoomView()
+    qtbot.addWidget(view)
+    view.resize(width, 480)
+    rooms = Rooms()
+    room = rooms.create_room("Room", "ann")
+    messages = [
+        Message.create(room.owner_vk, room.self_identity, text, timestamp=_local_ms(2026, 11, 30, 12, i))
+        for i, text in enumerate(texts)
+    ]
+    view.show_room(room, messages)
+    view.show()
+    qtbot.waitExposed(view)
+    return view
+
+
+def _point_on_link(view: RoomView, row: int, url: str) -> QPoint:
+    rect = view.messageList.visualRect(view.model.index(row))
+    for y in range(rect.top(), rect.bottom(), 2):
+        for x in range(rect.left(), rect.right(), 3):
+            if view.messageList.link_at(QPoint(x, y)) == url:
+                return QPoint(x, y)
+    raise AssertionError(f"no point of row {row} is on {url}")
+
+
+def test_clicking_a_link_asks_first_and_shows_the_address(qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> None:
+    opened: list[str] = []
+    monkeypatch.setattr(room_view, "open_in_browser", lambda url: opened.append(url) or True)
+    view = _room_with_messages(qtbot, ["no link here", f"read {URL} please"])
+    assert view.messageList.link_at(_point_on_link(view, 1, URL)) == URL
+    viewport = view.messageList.viewport()
+    QTest.mouseClick(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, _point_on_link(view, 1, URL))
+    box = view.findChild(QMessageBox, "linkConfirm")
+    assert box is not None and box.isVisible()
+    assert box.informativeText() == URL  # the whole target, before anything is opened
+    assert opened == []
+    box.defaultButton().click()  # Cancel is the default
+    assert opened == []
+    QTest.mouseClick(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, _point_on_link(view, 1, URL))
+    (box,) = [b for b in view.findChildren(QMessageBox, "linkConfirm") if b.isVisible()]
+    child(box, QPushButton, "openLinkButton").click()
+    assert opened == [URL]
+    # the keyboard path: select the message, Ctrl+Return
+    view.activateWindow()
+    qtbot.waitActive(view)
+    view.messageList.setCurrentIndex(view.model.index(1))
+    view.messageList.setFocus()
+    qtbot.waitUntil(view.messageList.hasFocus)
+    QTest.keyClick(view.messageList, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    shown = [b for b in view.findChildren(QMessageBox, "linkConfirm") if b.isVisible()]
+    assert [b.informativeText() for b in shown] == [URL]
+
+
+# --- a narrow window -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("width", [160, 220, 300, 420])
+def test_author_and_time_never_overlap_in_a_narrow_window(qtbot: QtBot, width: int) -> None:
+    view = _room_with_messages(qtbot, ["hi", "a longer message that wraps over several lines when narrow"], width)
+    view.messageList.setFixedWidth(width)
+    delegate = view.delegate
+    for row in range(view.model.rowCount()):
+        index = view.model.index(row)
+        option = QStyleOptionViewItem()
+        view.messageList.initViewItemOption(option)
+        option.rect = view.messageList.visualRect(index)
+        author, stamp = delegate.header_rects(option, index)
+        bubble = delegate.bubble_rect(option, index)
+        assert not author.intersects(stamp), (width, row, author, stamp)
+        assert bubble.contains(stamp) and bubble.contains(author), (width, row)
+        assert stamp.width() > 0
