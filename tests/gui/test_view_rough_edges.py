@@ -8,7 +8,7 @@ from dataclasses import replace
 import base58
 import pytest
 from PySide6.QtCore import QDate, QDateTime, QLocale, QModelIndex, QPoint, QRect, Qt, QTime
-from PySide6.QtGui import QFontMetrics, QGuiApplication
+from PySide6.QtGui import QColor, QFontMetrics, QGuiApplication, QPalette
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import (
     QDialog,
@@ -30,7 +30,7 @@ from river_desktop.domain import limits
 from river_desktop.domain.identity import SigningIdentity
 from river_desktop.domain.invitation import Invitation
 from river_desktop.domain.room_state import Configuration, Message
-from river_desktop.domain.rooms import RoomData, Rooms
+from river_desktop.domain.rooms import NotificationMode, RoomData, Rooms
 from river_desktop.ui import room_view
 from river_desktop.ui.dialogs import (
     AcceptInvitationDialog,
@@ -42,6 +42,7 @@ from river_desktop.ui.dialogs import (
 )
 from river_desktop.ui.main_window import MainWindow
 from river_desktop.ui.message_delegate import find_links, shown_text
+from river_desktop.ui.room_list import RoomDelegate, RoomListModel, RoomListView, RoomRow
 from river_desktop.ui.room_view import MessageListModel, RoomView, format_time
 from river_desktop.ui.text_widgets import ElidedLabel
 
@@ -559,3 +560,51 @@ def test_author_and_time_never_overlap_in_a_narrow_window(qtbot: QtBot, width: i
         assert not author.intersects(stamp), (width, row, author, stamp)
         assert bubble.contains(stamp) and bubble.contains(author), (width, row)
         assert stamp.width() > 0
+
+
+# --- the muted icon on the selected row ------------------------------------------------------------
+
+
+def _contrast(a: QColor, b: QColor) -> float:
+    """WCAG contrast ratio of two colours."""
+
+    def luminance(c: QColor) -> float:
+        def channel(v: float) -> float:
+            return v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4
+
+        return 0.2126 * channel(c.redF()) + 0.7152 * channel(c.greenF()) + 0.0722 * channel(c.blueF())
+
+    high, low = sorted((luminance(a), luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+@pytest.mark.parametrize("mode", [NotificationMode.MUTED, NotificationMode.MENTIONS_AND_REPLIES])
+def test_mode_icon_is_visible_on_the_selected_row(qtbot: QtBot, mode: NotificationMode) -> None:
+    view = RoomListView()
+    qtbot.addWidget(view)
+    model = RoomListModel(view)
+    view.setModel(model)
+    model.set_rows([RoomRow(bytes([1]) * 32, "Quiet room", mode=mode), RoomRow(bytes([2]) * 32, "Other")])
+    view.resize(260, 200)
+    view.show()
+    qtbot.waitExposed(view)
+    index = model.index(0)
+    view.setCurrentIndex(index)
+    rect = view.visualRect(index)
+    image = view.viewport().grab(rect).toImage()
+    delegate = RoomDelegate
+    icon = QRect(
+        rect.width() - 1 - delegate.PADDING - delegate.ICON + 1,
+        (rect.height() - delegate.ICON) // 2,
+        delegate.ICON,
+        delegate.ICON,
+    )
+    highlight = view.palette().color(QPalette.ColorGroup.Active, QPalette.ColorRole.Highlight)
+    background = image.pixelColor(2, rect.height() // 2)  # the selection panel the style drew
+    assert _contrast(background, highlight) < 1.3  # (the row is selected)
+    best = max(
+        _contrast(image.pixelColor(x, y), background)
+        for x in range(icon.left(), icon.right() + 1)
+        for y in range(icon.top(), icon.bottom() + 1)
+    )
+    assert best >= 3.0, f"the icon's best contrast on the selection is {best:.2f}"
