@@ -134,6 +134,7 @@ class RoomView(QWidget):
     """Messages, composer and members of the current room (see the module docstring for the contract)."""
 
     send_requested = Signal(str)
+    members_visible_changed = Signal(bool)
     older_requested = Signal()
     message_read = Signal(object)
 
@@ -266,7 +267,20 @@ class RoomView(QWidget):
         center.setObjectName("roomCenter")
         center_layout = QVBoxLayout(center)
         center_layout.setContentsMargins(0, 0, 0, 0)
-        center_layout.addWidget(self.roomTitle)
+        self.membersToggle = QToolButton(center)
+        self.membersToggle.setObjectName("membersToggle")
+        self.membersToggle.setText("Members")
+        self.membersToggle.setCheckable(True)
+        self.membersToggle.setChecked(True)
+        self.membersToggle.setAutoRaise(True)
+        self.membersToggle.setToolTip("Show or hide the member list (Ctrl+Shift+M)")
+        self.membersToggle.setShortcut(QKeySequence("Ctrl+Shift+M"))
+        self.membersToggle.toggled.connect(self.set_members_visible)
+        title_row = QHBoxLayout()
+        title_row.setContentsMargins(0, 0, 0, 0)
+        title_row.addWidget(self.roomTitle, 1)
+        title_row.addWidget(self.membersToggle)
+        center_layout.addLayout(title_row)
         center_layout.addWidget(self.roomDescription)
         center_layout.addWidget(self.networkNotice)
         center_layout.addWidget(self.messageStack, 1)
@@ -400,6 +414,16 @@ class RoomView(QWidget):
         if not index.isValid() or not self.messageList.selectionModel().isSelected(index):
             return None
         return self.model.message_at(index.row())
+
+    def set_members_visible(self, visible: bool) -> None:
+        """Show or hide the member panel (the messages take its room); the toggle button follows."""
+        self.memberList.setVisible(visible)
+        if self.membersToggle.isChecked() != visible:
+            self.membersToggle.setChecked(visible)
+        self.members_visible_changed.emit(visible)
+
+    def members_visible(self) -> bool:
+        return not self.memberList.isHidden()
 
     def reply_to_selected_message(self) -> None:
         msg = self.selected_message()
@@ -548,12 +572,14 @@ class RoomView(QWidget):
             self.roomTitle.setText("")
             self.roomDescription.setText("")
             self.roomTitle.hide()
+            self.membersToggle.hide()
             self.roomDescription.hide()
             self.networkNotice.hide()
             return
         config = room.room_state.configuration
         self.roomTitle.setText(room.name if not room.waiting else "Waiting for room data…")
         self.roomTitle.show()
+        self.membersToggle.show()
         description = config.description if config is not None else ""
         self.roomDescription.setText(description)
         self.roomDescription.setVisible(bool(description))

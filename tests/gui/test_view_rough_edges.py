@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QStyle,
     QStyleOptionViewItem,
+    QToolButton,
     QTreeWidgetItem,
     QWidget,
 )
@@ -608,3 +609,55 @@ def test_mode_icon_is_visible_on_the_selected_row(qtbot: QtBot, mode: Notificati
         for y in range(icon.top(), icon.bottom() + 1)
     )
     assert best >= 3.0, f"the icon's best contrast on the selection is {best:.2f}"
+
+
+# --- right-to-left titles, the member panel --------------------------------------------------------
+
+
+def _painted_columns(widget: QWidget) -> tuple[int, int]:
+    """Leftmost and rightmost pixel columns that differ from the widget's background."""
+    image = widget.grab().toImage()
+    background = image.pixelColor(0, 0)
+    columns = [
+        x
+        for x in range(image.width())
+        if any(image.pixelColor(x, y) != background for y in range(image.height()))
+    ]
+    assert columns, "nothing painted"
+    return columns[0], columns[-1]
+
+
+@pytest.mark.parametrize("name", ["חדר הספרים של ירושלים", "غرفة القراءة المسائية"])
+def test_rtl_room_title_is_right_aligned_and_whole(qtbot: QtBot, name: str) -> None:
+    view = RoomView()
+    qtbot.addWidget(view)
+    view.resize(900, 500)
+    view.show_room(Rooms().create_room(name, "me"))
+    view.show()
+    qtbot.waitExposed(view)
+    title = view.roomTitle
+    assert title.layoutDirection() == Qt.LayoutDirection.RightToLeft
+    assert title.elided_text() == name  # nothing cut off
+    left, right = _painted_columns(title)
+    assert right >= title.width() - 6  # drawn from the right edge, as right-to-left text reads
+    assert right - left + 1 >= title.fontMetrics().horizontalAdvance(name) - 4  # the whole width of it
+    assert left > 0
+
+
+def test_member_panel_can_be_hidden_and_shown(qtbot: QtBot) -> None:
+    view = RoomView()
+    qtbot.addWidget(view)
+    view.resize(900, 500)
+    view.show_room(Rooms().create_room("Room", "me"))
+    view.show()
+    qtbot.waitExposed(view)
+    toggle = child(view, QToolButton, "membersToggle")
+    assert toggle.isVisible() and toggle.isChecked() and view.memberList.isVisible()
+    width_with_members = view.messageStack.width()
+    with qtbot.waitSignal(view.members_visible_changed) as hidden:
+        QTest.mouseClick(toggle, Qt.MouseButton.LeftButton)
+    assert hidden.args == [False]
+    assert view.memberList.isHidden() and not toggle.isChecked()
+    qtbot.waitUntil(lambda: view.messageStack.width() > width_with_members)  # the messages take the room
+    QTest.mouseClick(toggle, Qt.MouseButton.LeftButton)
+    assert view.memberList.isVisible() and view.members_visible()
