@@ -17,6 +17,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont, QGuiApplication, QPalette, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractButton,
+    QBoxLayout,
     QButtonGroup,
     QDialog,
     QDialogButtonBox,
@@ -80,12 +81,23 @@ def _hint(text: str, parent: QWidget, name: str) -> QLabel:
     return label
 
 
-def _with_counter(edit: QWidget, counter: LimitCounter) -> QHBoxLayout:
-    """A field and its "used / limit" counter side by side."""
+def _add_counted_row(form: QFormLayout, text: str, edit: QWidget, counter: LimitCounter) -> None:
+    """A form row: the label (its mnemonic focusing ``edit``), the field and its "used / limit" counter."""
+    label = QLabel(text, edit.parentWidget())
+    label.setBuddy(edit)
     row = QHBoxLayout()
     row.addWidget(edit, 1)
     row.addWidget(counter)
-    return row
+    form.addRow(label, row)
+
+
+def _hold_minimum(dialog: QDialog, layout: QBoxLayout) -> None:
+    """Never let the dialog be squeezed below what its content needs (squeezed layouts draw widgets over
+    each other), keeping the width floor the dialog set for itself."""
+    floor = dialog.minimumWidth()
+    margins = layout.contentsMargins()
+    layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)
+    layout.addStrut(max(floor - margins.left() - margins.right(), 0))
 
 
 def _counter(
@@ -167,8 +179,8 @@ class CreateRoomDialog(_Dialog):
 
         form = QFormLayout()
         form.setObjectName("form")
-        form.addRow("Room &name:", _with_counter(self.roomNameEdit, self.nameCounter))
-        form.addRow("Your &nickname:", _with_counter(self.nicknameEdit, self.nicknameCounter))
+        _add_counted_row(form, "Room &name:", self.roomNameEdit, self.nameCounter)
+        _add_counted_row(form, "Your &nickname:", self.nicknameEdit, self.nicknameCounter)
 
         self.buttonBox = _button_box(self, BB.Ok | BB.Cancel)
         self.okButton = self.buttonBox.button(BB.Ok)
@@ -176,7 +188,7 @@ class CreateRoomDialog(_Dialog):
         self.okButton.setObjectName("createButton")
 
         layout = QVBoxLayout(self)
-        layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)
+        _hold_minimum(self, layout)
         layout.addLayout(form)
         layout.addWidget(self.limitError)
         layout.addWidget(self.buttonBox)
@@ -272,7 +284,7 @@ class AcceptInvitationDialog(_Dialog):
         self.limitError = _limit_error(self)
         nick_form = QFormLayout()
         nick_form.setObjectName("nicknameForm")
-        nick_form.addRow("Your &nickname:", _with_counter(self.nicknameEdit, self.nicknameCounter))
+        _add_counted_row(nick_form, "Your &nickname:", self.nicknameEdit, self.nicknameCounter)
 
         self.buttonBox = _button_box(self, BB.Ok | BB.Cancel)
         self.acceptButton = self.buttonBox.button(BB.Ok)
@@ -281,7 +293,7 @@ class AcceptInvitationDialog(_Dialog):
         self.cancelButton = self.buttonBox.button(BB.Cancel)
 
         layout = QVBoxLayout(self)
-        layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)  # never squeezed into overlapping
+        _hold_minimum(self, layout)
         layout.addWidget(intro)
         layout.addWidget(self.inviteCodeEdit)
         layout.addWidget(self.inviteError)
@@ -489,7 +501,7 @@ class EditRoomDialog(_Dialog):
 
         form = QFormLayout()
         form.setObjectName("form")
-        form.addRow("Room &name:", _with_counter(self.roomNameEdit, self.nameCounter))
+        _add_counted_row(form, "Room &name:", self.roomNameEdit, self.nameCounter)
         form.addRow("&Description:", self.descriptionEdit)
         form.addRow("", self.descriptionCounter)
 
@@ -506,7 +518,7 @@ class EditRoomDialog(_Dialog):
         self.okButton.setObjectName("saveButton")
 
         layout = QVBoxLayout(self)
-        layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)
+        _hold_minimum(self, layout)
         layout.addLayout(form)
         layout.addWidget(self.ownerHint)
         layout.addWidget(self.limitError)
@@ -541,14 +553,14 @@ class NicknameDialog(_Dialog):
         self.limitError = _limit_error(self)
         form = QFormLayout()
         form.setObjectName("form")
-        form.addRow("&Nickname:", _with_counter(self.nicknameEdit, self.nicknameCounter))
+        _add_counted_row(form, "&Nickname:", self.nicknameEdit, self.nicknameCounter)
         hint = _hint("Other members of this room see this name next to your messages.", self, "nicknameHint")
 
         self.buttonBox = _button_box(self, BB.Ok | BB.Cancel)
         self.okButton = self.buttonBox.button(BB.Ok)
 
         layout = QVBoxLayout(self)
-        layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)
+        _hold_minimum(self, layout)
         layout.addLayout(form)
         layout.addWidget(hint)
         layout.addWidget(self.limitError)

@@ -61,8 +61,9 @@ class InvitationCodeEdit(QPlainTextEdit):
 
 
 class LimitCounter(QLabel):
-    """``"87 / 100"`` next to a box, in River's units (encoded bytes); over the limit it says by how much,
-    turns to the error colour and :meth:`is_over` tells the dialog to refuse the input (nothing is cut)."""
+    """``"87 / 100"`` next to a box, in River's units (encoded bytes); over the limit it turns to the error
+    colour, :meth:`problem` says by how much and :meth:`is_over` tells the dialog to refuse the input
+    (nothing is cut)."""
 
     over_changed = Signal(bool)
 
@@ -90,12 +91,8 @@ class LimitCounter(QLabel):
     def update_for(self, text: str) -> None:
         self._measure = measure = self._measure_text(text.strip())
         over = measure.over
-        if over:
-            self.setText(f"{measure.used:,} / {measure.limit:,}: {measure.used - measure.limit:,} too many")
-            self.setStyleSheet("color: #d93025; font-weight: bold;")
-        else:
-            self.setText(f"{measure.used:,} / {measure.limit:,}")
-            self.setStyleSheet("")
+        self.setText(f"{measure.used:,} / {measure.limit:,}")  # short: the sentence goes under the form
+        self.setStyleSheet("color: #d93025; font-weight: bold;" if over else "")
         self.setToolTip(self.problem() or f"{self._what}: {measure.used:,} of {measure.limit:,} bytes used")
         self.setAccessibleName(self.toolTip())
         if over != self._over:

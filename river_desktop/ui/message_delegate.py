@@ -223,7 +223,7 @@ class MessageDelegate(QStyledItemDelegate):
         link_color = option.palette.color(QPalette.ColorRole.Link)
         layout, body_h, body_w = self._layout_text(text, f.body, text_width, links, link_color)
         author_w = f.author_fm.horizontalAdvance(author)
-        stamp_w = f.small_fm.horizontalAdvance(stamp)
+        stamp_w = f.small_fm.horizontalAdvance(stamp) + 2  # + rounding slack: never elided when it fits
         one_line = author_w + self.HEADER_GAP + stamp_w <= text_width
         if one_line:
             header_h = max(f.author_fm.height(), f.small_fm.height())
@@ -257,7 +257,7 @@ class MessageDelegate(QStyledItemDelegate):
         bubble = self._place(option.rect, g.bubble_w, g.bubble_h, g.own)
         x, y = bubble.left() + self.PAD, bubble.top() + self.PAD
         inner_w = g.bubble_w - 2 * self.PAD
-        stamp_w = min(f.small_fm.horizontalAdvance(stamp), inner_w)
+        stamp_w = min(f.small_fm.horizontalAdvance(stamp) + 2, inner_w)
         if g.one_line_header:
             author = QRect(x, y, max(inner_w - stamp_w - self.HEADER_GAP, 0), g.header_h)
             return author, QRect(x + inner_w - stamp_w, y, stamp_w, g.header_h)
