@@ -17,7 +17,6 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont, QGuiApplication, QPalette, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractButton,
-    QBoxLayout,
     QButtonGroup,
     QDialog,
     QDialogButtonBox,
@@ -25,7 +24,6 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
-    QLayout,
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
@@ -39,7 +37,16 @@ from river_desktop.domain import limits
 from river_desktop.domain.identity import member_id, member_id_display
 from river_desktop.domain.invitation import Invitation, InvitationError
 from river_desktop.domain.rooms import NotificationMode, RoomData, Rooms
-from river_desktop.ui.inputs import GuardedPlainTextEdit, InvitationCodeEdit, LimitCounter, Measurer, too_long_message
+from river_desktop.ui.inputs import (
+    GuardedPlainTextEdit,
+    InvitationCodeEdit,
+    add_counted_row,
+    counter_for,
+    hold_minimum,
+    limit_error_label,
+    show_problems,
+    too_long_message,
+)
 from river_desktop.ui.text_widgets import elide_chars
 
 log = logging.getLogger(__name__)
@@ -81,33 +88,6 @@ def _hint(text: str, parent: QWidget, name: str) -> QLabel:
     return label
 
 
-def _add_counted_row(form: QFormLayout, text: str, edit: QWidget, counter: LimitCounter) -> None:
-    """A form row: the label (its mnemonic focusing ``edit``), the field and its "used / limit" counter."""
-    label = QLabel(text, edit.parentWidget())
-    label.setBuddy(edit)
-    row = QHBoxLayout()
-    row.addWidget(edit, 1)
-    row.addWidget(counter)
-    form.addRow(label, row)
-
-
-def _hold_minimum(dialog: QDialog, layout: QBoxLayout) -> None:
-    """Never let the dialog be squeezed below what its content needs (squeezed layouts draw widgets over
-    each other), keeping the width floor the dialog set for itself."""
-    floor = dialog.minimumWidth()
-    margins = layout.contentsMargins()
-    layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)
-    layout.addStrut(max(floor - margins.left() - margins.right(), 0))
-
-
-def _counter(
-    parent: QWidget, name: str, measure: Measurer, what: str, edit: QLineEdit | QPlainTextEdit
-) -> LimitCounter:
-    counter = LimitCounter(measure, what, parent)
-    counter.setObjectName(name)
-    return counter.watch(edit)
-
-
 def _icon_label(pixmap: QStyle.StandardPixmap, parent: QWidget, name: str) -> QLabel:
     label = QLabel(parent)
     label.setObjectName(name)
@@ -116,24 +96,6 @@ def _icon_label(pixmap: QStyle.StandardPixmap, parent: QWidget, name: str) -> QL
     label.setAlignment(Qt.AlignmentFlag.AlignTop)
     label.setAccessibleName("warning")
     return label
-
-
-def _limit_error(parent: QWidget) -> QLabel:
-    label = QLabel(parent)
-    label.setObjectName("limitError")
-    label.setWordWrap(True)
-    label.setTextFormat(Qt.TextFormat.PlainText)
-    label.setStyleSheet("QLabel#limitError { color: #d93025; }")
-    label.hide()
-    return label
-
-
-def _show_problems(label: QLabel, *counters: LimitCounter) -> str:
-    """Show the first over-limit field's sentence in ``label``; returns it (``""`` when all fit)."""
-    problem = next((c.problem() for c in counters if c.is_over()), "")
-    label.setText(problem)
-    label.setVisible(bool(problem))
-    return problem
 
 
 class _Dialog(QDialog):
@@ -171,16 +133,18 @@ class CreateRoomDialog(_Dialog):
         self.nicknameEdit = QLineEdit(self)
         self.nicknameEdit.setObjectName("nicknameEdit")
         self.nicknameEdit.setPlaceholderText("How others see you in this room")
-        self.nameCounter = _counter(self, "nameCounter", limits.measure_room_name, "the room name", self.roomNameEdit)
-        self.nicknameCounter = _counter(
+        self.nameCounter = counter_for(
+            self, "nameCounter", limits.measure_room_name, "the room name", self.roomNameEdit
+        )
+        self.nicknameCounter = counter_for(
             self, "nicknameCounter", limits.measure_nickname, "the nickname", self.nicknameEdit
         )
-        self.limitError = _limit_error(self)
+        self.limitError = limit_error_label(self)
 
         form = QFormLayout()
         form.setObjectName("form")
-        _add_counted_row(form, "Room &name:", self.roomNameEdit, self.nameCounter)
-        _add_counted_row(form, "Your &nickname:", self.nicknameEdit, self.nicknameCounter)
+        add_counted_row(form, "Room &name:", self.roomNameEdit, self.nameCounter)
+        add_counted_row(form, "Your &nickname:", self.nicknameEdit, self.nicknameCounter)
 
         self.buttonBox = _button_box(self, BB.Ok | BB.Cancel)
         self.okButton = self.buttonBox.button(BB.Ok)
@@ -188,7 +152,7 @@ class CreateRoomDialog(_Dialog):
         self.okButton.setObjectName("createButton")
 
         layout = QVBoxLayout(self)
-        _hold_minimum(self, layout)
+        hold_minimum(self, layout)
         layout.addLayout(form)
         layout.addWidget(self.limitError)
         layout.addWidget(self.buttonBox)
@@ -198,7 +162,7 @@ class CreateRoomDialog(_Dialog):
         self._validate()
 
     def _validate(self) -> None:
-        problem = _show_problems(self.limitError, self.nameCounter, self.nicknameCounter)
+        problem = show_problems(self.limitError, self.nameCounter, self.nicknameCounter)
         self.okButton.setEnabled(bool(self.room_name()) and not problem)
 
     def accept(self) -> None:
@@ -278,13 +242,13 @@ class AcceptInvitationDialog(_Dialog):
         self.nicknameEdit = QLineEdit(self)
         self.nicknameEdit.setObjectName("nicknameEdit")
         self.nicknameEdit.setPlaceholderText("How others see you in this room")
-        self.nicknameCounter = _counter(
+        self.nicknameCounter = counter_for(
             self, "nicknameCounter", limits.measure_nickname, "the nickname", self.nicknameEdit
         )
-        self.limitError = _limit_error(self)
+        self.limitError = limit_error_label(self)
         nick_form = QFormLayout()
         nick_form.setObjectName("nicknameForm")
-        _add_counted_row(nick_form, "Your &nickname:", self.nicknameEdit, self.nicknameCounter)
+        add_counted_row(nick_form, "Your &nickname:", self.nicknameEdit, self.nicknameCounter)
 
         self.buttonBox = _button_box(self, BB.Ok | BB.Cancel)
         self.acceptButton = self.buttonBox.button(BB.Ok)
@@ -293,7 +257,7 @@ class AcceptInvitationDialog(_Dialog):
         self.cancelButton = self.buttonBox.button(BB.Cancel)
 
         layout = QVBoxLayout(self)
-        _hold_minimum(self, layout)
+        hold_minimum(self, layout)
         layout.addWidget(intro)
         layout.addWidget(self.inviteCodeEdit)
         layout.addWidget(self.inviteError)
@@ -366,7 +330,7 @@ class AcceptInvitationDialog(_Dialog):
         self._show_error("")
         acceptable = self._show_preview(invitation)
         self._invitation = invitation if acceptable else None
-        too_long = bool(_show_problems(self.limitError, self.nicknameCounter))
+        too_long = bool(show_problems(self.limitError, self.nicknameCounter))
         self.acceptButton.setEnabled(acceptable and not too_long)
 
     @staticmethod
@@ -493,15 +457,17 @@ class EditRoomDialog(_Dialog):
         self.descriptionEdit.setPlainText(config.description if config is not None else "")
         self.descriptionEdit.setTabChangesFocus(True)
         self.descriptionEdit.setFixedHeight(self.fontMetrics().lineSpacing() * 4 + 12)
-        self.nameCounter = _counter(self, "nameCounter", limits.measure_room_name, "the room name", self.roomNameEdit)
-        self.descriptionCounter = _counter(
+        self.nameCounter = counter_for(
+            self, "nameCounter", limits.measure_room_name, "the room name", self.roomNameEdit
+        )
+        self.descriptionCounter = counter_for(
             self, "descriptionCounter", limits.measure_room_description, "the description", self.descriptionEdit
         )
-        self.limitError = _limit_error(self)
+        self.limitError = limit_error_label(self)
 
         form = QFormLayout()
         form.setObjectName("form")
-        _add_counted_row(form, "Room &name:", self.roomNameEdit, self.nameCounter)
+        add_counted_row(form, "Room &name:", self.roomNameEdit, self.nameCounter)
         form.addRow("&Description:", self.descriptionEdit)
         form.addRow("", self.descriptionCounter)
 
@@ -518,7 +484,7 @@ class EditRoomDialog(_Dialog):
         self.okButton.setObjectName("saveButton")
 
         layout = QVBoxLayout(self)
-        _hold_minimum(self, layout)
+        hold_minimum(self, layout)
         layout.addLayout(form)
         layout.addWidget(self.ownerHint)
         layout.addWidget(self.limitError)
@@ -529,7 +495,7 @@ class EditRoomDialog(_Dialog):
         self._validate()
 
     def _validate(self) -> None:
-        problem = _show_problems(self.limitError, self.nameCounter, self.descriptionCounter)
+        problem = show_problems(self.limitError, self.nameCounter, self.descriptionCounter)
         self.okButton.setEnabled(self._owner and bool(self.roomNameEdit.text().strip()) and not problem)
 
     def accept(self) -> None:
@@ -547,20 +513,20 @@ class NicknameDialog(_Dialog):
         self.nicknameEdit = QLineEdit(current, self)
         self.nicknameEdit.setObjectName("nicknameEdit")
         self.nicknameEdit.selectAll()
-        self.nicknameCounter = _counter(
+        self.nicknameCounter = counter_for(
             self, "nicknameCounter", limits.measure_nickname, "the nickname", self.nicknameEdit
         )
-        self.limitError = _limit_error(self)
+        self.limitError = limit_error_label(self)
         form = QFormLayout()
         form.setObjectName("form")
-        _add_counted_row(form, "&Nickname:", self.nicknameEdit, self.nicknameCounter)
+        add_counted_row(form, "&Nickname:", self.nicknameEdit, self.nicknameCounter)
         hint = _hint("Other members of this room see this name next to your messages.", self, "nicknameHint")
 
         self.buttonBox = _button_box(self, BB.Ok | BB.Cancel)
         self.okButton = self.buttonBox.button(BB.Ok)
 
         layout = QVBoxLayout(self)
-        _hold_minimum(self, layout)
+        hold_minimum(self, layout)
         layout.addLayout(form)
         layout.addWidget(hint)
         layout.addWidget(self.limitError)
@@ -570,7 +536,7 @@ class NicknameDialog(_Dialog):
         self._validate()
 
     def _validate(self) -> None:
-        problem = _show_problems(self.limitError, self.nicknameCounter)
+        problem = show_problems(self.limitError, self.nicknameCounter)
         self.okButton.setEnabled(bool(self.nickname()) and not problem)
 
     def accept(self) -> None:

@@ -11,7 +11,17 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QMimeData, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QPalette
-from PySide6.QtWidgets import QLabel, QLineEdit, QPlainTextEdit, QWidget
+from PySide6.QtWidgets import (
+    QBoxLayout,
+    QDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLayout,
+    QLineEdit,
+    QPlainTextEdit,
+    QWidget,
+)
 
 from river_desktop.domain import limits
 
@@ -135,9 +145,65 @@ class GuardedPlainTextEdit(QPlainTextEdit):
         super().insertFromMimeData(source)
 
 
+def add_counted_row(form: QFormLayout, text: str, edit: QWidget, counter: LimitCounter) -> None:
+    """A form row: the label (its mnemonic focusing ``edit``), the field and its "used / limit" counter."""
+    label = QLabel(text, edit.parentWidget())
+    label.setBuddy(edit)
+    row = QHBoxLayout()
+    row.addWidget(edit, 1)
+    row.addWidget(counter)
+    form.addRow(label, row)
+
+
+def hold_minimum(dialog: QDialog, layout: QBoxLayout) -> None:
+    """Never let the dialog be squeezed below what its content needs (squeezed layouts draw widgets over
+    each other), keeping the width floor the dialog set for itself."""
+    floor = dialog.minimumWidth()
+    margins = layout.contentsMargins()
+    layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)
+    layout.addStrut(max(floor - margins.left() - margins.right(), 0))
+
+
+def counter_for(
+    parent: QWidget, name: str, measure: Measurer, what: str, edit: QLineEdit | QPlainTextEdit
+) -> LimitCounter:
+    counter = LimitCounter(measure, what, parent)
+    counter.setObjectName(name)
+    return counter.watch(edit)
+
+
+def limit_error_label(parent: QWidget) -> QLabel:
+    label = QLabel(parent)
+    label.setObjectName("limitError")
+    label.setWordWrap(True)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setStyleSheet("QLabel#limitError { color: #d93025; }")
+    label.hide()
+    return label
+
+
+def show_problems(label: QLabel, *counters: LimitCounter) -> str:
+    """Show the first over-limit field's sentence in ``label``; returns it (``""`` when all fit)."""
+    problem = next((c.problem() for c in counters if c.is_over()), "")
+    label.setText(problem)
+    label.setVisible(bool(problem))
+    return problem
+
+
 def too_long_message(what: str, used: int, limit: int, unit: str = "characters") -> str:
     """The inline error for refused input: what, how long, and the limit (never the text itself)."""
     return f"That is too long for {what}: {used:,} {unit}, at most {limit:,} fit."
 
 
-__all__ = ["GuardedPlainTextEdit", "InvitationCodeEdit", "LimitCounter", "Measurer", "too_long_message"]
+__all__ = [
+    "GuardedPlainTextEdit",
+    "InvitationCodeEdit",
+    "LimitCounter",
+    "Measurer",
+    "add_counted_row",
+    "counter_for",
+    "hold_minimum",
+    "limit_error_label",
+    "show_problems",
+    "too_long_message",
+]
