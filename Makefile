@@ -14,7 +14,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# tools/check_qt_libs.sh names the missing system libraries (and the apt-get line) before Qt's own hint.
 run: $(STAMP)
+	@bash tools/check_qt_libs.sh $(BIN)/python
 	$(BIN)/river-desktop $(ARGS)
 
 test: $(STAMP)

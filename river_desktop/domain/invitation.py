@@ -212,8 +212,10 @@ def _extract_code(value: object) -> str:
         raise InvitationError(f"the invitation code is too long ({len(code)} characters)")
     for position, ch in enumerate(code, start=1):
         if ch not in _B58_INDEX:
-            hint = " (base58 never uses 0, O, I or l)" if ch in _B58_LOOKALIKES else ""
-            raise InvitationError(f"not an invitation code: character {position} of {len(code)} is not base58{hint}")
+            hint = " (codes never contain 0, O, I or l)" if ch in _B58_LOOKALIKES else ""
+            raise InvitationError(
+                f"not an invitation code: character {position} of {len(code)} never appears in one{hint}"
+            )
     return code
 
 
@@ -303,9 +305,9 @@ def _load_cbor(data: bytes, starts_like_code: bool) -> object:
     except cbor2.CBORDecodeEOF:
         if starts_like_code:
             raise InvitationError("the invitation code is damaged or incomplete (its data ends early)") from None
-        raise InvitationError(f"{lead}: the decoded data is not valid CBOR") from None
+        raise InvitationError(f"{lead}: its contents cannot be read") from None
     except Exception:  # cbor2 raises many types on hostile input; none of them is informative here
-        raise InvitationError(f"{lead}: the decoded data is not valid CBOR") from None
+        raise InvitationError(f"{lead}: its contents cannot be read") from None
     if not isinstance(obj, dict):
         raise InvitationError("not an invitation code: it decodes to something other than an invitation")
     if stream.tell() != len(data):

@@ -33,17 +33,29 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from river_desktop.domain import limits
 from river_desktop.domain.identity import member_id, member_id_display
 from river_desktop.domain.invitation import Invitation, InvitationError
 from river_desktop.domain.rooms import NotificationMode, RoomData, Rooms
+from river_desktop.ui.inputs import (
+    GuardedPlainTextEdit,
+    InvitationCodeEdit,
+    add_counted_row,
+    counter_for,
+    hold_minimum,
+    limit_error_label,
+    show_problems,
+    too_long_message,
+)
+from river_desktop.ui.text_widgets import elide_chars
 
 log = logging.getLogger(__name__)
 
 BB = QDialogButtonBox.StandardButton
 Role = QDialogButtonBox.ButtonRole
 
-NAME_MAX = 100
-NICKNAME_MAX = 50
+NAME_IN_SENTENCE = 40
+"""Characters of a room name quoted in a dialog's sentence: a label is as wide as its longest word."""
 
 
 def abbreviate_key(text: str, keep: int = 6) -> str:
@@ -97,8 +109,15 @@ class _Dialog(QDialog):
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
-        # Wrapped labels need more height at the width the dialog actually got than its size hint assumed.
-        needed = self.heightForWidth(self.width())
+        self.fit_height()
+
+    def fit_height(self) -> None:
+        """Grow to what the content needs at the current width (wrapped labels, a preview just shown):
+        a layout squeezed below its minimum draws its widgets over each other."""
+        layout = self.layout()
+        if layout is not None:
+            layout.activate()
+        needed = max(self.heightForWidth(self.width()), self.minimumSizeHint().height())
         if needed > self.height():
             self.resize(self.width(), needed)
 
@@ -111,16 +130,21 @@ class CreateRoomDialog(_Dialog):
         self.roomNameEdit = QLineEdit(self)
         self.roomNameEdit.setObjectName("roomNameEdit")
         self.roomNameEdit.setPlaceholderText("e.g. Book club")
-        self.roomNameEdit.setMaxLength(NAME_MAX)
         self.nicknameEdit = QLineEdit(self)
         self.nicknameEdit.setObjectName("nicknameEdit")
         self.nicknameEdit.setPlaceholderText("How others see you in this room")
-        self.nicknameEdit.setMaxLength(NICKNAME_MAX)
+        self.nameCounter = counter_for(
+            self, "nameCounter", limits.measure_room_name, "the room name", self.roomNameEdit
+        )
+        self.nicknameCounter = counter_for(
+            self, "nicknameCounter", limits.measure_nickname, "the nickname", self.nicknameEdit
+        )
+        self.limitError = limit_error_label(self)
 
         form = QFormLayout()
         form.setObjectName("form")
-        form.addRow("Room &name:", self.roomNameEdit)
-        form.addRow("Your &nickname:", self.nicknameEdit)
+        add_counted_row(form, "Room &name:", self.roomNameEdit, self.nameCounter)
+        add_counted_row(form, "Your &nickname:", self.nicknameEdit, self.nicknameCounter)
 
         self.buttonBox = _button_box(self, BB.Ok | BB.Cancel)
         self.okButton = self.buttonBox.button(BB.Ok)
@@ -128,17 +152,21 @@ class CreateRoomDialog(_Dialog):
         self.okButton.setObjectName("createButton")
 
         layout = QVBoxLayout(self)
+        hold_minimum(self, layout)
         layout.addLayout(form)
+        layout.addWidget(self.limitError)
         layout.addWidget(self.buttonBox)
 
         self.roomNameEdit.textChanged.connect(self._validate)
+        self.nicknameEdit.textChanged.connect(self._validate)
         self._validate()
 
     def _validate(self) -> None:
-        self.okButton.setEnabled(bool(self.room_name()))
+        problem = show_problems(self.limitError, self.nameCounter, self.nicknameCounter)
+        self.okButton.setEnabled(bool(self.room_name()) and not problem)
 
     def accept(self) -> None:
-        if self.room_name():
+        if self.okButton.isEnabled():
             super().accept()
 
     def room_name(self) -> str:
@@ -169,16 +197,19 @@ class AcceptInvitationDialog(_Dialog):
         intro.setObjectName("inviteIntro")
         intro.setWordWrap(True)
 
-        self.inviteCodeEdit = QPlainTextEdit(self)
+        self.inviteCodeEdit = InvitationCodeEdit(self)
         self.inviteCodeEdit.setObjectName("inviteCodeEdit")
         self.inviteCodeEdit.setPlaceholderText("Invitation code or link")
         self.inviteCodeEdit.setTabChangesFocus(True)
-        self.inviteCodeEdit.setFixedHeight(self.fontMetrics().lineSpacing() * 4 + 12)
         self.inviteCodeEdit.setAccessibleName("Invitation code")
         mono = QFont(self.inviteCodeEdit.font())
         mono.setStyleHint(QFont.StyleHint.Monospace)
         mono.setFamily("monospace")
         self.inviteCodeEdit.setFont(mono)
+        # four whole lines of the box's own (monospace) font, not the dialog's
+        edit = self.inviteCodeEdit
+        chrome = int(edit.document().documentMargin() * 2) + edit.frameWidth() * 2 + 2
+        edit.setFixedHeight(edit.fontMetrics().lineSpacing() * 4 + chrome)
 
         self.inviteError = QLabel(self)
         self.inviteError.setObjectName("inviteError")
@@ -211,30 +242,43 @@ class AcceptInvitationDialog(_Dialog):
         self.nicknameEdit = QLineEdit(self)
         self.nicknameEdit.setObjectName("nicknameEdit")
         self.nicknameEdit.setPlaceholderText("How others see you in this room")
-        self.nicknameEdit.setMaxLength(NICKNAME_MAX)
+        self.nicknameCounter = counter_for(
+            self, "nicknameCounter", limits.measure_nickname, "the nickname", self.nicknameEdit
+        )
+        self.limitError = limit_error_label(self)
         nick_form = QFormLayout()
         nick_form.setObjectName("nicknameForm")
-        nick_form.addRow("Your &nickname:", self.nicknameEdit)
+        add_counted_row(nick_form, "Your &nickname:", self.nicknameEdit, self.nicknameCounter)
 
         self.buttonBox = _button_box(self, BB.Ok | BB.Cancel)
         self.acceptButton = self.buttonBox.button(BB.Ok)
         self.acceptButton.setText("Accept")
         self.acceptButton.setObjectName("acceptButton")
-        self.declineButton = self.buttonBox.button(BB.Cancel)
-        self.declineButton.setText("Decline")
-        self.declineButton.setObjectName("declineButton")
+        self.cancelButton = self.buttonBox.button(BB.Cancel)
 
         layout = QVBoxLayout(self)
+        hold_minimum(self, layout)
         layout.addWidget(intro)
         layout.addWidget(self.inviteCodeEdit)
         layout.addWidget(self.inviteError)
         layout.addWidget(self.invitePreview)
         layout.addLayout(nick_form)
+        layout.addWidget(self.limitError)
         layout.addStretch(1)
         layout.addWidget(self.buttonBox)
 
         self.inviteCodeEdit.textChanged.connect(self._decode)
+        self.inviteCodeEdit.submitted.connect(self.accept)
+        self.inviteCodeEdit.refused.connect(self._refused)
+        self.nicknameEdit.textChanged.connect(self._decode)
         self._decode()
+
+    def _refused(self, length: int) -> None:
+        limit = self.inviteCodeEdit.limit()
+        self._show_error(
+            too_long_message("an invitation code", length, limit)
+            + " Invitation codes are a few hundred characters; copy just the code or link."
+        )
 
     def _preview_value(self, name: str) -> QLabel:
         label = QLabel(self.invitePreview)
@@ -259,7 +303,7 @@ class AcceptInvitationDialog(_Dialog):
 
     def accept(self) -> None:
         invitation = self._invitation
-        if invitation is None:
+        if invitation is None or self.nicknameCounter.is_over():
             return
         if not self._emitted:
             self._emitted = True
@@ -286,7 +330,8 @@ class AcceptInvitationDialog(_Dialog):
         self._show_error("")
         acceptable = self._show_preview(invitation)
         self._invitation = invitation if acceptable else None
-        self.acceptButton.setEnabled(acceptable)
+        too_long = bool(show_problems(self.limitError, self.nicknameCounter))
+        self.acceptButton.setEnabled(acceptable and not too_long)
 
     @staticmethod
     def _safe_message(message: str, code: str) -> str:
@@ -301,6 +346,8 @@ class AcceptInvitationDialog(_Dialog):
     def _show_error(self, message: str) -> None:
         self.inviteError.setText(message)
         self.inviteError.setVisible(bool(message))
+        if self.isVisible():
+            self.fit_height()
 
     def _show_preview(self, invitation: Invitation) -> bool:
         """Fill the preview; True when the invitation can be accepted here."""
@@ -318,7 +365,8 @@ class AcceptInvitationDialog(_Dialog):
         existing = self._rooms.rooms.get(invitation.room)
         acceptable = True
         if existing is not None:
-            self.previewRoomName.setText(existing.name or "(waiting for room data)")
+            self.previewRoomName.setText(elide_chars(existing.name, NAME_IN_SENTENCE) or "(waiting for room data)")
+            self.previewRoomName.setToolTip(existing.name)
             self.previewStatus.setText("You are already a member of this room.")
             acceptable = False
         elif invitation.room in self._rooms.removed:
@@ -332,6 +380,8 @@ class AcceptInvitationDialog(_Dialog):
         self.previewStatus.setProperty("already_member", existing is not None)
         self.previewStatus.setProperty("rejoin", existing is None and invitation.room in self._rooms.removed)
         self.invitePreview.show()
+        if self.isVisible():
+            self.fit_height()
         return acceptable
 
     def preview_status(self) -> str:
@@ -343,7 +393,8 @@ class InviteMemberDialog(_Dialog):
     """Shows a freshly generated invitation code with a Copy button and a warning that it is a secret."""
 
     def __init__(self, code: str, room_name: str, parent: QWidget | None = None) -> None:
-        super().__init__(f"Invite to {room_name}" if room_name else "Invite a Member", parent)
+        shown = elide_chars(room_name, NAME_IN_SENTENCE)
+        super().__init__(f"Invite to {shown}" if shown else "Invite a Member", parent)
         self.setMinimumWidth(460)
         self._code = code
 
@@ -401,17 +452,24 @@ class EditRoomDialog(_Dialog):
         self.roomNameEdit = QLineEdit(room.name, self)
         self.roomNameEdit.setObjectName("roomNameEdit")
         self.roomNameEdit.setPlaceholderText("(waiting for room data)" if room.waiting else "Room name")
-        self.roomNameEdit.setMaxLength(NAME_MAX)
-        self.descriptionEdit = QPlainTextEdit(self)
+        self.descriptionEdit = GuardedPlainTextEdit(self)
         self.descriptionEdit.setObjectName("descriptionEdit")
         self.descriptionEdit.setPlainText(config.description if config is not None else "")
         self.descriptionEdit.setTabChangesFocus(True)
         self.descriptionEdit.setFixedHeight(self.fontMetrics().lineSpacing() * 4 + 12)
+        self.nameCounter = counter_for(
+            self, "nameCounter", limits.measure_room_name, "the room name", self.roomNameEdit
+        )
+        self.descriptionCounter = counter_for(
+            self, "descriptionCounter", limits.measure_room_description, "the description", self.descriptionEdit
+        )
+        self.limitError = limit_error_label(self)
 
         form = QFormLayout()
         form.setObjectName("form")
-        form.addRow("Room &name:", self.roomNameEdit)
+        add_counted_row(form, "Room &name:", self.roomNameEdit, self.nameCounter)
         form.addRow("&Description:", self.descriptionEdit)
+        form.addRow("", self.descriptionCounter)
 
         self.ownerHint = _hint("Only the room's owner can change its name and description.", self, "ownerHint")
         self.ownerHint.setVisible(not self._owner)
@@ -426,15 +484,19 @@ class EditRoomDialog(_Dialog):
         self.okButton.setObjectName("saveButton")
 
         layout = QVBoxLayout(self)
+        hold_minimum(self, layout)
         layout.addLayout(form)
         layout.addWidget(self.ownerHint)
+        layout.addWidget(self.limitError)
         layout.addWidget(self.buttonBox)
 
         self.roomNameEdit.textChanged.connect(self._validate)
+        self.descriptionEdit.textChanged.connect(self._validate)
         self._validate()
 
     def _validate(self) -> None:
-        self.okButton.setEnabled(self._owner and bool(self.roomNameEdit.text().strip()))
+        problem = show_problems(self.limitError, self.nameCounter, self.descriptionCounter)
+        self.okButton.setEnabled(self._owner and bool(self.roomNameEdit.text().strip()) and not problem)
 
     def accept(self) -> None:
         if self.okButton.isEnabled():
@@ -450,29 +512,35 @@ class NicknameDialog(_Dialog):
         super().__init__("Your Nickname", parent)
         self.nicknameEdit = QLineEdit(current, self)
         self.nicknameEdit.setObjectName("nicknameEdit")
-        self.nicknameEdit.setMaxLength(NICKNAME_MAX)
         self.nicknameEdit.selectAll()
+        self.nicknameCounter = counter_for(
+            self, "nicknameCounter", limits.measure_nickname, "the nickname", self.nicknameEdit
+        )
+        self.limitError = limit_error_label(self)
         form = QFormLayout()
         form.setObjectName("form")
-        form.addRow("&Nickname:", self.nicknameEdit)
+        add_counted_row(form, "&Nickname:", self.nicknameEdit, self.nicknameCounter)
         hint = _hint("Other members of this room see this name next to your messages.", self, "nicknameHint")
 
         self.buttonBox = _button_box(self, BB.Ok | BB.Cancel)
         self.okButton = self.buttonBox.button(BB.Ok)
 
         layout = QVBoxLayout(self)
+        hold_minimum(self, layout)
         layout.addLayout(form)
         layout.addWidget(hint)
+        layout.addWidget(self.limitError)
         layout.addWidget(self.buttonBox)
 
         self.nicknameEdit.textChanged.connect(self._validate)
         self._validate()
 
     def _validate(self) -> None:
-        self.okButton.setEnabled(bool(self.nickname()))
+        problem = show_problems(self.limitError, self.nicknameCounter)
+        self.okButton.setEnabled(bool(self.nickname()) and not problem)
 
     def accept(self) -> None:
-        if self.nickname():
+        if self.okButton.isEnabled():
             super().accept()
 
     def nickname(self) -> str:
@@ -528,7 +596,7 @@ class LeaveRoomDialog(_Dialog):
     def __init__(self, room_name: str, is_owner: bool, parent: QWidget | None = None) -> None:
         super().__init__("Leave Room", parent)
         self.setMinimumWidth(440)
-        shown = room_name or "this room"
+        shown = elide_chars(room_name, NAME_IN_SENTENCE) or "this room"
         message = QLabel(self)
         message.setObjectName("leaveMessage")
         message.setWordWrap(True)

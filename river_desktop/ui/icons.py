@@ -9,7 +9,8 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from PySide6.QtGui import QIcon
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QApplication, QStyle
 
 from river_desktop.domain.rooms import NotificationMode
@@ -89,6 +90,36 @@ def waiting_icon() -> QIcon:
     return icon(WAITING)
 
 
+_tinted: dict[tuple[str, int, int, float], QPixmap] = {}
+
+
+def tinted(name: str, color: QColor, size: int, ratio: float = 1.0) -> QPixmap:
+    """Icon ``name`` as a one-colour glyph in ``color``: the files' mid-grey vanishes on a selection
+    highlight and in dark themes, so list rows paint their glyphs in the palette's text colours."""
+    key = (name, color.rgba(), size, ratio)
+    cached = _tinted.get(key)
+    if cached is not None:
+        return cached
+    pixmap = icon(name).pixmap(QSize(size, size), ratio)
+    out = QPixmap(pixmap.size())
+    out.setDevicePixelRatio(pixmap.devicePixelRatio())
+    out.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(out)
+    painter.drawPixmap(0, 0, pixmap)
+    painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_SourceIn)
+    painter.fillRect(out.rect(), color)
+    painter.end()
+    if len(_tinted) > 256:
+        _tinted.clear()
+    _tinted[key] = out
+    return out
+
+
+def notification_icon_name(mode: NotificationMode) -> str:
+    return _MODE_ICONS[mode]
+
+
 def clear_cache() -> None:
     """Forget loaded icons (tests, or after the style changed)."""
     _cache.clear()
+    _tinted.clear()

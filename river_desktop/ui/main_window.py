@@ -845,12 +845,12 @@ class MainWindow(QMainWindow):
         self.refresh()
         self.schedule_save()
 
-    def post_message(self, text: str) -> Message | None:
+    def post_message(self, text: str, reply_to: str | None = None) -> Message | None:
         key = self._current
         if key is None:
             return None
         try:
-            message = self.rooms.post_message(key, text)
+            message = self.rooms.post_message(key, text, reply_to=reply_to)
         except RoomsError as exc:
             self._report_error(str(exc))
             return None
@@ -860,7 +860,7 @@ class MainWindow(QMainWindow):
         return message
 
     def _on_send_requested(self, text: str) -> None:
-        self.post_message(text)
+        self.post_message(text, reply_to=self.roomView.reply_to_id())
 
     # ------------------------------------------------------------------ saving
 

@@ -467,8 +467,14 @@ class RoomDelegate(QStyledItemDelegate):
         x = rect.left() + self.PADDING
         right = rect.right() - self.PADDING
         icon_top = rect.top() + (rect.height() - self.ICON) // 2
+        # glyphs in the row's own text colours: readable on the selection highlight and in dark themes
+        glyph = palette.color(
+            QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.PlaceholderText
+        )
+        ratio = painter.device().devicePixelRatioF() if painter.device() is not None else 1.0
         if waiting:
-            icons.waiting_icon().paint(painter, QRect(x, icon_top, self.ICON, self.ICON))
+            waiting_glyph = icons.tinted(icons.WAITING, glyph, self.ICON, ratio)
+            painter.drawPixmap(QRect(x, icon_top, self.ICON, self.ICON), waiting_glyph)
             x += self.ICON + 6
 
         if unread > 0:
@@ -494,7 +500,10 @@ class RoomDelegate(QStyledItemDelegate):
             right = badge.left() - 6
 
         if mode is not NotificationMode.ALL:
-            icons.notification_icon(mode).paint(painter, QRect(right - self.ICON + 1, icon_top, self.ICON, self.ICON))
+            painter.drawPixmap(
+                QRect(right - self.ICON + 1, icon_top, self.ICON, self.ICON),
+                icons.tinted(icons.notification_icon_name(mode), glyph, self.ICON, ratio),
+            )
             right -= self.ICON + 6
 
         name_font = QFont(opt.font)

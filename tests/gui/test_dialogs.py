@@ -235,7 +235,7 @@ def test_decline_emits_nothing(qtbot: QtBot, rooms: Rooms) -> None:
     qtbot.addWidget(dialog)
     dialog.open()
     _paste(dialog, _invitation().encode())
-    decline = next(b for b in _box(dialog).buttons() if b.text() == "Decline")
+    decline = next(b for b in _box(dialog).buttons() if b.text() == "Cancel")
     with qtbot.assertNotEmitted(dialog.invitation_accepted), qtbot.waitSignal(dialog.rejected):
         _click(decline)
 
@@ -417,4 +417,4 @@ def test_accept_invitation_buttons_are_the_standard_ok_and_cancel(qtbot: QtBot, 
     qtbot.addWidget(dialog)
     box = _box(dialog)
     assert box.button(OK).text() == "Accept"
-    assert box.button(QDialogButtonBox.StandardButton.Cancel).text() == "Decline"
+    assert box.button(QDialogButtonBox.StandardButton.Cancel).text() == "Cancel"

@@ -1,0 +1,371 @@
+"""The message bubbles: author and time, an optional reply quote, the wrapped text.
+
+Row heights are cached per width and content (a list with varying heights measures every row often).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from PySide6.QtCore import (
+    QModelIndex,
+    QPersistentModelIndex,
+    QPoint,
+    QPointF,
+    QRect,
+    QSize,
+    Qt,
+)
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetrics,
+    QPainter,
+    QPalette,
+    QTextCharFormat,
+    QTextLayout,
+    QTextLine,
+    QTextOption,
+)
+from PySide6.QtWidgets import (
+    QListView,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+)
+
+from river_desktop.ui.message_model import MessageListModel, format_time
+
+log = logging.getLogger(__name__)
+
+ModelIndex = QModelIndex | QPersistentModelIndex
+_ROLE = Qt.ItemDataRole
+
+_URL = re.compile(r"https?://[^\s<>\"'\u2028]+", re.IGNORECASE)
+_TRAILING = ".,;:!?'\")]}>"
+
+
+@dataclass(frozen=True)
+class Link:
+    """A web address in a message: its span in the shown text and the address itself."""
+
+    start: int
+    end: int
+    url: str
+
+
+def shown_text(text: str) -> str:
+    """The message text as laid out (line breaks as U+2028, so one layout wraps the whole message)."""
+    return text.replace("\r\n", "\n").replace("\n", "\u2028")
+
+
+def find_links(text: str) -> tuple[Link, ...]:
+    """http(s) addresses in ``text``, without the punctuation that usually follows one in a sentence
+    (a closing parenthesis stays when the address opened one, as Wikipedia's do)."""
+    found = []
+    for match in _URL.finditer(text):
+        url = match.group(0)
+        while url and url[-1] in _TRAILING and not (url[-1] == ")" and url.count("(") >= url.count(")")):
+            url = url[:-1]
+        if len(url) > len("https://"):
+            found.append(Link(match.start(), match.start() + len(url), url))
+    return tuple(found)
+
+
+@dataclass(frozen=True)
+class _Geometry:
+    bubble_w: int
+    bubble_h: int
+    layout: QTextLayout
+    body_h: int
+    one_line_header: bool
+    header_h: int
+    links: tuple[Link, ...]
+    own: bool
+    reply: str | None
+
+
+# --- the delegate --------------------------------------------------------------------------------
+
+
+class _FontSet:
+    """The message bubble's fonts (body, bold author, small time, italic quote) and their metrics."""
+
+    def __init__(self, base: QFont) -> None:
+        self.body = QFont(base)
+        self.author = QFont(base)
+        self.author.setBold(True)
+        self.small = QFont(base)
+        self.small.setPointSizeF(max(base.pointSizeF() * 0.85, 6.0))
+        self.quote = QFont(self.small)
+        self.quote.setItalic(True)
+        self.author_fm = QFontMetrics(self.author)
+        self.small_fm = QFontMetrics(self.small)
+        self.quote_fm = QFontMetrics(self.quote)
+
+
+class MessageDelegate(QStyledItemDelegate):
+    """Chat bubbles: author and time, an optional quote of the replied message, the wrapped text.
+
+    Own messages sit on the right in a tinted bubble; everyone else's on the left.
+    """
+
+    MARGIN = 4
+    PAD = 8
+    GAP = 3
+    BAR = 3
+    MAX_FRACTION = 0.8
+    HEADER_GAP = 12
+
+    SIZE_CACHE_LIMIT = 20_000
+
+    def __init__(self, view: QListView) -> None:
+        super().__init__(view)
+        self.setObjectName("messageDelegate")
+        self._view = view
+        self._heights: dict[tuple[object, ...], int] = {}
+        self._font_sets: dict[str, _FontSet] = {}
+
+    # fonts
+    def _font_set(self, option: QStyleOptionViewItem) -> _FontSet:
+        """The four fonts and their metrics for the view's font (made once per font)."""
+        key = option.font.key()
+        fonts = self._font_sets.get(key)
+        if fonts is None:
+            fonts = self._font_sets[key] = _FontSet(option.font)
+        return fonts
+
+    def _fonts(self, option: QStyleOptionViewItem) -> tuple[QFont, QFont, QFont, QFont]:
+        f = self._font_set(option)
+        return f.body, f.author, f.small, f.quote
+
+    @staticmethod
+    def _content(index: ModelIndex) -> tuple[str, str, str, str | None, bool, str]:
+        """(text, author, time, reply quote, own, message id) of a row; read straight from our model."""
+        model = index.model()
+        if isinstance(model, MessageListModel):
+            msg = model.message_at(index.row())
+            if msg is not None:
+                room = model.room()
+                own = room is not None and msg.author_vk == room.self_vk
+                return (
+                    msg.text,
+                    model.author(msg.author_vk),
+                    format_time(msg.timestamp),
+                    model.reply_snippet(msg),
+                    own,
+                    msg.id,
+                )
+        reply = index.data(MessageListModel.ReplyToRole)
+        return (
+            str(index.data(_ROLE.DisplayRole) or ""),
+            str(index.data(MessageListModel.AuthorRole) or ""),
+            format_time(int(index.data(MessageListModel.TimestampRole) or 0)),
+            str(reply) if reply else None,
+            bool(index.data(MessageListModel.IsOwnRole)),
+            str(index.data(MessageListModel.MessageIdRole) or ""),
+        )
+
+    def _row_width(self, option: QStyleOptionViewItem) -> int:
+        """The width rows are wrapped to: the viewport's width *with* the vertical scroll bar, shown or
+        not — otherwise the bar appearing (a room filling the view) would re-measure every row."""
+        view = self._view
+        bar = view.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent, None, view)
+        width = view.width() - 2 * view.frameWidth() - bar
+        if width <= 0:
+            width = option.rect.width()
+        return max(width, 120)
+
+    @staticmethod
+    def _layout_text(
+        text: str, font: QFont, width: int, links: Sequence[Link] = (), link_color: QColor | None = None
+    ) -> tuple[QTextLayout, int, int]:
+        """Wrapped text: (layout, height, widest line) for ``width`` pixels; links underlined."""
+        layout = QTextLayout(shown_text(text), font)
+        option = QTextOption()
+        option.setWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
+        layout.setTextOption(option)
+        if links:
+            ranges = []
+            for link in links:
+                fmt = QTextCharFormat()
+                fmt.setFontUnderline(True)
+                if link_color is not None:
+                    fmt.setForeground(link_color)
+                span = QTextLayout.FormatRange()
+                span.start, span.length, span.format = link.start, link.end - link.start, fmt
+                ranges.append(span)
+            layout.setFormats(ranges)
+        layout.beginLayout()
+        height = 0.0
+        widest = 0.0
+        while True:
+            line = layout.createLine()
+            if not line.isValid():
+                break
+            line.setLineWidth(width)
+            line.setPosition(QPointF(0, height))
+            height += line.height()
+            widest = max(widest, line.naturalTextWidth())
+        layout.endLayout()
+        return layout, int(height + 0.999), int(widest + 0.999)
+
+    def _geometry(self, option: QStyleOptionViewItem, index: ModelIndex) -> _Geometry:
+        f = self._font_set(option)
+        text, author, stamp, reply, own, _id = self._content(index)
+        row_width = self._row_width(option)
+        max_bubble = max(int(row_width * self.MAX_FRACTION), 80)
+        text_width = max_bubble - 2 * self.PAD
+        links = find_links(shown_text(text))
+        link_color = option.palette.color(QPalette.ColorRole.Link)
+        layout, body_h, body_w = self._layout_text(text, f.body, text_width, links, link_color)
+        author_w = f.author_fm.horizontalAdvance(author)
+        stamp_w = f.small_fm.horizontalAdvance(stamp) + 2  # + rounding slack: never elided when it fits
+        one_line = author_w + self.HEADER_GAP + stamp_w <= text_width
+        if one_line:
+            header_h = max(f.author_fm.height(), f.small_fm.height())
+            content_w = max(body_w, author_w + self.HEADER_GAP + stamp_w)
+        else:  # too narrow for both side by side: the time goes under the author, never over it
+            header_h = f.author_fm.height() + f.small_fm.height()
+            content_w = max(body_w, min(author_w, text_width), stamp_w)
+        height = header_h + self.GAP + body_h
+        if reply:
+            content_w = max(content_w, min(f.quote_fm.horizontalAdvance(reply) + self.BAR + 6, text_width))
+            height += f.quote_fm.height() + self.GAP
+        bubble_w = min(content_w, text_width) + 2 * self.PAD
+        return _Geometry(bubble_w, height + 2 * self.PAD, layout, body_h, one_line, header_h, links, own, reply)
+
+    def _place(self, rect: QRect, width: int, height: int, own: bool) -> QRect:
+        left = rect.right() - self.MARGIN * 2 - width if own else rect.left() + self.MARGIN * 2
+        return QRect(left, rect.top() + self.MARGIN, width, height)
+
+    def bubble_rect(self, option: QStyleOptionViewItem, index: ModelIndex) -> QRect:
+        """Where the bubble of ``index`` is drawn inside ``option.rect`` (own messages on the right)."""
+        g = self._geometry(option, index)
+        return self._place(option.rect, g.bubble_w, g.bubble_h, g.own)
+
+    def header_rects(self, option: QStyleOptionViewItem, index: ModelIndex) -> tuple[QRect, QRect]:
+        """Where the author's name and the time are drawn: side by side when both fit, else stacked."""
+        return self._header_rects(option, self._geometry(option, index), index)
+
+    def _header_rects(self, option: QStyleOptionViewItem, g: _Geometry, index: ModelIndex) -> tuple[QRect, QRect]:
+        f = self._font_set(option)
+        _text, _author, stamp, _reply, _own, _id = self._content(index)
+        bubble = self._place(option.rect, g.bubble_w, g.bubble_h, g.own)
+        x, y = bubble.left() + self.PAD, bubble.top() + self.PAD
+        inner_w = g.bubble_w - 2 * self.PAD
+        stamp_w = min(f.small_fm.horizontalAdvance(stamp) + 2, inner_w)
+        if g.one_line_header:
+            author = QRect(x, y, max(inner_w - stamp_w - self.HEADER_GAP, 0), g.header_h)
+            return author, QRect(x + inner_w - stamp_w, y, stamp_w, g.header_h)
+        author_h = f.author_fm.height()
+        return QRect(x, y, inner_w, author_h), QRect(x, y + author_h, stamp_w, f.small_fm.height())
+
+    def _body_origin(self, option: QStyleOptionViewItem, g: _Geometry) -> QPointF:
+        bubble = self._place(option.rect, g.bubble_w, g.bubble_h, g.own)
+        y = bubble.top() + self.PAD + g.header_h + self.GAP
+        if g.reply:
+            y += self._font_set(option).quote_fm.height() + self.GAP
+        return QPointF(bubble.left() + self.PAD, y)
+
+    def link_at(self, option: QStyleOptionViewItem, index: ModelIndex, point: QPoint) -> str | None:
+        """The link under ``point`` (in the view's viewport coordinates), or None."""
+        g = self._geometry(option, index)
+        if not g.links:
+            return None
+        origin = self._body_origin(option, g)
+        local = QPointF(point) - origin
+        for number in range(g.layout.lineCount()):
+            line = g.layout.lineAt(number)
+            if line.rect().contains(local) and local.x() <= line.naturalTextWidth():
+                position = line.xToCursor(local.x(), QTextLine.CursorPosition.CursorBetweenCharacters)
+                for link in g.links:
+                    if link.start <= position < link.end:
+                        return link.url
+        return None
+
+    def links_of(self, index: ModelIndex) -> list[str]:
+        """The links in a message, in order (for the keyboard path: "Open Link…")."""
+        text, *_ = self._content(index)
+        return [link.url for link in find_links(shown_text(text))]
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: ModelIndex) -> QSize:
+        # A list with varying row heights asks for every row's size on each layout pass (showing a
+        # room, scrolling to the bottom, every resize); wrapping the text is the costly part, so a
+        # message's height is kept per width and per everything else the bubble shows.
+        _text, author, stamp, reply, _own, message_id = self._content(index)
+        key = (message_id, author, stamp, reply, self._row_width(option), option.font.key())
+        height = self._heights.get(key)
+        if height is None:
+            height = self._geometry(option, index).bubble_h
+            if len(self._heights) >= self.SIZE_CACHE_LIMIT:
+                self._heights.clear()
+            self._heights[key] = height
+        return QSize(max(self._view.viewport().width() - 1, 1), height + 2 * self.MARGIN)
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: ModelIndex) -> None:
+        g = self._geometry(option, index)
+        fset = self._font_set(option)
+        palette: QPalette = option.palette
+        _text, author, stamp, reply, own, _id = self._content(index)
+        bubble = self._place(option.rect, g.bubble_w, g.bubble_h, own)
+
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        base = palette.color(QPalette.ColorRole.Base)
+        if own:
+            fill = QColor(palette.color(QPalette.ColorRole.Highlight))
+            fill.setAlpha(60)
+        else:
+            fill = palette.color(QPalette.ColorRole.AlternateBase)
+            if fill == base:
+                fill = base.darker(108) if base.lightness() > 128 else base.lighter(130)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(fill)
+        painter.drawRoundedRect(bubble, 8, 8)
+        if option.state & QStyle.StateFlag.State_Selected:
+            painter.setPen(palette.color(QPalette.ColorRole.Highlight))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRoundedRect(bubble.adjusted(0, 0, -1, -1), 8, 8)
+
+        text_color = palette.color(QPalette.ColorRole.Text)
+        dim = palette.color(QPalette.ColorRole.PlaceholderText)
+        author_rect, stamp_rect = self._header_rects(option, g, index)
+        left = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        painter.setFont(fset.author)
+        painter.setPen(text_color)
+        painter.drawText(
+            author_rect, left, fset.author_fm.elidedText(author, Qt.TextElideMode.ElideRight, author_rect.width())
+        )
+        painter.setFont(fset.small)
+        painter.setPen(dim)
+        painter.drawText(
+            stamp_rect,
+            int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter) if g.one_line_header else left,
+            fset.small_fm.elidedText(stamp, Qt.TextElideMode.ElideRight, stamp_rect.width()),
+        )
+
+        origin = self._body_origin(option, g)
+        if reply:
+            quote_fm = fset.quote_fm
+            x, y = int(origin.x()), int(origin.y()) - quote_fm.height() - self.GAP
+            inner_w = g.bubble_w - 2 * self.PAD
+            painter.fillRect(QRect(x, y, self.BAR, quote_fm.height()), palette.color(QPalette.ColorRole.Highlight))
+            painter.setFont(fset.quote)
+            painter.setPen(dim)
+            quote_w = inner_w - self.BAR - 6
+            painter.drawText(
+                QRect(x + self.BAR + 6, y, quote_w, quote_fm.height()),
+                left,
+                quote_fm.elidedText(reply, Qt.TextElideMode.ElideRight, quote_w),
+            )
+
+        painter.setPen(text_color)
+        g.layout.draw(painter, origin)
+        painter.restore()
+
+
+__all__ = ["Link", "MessageDelegate", "find_links", "shown_text"]
