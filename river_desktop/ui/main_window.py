@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, TypeVar
 from PySide6.QtCore import QByteArray, QEvent, QItemSelectionModel, QModelIndex, QObject, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
     QDialog,
     QHBoxLayout,
     QLabel,
@@ -515,7 +516,7 @@ class MainWindow(QMainWindow):
             initial = keys[0] if keys else None
         self._set_load_state(LoadState.READY)
         self.refresh()
-        shown = self.open_room(initial, save=False)
+        shown = self.open_room(initial, save=False, focus=True)
         self._sync.resume()
         if shown is not None:
             # The first room's messages before the badges: counting every room's unread messages keeps
@@ -619,14 +620,19 @@ class MainWindow(QMainWindow):
             return
         key = self.proxy.key_at(current)
         if key is not None and key != self._current:
-            self.open_room(key)
+            # arrow keys in the list keep the focus there; a click or any other way in goes to the composer
+            clicked = QApplication.mouseButtons() != Qt.MouseButton.NoButton
+            self.open_room(key, focus=clicked or not self.roomList.hasFocus())
 
     def select_room(self, key: bytes | None) -> None:
         """Make ``key`` the current room of this window (as if the user clicked it)."""
         self.open_room(key)
 
-    def open_room(self, key: bytes | None, *, save: bool = True) -> asyncio.Task[None] | None:
-        """Make ``key`` current; returns the task that reads and shows its newest messages (if any)."""
+    def open_room(self, key: bytes | None, *, save: bool = True, focus: bool = False) -> asyncio.Task[None] | None:
+        """Make ``key`` current; returns the task that reads and shows its newest messages (if any).
+
+        ``focus``: once shown, the composer takes the focus (so what the user types next is a message).
+        """
         if key is not None and key not in self.rooms.rooms:
             key = None
         changed = key != self._current
@@ -645,9 +651,9 @@ class MainWindow(QMainWindow):
         if key is None:
             self.roomView.show_room(None)
             return None
-        return self._start_task(self._show_room_messages(key, token))
+        return self._start_task(self._show_room_messages(key, token, focus))
 
-    async def _show_room_messages(self, key: bytes, token: int) -> None:
+    async def _show_room_messages(self, key: bytes, token: int, focus: bool = False) -> None:
         try:
             messages = await self.controller.read_messages(key, limit=PAGE_SIZE)
         except StorageError as exc:
@@ -658,6 +664,8 @@ class MainWindow(QMainWindow):
         self.rooms.add_messages(key, messages)
         self.roomView.show_room(self.rooms.rooms[key], messages)
         self.roomView.set_older_available(len(messages) >= PAGE_SIZE)
+        if focus:
+            self.roomView.composer.setFocus(Qt.FocusReason.OtherFocusReason)
 
     async def _load_newest_messages(self, key: bytes) -> None:
         token = self._room_token
@@ -764,7 +772,7 @@ class MainWindow(QMainWindow):
         return super().eventFilter(watched, event)
 
     def _on_room_activated(self, key: bytes) -> None:
-        self.open_room(key)
+        self.open_room(key, focus=True)
         self.roomView.composer.setFocus(Qt.FocusReason.OtherFocusReason)
 
     # ------------------------------------------------------------------ mutations
@@ -777,7 +785,7 @@ class MainWindow(QMainWindow):
             return None
         self.rooms.move_room_to_end(room.owner_vk)  # a new room goes to the bottom of the list
         self.refresh()
-        self.open_room(room.owner_vk, save=False)
+        self.open_room(room.owner_vk, save=False, focus=True)
         self.schedule_save()
         return room
 
@@ -791,7 +799,7 @@ class MainWindow(QMainWindow):
         self.controller.mark_room_rejoined(self.session, room.owner_vk)
         self.rooms.move_room_to_end(room.owner_vk)
         self.refresh()
-        self.open_room(room.owner_vk, save=False)
+        self.open_room(room.owner_vk, save=False, focus=True)
         self.schedule_save()
         return room
 
