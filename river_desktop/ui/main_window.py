@@ -64,6 +64,7 @@ from river_desktop.ui.dialogs import (
     NicknameDialog,
     NotificationsDialog,
 )
+from river_desktop.ui.drafts import DraftKeeper
 from river_desktop.ui.room_list import RoomFilterProxy, RoomListModel, RoomListView, RoomRow
 from river_desktop.ui.room_view import RoomView
 from river_desktop.ui.window_sync import PendingChanges, WindowSync
@@ -186,6 +187,7 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self._build_menus()
         self._build_central()
+        self.drafts = DraftKeeper(desktop.settings, self.roomView, self)
         self._build_status_bar()
         self._update_actions()
         self._update_title()
@@ -515,6 +517,8 @@ class MainWindow(QMainWindow):
             keys = self.rooms.ordered_keys()
             initial = keys[0] if keys else None
         self._set_load_state(LoadState.READY)
+        if len(self.desktop.windows) == 1:  # drafts of rooms left while no window was open (the CLI)
+            self.drafts.forget(self.desktop.settings.draft_rooms() - self.rooms.rooms.keys())
         self.refresh()
         shown = self.open_room(initial, save=False, focus=True)
         self._sync.resume()
@@ -662,7 +666,8 @@ class MainWindow(QMainWindow):
         if not self._alive or token != self._room_token or key not in self.rooms.rooms:
             return
         self.rooms.add_messages(key, messages)
-        self.roomView.show_room(self.rooms.rooms[key], messages)
+        with self.drafts.showing(key):
+            self.roomView.show_room(self.rooms.rooms[key], messages)
         self.roomView.set_older_available(len(messages) >= PAGE_SIZE)
         if focus:
             self.roomView.composer.setFocus(Qt.FocusReason.OtherFocusReason)
@@ -826,7 +831,10 @@ class MainWindow(QMainWindow):
         return self._mutate(lambda: self.rooms.set_notification_mode(key, mode), unread=True)
 
     def leave_room(self, key: bytes) -> bool:
-        return self._mutate(lambda: self.controller.leave_room(self.session, self.rooms, key))
+        left = self._mutate(lambda: self.controller.leave_room(self.session, self.rooms, key))
+        if left:
+            self.drafts.forget([key])
+        return left
 
     def move_room(self, key: bytes, before: bytes | None) -> None:
         """Put ``key`` before ``before`` (None: at the end), as a drop does."""

@@ -5,8 +5,10 @@ Real windows on real profiles in tmp dirs, offscreen; each test fails without it
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
@@ -14,7 +16,9 @@ from pytestqt.qtbot import QtBot
 
 from river_desktop.domain.invitation import Invitation
 from river_desktop.domain.rooms import Rooms
+from river_desktop.storage.slots import b58
 from river_desktop.ui.main_window import MainWindow
+from river_desktop.ui.settings import DesktopSettings
 from tests.gui.conftest import DesktopFactory, accept_via_dialog, create_room_via_dialog, open_window, run
 
 
@@ -69,3 +73,70 @@ def test_composer_has_focus_after_create_join_open_and_start(
     activate(qtbot, restored)
     qtbot.waitUntil(lambda: has_composer_focus(restored))
     assert restored.roomView.composer.hasFocus()
+
+
+# ---------------------------------------------------------------------------- 2. drafts
+
+
+def stored_draft(profile: Path, room: bytes) -> str:
+    """What a fresh reader of the profile's desktop.ini sees (as the next launch, or one after a crash)."""
+    return DesktopSettings(profile).draft(room)
+
+
+def test_drafts_survive_room_switches_and_restarts(
+    qtbot: QtBot, make_desktop: DesktopFactory, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    profile = tmp_path / "profile"
+    desktop = make_desktop()
+    window = open_window(qtbot, desktop)
+    first = create_room_via_dialog(qtbot, window, "First")
+    second = create_room_via_dialog(qtbot, window, "Second")
+    third = create_room_via_dialog(qtbot, window, "Third")
+    composer = window.roomView.composer
+    secret_a = "half a thought,\nsecond line ✓ 🎉 = ; [x] \\ \"q\""
+    secret_b = "draft for the second room"
+    window.select_room(first)
+    qtbot.waitUntil(lambda: window.roomView.current_room_key() == first)
+    composer.insertPlainText(secret_a)
+    window.select_room(second)
+    qtbot.waitUntil(lambda: window.roomView.current_room_key() == second)
+    QTest.keyClicks(composer, secret_b)
+    window.select_room(third)
+    qtbot.waitUntil(lambda: window.roomView.current_room_key() == third)
+    QTest.keyClicks(composer, "soon gone")
+    window.select_room(first)
+    qtbot.waitUntil(lambda: composer.toPlainText() == secret_a)
+
+    # on disk shortly after typing: a crash now loses nothing
+    qtbot.waitUntil(lambda: stored_draft(profile, first) == secret_a and stored_draft(profile, second) == secret_b)
+    assert stored_draft(profile, third) == "soon gone"
+    window.leave_room(third)
+    qtbot.waitUntil(lambda: stored_draft(profile, third) == "")
+
+    desktop.request_quit()
+    run(qtbot, desktop.shutdown())
+    assert (profile / "desktop.ini").stat().st_mode & 0o777 == 0o600
+
+    again = make_desktop(profile)
+    (restored,) = again.restore_windows()
+    qtbot.waitUntil(lambda: restored.is_loaded and restored.roomView.current_room_key() == first)
+    composer = restored.roomView.composer
+    assert composer.toPlainText() == secret_a
+    restored.select_room(second)
+    qtbot.waitUntil(lambda: composer.toPlainText() == secret_b)
+
+    # sending (or emptying) the draft removes it from the file
+    composer.setFocus()
+    QTest.keyClick(composer, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: stored_draft(profile, second) == "")
+    assert b58(second) not in (profile / "desktop.ini").read_text()
+    restored.select_room(first)
+    qtbot.waitUntil(lambda: composer.toPlainText() == secret_a)
+    composer.clear()
+    qtbot.waitUntil(lambda: stored_draft(profile, first) == "")
+    assert DesktopSettings(profile).draft_rooms() == set()
+
+    logged = caplog.text + "".join(p.read_text(errors="replace") for p in (tmp_path / "logs").glob("*"))
+    for text in (secret_a, secret_b, "half a thought", "soon gone"):
+        assert text not in logged
