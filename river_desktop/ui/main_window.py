@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, fields, replace
 from enum import Enum
 from typing import TYPE_CHECKING, TypeVar
 
-from PySide6.QtCore import QByteArray, QEvent, QItemSelectionModel, QModelIndex, QObject, QPoint, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QEvent, QItemSelectionModel, QModelIndex, QObject, QPoint, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -67,6 +67,7 @@ from river_desktop.ui.dialogs import (
 from river_desktop.ui.drafts import DraftKeeper
 from river_desktop.ui.room_list import RoomFilterProxy, RoomListModel, RoomListView, RoomRow
 from river_desktop.ui.room_view import RoomView
+from river_desktop.ui.status import SAVED_TEXT, SAVING_TEXT, local_only_label
 from river_desktop.ui.window_sync import PendingChanges, WindowSync
 
 if TYPE_CHECKING:
@@ -78,7 +79,6 @@ T = TypeVar("T")
 
 APP_TITLE = "River Desktop"
 PAGE_SIZE = 50
-SAVED_MESSAGE_MS = 4000
 
 
 @dataclass
@@ -412,9 +412,7 @@ class MainWindow(QMainWindow):
         status.addPermanentWidget(self.issuesLabel)
         status.addPermanentWidget(self.saveStatus)
         status.addPermanentWidget(self.saveRetryButton)
-        self._saved_timer = QTimer(self)
-        self._saved_timer.setSingleShot(True)
-        self._saved_timer.timeout.connect(self._fade_saved)
+        status.addPermanentWidget(local_only_label(status))
 
     # ------------------------------------------------------------------ state properties
 
@@ -944,11 +942,11 @@ class MainWindow(QMainWindow):
 
     def _set_save_state(self, state: SaveState) -> None:
         if state is SaveState.SAVING and self._save_state is SaveState.FAILED:
-            text = f"Saving… (the last save failed: {self._save_error})"
+            text = f"{SAVING_TEXT} (the last save failed: {self._save_error})"
         elif state is SaveState.SAVING:
-            text = "Saving…"
+            text = SAVING_TEXT
         elif state is SaveState.SAVED:
-            text = "All changes saved"
+            text = SAVED_TEXT
         elif state is SaveState.FAILED:
             text = f"Save failed: {self._save_error}"
         else:
@@ -958,15 +956,7 @@ class MainWindow(QMainWindow):
         self.saveStatus.setToolTip(self._save_error if state is SaveState.FAILED else "")
         self.saveStatus.setProperty("state", state.value)
         self.saveRetryButton.setVisible(state is SaveState.FAILED)
-        if state is SaveState.SAVED:
-            self._saved_timer.start(SAVED_MESSAGE_MS)
-        else:
-            self._saved_timer.stop()
         self.saveStateChanged.emit(self._save_state)
-
-    def _fade_saved(self) -> None:
-        if self._save_state is SaveState.SAVED and self._alive:
-            self.saveStatus.setText("Saved")
 
     # ------------------------------------------------------------------ live sync
 
