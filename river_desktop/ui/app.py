@@ -96,7 +96,8 @@ class RiverDesktop(QObject):
         self.profile_dir = profile.path if profile is not None else self._profile_arg or Path(tempfile.gettempdir())
         self._settings = DesktopSettings(self.profile_dir)
         self.tray = Tray(self)
-        self.tray.activated.connect(self._raise_some_window)
+        self.tray.activated.connect(lambda: self._raise_some_window())
+        self.tray.roomRequested.connect(self.show_room)
         self.tray.newWindowRequested.connect(self.open_window)
         self.tray.quitRequested.connect(self.request_quit)
         log.info("profile %s opened", self.profile_dir)
@@ -203,16 +204,23 @@ class RiverDesktop(QObject):
         self._settings.set_window_states(states)
         self._windows_recorded = True
 
-    def _raise_some_window(self) -> None:
+    def _raise_some_window(self, room: bytes | None = None) -> MainWindow | None:
+        """Bring the newest window (or the newest one showing ``room``) to the front; open one if none is."""
         windows = self.windows
         if not windows:
-            if not self._quitting:
-                self.open_window()
-            return
-        window = windows[-1]
+            return None if self._quitting else self.open_window(room)
+        showing = [w for w in windows if room is not None and w.current_room == room]
+        window = (showing or windows)[-1]
         window.showNormal()
         window.raise_()
         window.activateWindow()
+        return window
+
+    def show_room(self, room: bytes) -> None:
+        """A click on a room's notification: a window comes to the front and shows that room."""
+        window = self._raise_some_window(room)
+        if window is not None and window.is_loaded:
+            window.select_room(room)
 
     def _on_unread(self, window: MainWindow, counts: dict[bytes, int]) -> None:
         """The tray follows one window's counts (the oldest open one): every window converges on the same
@@ -221,7 +229,8 @@ class RiverDesktop(QObject):
         if self.tray is None or not windows or windows[0] is not window:
             return
         names = {key: room.name for key, room in window.rooms.rooms.items()}
-        self.tray.update_counts(counts, names)
+        modes = {key: window.rooms.notification_mode(key) for key in counts}
+        self.tray.update_counts(counts, names, modes)
 
     # ------------------------------------------------------------------ quitting
 

@@ -6,6 +6,7 @@ Real windows on real profiles in tmp dirs, offscreen; each test fails without it
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 
 import pytest
@@ -14,8 +15,10 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QLabel
 from pytestqt.qtbot import QtBot
 
+from river_desktop.domain.identity import SigningIdentity
 from river_desktop.domain.invitation import Invitation
-from river_desktop.domain.rooms import Rooms
+from river_desktop.domain.room_state import Message
+from river_desktop.domain.rooms import NotificationMode, Rooms
 from river_desktop.storage.slots import b58
 from river_desktop.ui.main_window import MainWindow
 from river_desktop.ui.settings import DesktopSettings
@@ -182,3 +185,45 @@ def post_text(qtbot: QtBot, window: MainWindow, text: str) -> None:
     composer = window.roomView.composer
     composer.setPlainText(text)
     QTest.keyClick(composer, Qt.Key.Key_Return)
+
+
+# ---------------------------------------------------------------------------- 4. notifications
+
+
+def test_unmuting_does_not_notify_old_messages_and_a_click_opens_the_room(
+    qtbot: QtBot, make_desktop: DesktopFactory
+) -> None:
+    desktop = make_desktop()
+    window = open_window(qtbot, desktop)
+    quiet = create_room_via_dialog(qtbot, window, "Quiet")
+    window.set_notification_mode(quiet, NotificationMode.MUTED)
+    elsewhere = create_room_via_dialog(qtbot, window, "Elsewhere")
+    assert desktop.tray is not None
+    tray = desktop.tray
+    notes: list[tuple[str, str]] = []
+    tray.notified.connect(lambda title, body: notes.append((title, body)))
+    stranger = SigningIdentity.generate()
+    session = desktop.controller.open_session("someone else")
+
+    def post(text: str) -> None:
+        message = Message.create(quiet, stranger, text, timestamp=int(time.time() * 1000))
+        run(qtbot, desktop.controller.append_message(session, message))
+
+    for i in range(5):
+        post(f"old {i}")
+    qtbot.waitUntil(lambda: tray.total == 0 and window.unread.get(quiet) == 0)
+    window.set_notification_mode(quiet, NotificationMode.ALL)
+    qtbot.waitUntil(lambda: window.unread.get(quiet) == 5)
+    qtbot.waitUntil(lambda: tray.total == 5)
+    assert notes == [], "old messages must not notify after unmuting"
+
+    post("new one")
+    qtbot.waitUntil(lambda: window.unread.get(quiet) == 6)
+    qtbot.waitUntil(lambda: len(notes) == 1)
+    assert notes[0] == ("Quiet", "1 new message in Quiet")
+
+    window.showMinimized()
+    assert window.current_room == elsewhere
+    tray.icon.messageClicked.emit()
+    qtbot.waitUntil(lambda: window.current_room == quiet)
+    assert window.isVisible() and not window.isMinimized()
