@@ -39,6 +39,12 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
+CLOSED_TO_TRAY_TITLE = "River Desktop is still running"
+CLOSED_TO_TRAY_TEXT = (
+    "Your rooms stay open in the tray. Click the tray icon to show the window again; "
+    "choose Quit in its menu (or press Ctrl+Q in a window) to quit."
+)
+
 
 class RiverDesktop(QObject):
     """Owns the shared :class:`StorageController`, the window registry (id -> window) and the tray."""
@@ -98,6 +104,7 @@ class RiverDesktop(QObject):
         self.tray = Tray(self)
         self.tray.activated.connect(lambda: self._raise_some_window())
         self.tray.roomRequested.connect(self.show_room)
+        self.tray.showRequested.connect(lambda: self._raise_some_window())
         self.tray.newWindowRequested.connect(self.open_window)
         self.tray.quitRequested.connect(self.request_quit)
         log.info("profile %s opened", self.profile_dir)
@@ -180,6 +187,22 @@ class RiverDesktop(QObject):
             return
         last = others[-1]
         window.move(last.pos().x() + 32, last.pos().y() + 32)
+
+    def hide_to_tray(self, window: MainWindow) -> bool:
+        """Called by a window's closeEvent: the last window hides in the tray instead of quitting when the
+        tray icon is showing and ``desktop.ini`` allows it (the default where a tray exists). True: hidden."""
+        tray = self.tray
+        if self._quitting or tray is None or not tray.showing or list(self._windows) != [window.window_id]:
+            return False
+        if not self.settings.close_to_tray(default=True):
+            return False
+        window.hide()
+        self._record_windows([window])
+        if not self.settings.close_hint_shown():
+            tray.notify(CLOSED_TO_TRAY_TITLE, CLOSED_TO_TRAY_TEXT)
+            self.settings.set_close_hint_shown()
+        log.info("window %d hidden in the tray", window.window_id)
+        return True
 
     def window_closing(self, window: MainWindow) -> None:
         """Called by a window's closeEvent. Closing the last window quits (recording that window)."""

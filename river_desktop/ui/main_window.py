@@ -1228,6 +1228,9 @@ class MainWindow(QMainWindow):
         return bool(data) and self.restoreGeometry(QByteArray(data))
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self.desktop.hide_to_tray(self):
+            event.ignore()
+            return
         for dialog in list(self._dialogs.values()):
             dialog.close()
         self.desktop.window_closing(self)

@@ -69,6 +69,23 @@ class DesktopSettings:
             self._qs.endArray()
         self.sync()
 
+    # ---- the tray
+
+    def close_to_tray(self, default: bool) -> bool:
+        """Closing the last window hides it in the tray instead of quitting (``[tray] close_to_tray``)."""
+        return _flag(self._qs.value("tray/close_to_tray", default), default)
+
+    def set_close_to_tray(self, on: bool) -> None:
+        self._qs.setValue("tray/close_to_tray", on)
+        self.sync()
+
+    def close_hint_shown(self) -> bool:
+        return _flag(self._qs.value("tray/close_hint_shown", False), False)
+
+    def set_close_hint_shown(self) -> None:
+        self._qs.setValue("tray/close_hint_shown", True)
+        self.sync()
+
     # ---- drafts: one value per room, keyed by the room's base58 key (never logged: it is what the user wrote)
 
     def draft(self, room: bytes) -> str:
@@ -104,6 +121,17 @@ class DesktopSettings:
         # QSettings replaces the file on every write, with the umask's mode, so this runs each time.
         with contextlib.suppress(FileNotFoundError):
             self.path.chmod(0o600)
+
+
+def _flag(value: object, default: bool) -> bool:
+    """An INI boolean as QSettings reads it back (the string "true"/"false"), anything else -> ``default``."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "1", "yes", "on"):
+        return True
+    if isinstance(value, str) and value.strip().lower() in ("false", "0", "no", "off"):
+        return False
+    return default
 
 
 def _decode_b64(value: object) -> bytes:

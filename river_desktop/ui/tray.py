@@ -62,6 +62,7 @@ class Tray(QObject):
     roomRequested = Signal(bytes)
     """The user clicked the notification about this room."""
     newWindowRequested = Signal()
+    showRequested = Signal()
     quitRequested = Signal()
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -77,10 +78,16 @@ class Tray(QObject):
         menu = QMenu()
         menu.setObjectName("trayMenu")
         self._menu = menu
+        show = QAction("&Show River Desktop", menu)
+        show.setObjectName("trayShow")
+        show.triggered.connect(self.showRequested)
         new_window = QAction("New &Window", menu)
+        new_window.setObjectName("trayNewWindow")
         new_window.triggered.connect(self.newWindowRequested)
         quit_action = QAction("&Quit", menu)
+        quit_action.setObjectName("trayQuit")
         quit_action.triggered.connect(self.quitRequested)
+        menu.addAction(show)
         menu.addAction(new_window)
         menu.addSeparator()
         menu.addAction(quit_action)
@@ -94,6 +101,15 @@ class Tray(QObject):
     @property
     def total(self) -> int:
         return self._total
+
+    @property
+    def menu(self) -> QMenu:
+        return self._menu
+
+    @property
+    def showing(self) -> bool:
+        """The icon is in a system tray (so a hidden window can be found again)."""
+        return self.available and self._icon.isVisible()
 
     def tooltip(self) -> str:
         return self._icon.toolTip()

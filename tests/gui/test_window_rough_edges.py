@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QItemSelectionModel, Qt
+from PySide6.QtGui import QAction
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QLabel
+from PySide6.QtWidgets import QApplication, QLabel, QSystemTrayIcon
 from pytestqt.qtbot import QtBot
 
 from river_desktop.domain.identity import SigningIdentity
@@ -20,10 +21,12 @@ from river_desktop.domain.invitation import Invitation
 from river_desktop.domain.room_state import Message
 from river_desktop.domain.rooms import NotificationMode, Rooms
 from river_desktop.storage.slots import b58
+from river_desktop.ui.app import RiverDesktop
 from river_desktop.ui.main_window import MainWindow
 from river_desktop.ui.settings import DesktopSettings
 from river_desktop.ui.status import SAVED_TEXT
 from tests.gui.conftest import (
+    WAIT_MS,
     DesktopFactory,
     accept_via_dialog,
     child,
@@ -227,3 +230,73 @@ def test_unmuting_does_not_notify_old_messages_and_a_click_opens_the_room(
     tray.icon.messageClicked.emit()
     qtbot.waitUntil(lambda: window.current_room == quiet)
     assert window.isVisible() and not window.isMinimized()
+
+
+# ---------------------------------------------------------------------------- 5. close to tray
+
+
+@pytest.fixture
+def system_tray(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The offscreen platform has no system tray; these tests need one (the app asks Qt once, at start)."""
+    monkeypatch.setattr(QSystemTrayIcon, "isSystemTrayAvailable", staticmethod(lambda: True))
+
+
+def tray_action(desktop: RiverDesktop, name: str) -> QAction:
+    assert desktop.tray is not None
+    found = desktop.tray.menu.findChild(QAction, name)
+    assert found is not None and found in desktop.tray.menu.actions(), name
+    return found
+
+
+@pytest.mark.usefixtures("system_tray")
+def test_closing_the_last_window_hides_it_in_the_tray(
+    qtbot: QtBot, make_desktop: DesktopFactory, tmp_path: Path
+) -> None:
+    desktop = make_desktop()
+    assert desktop.tray is not None and desktop.tray.showing
+    notes: list[tuple[str, str]] = []
+    desktop.tray.notified.connect(lambda title, body: notes.append((title, body)))
+    window = open_window(qtbot, desktop)
+    room = create_room_via_dialog(qtbot, window, "Still here")
+    window.close()
+    assert not window.isVisible() and window.is_alive
+    assert desktop.windows == [window] and not desktop.quitting
+    assert len(notes) == 1 and "still running" in notes[0][0] and "Quit" in notes[0][1]
+
+    assert desktop.tray.menu.actions()[0].text() == "&Show River Desktop"
+    tray_action(desktop, "trayShow").trigger()
+    qtbot.waitUntil(window.isVisible)
+    assert window.current_room == room
+    window.close()
+    assert len(notes) == 1, "the tray message is shown once"
+    tray_action(desktop, "trayQuit").trigger()
+    assert desktop.quitting
+    run(qtbot, desktop.shutdown())
+
+    again = make_desktop(tmp_path / "profile")  # the hint stays shown once, across launches
+    window = open_window(qtbot, again)
+    assert again.tray is not None
+    again.tray.notified.connect(lambda title, body: notes.append((title, body)))
+    window.close()
+    assert not window.isVisible() and again.windows == [window] and len(notes) == 1
+
+
+@pytest.mark.usefixtures("system_tray")
+def test_close_to_tray_can_be_turned_off_in_desktop_ini(qtbot: QtBot, make_desktop: DesktopFactory) -> None:
+    desktop = make_desktop()
+    desktop.settings.set_close_to_tray(False)
+    window = open_window(qtbot, desktop)
+    other = open_window(qtbot, desktop)
+    other.close()  # not the last window: closes as before
+    assert desktop.windows == [window]
+    with qtbot.waitSignal(desktop.quitRequested, timeout=WAIT_MS):
+        window.close()
+    assert desktop.windows == []
+
+
+def test_without_a_system_tray_closing_the_last_window_quits(qtbot: QtBot, make_desktop: DesktopFactory) -> None:
+    desktop = make_desktop()
+    assert desktop.tray is not None and not desktop.tray.showing
+    window = open_window(qtbot, desktop)
+    with qtbot.waitSignal(desktop.quitRequested, timeout=WAIT_MS):
+        window.close()
