@@ -239,6 +239,17 @@ class RiverDesktop(QObject):
         window.activateWindow()
         return window
 
+    def another_launch(self) -> None:
+        """The app was launched again on this profile: show the hidden windows, else open a new one."""
+        if self._quitting:
+            return
+        if any(w.isVisible() for w in self._windows.values()):
+            self.open_window()
+        else:
+            for window in self.windows:
+                window.showNormal()
+            self._raise_some_window()
+
     def show_room(self, room: bytes) -> None:
         """A click on a room's notification: a window comes to the front and shows that room."""
         window = self._raise_some_window(room)
