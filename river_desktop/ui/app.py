@@ -8,6 +8,10 @@ running qasync loop::
     await desktop.wait_for_quit()                      # Quit, closing the last window, SIGTERM
     await desktop.shutdown()                           # flushes every window's saves, closes the store
 
+The window layout (which windows, their geometry and current rooms) is written to ``desktop.ini``
+shortly after it changes — a window opened or closed, moved or resized, another room shown — so
+after a crash or kill -9 the last layout returns, not the one of the last clean quit.
+
 Quitting has one path. Quit (Ctrl+Q), closing the last window and SIGTERM all call
 :meth:`RiverDesktop.request_quit`, which records the open windows, closes them and wakes
 :meth:`wait_for_quit`; the caller then awaits :meth:`shutdown` *before* the Qt loop ends, so every
@@ -26,7 +30,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TypeVar
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication
 
 from river_desktop.storage.controller import StorageController
@@ -50,6 +54,7 @@ class RiverDesktop(QObject):
     """Owns the shared :class:`StorageController`, the window registry (id -> window) and the tray."""
 
     DEEP_CLEAN_AFTER_CLOSE_MS = 2000
+    LAYOUT_SAVE_DELAY_MS = 500
 
     windowOpened = Signal(object)
     windowClosed = Signal(int)
@@ -77,6 +82,10 @@ class RiverDesktop(QObject):
         self._closed = False
         self.tray: Tray | None = None
         self._gc = MainThreadGarbageCollector(self)
+        self._layout_timer = QTimer(self)
+        self._layout_timer.setSingleShot(True)
+        self._layout_timer.setInterval(self.LAYOUT_SAVE_DELAY_MS)
+        self._layout_timer.timeout.connect(self._save_layout)
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -164,6 +173,8 @@ class RiverDesktop(QObject):
         self._windows[window_id] = window
         window.destroyed.connect(lambda _obj=None, wid=window_id: self._forget(wid))
         window.unreadChanged.connect(lambda counts, w=window: self._on_unread(w, counts))
+        window.currentRoomChanged.connect(lambda _room: self.schedule_layout_save())
+        window.installEventFilter(self)
         placed = window.restore_geometry_bytes(geometry) if geometry else False
         if not placed:
             self._cascade(window)
@@ -172,6 +183,7 @@ class RiverDesktop(QObject):
         window.start()
         self.windowOpened.emit(window)
         log.debug("window %d opened", window_id)
+        self.schedule_layout_save()
         return window
 
     def restore_windows(self) -> list[MainWindow]:
@@ -212,6 +224,8 @@ class RiverDesktop(QObject):
         self._forget(window.window_id)
         if last and not self._quitting:
             self.request_quit()
+        else:
+            self.schedule_layout_save()
 
     def _forget(self, window_id: int) -> None:
         if self._windows.pop(window_id, None) is not None:
@@ -219,6 +233,23 @@ class RiverDesktop(QObject):
             # the closed window's objects die in cycles, partly in the frozen generation: reclaim them
             # once its deferred deletion has run
             QTimer.singleShot(self.DEEP_CLEAN_AFTER_CLOSE_MS, self._gc.deep_clean)
+
+    def schedule_layout_save(self) -> None:
+        """Write the window layout soon (changes within :attr:`LAYOUT_SAVE_DELAY_MS` coalesce)."""
+        if not self._quitting and self._settings is not None:
+            self._layout_timer.start()
+
+    def _save_layout(self) -> None:
+        windows = self.windows
+        if self._quitting or self._settings is None or not windows:
+            return
+        self._settings.set_window_states([WindowState(w.geometry_bytes(), w.current_room) for w in windows])
+        log.debug("window layout saved (%d windows)", len(windows))
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() in (QEvent.Type.Move, QEvent.Type.Resize) and isinstance(watched, MainWindow):
+            self.schedule_layout_save()
+        return super().eventFilter(watched, event)
 
     def _record_windows(self, windows: list[MainWindow]) -> None:
         if self._settings is None or not windows:
@@ -274,6 +305,7 @@ class RiverDesktop(QObject):
         if self._quitting:
             return
         self._quitting = True
+        self._layout_timer.stop()
         windows = self.windows
         if windows:
             self._record_windows(windows)

@@ -35,9 +35,9 @@ def _env(tmp_path: Path) -> dict[str, str]:
 class App:
     """One running app process, its stderr collected as it comes."""
 
-    def __init__(self, profile: Path, tmp_path: Path) -> None:
+    def __init__(self, profile: Path, tmp_path: Path, level: str = "INFO") -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "river_desktop", "--profile", str(profile), "--log-level", "INFO"],
+            [sys.executable, "-m", "river_desktop", "--profile", str(profile), "--log-level", level],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             cwd=REPO,
@@ -128,3 +128,19 @@ def test_another_profile_gets_its_own_process(apps: list[App], tmp_path: Path) -
     other.wait_for(" ready")
     assert other.proc.poll() is None
     assert first.terminate() == 0 and other.terminate() == 0
+
+
+def test_the_last_layout_returns_after_kill_9(apps: list[App], tmp_path: Path) -> None:
+    profile = tmp_path / "p"
+    first = App(profile, tmp_path, "DEBUG")
+    apps.append(first)
+    first.wait_for(" ready")
+    first.wait_for("window layout saved (1 windows)")
+    assert launch_again(profile, tmp_path).returncode == 0  # the running app opens a second window
+    first.wait_for("window layout saved (2 windows)")
+    first.kill()
+
+    again = start(apps, profile, tmp_path)  # also: the killed process's socket is stale, not in the way
+    again.wait_for(" ready")
+    assert again.terminate() == 0, again.log
+    assert len(DesktopSettings(profile).window_states()) == 2, again.log

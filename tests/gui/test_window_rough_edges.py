@@ -10,10 +10,10 @@ import time
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QItemSelectionModel, Qt
+from PySide6.QtCore import QByteArray, QItemSelectionModel, QSize, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QLabel, QSystemTrayIcon
+from PySide6.QtWidgets import QApplication, QLabel, QSystemTrayIcon, QWidget
 from pytestqt.qtbot import QtBot
 
 from river_desktop.domain.identity import SigningIdentity
@@ -23,7 +23,7 @@ from river_desktop.domain.rooms import NotificationMode, Rooms
 from river_desktop.storage.slots import b58
 from river_desktop.ui.app import RiverDesktop
 from river_desktop.ui.main_window import MainWindow
-from river_desktop.ui.settings import DesktopSettings
+from river_desktop.ui.settings import DesktopSettings, WindowState
 from river_desktop.ui.status import SAVED_TEXT
 from tests.gui.conftest import (
     WAIT_MS,
@@ -300,3 +300,40 @@ def test_without_a_system_tray_closing_the_last_window_quits(qtbot: QtBot, make_
     window = open_window(qtbot, desktop)
     with qtbot.waitSignal(desktop.quitRequested, timeout=WAIT_MS):
         window.close()
+
+
+# ---------------------------------------------------------------------------- 7. layout saved as it changes
+
+
+def stored_layout(profile: Path) -> list[WindowState]:
+    return DesktopSettings(profile).window_states()
+
+
+def test_the_window_layout_is_saved_when_it_changes(
+    qtbot: QtBot, make_desktop: DesktopFactory, tmp_path: Path
+) -> None:
+    profile = tmp_path / "profile"
+    desktop = make_desktop()
+    window = open_window(qtbot, desktop)
+    qtbot.waitUntil(lambda: len(stored_layout(profile)) == 1)
+    first = create_room_via_dialog(qtbot, window, "First")
+    second = create_room_via_dialog(qtbot, window, "Second")
+    qtbot.waitUntil(lambda: [s.current_room for s in stored_layout(profile)] == [second])
+    window.select_room(first)
+    qtbot.waitUntil(lambda: [s.current_room for s in stored_layout(profile)] == [first])
+
+    window.show()
+    window.resize(610, 430)  # inside the offscreen screen (800 x 600), so restoring does not clamp it
+
+    def stored_size() -> QSize:
+        probe = QWidget()
+        probe.restoreGeometry(QByteArray(stored_layout(profile)[0].geometry))
+        return probe.size()
+
+    qtbot.waitUntil(lambda: stored_size() == window.size())
+
+    other = open_window(qtbot, desktop, initial_room=second)
+    qtbot.waitUntil(lambda: [s.current_room for s in stored_layout(profile)] == [first, second])
+    other.close()
+    qtbot.waitUntil(lambda: [s.current_room for s in stored_layout(profile)] == [first])
+    assert not desktop.quitting
