@@ -54,6 +54,7 @@ from river_desktop.domain.rooms import (
 from river_desktop.storage import reconcile
 from river_desktop.storage.controller import LoadIssue, RoomOutcome, SaveReport
 from river_desktop.storage.errors import StorageError
+from river_desktop.storage.profile import default_profile_dir
 from river_desktop.storage.slots import LEGACY_BLOB_KEY, MIGRATION_DONE_KEY
 from river_desktop.ui.dialogs import (
     AcceptInvitationDialog,
@@ -68,6 +69,7 @@ from river_desktop.ui.drafts import DraftKeeper
 from river_desktop.ui.room_list import RoomFilterProxy, RoomListModel, RoomListView, RoomRow
 from river_desktop.ui.room_view import RoomView
 from river_desktop.ui.status import SAVED_TEXT, SAVING_TEXT, local_only_label
+from river_desktop.ui.titles import keep_narrow, profile_label, window_title
 from river_desktop.ui.window_sync import PendingChanges, WindowSync
 
 if TYPE_CHECKING:
@@ -77,7 +79,6 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-APP_TITLE = "River Desktop"
 PAGE_SIZE = 50
 
 
@@ -176,6 +177,7 @@ class MainWindow(QMainWindow):
         self._load_issues: tuple[LoadIssue, ...] = ()
         self._context_menu: QMenu | None = None
         self._sync = WindowSync(self.controller, self._apply_changes, self._start_task)
+        self._profile_label = profile_label(desktop.profile_dir, default_profile_dir())
 
         self.model = RoomListModel(self)
         self.model.setObjectName("roomListModel")
@@ -380,6 +382,7 @@ class MainWindow(QMainWindow):
         left_layout.addLayout(buttons)
 
         self.roomView = RoomView(self.contentPage)
+        keep_narrow(self.roomView.roomTitle, self.roomView.roomDescription)
         self.roomView.send_requested.connect(self._on_send_requested)
         self.roomView.older_requested.connect(self._on_older_requested)
         self.roomView.message_read.connect(self._on_message_read)
@@ -711,11 +714,8 @@ class MainWindow(QMainWindow):
 
     def _update_title(self) -> None:
         room = self.rooms.rooms.get(self._current) if self._current is not None else None
-        if room is None:
-            self.setWindowTitle(APP_TITLE)
-        else:
-            name = room.name or "Waiting for room data"
-            self.setWindowTitle(f"{name} — {APP_TITLE}")
+        name = None if room is None else room.name
+        self.setWindowTitle(window_title(name, waiting=room is not None, profile=self._profile_label))
 
     def _update_actions(self) -> None:
         ready = self._load_state is LoadState.READY
