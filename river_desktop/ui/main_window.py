@@ -30,7 +30,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMainWindow,
     QMenu,
-    QMessageBox,
     QProgressBar,
     QPushButton,
     QSplitter,
@@ -39,7 +38,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from river_desktop import __version__
 from river_desktop.domain.invitation import Invitation, InvitationError
 from river_desktop.domain.room_state import Message
 from river_desktop.domain.rooms import (
@@ -56,6 +54,7 @@ from river_desktop.storage.controller import LoadIssue, RoomOutcome, SaveReport
 from river_desktop.storage.errors import StorageError
 from river_desktop.storage.profile import default_profile_dir
 from river_desktop.storage.slots import LEGACY_BLOB_KEY, MIGRATION_DONE_KEY
+from river_desktop.ui.about import AboutDialog
 from river_desktop.ui.dialogs import (
     AcceptInvitationDialog,
     CreateRoomDialog,
@@ -68,6 +67,7 @@ from river_desktop.ui.dialogs import (
 from river_desktop.ui.drafts import DraftKeeper
 from river_desktop.ui.room_list import RoomFilterProxy, RoomListModel, RoomListView, RoomRow
 from river_desktop.ui.room_view import RoomView
+from river_desktop.ui.shortcuts import ShortcutsDialog
 from river_desktop.ui.status import SAVED_TEXT, SAVING_TEXT, local_only_label
 from river_desktop.ui.titles import keep_narrow, profile_label, window_title
 from river_desktop.ui.window_sync import PendingChanges, WindowSync
@@ -248,14 +248,14 @@ class MainWindow(QMainWindow):
         )
         self.actionRenameRoom = self._action(
             "actionRenameRoom",
-            "&Edit Room…",
+            "Room &Settings…",
             self.show_edit_room_dialog,
             "F2",
             "Rename the room or change its description",
         )
         self.actionNickname = self._action(
             "actionNickname",
-            "Change &Nickname…",
+            "Change Nic&kname…",
             self.show_nickname_dialog,
             None,
             "Change the name others see for you in this room",
@@ -281,6 +281,8 @@ class MainWindow(QMainWindow):
         )
         self.actionAbout = self._action("actionAbout", "&About River Desktop", self.show_about)
         self.actionAbout.setMenuRole(QAction.MenuRole.AboutRole)
+        self.actionShortcuts = self._action("actionShortcuts", "&Keyboard Shortcuts", self.show_shortcuts)
+        self.actionShortcuts.setShortcuts([QKeySequence("F1"), QKeySequence("Ctrl+/")])
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
@@ -305,6 +307,7 @@ class MainWindow(QMainWindow):
             go_menu.addAction(action)
         help_menu = bar.addMenu("&Help")
         help_menu.setObjectName("menuHelp")
+        help_menu.addAction(self.actionShortcuts)
         help_menu.addAction(self.actionAbout)
 
     def _build_central(self) -> None:
@@ -1181,18 +1184,10 @@ class MainWindow(QMainWindow):
     def show_about(self) -> None:
         profile = self.controller.profile
         data_dir = str(profile.path) if profile is not None else "(in memory)"
-        box = QMessageBox(self)
-        box.setObjectName("AboutDialog")
-        box.setWindowTitle("About River Desktop")
-        box.setIcon(QMessageBox.Icon.Information)
-        box.setTextFormat(Qt.TextFormat.PlainText)
-        box.setText(f"River Desktop {__version__}")
-        box.setInformativeText(
-            "A desktop chat-room manager for River, the decentralized group chat on Freenet.\n\n"
-            f"Data: {data_dir}\nLogs: {self.desktop.log_dir}"
-        )
-        box.setStandardButtons(QMessageBox.StandardButton.Close)
-        self._open_dialog(box)
+        self._open_dialog(AboutDialog(data_dir, self.desktop.log_dir, self))
+
+    def show_shortcuts(self) -> None:
+        self._open_dialog(ShortcutsDialog(self.findChildren(QAction), self))
 
     def _show_context_menu(self, key: object, pos: QPoint) -> None:
         if isinstance(key, bytes) and key != self._current:
