@@ -637,10 +637,7 @@ class MainWindow(QMainWindow):
         self.open_room(key)
 
     def open_room(self, key: bytes | None, *, save: bool = True, focus: bool = False) -> asyncio.Task[None] | None:
-        """Make ``key`` current; returns the task that reads and shows its newest messages (if any).
-
-        ``focus``: once shown, the composer takes the focus (so what the user types next is a message).
-        """
+        """Make ``key`` current (``focus``: then the composer); returns the task that shows its newest messages."""
         if key is not None and key not in self.rooms.rooms:
             key = None
         changed = key != self._current
@@ -779,7 +776,6 @@ class MainWindow(QMainWindow):
 
     def _on_room_activated(self, key: bytes) -> None:
         self.open_room(key, focus=True)
-        self.roomView.composer.setFocus(Qt.FocusReason.OtherFocusReason)
 
     # ------------------------------------------------------------------ mutations
 
