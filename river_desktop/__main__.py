@@ -172,6 +172,8 @@ async def run(args: argparse.Namespace, log_dir: Path) -> int:
         desktop.restore_windows()
         log.info("River Desktop %s ready (profile %s)", __version__, desktop.profile_dir)
         await desktop.wait_for_quit()
+        if instance is not None:
+            instance.close()  # a launch from now on starts on its own instead of handing over to a closing app
         await desktop.shutdown()
         return EXIT_OK
     finally:

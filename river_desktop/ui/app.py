@@ -209,7 +209,7 @@ class RiverDesktop(QObject):
         if not self.settings.close_to_tray(default=True):
             return False
         window.hide()
-        self._record_windows([window])
+        self._save_layout()
         if not self.settings.close_hint_shown():
             tray.notify(CLOSED_TO_TRAY_TITLE, CLOSED_TO_TRAY_TEXT)
             self.settings.set_close_hint_shown()

@@ -11,6 +11,7 @@ import selectors
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from river_desktop.ui.settings import DesktopSettings
+from river_desktop.ui.single_instance import server_name
 
 REPO = Path(__file__).resolve().parents[2]
 DEADLINE_S = 60
@@ -109,6 +111,8 @@ def test_a_second_launch_hands_over_to_the_first(apps: list[App], tmp_path: Path
     profile = tmp_path / "p"
     first = start(apps, profile, tmp_path)
     first.wait_for(" ready")
+    socket = Path(tempfile.gettempdir()) / server_name(profile)
+    assert socket.is_socket() and socket.stat().st_mode & 0o077 == 0, "only this user may hand over"
 
     second = launch_again(profile, tmp_path)
     assert second.returncode == 0, second.stderr
