@@ -5,17 +5,18 @@ running qasync loop::
 
     desktop = await RiverDesktop.create(profile_dir)   # or: RiverDesktop(profile_dir); await desktop.start()
     desktop.restore_windows()                          # or: desktop.open_window()
-    await desktop.wait_for_quit()                      # Quit, closing the last window, SIGTERM
+    await desktop.wait_for_quit()                      # Quit, the last window closed, SIGTERM
     await desktop.shutdown()                           # flushes every window's saves, closes the store
 
 The window layout (which windows, their geometry and current rooms) is written to ``desktop.ini``
 shortly after it changes — a window opened or closed, moved or resized, another room shown — so
 after a crash or kill -9 the last layout returns, not the one of the last clean quit.
 
-Quitting has one path. Quit (Ctrl+Q), closing the last window and SIGTERM all call
-:meth:`RiverDesktop.request_quit`, which records the open windows, closes them and wakes
-:meth:`wait_for_quit`; the caller then awaits :meth:`shutdown` *before* the Qt loop ends, so every
-save that was started completes (nothing reported saved is lost, nothing started is dropped).
+Quitting has one path. Quit (Ctrl+Q), the tray's Quit, SIGTERM and closing the last window (when
+no tray icon is showing, or ``desktop.ini`` turns close-to-tray off; otherwise that window hides in
+the tray) all call :meth:`RiverDesktop.request_quit`, which records the open windows, closes them and
+wakes :meth:`wait_for_quit`; the caller then awaits :meth:`shutdown` *before* the Qt loop ends, so
+every save that was started completes (nothing reported saved is lost, nothing started is dropped).
 """
 
 from __future__ import annotations
