@@ -2,7 +2,8 @@
 
 The qasync loop *is* the Qt event loop; the main coroutine opens the profile, restores the windows,
 waits for a quit request (Quit, the last window closing, SIGTERM / SIGINT) and awaits the shutdown
-(which finishes every started save) before the loop ends.
+(which finishes every started save) before the loop ends. A launch on a profile another process
+already serves hands over to it (that process opens a window) and exits 0 without opening the store.
 """
 
 from __future__ import annotations
@@ -121,7 +122,9 @@ async def _show_fatal(message: str) -> None:
 
 async def run(args: argparse.Namespace, log_dir: Path) -> int:
     from river_desktop.storage.errors import StorageError
+    from river_desktop.storage.profile import default_profile_dir
     from river_desktop.ui.app import RiverDesktop, self_test
+    from river_desktop.ui.single_instance import InstanceServer, hand_over, server_name
 
     loop = asyncio.get_running_loop()
     temp: tempfile.TemporaryDirectory[str] | None = None
@@ -129,6 +132,13 @@ async def run(args: argparse.Namespace, log_dir: Path) -> int:
     if args.self_test and profile is None:
         temp = tempfile.TemporaryDirectory(prefix="river-desktop-self-test-")
         profile = Path(temp.name) / "profile"
+    instance: InstanceServer | None = None
+    if not args.self_test:
+        name = server_name(profile if profile is not None else default_profile_dir())
+        if hand_over(name):
+            log.info("River Desktop is already running on this profile; it was asked to show a window")
+            return EXIT_OK
+        instance = InstanceServer(name)
     try:
         desktop = RiverDesktop(profile, log_dir=log_dir)
         try:
@@ -153,12 +163,22 @@ async def run(args: argparse.Namespace, log_dir: Path) -> int:
                 return EXIT_SELF_TEST_FAILED
             print("self-test passed")
             return EXIT_OK
+        if instance is not None:
+            if not instance.listen():
+                log.info("River Desktop started on this profile meanwhile; it was asked to show a window")
+                await desktop.shutdown()
+                return EXIT_OK
+            instance.launched.connect(desktop.another_launch)
         desktop.restore_windows()
         log.info("River Desktop %s ready (profile %s)", __version__, desktop.profile_dir)
         await desktop.wait_for_quit()
+        if instance is not None:
+            instance.close()  # a launch from now on starts on its own instead of handing over to a closing app
         await desktop.shutdown()
         return EXIT_OK
     finally:
+        if instance is not None:
+            instance.close()
         if temp is not None:
             temp.cleanup()
 

@@ -5,13 +5,18 @@ running qasync loop::
 
     desktop = await RiverDesktop.create(profile_dir)   # or: RiverDesktop(profile_dir); await desktop.start()
     desktop.restore_windows()                          # or: desktop.open_window()
-    await desktop.wait_for_quit()                      # Quit, closing the last window, SIGTERM
+    await desktop.wait_for_quit()                      # Quit, the last window closed, SIGTERM
     await desktop.shutdown()                           # flushes every window's saves, closes the store
 
-Quitting has one path. Quit (Ctrl+Q), closing the last window and SIGTERM all call
-:meth:`RiverDesktop.request_quit`, which records the open windows, closes them and wakes
-:meth:`wait_for_quit`; the caller then awaits :meth:`shutdown` *before* the Qt loop ends, so every
-save that was started completes (nothing reported saved is lost, nothing started is dropped).
+The window layout (which windows, their geometry and current rooms) is written to ``desktop.ini``
+shortly after it changes — a window opened or closed, moved or resized, another room shown — so
+after a crash or kill -9 the last layout returns, not the one of the last clean quit.
+
+Quitting has one path. Quit (Ctrl+Q), the tray's Quit, SIGTERM and closing the last window (when
+no tray icon is showing, or ``desktop.ini`` turns close-to-tray off; otherwise that window hides in
+the tray) all call :meth:`RiverDesktop.request_quit`, which records the open windows, closes them and
+wakes :meth:`wait_for_quit`; the caller then awaits :meth:`shutdown` *before* the Qt loop ends, so
+every save that was started completes (nothing reported saved is lost, nothing started is dropped).
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TypeVar
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication
 
 from river_desktop.storage.controller import StorageController
@@ -39,11 +44,18 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
+CLOSED_TO_TRAY_TITLE = "River Desktop is still running"
+CLOSED_TO_TRAY_TEXT = (
+    "Your rooms stay open in the tray. Click the tray icon to show the window again; "
+    "choose Quit in its menu (or press Ctrl+Q in a window) to quit."
+)
+
 
 class RiverDesktop(QObject):
     """Owns the shared :class:`StorageController`, the window registry (id -> window) and the tray."""
 
     DEEP_CLEAN_AFTER_CLOSE_MS = 2000
+    LAYOUT_SAVE_DELAY_MS = 500
 
     windowOpened = Signal(object)
     windowClosed = Signal(int)
@@ -71,6 +83,10 @@ class RiverDesktop(QObject):
         self._closed = False
         self.tray: Tray | None = None
         self._gc = MainThreadGarbageCollector(self)
+        self._layout_timer = QTimer(self)
+        self._layout_timer.setSingleShot(True)
+        self._layout_timer.setInterval(self.LAYOUT_SAVE_DELAY_MS)
+        self._layout_timer.timeout.connect(self._save_layout)
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -96,7 +112,9 @@ class RiverDesktop(QObject):
         self.profile_dir = profile.path if profile is not None else self._profile_arg or Path(tempfile.gettempdir())
         self._settings = DesktopSettings(self.profile_dir)
         self.tray = Tray(self)
-        self.tray.activated.connect(self._raise_some_window)
+        self.tray.activated.connect(lambda: self._raise_some_window())
+        self.tray.roomRequested.connect(self.show_room)
+        self.tray.showRequested.connect(lambda: self._raise_some_window())
         self.tray.newWindowRequested.connect(self.open_window)
         self.tray.quitRequested.connect(self.request_quit)
         log.info("profile %s opened", self.profile_dir)
@@ -156,6 +174,8 @@ class RiverDesktop(QObject):
         self._windows[window_id] = window
         window.destroyed.connect(lambda _obj=None, wid=window_id: self._forget(wid))
         window.unreadChanged.connect(lambda counts, w=window: self._on_unread(w, counts))
+        window.currentRoomChanged.connect(lambda _room: self.schedule_layout_save())
+        window.installEventFilter(self)
         placed = window.restore_geometry_bytes(geometry) if geometry else False
         if not placed:
             self._cascade(window)
@@ -164,6 +184,7 @@ class RiverDesktop(QObject):
         window.start()
         self.windowOpened.emit(window)
         log.debug("window %d opened", window_id)
+        self.schedule_layout_save()
         return window
 
     def restore_windows(self) -> list[MainWindow]:
@@ -180,6 +201,22 @@ class RiverDesktop(QObject):
         last = others[-1]
         window.move(last.pos().x() + 32, last.pos().y() + 32)
 
+    def hide_to_tray(self, window: MainWindow) -> bool:
+        """Called by a window's closeEvent: the last window hides in the tray instead of quitting when the
+        tray icon is showing and ``desktop.ini`` allows it (the default where a tray exists). True: hidden."""
+        tray = self.tray
+        if self._quitting or tray is None or not tray.showing or list(self._windows) != [window.window_id]:
+            return False
+        if not self.settings.close_to_tray(default=True):
+            return False
+        window.hide()
+        self._save_layout()
+        if not self.settings.close_hint_shown():
+            tray.notify(CLOSED_TO_TRAY_TITLE, CLOSED_TO_TRAY_TEXT)
+            self.settings.set_close_hint_shown()
+        log.info("window %d hidden in the tray", window.window_id)
+        return True
+
     def window_closing(self, window: MainWindow) -> None:
         """Called by a window's closeEvent. Closing the last window quits (recording that window)."""
         last = len(self._windows) == 1 and window.window_id in self._windows
@@ -188,6 +225,8 @@ class RiverDesktop(QObject):
         self._forget(window.window_id)
         if last and not self._quitting:
             self.request_quit()
+        else:
+            self.schedule_layout_save()
 
     def _forget(self, window_id: int) -> None:
         if self._windows.pop(window_id, None) is not None:
@@ -196,6 +235,23 @@ class RiverDesktop(QObject):
             # once its deferred deletion has run
             QTimer.singleShot(self.DEEP_CLEAN_AFTER_CLOSE_MS, self._gc.deep_clean)
 
+    def schedule_layout_save(self) -> None:
+        """Write the window layout soon (changes within :attr:`LAYOUT_SAVE_DELAY_MS` coalesce)."""
+        if not self._quitting and self._settings is not None:
+            self._layout_timer.start()
+
+    def _save_layout(self) -> None:
+        windows = self.windows
+        if self._quitting or self._settings is None or not windows:
+            return
+        self._settings.set_window_states([WindowState(w.geometry_bytes(), w.current_room) for w in windows])
+        log.debug("window layout saved (%d windows)", len(windows))
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() in (QEvent.Type.Move, QEvent.Type.Resize) and isinstance(watched, MainWindow):
+            self.schedule_layout_save()
+        return super().eventFilter(watched, event)
+
     def _record_windows(self, windows: list[MainWindow]) -> None:
         if self._settings is None or not windows:
             return
@@ -203,16 +259,34 @@ class RiverDesktop(QObject):
         self._settings.set_window_states(states)
         self._windows_recorded = True
 
-    def _raise_some_window(self) -> None:
+    def _raise_some_window(self, room: bytes | None = None) -> MainWindow | None:
+        """Bring the newest window (or the newest one showing ``room``) to the front; open one if none is."""
         windows = self.windows
         if not windows:
-            if not self._quitting:
-                self.open_window()
-            return
-        window = windows[-1]
+            return None if self._quitting else self.open_window(room)
+        showing = [w for w in windows if room is not None and w.current_room == room]
+        window = (showing or windows)[-1]
         window.showNormal()
         window.raise_()
         window.activateWindow()
+        return window
+
+    def another_launch(self) -> None:
+        """The app was launched again on this profile: show the hidden windows, else open a new one."""
+        if self._quitting:
+            return
+        if any(w.isVisible() for w in self._windows.values()):
+            self.open_window()
+        else:
+            for window in self.windows:
+                window.showNormal()
+            self._raise_some_window()
+
+    def show_room(self, room: bytes) -> None:
+        """A click on a room's notification: a window comes to the front and shows that room."""
+        window = self._raise_some_window(room)
+        if window is not None and window.is_loaded:
+            window.select_room(room)
 
     def _on_unread(self, window: MainWindow, counts: dict[bytes, int]) -> None:
         """The tray follows one window's counts (the oldest open one): every window converges on the same
@@ -221,7 +295,8 @@ class RiverDesktop(QObject):
         if self.tray is None or not windows or windows[0] is not window:
             return
         names = {key: room.name for key, room in window.rooms.rooms.items()}
-        self.tray.update_counts(counts, names)
+        modes = {key: window.rooms.notification_mode(key) for key in counts}
+        self.tray.update_counts(counts, names, modes)
 
     # ------------------------------------------------------------------ quitting
 
@@ -231,6 +306,7 @@ class RiverDesktop(QObject):
         if self._quitting:
             return
         self._quitting = True
+        self._layout_timer.stop()
         windows = self.windows
         if windows:
             self._record_windows(windows)

@@ -20,16 +20,16 @@ from dataclasses import dataclass, field, fields, replace
 from enum import Enum
 from typing import TYPE_CHECKING, TypeVar
 
-from PySide6.QtCore import QByteArray, QEvent, QItemSelectionModel, QModelIndex, QObject, QPoint, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QEvent, QItemSelectionModel, QModelIndex, QObject, QPoint, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
     QDialog,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QMainWindow,
     QMenu,
-    QMessageBox,
     QProgressBar,
     QPushButton,
     QSplitter,
@@ -38,7 +38,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from river_desktop import __version__
 from river_desktop.domain.invitation import Invitation, InvitationError
 from river_desktop.domain.room_state import Message
 from river_desktop.domain.rooms import (
@@ -53,7 +52,9 @@ from river_desktop.domain.rooms import (
 from river_desktop.storage import reconcile
 from river_desktop.storage.controller import LoadIssue, RoomOutcome, SaveReport
 from river_desktop.storage.errors import StorageError
+from river_desktop.storage.profile import default_profile_dir
 from river_desktop.storage.slots import LEGACY_BLOB_KEY, MIGRATION_DONE_KEY
+from river_desktop.ui.about import AboutDialog
 from river_desktop.ui.dialogs import (
     AcceptInvitationDialog,
     CreateRoomDialog,
@@ -63,8 +64,12 @@ from river_desktop.ui.dialogs import (
     NicknameDialog,
     NotificationsDialog,
 )
+from river_desktop.ui.drafts import DraftKeeper
 from river_desktop.ui.room_list import RoomFilterProxy, RoomListModel, RoomListView, RoomRow
 from river_desktop.ui.room_view import RoomView
+from river_desktop.ui.shortcuts import ShortcutsDialog
+from river_desktop.ui.status import SAVED_TEXT, SAVING_TEXT, local_only_label
+from river_desktop.ui.titles import keep_narrow, profile_label, window_title
 from river_desktop.ui.window_sync import PendingChanges, WindowSync
 
 if TYPE_CHECKING:
@@ -74,9 +79,7 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-APP_TITLE = "River Desktop"
 PAGE_SIZE = 50
-SAVED_MESSAGE_MS = 4000
 
 
 @dataclass
@@ -174,6 +177,7 @@ class MainWindow(QMainWindow):
         self._load_issues: tuple[LoadIssue, ...] = ()
         self._context_menu: QMenu | None = None
         self._sync = WindowSync(self.controller, self._apply_changes, self._start_task)
+        self._profile_label = profile_label(desktop.profile_dir, default_profile_dir())
 
         self.model = RoomListModel(self)
         self.model.setObjectName("roomListModel")
@@ -185,6 +189,7 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self._build_menus()
         self._build_central()
+        self.drafts = DraftKeeper(desktop.settings, self.roomView, self)
         self._build_status_bar()
         self._update_actions()
         self._update_title()
@@ -243,14 +248,14 @@ class MainWindow(QMainWindow):
         )
         self.actionRenameRoom = self._action(
             "actionRenameRoom",
-            "&Edit Room…",
+            "Room &Settings…",
             self.show_edit_room_dialog,
             "F2",
             "Rename the room or change its description",
         )
         self.actionNickname = self._action(
             "actionNickname",
-            "Change &Nickname…",
+            "Change Nic&kname…",
             self.show_nickname_dialog,
             None,
             "Change the name others see for you in this room",
@@ -276,6 +281,8 @@ class MainWindow(QMainWindow):
         )
         self.actionAbout = self._action("actionAbout", "&About River Desktop", self.show_about)
         self.actionAbout.setMenuRole(QAction.MenuRole.AboutRole)
+        self.actionShortcuts = self._action("actionShortcuts", "&Keyboard Shortcuts", self.show_shortcuts)
+        self.actionShortcuts.setShortcuts([QKeySequence("F1"), QKeySequence("Ctrl+/")])
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
@@ -300,6 +307,7 @@ class MainWindow(QMainWindow):
             go_menu.addAction(action)
         help_menu = bar.addMenu("&Help")
         help_menu.setObjectName("menuHelp")
+        help_menu.addAction(self.actionShortcuts)
         help_menu.addAction(self.actionAbout)
 
     def _build_central(self) -> None:
@@ -377,6 +385,7 @@ class MainWindow(QMainWindow):
         left_layout.addLayout(buttons)
 
         self.roomView = RoomView(self.contentPage)
+        keep_narrow(self.roomView.roomTitle, self.roomView.roomDescription)
         self.roomView.send_requested.connect(self._on_send_requested)
         self.roomView.older_requested.connect(self._on_older_requested)
         self.roomView.message_read.connect(self._on_message_read)
@@ -409,9 +418,7 @@ class MainWindow(QMainWindow):
         status.addPermanentWidget(self.issuesLabel)
         status.addPermanentWidget(self.saveStatus)
         status.addPermanentWidget(self.saveRetryButton)
-        self._saved_timer = QTimer(self)
-        self._saved_timer.setSingleShot(True)
-        self._saved_timer.timeout.connect(self._fade_saved)
+        status.addPermanentWidget(local_only_label(status))
 
     # ------------------------------------------------------------------ state properties
 
@@ -514,8 +521,10 @@ class MainWindow(QMainWindow):
             keys = self.rooms.ordered_keys()
             initial = keys[0] if keys else None
         self._set_load_state(LoadState.READY)
+        if len(self.desktop.windows) == 1:  # drafts of rooms left while no window was open (the CLI)
+            self.drafts.forget(self.desktop.settings.draft_rooms() - self.rooms.rooms.keys())
         self.refresh()
-        shown = self.open_room(initial, save=False)
+        shown = self.open_room(initial, save=False, focus=True)
         self._sync.resume()
         if shown is not None:
             # The first room's messages before the badges: counting every room's unread messages keeps
@@ -619,14 +628,16 @@ class MainWindow(QMainWindow):
             return
         key = self.proxy.key_at(current)
         if key is not None and key != self._current:
-            self.open_room(key)
+            # arrow keys in the list keep the focus there; a click or any other way in goes to the composer
+            clicked = QApplication.mouseButtons() != Qt.MouseButton.NoButton
+            self.open_room(key, focus=clicked or not self.roomList.hasFocus())
 
     def select_room(self, key: bytes | None) -> None:
         """Make ``key`` the current room of this window (as if the user clicked it)."""
         self.open_room(key)
 
-    def open_room(self, key: bytes | None, *, save: bool = True) -> asyncio.Task[None] | None:
-        """Make ``key`` current; returns the task that reads and shows its newest messages (if any)."""
+    def open_room(self, key: bytes | None, *, save: bool = True, focus: bool = False) -> asyncio.Task[None] | None:
+        """Make ``key`` current (``focus``: then the composer); returns the task that shows its newest messages."""
         if key is not None and key not in self.rooms.rooms:
             key = None
         changed = key != self._current
@@ -645,9 +656,9 @@ class MainWindow(QMainWindow):
         if key is None:
             self.roomView.show_room(None)
             return None
-        return self._start_task(self._show_room_messages(key, token))
+        return self._start_task(self._show_room_messages(key, token, focus))
 
-    async def _show_room_messages(self, key: bytes, token: int) -> None:
+    async def _show_room_messages(self, key: bytes, token: int, focus: bool = False) -> None:
         try:
             messages = await self.controller.read_messages(key, limit=PAGE_SIZE)
         except StorageError as exc:
@@ -656,8 +667,11 @@ class MainWindow(QMainWindow):
         if not self._alive or token != self._room_token or key not in self.rooms.rooms:
             return
         self.rooms.add_messages(key, messages)
-        self.roomView.show_room(self.rooms.rooms[key], messages)
+        with self.drafts.showing(key):
+            self.roomView.show_room(self.rooms.rooms[key], messages)
         self.roomView.set_older_available(len(messages) >= PAGE_SIZE)
+        if focus:
+            self.roomView.composer.setFocus(Qt.FocusReason.OtherFocusReason)
 
     async def _load_newest_messages(self, key: bytes) -> None:
         token = self._room_token
@@ -700,11 +714,8 @@ class MainWindow(QMainWindow):
 
     def _update_title(self) -> None:
         room = self.rooms.rooms.get(self._current) if self._current is not None else None
-        if room is None:
-            self.setWindowTitle(APP_TITLE)
-        else:
-            name = room.name or "Waiting for room data"
-            self.setWindowTitle(f"{name} — {APP_TITLE}")
+        name = None if room is None else room.name
+        self.setWindowTitle(window_title(name, waiting=room is not None, profile=self._profile_label))
 
     def _update_actions(self) -> None:
         ready = self._load_state is LoadState.READY
@@ -764,8 +775,7 @@ class MainWindow(QMainWindow):
         return super().eventFilter(watched, event)
 
     def _on_room_activated(self, key: bytes) -> None:
-        self.open_room(key)
-        self.roomView.composer.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.open_room(key, focus=True)
 
     # ------------------------------------------------------------------ mutations
 
@@ -777,7 +787,7 @@ class MainWindow(QMainWindow):
             return None
         self.rooms.move_room_to_end(room.owner_vk)  # a new room goes to the bottom of the list
         self.refresh()
-        self.open_room(room.owner_vk, save=False)
+        self.open_room(room.owner_vk, save=False, focus=True)
         self.schedule_save()
         return room
 
@@ -791,7 +801,7 @@ class MainWindow(QMainWindow):
         self.controller.mark_room_rejoined(self.session, room.owner_vk)
         self.rooms.move_room_to_end(room.owner_vk)
         self.refresh()
-        self.open_room(room.owner_vk, save=False)
+        self.open_room(room.owner_vk, save=False, focus=True)
         self.schedule_save()
         return room
 
@@ -818,7 +828,10 @@ class MainWindow(QMainWindow):
         return self._mutate(lambda: self.rooms.set_notification_mode(key, mode), unread=True)
 
     def leave_room(self, key: bytes) -> bool:
-        return self._mutate(lambda: self.controller.leave_room(self.session, self.rooms, key))
+        left = self._mutate(lambda: self.controller.leave_room(self.session, self.rooms, key))
+        if left:
+            self.drafts.forget([key])
+        return left
 
     def move_room(self, key: bytes, before: bytes | None) -> None:
         """Put ``key`` before ``before`` (None: at the end), as a drop does."""
@@ -928,11 +941,11 @@ class MainWindow(QMainWindow):
 
     def _set_save_state(self, state: SaveState) -> None:
         if state is SaveState.SAVING and self._save_state is SaveState.FAILED:
-            text = f"Saving… (the last save failed: {self._save_error})"
+            text = f"{SAVING_TEXT} (the last save failed: {self._save_error})"
         elif state is SaveState.SAVING:
-            text = "Saving…"
+            text = SAVING_TEXT
         elif state is SaveState.SAVED:
-            text = "All changes saved"
+            text = SAVED_TEXT
         elif state is SaveState.FAILED:
             text = f"Save failed: {self._save_error}"
         else:
@@ -942,15 +955,7 @@ class MainWindow(QMainWindow):
         self.saveStatus.setToolTip(self._save_error if state is SaveState.FAILED else "")
         self.saveStatus.setProperty("state", state.value)
         self.saveRetryButton.setVisible(state is SaveState.FAILED)
-        if state is SaveState.SAVED:
-            self._saved_timer.start(SAVED_MESSAGE_MS)
-        else:
-            self._saved_timer.stop()
         self.saveStateChanged.emit(self._save_state)
-
-    def _fade_saved(self) -> None:
-        if self._save_state is SaveState.SAVED and self._alive:
-            self.saveStatus.setText("Saved")
 
     # ------------------------------------------------------------------ live sync
 
@@ -1175,18 +1180,10 @@ class MainWindow(QMainWindow):
     def show_about(self) -> None:
         profile = self.controller.profile
         data_dir = str(profile.path) if profile is not None else "(in memory)"
-        box = QMessageBox(self)
-        box.setObjectName("AboutDialog")
-        box.setWindowTitle("About River Desktop")
-        box.setIcon(QMessageBox.Icon.Information)
-        box.setTextFormat(Qt.TextFormat.PlainText)
-        box.setText(f"River Desktop {__version__}")
-        box.setInformativeText(
-            "A desktop chat-room manager for River, the decentralized group chat on Freenet.\n\n"
-            f"Data: {data_dir}\nLogs: {self.desktop.log_dir}"
-        )
-        box.setStandardButtons(QMessageBox.StandardButton.Close)
-        self._open_dialog(box)
+        self._open_dialog(AboutDialog(data_dir, self.desktop.log_dir, self))
+
+    def show_shortcuts(self) -> None:
+        self._open_dialog(ShortcutsDialog(self.findChildren(QAction), self))
 
     def _show_context_menu(self, key: object, pos: QPoint) -> None:
         if isinstance(key, bytes) and key != self._current:
@@ -1222,6 +1219,9 @@ class MainWindow(QMainWindow):
         return bool(data) and self.restoreGeometry(QByteArray(data))
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self.desktop.hide_to_tray(self):
+            event.ignore()
+            return
         for dialog in list(self._dialogs.values()):
             dialog.close()
         self.desktop.window_closing(self)

@@ -1,4 +1,4 @@
-"""Per-profile desktop settings: the open windows, their geometry and current rooms.
+"""Per-profile desktop settings: the open windows, their geometry and current rooms, and composer drafts.
 
 They live in an INI file inside the profile directory (``desktop.ini``), so every profile restores its own
 windows and nothing is written to the user's global Qt settings (tests never touch the real home).
@@ -10,6 +10,7 @@ import base64
 import binascii
 import contextlib
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +22,7 @@ log = logging.getLogger(__name__)
 
 SETTINGS_FILENAME = "desktop.ini"
 MAX_RESTORED_WINDOWS = 16
+DRAFTS_GROUP = "drafts"
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,49 @@ class DesktopSettings:
             self._qs.endArray()
         self.sync()
 
+    # ---- the tray
+
+    def close_to_tray(self, default: bool) -> bool:
+        """Closing the last window hides it in the tray instead of quitting (``[tray] close_to_tray``)."""
+        return _flag(self._qs.value("tray/close_to_tray", default), default)
+
+    def set_close_to_tray(self, on: bool) -> None:
+        self._qs.setValue("tray/close_to_tray", on)
+        self.sync()
+
+    def close_hint_shown(self) -> bool:
+        return _flag(self._qs.value("tray/close_hint_shown", False), False)
+
+    def set_close_hint_shown(self) -> None:
+        self._qs.setValue("tray/close_hint_shown", True)
+        self.sync()
+
+    # ---- drafts: one value per room, keyed by the room's base58 key (never logged: it is what the user wrote)
+
+    def draft(self, room: bytes) -> str:
+        value = self._qs.value(f"{DRAFTS_GROUP}/{b58(room)}", "")
+        return value if isinstance(value, str) else ""
+
+    def set_draft(self, room: bytes, text: str) -> None:
+        """Remember ``text`` as the room's draft (in memory; :meth:`sync` writes it); a blank one is removed."""
+        key = f"{DRAFTS_GROUP}/{b58(room)}"
+        if text.strip():
+            self._qs.setValue(key, text)
+        else:
+            self._qs.remove(key)
+
+    def draft_rooms(self) -> set[bytes]:
+        self._qs.beginGroup(DRAFTS_GROUP)
+        try:
+            names = self._qs.childKeys()
+        finally:
+            self._qs.endGroup()
+        return {room for name in names if (room := _decode_room(name)) is not None}
+
+    def forget_drafts(self, rooms: Iterable[bytes]) -> None:
+        for room in rooms:
+            self._qs.remove(f"{DRAFTS_GROUP}/{b58(room)}")
+
     def sync(self) -> None:
         self._qs.sync()
         if self._qs.status() != QSettings.Status.NoError:
@@ -76,6 +121,17 @@ class DesktopSettings:
         # QSettings replaces the file on every write, with the umask's mode, so this runs each time.
         with contextlib.suppress(FileNotFoundError):
             self.path.chmod(0o600)
+
+
+def _flag(value: object, default: bool) -> bool:
+    """An INI boolean as QSettings reads it back (the string "true"/"false"), anything else -> ``default``."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "1", "yes", "on"):
+        return True
+    if isinstance(value, str) and value.strip().lower() in ("false", "0", "no", "off"):
+        return False
+    return default
 
 
 def _decode_b64(value: object) -> bytes:

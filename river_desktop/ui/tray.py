@@ -2,7 +2,9 @@
 
 Notifications are derived from unread counts, which already honour each room's notification mode
 (``Muted`` counts nothing, ``Mentions & replies`` counts only mentions of your nickname and replies to
-you), so a room's count going up is exactly "a new message you asked to hear about".
+you), so a room's count going up is exactly "a new message you asked to hear about" — except when the
+mode itself just changed (Muted -> All makes old messages count): then the count is only re-based, and
+only messages that arrive after the change notify. Clicking a notification asks for its room.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from PySide6.QtCore import QObject, QRect, Qt, Signal
 from PySide6.QtGui import QAction, QColor, QFont, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
+from river_desktop.domain.rooms import NotificationMode
 from river_desktop.ui import icons
 
 log = logging.getLogger(__name__)
@@ -56,13 +59,18 @@ class Tray(QObject):
     notified = Signal(str, str)
     """(title, body) of every notification raised (also when no tray is available to show it)."""
     activated = Signal()
+    roomRequested = Signal(bytes)
+    """The user clicked the notification about this room."""
     newWindowRequested = Signal()
+    showRequested = Signal()
     quitRequested = Signal()
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._total = 0
         self._known: dict[bytes, int] | None = None
+        self._modes: dict[bytes, NotificationMode] = {}
+        self._notified_room: bytes | None = None
         self._base_icon = icons.app_icon()
         self._icon = QSystemTrayIcon(self._base_icon, self)
         self._icon.setObjectName("trayIcon")
@@ -70,15 +78,22 @@ class Tray(QObject):
         menu = QMenu()
         menu.setObjectName("trayMenu")
         self._menu = menu
+        show = QAction("&Show River Desktop", menu)
+        show.setObjectName("trayShow")
+        show.triggered.connect(self.showRequested)
         new_window = QAction("New &Window", menu)
+        new_window.setObjectName("trayNewWindow")
         new_window.triggered.connect(self.newWindowRequested)
         quit_action = QAction("&Quit", menu)
+        quit_action.setObjectName("trayQuit")
         quit_action.triggered.connect(self.quitRequested)
+        menu.addAction(show)
         menu.addAction(new_window)
         menu.addSeparator()
         menu.addAction(quit_action)
         self._icon.setContextMenu(menu)
         self._icon.activated.connect(self._on_activated)
+        self._icon.messageClicked.connect(self._on_message_clicked)
         self.available = QSystemTrayIcon.isSystemTrayAvailable()
         if self.available:
             self._icon.show()
@@ -87,23 +102,48 @@ class Tray(QObject):
     def total(self) -> int:
         return self._total
 
+    @property
+    def menu(self) -> QMenu:
+        return self._menu
+
+    @property
+    def showing(self) -> bool:
+        """The icon is in a system tray (so a hidden window can be found again)."""
+        return self.available and self._icon.isVisible()
+
     def tooltip(self) -> str:
         return self._icon.toolTip()
 
-    def update_counts(self, counts: Mapping[bytes, int], names: Mapping[bytes, str]) -> None:
-        """New unread counts; rooms whose count went up raise a notification (not on the first report)."""
+    @property
+    def icon(self) -> QSystemTrayIcon:
+        return self._icon
+
+    def update_counts(
+        self,
+        counts: Mapping[bytes, int],
+        names: Mapping[bytes, str],
+        modes: Mapping[bytes, NotificationMode] | None = None,
+    ) -> None:
+        """New unread counts; rooms whose count went up raise a notification (not on the first report, and
+        not when the room's notification mode changed since the last report)."""
         previous = self._known
+        previous_modes = self._modes
         self._known = dict(counts)
+        self._modes = dict(modes or {})
         if previous is not None:
             for key, count in counts.items():
                 before = previous.get(key)
+                if previous_modes.get(key) != self._modes.get(key):
+                    continue
                 if before is not None and count > before:
                     fresh = count - before
                     name = names.get(key) or "a room"
-                    self.notify(name, f"{fresh} new message{'s' if fresh != 1 else ''} in {name}")
+                    self.notify(name, f"{fresh} new message{'s' if fresh != 1 else ''} in {name}", room=key)
         self._set_total(sum(counts.values()))
 
-    def notify(self, title: str, body: str) -> None:
+    def notify(self, title: str, body: str, *, room: bytes | None = None) -> None:
+        """Show a notification; a click on it emits :attr:`roomRequested` with ``room``."""
+        self._notified_room = room
         self.notified.emit(title, body)
         if self.available and QSystemTrayIcon.supportsMessages():
             self._icon.showMessage(title, body, self._base_icon, 5000)
@@ -117,6 +157,10 @@ class Tray(QObject):
         self._total = total
         self._icon.setIcon(badge_icon(self._base_icon, total))
         self._icon.setToolTip(f"River Desktop — {total} unread" if total else "River Desktop")
+
+    def _on_message_clicked(self) -> None:
+        if self._notified_room is not None:
+            self.roomRequested.emit(self._notified_room)
 
     def _on_activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
         if reason in (QSystemTrayIcon.ActivationReason.Trigger, QSystemTrayIcon.ActivationReason.DoubleClick):

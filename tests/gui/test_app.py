@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMenu,
-    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QRadioButton,
@@ -33,6 +32,7 @@ from PySide6.QtWidgets import (
 )
 from pytestqt.qtbot import QtBot
 
+from river_desktop import __version__
 from river_desktop.domain.identity import SigningIdentity
 from river_desktop.domain.invitation import Invitation
 from river_desktop.domain.member import AuthorizedMember
@@ -42,6 +42,7 @@ from river_desktop.storage.controller import LoadResult, SaveReport, SaveSession
 from river_desktop.storage.errors import StorageError
 from river_desktop.storage.profile import Profile
 from river_desktop.storage.slots import LEGACY_BLOB_KEY, b58
+from river_desktop.ui.about import AboutDialog
 from river_desktop.ui.app import RiverDesktop
 from river_desktop.ui.dialogs import (
     AcceptInvitationDialog,
@@ -614,9 +615,9 @@ def test_about_names_version_and_locations(qtbot: QtBot, make_desktop: DesktopFa
     window = open_window(qtbot, desktop)
     window.actionAbout.trigger()
     box = window.dialog("AboutDialog")
-    assert isinstance(box, QMessageBox)
-    text = box.informativeText()
-    assert str(tmp_path / "profile") in text and str(tmp_path / "logs") in text
+    assert isinstance(box, AboutDialog)
+    assert box.dataPath.text() == str(tmp_path / "profile") and box.logPath.text() == str(tmp_path / "logs")
+    assert any(__version__ in label.text() for label in box.findChildren(QLabel))
     box.close()
 
 
