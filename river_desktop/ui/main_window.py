@@ -69,7 +69,7 @@ from river_desktop.ui.room_list import RoomFilterProxy, RoomListModel, RoomListV
 from river_desktop.ui.room_view import RoomView
 from river_desktop.ui.shortcuts import ShortcutsDialog
 from river_desktop.ui.status import SAVED_TEXT, SAVING_TEXT, local_only_label
-from river_desktop.ui.titles import keep_narrow, profile_label, window_title
+from river_desktop.ui.titles import profile_label, window_title
 from river_desktop.ui.window_sync import PendingChanges, WindowSync
 
 if TYPE_CHECKING:
@@ -385,7 +385,6 @@ class MainWindow(QMainWindow):
         left_layout.addLayout(buttons)
 
         self.roomView = RoomView(self.contentPage)
-        keep_narrow(self.roomView.roomTitle, self.roomView.roomDescription)
         self.roomView.send_requested.connect(self._on_send_requested)
         self.roomView.older_requested.connect(self._on_older_requested)
         self.roomView.message_read.connect(self._on_message_read)

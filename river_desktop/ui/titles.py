@@ -5,10 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtGui import QPainter
-from PySide6.QtWidgets import QLabel, QSizePolicy, QStyleOption
-
 APP_TITLE = "River Desktop"
 WAITING_TITLE = "Waiting for room data"
 ROOM_TITLE_CHARS = 60
@@ -41,36 +37,4 @@ def window_title(room_name: str | None, *, waiting: bool = False, profile: str =
     return f"{name} — {app}"
 
 
-class _ElidePainter(QObject):
-    """Paints a one-line label's text elided to the label's width (QLabel itself would clip it)."""
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() != QEvent.Type.Paint or not isinstance(watched, QLabel) or watched.wordWrap():
-            return False
-        label = watched
-        rect = label.contentsRect()
-        text = label.fontMetrics().elidedText(label.text(), Qt.TextElideMode.ElideRight, rect.width())
-        painter = QPainter(label)
-        try:
-            option = QStyleOption()
-            option.initFrom(label)
-            label.style().drawItemText(
-                painter, rect, int(label.alignment()), option.palette, label.isEnabled(), text, label.foregroundRole()
-            )
-        finally:
-            painter.end()
-        return True
-
-
-def keep_narrow(*labels: QLabel) -> None:
-    """No text a room owner types may widen the window: these labels take the width they are given
-    (one-line ones elide their text to it; wrapped ones wrap or clip)."""
-    for label in labels:
-        label.setSizePolicy(QSizePolicy.Policy.Ignored, label.sizePolicy().verticalPolicy())
-        label.setMinimumWidth(0)
-        if not label.wordWrap():
-            painter = _ElidePainter(label)
-            label.installEventFilter(painter)
-
-
-__all__ = ["APP_TITLE", "elide", "keep_narrow", "profile_label", "window_title"]
+__all__ = ["APP_TITLE", "elide", "profile_label", "window_title"]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from pytestqt.qtbot import QtBot
 
 from river_desktop.domain.identity import SigningIdentity
 from river_desktop.domain.invitation import Invitation
+from river_desktop.domain.member import AuthorizedMember
 from river_desktop.domain.room_state import Message
 from river_desktop.domain.rooms import NotificationMode, Rooms
 from river_desktop.storage.slots import b58
@@ -206,6 +208,9 @@ def test_unmuting_does_not_notify_old_messages_and_a_click_opens_the_room(
     notes: list[tuple[str, str]] = []
     tray.notified.connect(lambda title, body: notes.append((title, body)))
     stranger = SigningIdentity.generate()
+    held = window.rooms.get(quiet)  # only members' messages are shown, so only theirs are counted
+    record = AuthorizedMember.create(quiet, held.self_identity, stranger.verifying_key)
+    window.rooms.rooms[quiet] = replace(held, room_state=held.room_state.with_member(record))
     session = desktop.controller.open_session("someone else")
 
     def post(text: str) -> None:
