@@ -22,10 +22,18 @@ from river_desktop.domain.member import AuthorizedMember
 from river_desktop.domain.river import sync
 from river_desktop.domain.river.bans import AuthorizedUserBan, UserBan
 from river_desktop.domain.river.codec import RiverRuleError, SystemTime
+from river_desktop.domain.river.direct_messages import AuthorizedDirectMessage, AuthorizedRecipientPurges
 from river_desktop.domain.river.member_info import AuthorizedMemberInfo
 from river_desktop.domain.river.messages import CONTENT_TYPE_REPLY, AuthorizedMessage, RoomMessageBody
+from river_desktop.domain.river.secrets import (
+    AuthorizedEncryptedSecret,
+    AuthorizedSecretVersionRecord,
+    EncryptedSecretForMember,
+    SecretVersionRecord,
+)
 from river_desktop.domain.river.state import ChatRoomState
-from river_desktop.domain.river.summary import Delta, Summary
+from river_desktop.domain.river.summary import Delta, DirectMessagesDelta, SecretsDelta, Summary
+from river_desktop.domain.river.upgrade import AuthorizedUpgrade, Upgrade
 from tests.unit.river.helpers import ident
 
 OWNER = ident(1)
@@ -34,9 +42,12 @@ PEOPLE = [ident(20 + i) for i in range(8)]
 T0 = 1_700_000_000
 
 op_strategy = st.tuples(
-    st.sampled_from(["invite", "invite", "message", "message", "reply", "nick", "ban", "config"]),
-    st.integers(0, 8),  # actor (0 = owner, else PEOPLE[i-1])
-    st.integers(0, 8),  # target
+    st.sampled_from(
+        ["invite", "invite", "message", "message", "reply", "nick", "ban", "config", "deputize", "secret", "dm",
+         "dm", "purge", "upgrade"]
+    ),
+    st.integers(0, 8),  # actor, an index into who is present
+    st.integers(0, 8),  # target, likewise
     st.integers(0, 40),  # time offset, small so ties on time happen
     st.integers(0, 3),  # nanos / version / limit knob
 )
@@ -83,9 +94,50 @@ def _op_delta(state: ChatRoomState, op: tuple[str, int, int, int, int]) -> Delta
         target = present[1 + t % (len(present) - 1)]
         ban = AuthorizedUserBan.create(UserBan(OWNER.member_id, when, target.member_id), actor)
         return Delta(bans=(ban,))
+    if kind == "deputize":
+        deputy = present[t % len(present)]
+        info = AuthorizedMemberInfo.nickname(actor, f"d{dt}", version=2 + dt % 4, deputies=(deputy.member_id,))
+        return Delta(member_info=(info,))
+    if kind == "secret":
+        return _rotate(state, present, when)
+    if kind == "dm":
+        to = present[t % len(present)]
+        if to == actor:
+            return None
+        dm = AuthorizedDirectMessage.create(actor, to.member_id, OVK, T0 + dt, bytes([knob]) * (10 + dt))
+        return Delta(direct_messages=DirectMessagesDelta(new_messages=(dm,)))
+    if kind == "purge":
+        inbox = [m for m in state.direct_messages.messages if m.message.recipient == actor.member_id]
+        if not inbox:
+            return None
+        prior = next((x for x in state.direct_messages.purges if x.recipient_id == actor.member_id), None)
+        tokens = (*(prior.purged if prior else ()), inbox[t % len(inbox)].purge_token)
+        version = (prior.version if prior else 0) + 1
+        purges = AuthorizedRecipientPurges.create(actor, OVK, version, tokens)
+        return Delta(direct_messages=DirectMessagesDelta(advanced_purges=(purges,)))
+    if kind == "upgrade":
+        up = Upgrade(OWNER.member_id, 1 + knob + dt % 3, bytes([dt]) * 32)
+        return Delta(upgrade=AuthorizedUpgrade.create(up, OWNER))
     cfg = state.configuration
     new = cfg.with_changes(OWNER, max_recent_messages=2 + knob * 3 + dt % 2, max_user_bans=1 + knob)
     return Delta(configuration=new)
+
+
+def _rotate(state: ChatRoomState, present: list[SigningIdentity], when: SystemTime) -> Delta:
+    """An owner key rotation: a new version record and a (fake, never opened) blob for everyone present."""
+    version = state.secrets.current_version + (1 if state.secrets.versions else 0)
+    record = AuthorizedSecretVersionRecord.create(SecretVersionRecord(version, when), OWNER)
+    blobs = tuple(
+        AuthorizedEncryptedSecret.create(
+            EncryptedSecretForMember(
+                p.member_id, version, bytes([version]) * 48, bytes(12), bytes(32), OWNER.member_id
+            ),
+            OWNER,
+        )
+        for p in present
+    )
+    current = version if version > state.secrets.current_version else None
+    return Delta(secrets=SecretsDelta(current, (record,), blobs))
 
 
 def _step(oracle: Any, p: bytes, data: bytes, d: Delta) -> bytes:
