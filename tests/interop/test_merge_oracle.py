@@ -22,6 +22,7 @@ from river_desktop.domain.member import AuthorizedMember
 from river_desktop.domain.river import sync
 from river_desktop.domain.river.bans import AuthorizedUserBan, UserBan
 from river_desktop.domain.river.codec import RiverRuleError, SystemTime
+from river_desktop.domain.river.configuration import PrivacyMode, RoomDisplayMetadata, SealedBytes
 from river_desktop.domain.river.direct_messages import AuthorizedDirectMessage, AuthorizedRecipientPurges
 from river_desktop.domain.river.member_info import AuthorizedMemberInfo
 from river_desktop.domain.river.messages import CONTENT_TYPE_REPLY, AuthorizedMessage, RoomMessageBody
@@ -44,7 +45,7 @@ T0 = 1_700_000_000
 op_strategy = st.tuples(
     st.sampled_from(
         ["invite", "invite", "message", "message", "reply", "nick", "ban", "config", "deputize", "secret", "dm",
-         "dm", "purge", "upgrade"]
+         "dm", "purge", "upgrade", "privatize", "sealed"]
     ),
     st.integers(0, 8),  # actor, an index into who is present
     st.integers(0, 8),  # target, likewise
@@ -115,6 +116,15 @@ def _op_delta(state: ChatRoomState, op: tuple[str, int, int, int, int]) -> Delta
         version = (prior.version if prior else 0) + 1
         purges = AuthorizedRecipientPurges.create(actor, OVK, version, tokens)
         return Delta(direct_messages=DirectMessagesDelta(advanced_purges=(purges,)))
+    if kind == "privatize":
+        name = SealedBytes.private(bytes([dt]) * 20, bytes(12), state.secrets.current_version, 4)
+        display = RoomDisplayMetadata(name)
+        new = state.configuration.with_changes(OWNER, privacy_mode=PrivacyMode.PRIVATE, display=display)
+        return Delta(configuration=new)
+    if kind == "sealed":
+        version = state.secrets.current_version + knob % 2  # sometimes a version nobody announced
+        body = RoomMessageBody.private(1, 1, bytes([dt]) * 30, bytes(12), version)
+        return Delta(recent_messages=(AuthorizedMessage.create(OVK, actor, when, body),))
     if kind == "upgrade":
         up = Upgrade(OWNER.member_id, 1 + knob + dt % 3, bytes([dt]) * 32)
         return Delta(upgrade=AuthorizedUpgrade.create(up, OWNER))

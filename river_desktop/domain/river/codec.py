@@ -166,17 +166,21 @@ def text(value: object, what: str) -> str:
     return value
 
 
+_INT_ONLY = {int}
+
+
 def byte_field(value: object, what: str, length: int | None = None) -> bytes:
     """Any byte field: a bstr or an array of uints (ciborium's ``deserialize_seq`` takes both)."""
     if isinstance(value, bytes):
         raw = value
     elif isinstance(value, list):
+        # bytes() alone would also take True/False; serde's u8 does not.
+        if value and set(map(type, value)) != _INT_ONLY:
+            raise RiverDecodeError(f"{what} must be an array of bytes")
         try:
             raw = bytes(value)
-        except (TypeError, ValueError):
+        except ValueError:
             raise RiverDecodeError(f"{what} must be an array of bytes") from None
-        if any(isinstance(x, bool) for x in value):
-            raise RiverDecodeError(f"{what} must be an array of bytes")
     else:
         raise RiverDecodeError(f"{what} must be bytes")
     if length is not None and len(raw) != length:

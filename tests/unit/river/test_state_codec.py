@@ -152,3 +152,39 @@ def test_genesis_uses_rivers_defaults() -> None:
     assert state.version == 0
     assert state.member_info[0].member_info.version == 0
     state.verify(owner.verifying_key)
+
+
+def _json_tree(tree: Any) -> Any:
+    """How serde_json (riverctl's rooms.json) writes the same value: byte strings become number arrays."""
+    if isinstance(tree, bytes):
+        return list(tree)
+    if isinstance(tree, list):
+        return [_json_tree(x) for x in tree]
+    if isinstance(tree, dict):
+        return {k: _json_tree(v) for k, v in tree.items()}
+    return tree
+
+
+def test_a_serde_json_tree_decodes_to_the_same_state() -> None:
+    import json
+
+    _, state = build_room()
+    tree = json.loads(json.dumps(_json_tree(codec.loads(state.encode()))))
+    assert ChatRoomState.from_obj(tree) == state
+
+
+def test_booleans_are_not_bytes() -> None:
+    _, state = build_room()
+    tree = codec.loads(state.encode())
+    tree["configuration"]["signature"][0] = True
+    with pytest.raises(RiverDecodeError):
+        ChatRoomState.from_obj(tree)
+
+
+def test_decode_errors_never_echo_values() -> None:
+    _, state = build_room()
+    tree = codec.loads(state.encode())
+    tree["configuration"]["configuration"]["display"]["name"] = {"Public": {"value": "secret-text"}}
+    with pytest.raises(RiverDecodeError) as err:
+        ChatRoomState.from_obj(tree)
+    assert "secret-text" not in str(err.value)
