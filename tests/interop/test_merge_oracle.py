@@ -157,10 +157,11 @@ def _step(oracle: Any, p: bytes, data: bytes, d: Delta) -> bytes:
     ours_state = ChatRoomState.decode(data)
     try:
         theirs = oracle.update_state(p, data, [("delta", d.encode())]).new_state
-    except ContractError:
+    except ContractError as refused:
         try:
             sync.apply_delta(ours_state, OVK, d)
-        except RiverRuleError:
+        except RiverRuleError as ours_refused:
+            assert str(ours_refused) in str(refused)  # the same reason, word for word
             return data
         raise AssertionError("the contract aborted this delta but we applied it") from None
     ours = sync.apply_delta(ours_state, OVK, d).encode()
