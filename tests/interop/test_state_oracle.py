@@ -74,3 +74,44 @@ def test_verify_refuses_what_the_contract_refuses_with_its_reason(
     with pytest.raises(RiverRuleError) as ours:
         bad.verify(OWNER.verifying_key)
     assert f"State verification failed: {ours.value}" in str(verdict.error)
+
+
+def _lenient_variants(tree: Any) -> Any:
+    """Bytes as bstr where River writes arrays, struct keys reversed, and an unknown key in each struct."""
+    if isinstance(tree, list):
+        if len(tree) >= 12 and all(isinstance(x, int) and 0 <= x < 256 for x in tree):
+            return bytes(tree)
+        return [_lenient_variants(x) for x in tree]
+    if isinstance(tree, dict):
+        out = {k: _lenient_variants(v) for k, v in reversed(list(tree.items()))}
+        if len(out) > 1 and "secs_since_epoch" not in out:  # serde's SystemTime refuses unknown keys
+            out["x_future"] = 0
+        return out
+    return tree
+
+
+def test_lenient_input_reencodes_exactly_as_the_contract_does(
+    oracle: Any, params: Callable[[bytes], bytes]
+) -> None:
+    import cbor2
+
+    owner, state = build_room(n_members=3, n_messages=5)
+    odd = bytes(cbor2.dumps(_lenient_variants(cbor2.loads(state.encode()))))
+    assert odd != state.encode()
+    theirs = oracle.update_state(params(owner.verifying_key), odd, [("delta", b"")]).new_state
+    assert ChatRoomState.decode(odd).encode() == theirs == state.encode()
+    assert oracle.validate_state(params(owner.verifying_key), odd).valid
+
+
+def test_an_unknown_key_in_a_time_is_refused_by_both(oracle: Any, params: Callable[[bytes], bytes]) -> None:
+    import cbor2
+
+    from river_desktop.domain.river.codec import RiverDecodeError
+
+    owner, state = build_room(n_members=1, n_messages=1)
+    tree = cbor2.loads(state.encode())
+    tree["recent_messages"]["messages"][0]["message"]["time"]["x_future"] = 0
+    odd = bytes(cbor2.dumps(tree))
+    assert not oracle.validate_state(params(owner.verifying_key), odd).valid
+    with pytest.raises(RiverDecodeError):
+        ChatRoomState.decode(odd)

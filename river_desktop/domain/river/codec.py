@@ -212,6 +212,9 @@ def variant(value: object, what: str) -> tuple[str, Any]:
 # --------------------------------------------------------------------------------------------- values
 
 
+_TIME_KEYS = frozenset({"secs_since_epoch", "nanos_since_epoch"})
+
+
 @dataclass(frozen=True, order=True)
 class SystemTime:
     """serde's ``SystemTime``: seconds and nanoseconds since the Unix epoch (orders like Rust's)."""
@@ -225,6 +228,8 @@ class SystemTime:
     @classmethod
     def from_obj(cls, value: object, what: str = "time") -> SystemTime:
         m = fields(value, what)
+        if not m.keys() <= _TIME_KEYS:
+            raise RiverDecodeError(f"{what} has an unknown field")  # serde's SystemTime is strict
         secs = uint(req(m, "secs_since_epoch", what), f"{what}.secs_since_epoch")
         nanos = uint(req(m, "nanos_since_epoch", what), f"{what}.nanos_since_epoch", 32)
         # Duration::new carries whole seconds out of the nanosecond part.
