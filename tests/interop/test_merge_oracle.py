@@ -129,7 +129,13 @@ def _op_delta(state: ChatRoomState, op: tuple[str, int, int, int, int]) -> Delta
         up = Upgrade(OWNER.member_id, 1 + knob + dt % 3, bytes([dt]) * 32)
         return Delta(upgrade=AuthorizedUpgrade.create(up, OWNER))
     cfg = state.configuration
-    new = cfg.with_changes(OWNER, max_recent_messages=2 + knob * 3 + dt % 2, max_user_bans=1 + knob)
+    new = cfg.with_changes(
+        OWNER,
+        max_recent_messages=2 + knob * 3 + dt % 2,
+        max_user_bans=1 + knob,
+        max_members=2 + knob * 2,
+        max_direct_messages=dt % 5,  # 0 is refused, the rest cap DMs hard
+    )
     return Delta(configuration=new)
 
 
