@@ -96,3 +96,15 @@ def test_member_info_only_replaces_a_lower_ranked_record() -> None:
     assert newer in out.member_info
     older = AuthorizedMemberInfo.nickname(m1, "older", version=2)
     assert sync.apply_delta(out, OVK, Delta(member_info=(older,))).member_info == out.member_info
+
+
+def test_member_keys_must_be_curve_points_as_dalek_requires() -> None:
+    from river_desktop.domain.river.codec import RiverDecodeError, is_edwards_point
+    from river_desktop.domain.river.state import ChatRoomState
+
+    assert is_edwards_point(ident(10).verifying_key)
+    assert not is_edwards_point(bytes([2]) * 32)  # y = 0x0202..: x² is not a square
+    tree = codec.loads(ROOM.encode())
+    tree["members"]["members"][0]["member"]["member_vk"] = bytes([2]) * 32
+    with pytest.raises(RiverDecodeError, match="not an ed25519 point"):
+        ChatRoomState.from_obj(tree)
