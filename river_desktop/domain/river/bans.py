@@ -20,7 +20,7 @@ from river_desktop.domain.river.codec import SystemTime
 
 
 @dataclass(frozen=True)
-class UserBan:
+class UserBan(c.Record):
     owner_member_id: int
     banned_at: SystemTime
     banned_user: int
@@ -50,7 +50,7 @@ class UserBan:
 
 
 @dataclass(frozen=True)
-class AuthorizedUserBan:
+class AuthorizedUserBan(c.Record):
     ban: UserBan
     banned_by: int
     signature: bytes

@@ -212,11 +212,21 @@ def variant(value: object, what: str) -> tuple[str, Any]:
 # --------------------------------------------------------------------------------------------- values
 
 
+class Record:
+    """Mixin for River records: ``to_obj`` is the decoded CBOR tree of the canonical ``encode()``."""
+
+    def encode(self) -> bytes:
+        raise NotImplementedError
+
+    def to_obj(self) -> Any:
+        return loads(self.encode())
+
+
 _TIME_KEYS = frozenset({"secs_since_epoch", "nanos_since_epoch"})
 
 
 @dataclass(frozen=True, order=True)
-class SystemTime:
+class SystemTime(Record):
     """serde's ``SystemTime``: seconds and nanoseconds since the Unix epoch (orders like Rust's)."""
 
     secs: int
@@ -275,6 +285,7 @@ def verify_cached(verifying_key: bytes, payload: bytes, signature: bytes) -> boo
 
 __all__ = [
     "NULL",
+    "Record",
     "RiverDecodeError",
     "RiverRuleError",
     "SystemTime",

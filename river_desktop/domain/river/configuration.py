@@ -32,7 +32,7 @@ class PrivacyMode(enum.Enum):
 
 
 @dataclass(frozen=True)
-class SealedBytes:
+class SealedBytes(c.Record):
     """A room name, description or nickname: public UTF-8 bytes, or AES-GCM ciphertext under a room secret."""
 
     value: bytes
@@ -98,7 +98,7 @@ class SealedBytes:
 
 
 @dataclass(frozen=True)
-class RoomDisplayMetadata:
+class RoomDisplayMetadata(c.Record):
     name: SealedBytes
     description: SealedBytes | None = None
 
@@ -124,7 +124,7 @@ _DEFAULT_DISPLAY = RoomDisplayMetadata.public(DEFAULT_ROOM_NAME)
 
 
 @dataclass(frozen=True)
-class Configuration:
+class Configuration(c.Record):
     """``Configuration`` with River's defaults (``Configuration::default()``)."""
 
     owner_member_id: int = 0
@@ -225,7 +225,7 @@ class Configuration:
 
 
 @dataclass(frozen=True)
-class AuthorizedConfiguration:
+class AuthorizedConfiguration(c.Record):
     configuration: Configuration
     signature: bytes
 

@@ -49,7 +49,7 @@ def purges_signed_bytes(recipient: int, owner_vk: bytes, version: int, purged: t
 
 
 @dataclass(frozen=True)
-class DirectMessage:
+class DirectMessage(c.Record):
     sender: int
     recipient: int
     timestamp: int
@@ -78,7 +78,7 @@ class DirectMessage:
 
 
 @dataclass(frozen=True)
-class AuthorizedDirectMessage:
+class AuthorizedDirectMessage(c.Record):
     message: DirectMessage
     sender_signature: bytes
 
@@ -124,7 +124,7 @@ class AuthorizedDirectMessage:
 
 
 @dataclass(frozen=True)
-class AuthorizedRecipientPurges:
+class AuthorizedRecipientPurges(c.Record):
     recipient_id: int
     version: int
     purged: tuple[bytes, ...]
@@ -173,7 +173,7 @@ class AuthorizedRecipientPurges:
 
 
 @dataclass(frozen=True)
-class DirectMessages:
+class DirectMessages(c.Record):
     messages: tuple[AuthorizedDirectMessage, ...] = ()
     purges: tuple[AuthorizedRecipientPurges, ...] = ()
 

@@ -33,7 +33,7 @@ def sig_digest(signature: bytes) -> bytes:
 
 
 @dataclass(frozen=True)
-class MemberInfo:
+class MemberInfo(c.Record):
     member_id: int
     version: int
     preferred_nickname: SealedBytes
@@ -67,7 +67,7 @@ class MemberInfo:
 
 
 @dataclass(frozen=True)
-class AuthorizedMemberInfo:
+class AuthorizedMemberInfo(c.Record):
     member_info: MemberInfo
     signature: bytes
 

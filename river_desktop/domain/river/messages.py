@@ -33,7 +33,7 @@ EVENT_TYPE_JOIN = 1
 
 
 @dataclass(frozen=True)
-class RoomMessageBody:
+class RoomMessageBody(c.Record):
     content_type: int
     content_version: int
     data: bytes
@@ -126,7 +126,7 @@ class RoomMessageBody:
 
 
 @dataclass(frozen=True)
-class MessageV1:
+class MessageV1(c.Record):
     room_owner: int
     author: int
     time: SystemTime
@@ -160,7 +160,7 @@ class MessageV1:
 
 
 @dataclass(frozen=True)
-class AuthorizedMessage:
+class AuthorizedMessage(c.Record):
     message: MessageV1
     signature: bytes
 

@@ -26,7 +26,7 @@ CIPHER_AES256GCM = "Aes256Gcm"
 
 
 @dataclass(frozen=True)
-class SecretVersionRecord:
+class SecretVersionRecord(c.Record):
     version: int
     created_at: SystemTime
     cipher_spec: str = CIPHER_AES256GCM
@@ -59,7 +59,7 @@ class SecretVersionRecord:
 
 
 @dataclass(frozen=True)
-class AuthorizedSecretVersionRecord:
+class AuthorizedSecretVersionRecord(c.Record):
     record: SecretVersionRecord
     owner_signature: bytes
 
@@ -90,7 +90,7 @@ class AuthorizedSecretVersionRecord:
 
 
 @dataclass(frozen=True)
-class EncryptedSecretForMember:
+class EncryptedSecretForMember(c.Record):
     member_id: int
     secret_version: int
     ciphertext: bytes
@@ -132,7 +132,7 @@ class EncryptedSecretForMember:
 
 
 @dataclass(frozen=True)
-class AuthorizedEncryptedSecret:
+class AuthorizedEncryptedSecret(c.Record):
     secret: EncryptedSecretForMember
     owner_signature: bytes
 
@@ -167,7 +167,7 @@ class AuthorizedEncryptedSecret:
 
 
 @dataclass(frozen=True)
-class RoomSecrets:
+class RoomSecrets(c.Record):
     current_version: int = 0
     versions: tuple[AuthorizedSecretVersionRecord, ...] = ()
     encrypted_secrets: tuple[AuthorizedEncryptedSecret, ...] = ()

@@ -59,7 +59,7 @@ def ban_dbg(ban_id: int) -> str:
 
 
 @dataclass(frozen=True)
-class ChatRoomState:
+class ChatRoomState(c.Record):
     configuration: AuthorizedConfiguration
     bans: tuple[AuthorizedUserBan, ...] = ()
     members: tuple[AuthorizedMember, ...] = ()

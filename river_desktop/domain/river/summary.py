@@ -112,7 +112,7 @@ class DmPairHorizon:
 
 
 @dataclass(frozen=True)
-class Summary:
+class Summary(c.Record):
     configuration: int
     bans: tuple[int, ...] = ()
     members: tuple[int, ...] = ()
@@ -248,7 +248,7 @@ class Summary:
 
 
 @dataclass(frozen=True)
-class SecretsDelta:
+class SecretsDelta(c.Record):
     current_version: int | None = None
     new_versions: tuple[AuthorizedSecretVersionRecord, ...] = ()
     new_encrypted_secrets: tuple[AuthorizedEncryptedSecret, ...] = ()
@@ -265,7 +265,7 @@ class SecretsDelta:
 
 
 @dataclass(frozen=True)
-class DirectMessagesDelta:
+class DirectMessagesDelta(c.Record):
     new_messages: tuple[AuthorizedDirectMessage, ...] = ()
     advanced_purges: tuple[AuthorizedRecipientPurges, ...] = ()
 
@@ -279,7 +279,7 @@ class DirectMessagesDelta:
 
 
 @dataclass(frozen=True)
-class Delta:
+class Delta(c.Record):
     """``ChatRoomStateV1Delta``; ``None`` fields carry nothing."""
 
     configuration: AuthorizedConfiguration | None = None

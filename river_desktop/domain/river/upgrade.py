@@ -20,7 +20,7 @@ CURRENT_STATE_VERSION = 1
 
 
 @dataclass(frozen=True)
-class Upgrade:
+class Upgrade(c.Record):
     owner_member_id: int
     version: int
     new_chatroom_address: bytes
@@ -50,7 +50,7 @@ class Upgrade:
 
 
 @dataclass(frozen=True)
-class AuthorizedUpgrade:
+class AuthorizedUpgrade(c.Record):
     upgrade: Upgrade
     signature: bytes
 

@@ -189,3 +189,12 @@ def test_decode_errors_never_echo_values() -> None:
     with pytest.raises(RiverDecodeError) as err:
         ChatRoomState.from_obj(tree)
     assert "secret-text" not in str(err.value)
+
+
+def test_to_obj_and_from_obj_are_inverse_for_every_record() -> None:
+    _, state = build_room()
+    assert ChatRoomState.from_obj(state.to_obj()) == state
+    records = [state.configuration, state.member_info[0], state.recent_messages[0],
+               state.recent_messages[0].message.time, state.secrets, state.direct_messages]
+    for record in records:
+        assert type(record).from_obj(record.to_obj()) == record  # type: ignore[attr-defined]
