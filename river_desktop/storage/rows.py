@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final, Protocol, TypeVar
 
 from river_desktop.storage.errors import StorageCorruptError
-from river_desktop.storage.faults import display_key, row_problem
+from river_desktop.storage.faults import MAX_SEQ, display_key, row_problem
 from river_desktop.storage.kv import SkippedRow
 
 T = TypeVar("T")
@@ -41,18 +41,27 @@ class RowsRead:
     skipped: list[SkippedRow] = field(default_factory=list)
 
 
-def sift(raw: Iterable[tuple[object, object, object]], skipped: Iterable[SkippedRow] = ()) -> RowsRead:
-    """Keep the rows this store could have written; report the others."""
+def sift(
+    raw: Iterable[tuple[object, object, object]], skipped: Iterable[SkippedRow] = (), *, ordered: bool = False
+) -> RowsRead:
+    """Keep the rows this store could have written; report the others. ``ordered``: ``raw`` is sorted by key."""
     rows: list[Row] = []
     out_skipped = list(skipped)
     for key, value, seq in raw:
-        problem = row_problem(key, isinstance(value, bytes), seq)
-        if problem is None:
-            assert isinstance(key, str) and isinstance(value, bytes) and isinstance(seq, int)
+        # The common case without a call: an ASCII text key, a bytes value, an in-range integer counter.
+        if (
+            type(key) is str
+            and type(value) is bytes
+            and type(seq) is int
+            and 0 < seq < MAX_SEQ
+            and (key.isascii() or row_problem(key, True, seq) is None)
+        ):
             rows.append((key, value, seq))
-        else:
-            out_skipped.append(SkippedRow(display_key(key), problem))
-    rows.sort(key=lambda row: row[0])
+            continue
+        problem = row_problem(key, isinstance(value, bytes), seq) or "it is not a row this store writes"
+        out_skipped.append(SkippedRow(display_key(key), problem))
+    if not ordered:
+        rows.sort(key=lambda row: row[0])
     return RowsRead(rows, out_skipped)
 
 

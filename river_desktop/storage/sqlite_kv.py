@@ -26,8 +26,8 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from types import TracebackType
 from typing import Final, TypeVar
-from urllib.parse import quote
 
+from river_desktop.storage import dbfile
 from river_desktop.storage import rows as rw
 from river_desktop.storage.envelope import (
     HEADER_SIZE,
@@ -73,11 +73,7 @@ FULL_CHECK_MAX_BYTES: Final = 256 * 1024 * 1024
 """Files up to this size get ``PRAGMA integrity_check`` at open (about 35 ms for 25 MB, 50,000 messages, warm);
 larger ones the cheaper ``quick_check``, which misses only index/table mismatches."""
 
-FRESH_FILE_S: Final = 5.0
-"""An empty database file younger than this may be another process's creation in progress: wait for it."""
-
 _READ_PAUSE_S: Final = 0.02
-_SQLITE_MAGIC: Final = b"SQLite format 3\x00"
 _GET_MANY_CHUNK: Final = 500
 # Mirrors envelope.is_deleted, so filters run inside SQLite instead of shipping every payload to Python.
 _LIVE: Final = f"NOT (length(value) >= {HEADER_SIZE} AND substr(value, 1, 1) = x'02')"
@@ -166,16 +162,16 @@ class SqliteKV:
         self._damaged: str | None = None
         self._gone: str | None = None
         self._skipped: dict[str, str] = {}
-        created = False if read_only is not None else self._create_if_missing()
+        created = False if read_only is not None else dbfile.create_if_missing(self._path)
         try:
-            self._check_header(created=created)
+            dbfile.check_header(self._path, created=created, wait_s=self._busy_timeout_ms / 1000)
             identity = os.stat(self._path)
             self._identity = (identity.st_dev, identity.st_ino)
-            self._uri = self._make_uri()
+            self._uri = dbfile.uri(self._path, read_only=read_only is not None)
             self._register(self._connect(initialise=True))
         except BaseException:
             if created:
-                self._remove_own_empty_file()
+                dbfile.remove_if_empty(self._path)
             raise
 
     # -- opening
@@ -195,92 +191,8 @@ class SqliteKV:
     ) -> None:
         self.close()
 
-    def _create_if_missing(self) -> bool:
-        """Create the file ourselves so it is private from its first byte (SQLite would use 0644); True if we did."""
-        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
-        try:
-            fd = os.open(self._path, flags, 0o600)
-        except FileExistsError:
-            return False
-        except OSError as exc:
-            raise StorageIOError(
-                f"cannot create the database {self._path}: {exc.strerror or exc}; "
-                "check that its folder exists and is writable by you"
-            ) from None
-        os.close(fd)
-        return True
-
-    def _remove_own_empty_file(self) -> None:
-        """A creation that failed (disk full) must not leave an empty file that the next open would refuse."""
-        with contextlib.suppress(OSError):
-            if os.stat(self._path).st_size == 0:
-                os.unlink(self._path)
-
-    def _check_header(self, *, created: bool) -> None:
-        """Refuse a non-SQLite or stray empty file before SQLite opens it, so nothing is written near it."""
-        if self._path.is_dir():
-            raise StorageIOError(f"the database path {self._path} is a folder, not a file; choose another profile")
-        head = self._read_head()
-        if not head and not created:
-            head = self._wait_for_creator()
-        if not head and not created:
-            raise self._not_a_database(
-                "it is empty (0 bytes), probably left by a first start that failed, for example on a full disk. "
-                "If this profile never held anything, delete the file and start again; otherwise restore the "
-                "profile from a backup"
-            )
-        if head and head != _SQLITE_MAGIC:
-            raise self._not_a_database()
-
-    def _read_head(self) -> bytes:
-        try:
-            with open(self._path, "rb") as f:
-                return f.read(len(_SQLITE_MAGIC))
-        except FileNotFoundError:
-            raise StorageIOError(f"the database {self._path} does not exist") from None
-        except OSError as exc:
-            raise StorageIOError(
-                f"cannot read the database {self._path}: {exc.strerror or exc}; check its permissions"
-            ) from None
-
-    def _wait_for_creator(self) -> bytes:
-        """An empty file that was just created is probably another process's open in progress: give it time."""
-        deadline = time.monotonic() + self._busy_timeout_ms / 1000
-        pause = 0.005
-        while True:
-            try:
-                age = time.time() - os.stat(self._path).st_mtime
-            except OSError:
-                return b""
-            if age > FRESH_FILE_S or time.monotonic() >= deadline:
-                return b""
-            time.sleep(pause)
-            pause = min(pause * 2, 0.1)
-            head = self._read_head()
-            if head:
-                return head
-
-    def _make_uri(self) -> str:
-        """``mode=rw`` (never create: the file was created above, or it must exist), or ``mode=ro``.
-
-        A read-only open without a ``-wal`` of a file nobody may write (no write bits) or in a folder we cannot
-        write uses ``immutable=1``: SQLite then creates no ``-shm``/``-wal`` (it cannot, or must not, change the
-        folder). With a ``-wal`` present the file is read through SQLite's normal read-only WAL path instead.
-        """
-        base = "file:" + quote(str(self._path.absolute()))
-        if self._read_only is None:
-            return base + "?mode=rw"
-        if not Path(f"{self._path}-wal").exists():
-            unwritable = not os.stat(self._path).st_mode & 0o222
-            if unwritable or not os.access(self._path.parent, os.W_OK):
-                return base + "?mode=ro&immutable=1"
-        return base + "?mode=ro"
-
-    def _not_a_database(self, detail: str = "it is not a SQLite file") -> NotADatabaseError:
-        return NotADatabaseError(
-            f"{self._path} is not a River Desktop database ({detail}); it was left untouched. "
-            "Move it out of the way or choose another profile folder."
-        )
+    def _not_a_database(self, detail: str = dbfile.NOT_SQLITE) -> NotADatabaseError:
+        return dbfile.not_a_database(self._path, detail)
 
     def _too_new(self, found: int) -> SchemaTooNewError:
         return SchemaTooNewError(
@@ -670,9 +582,9 @@ class SqliteKV:
             for row in skipped:
                 self._skipped[row.key] = row.reason
 
-    def _sift(self, raw: Iterable[tuple[object, object, object]]) -> rw.RowsRead:
+    def _sift(self, raw: Iterable[tuple[object, object, object]], *, ordered: bool = False) -> rw.RowsRead:
         """Keep the rows this store wrote; remember the others for ``skipped_rows``."""
-        read = rw.sift(raw)
+        read = rw.sift(raw, ordered=ordered)
         self._note_skipped(read.skipped)
         return read
 
@@ -736,7 +648,7 @@ class SqliteKV:
         """Every usable row of ``where`` (a condition on ``key`` only; deleted markers included), sorted by key."""
         sql = f"SELECT key, value, seq FROM kv WHERE {where} ORDER BY key"
         try:
-            return self._sift(self._reading(lambda c: c.execute(sql, params).fetchall()))
+            return self._sift(self._reading(lambda c: c.execute(sql, params).fetchall()), ordered=True)
         except StorageCorruptError:
             read = rw.read_rows_one_by_one(self._reading, where, params)
             self._note_skipped(read.skipped)
