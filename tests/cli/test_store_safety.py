@@ -61,6 +61,12 @@ def test_store_keys_and_rooms_list_serve_the_intact_keys_of_a_damaged_store(dama
     rooms = cli(profile, "rooms", "list", as_json=True)
     assert rooms.rc == 0, rooms.describe()
     assert len(json.loads(rooms.out)) == 20
+    hit = next(iter(lost)).split(":")[1]  # the room whose history lost a page
+    messages = cli(profile, "messages", "list", hit, "--limit", "100", as_json=True)
+    assert messages.rc == 0, messages.describe()
+    shown = {m["id"] for m in json.loads(messages.out)}
+    assert len(shown) == 20 - len({k for k in lost if k.split(":")[1] == hit})
+    assert not shown & {k.split(":")[2] for k in lost}
     assert digest(db) == before
 
 
