@@ -275,7 +275,12 @@ class StorageController:
     def subscribe_health(self, callback: Callable[[StoreHealth], None]) -> Callable[[], None]:
         """``callback(health)`` whenever the store stops accepting writes (damaged, deleted or replaced)."""
         self._health_subscribers.append(callback)
-        return lambda: self._health_subscribers.remove(callback) if callback in self._health_subscribers else None
+
+        def unsubscribe() -> None:
+            if callback in self._health_subscribers:
+                self._health_subscribers.remove(callback)
+
+        return unsubscribe
 
     def _note_health(self) -> None:
         health = health_of(self._store)
