@@ -21,8 +21,8 @@ import os
 import sqlite3
 import sys
 import unicodedata
-from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -49,8 +49,10 @@ from river_desktop.storage.controller import (
     SaveSession,
     StorageController,
 )
+from river_desktop.storage.envelope import MAX_GENERATION, decode_versioned
 from river_desktop.storage.errors import StorageError
-from river_desktop.storage.profile import DB_FILENAME, default_profile_dir
+from river_desktop.storage.profile import DB_FILENAME, Profile, default_profile_dir
+from river_desktop.storage.salvage import salvage
 from river_desktop.storage.slots import (
     LEGACY_BLOB_KEY,
     META_KEY,
@@ -627,26 +629,27 @@ def _format_time(ms: int) -> str:
 async def cmd_store_keys(args: argparse.Namespace) -> Output:
     if not profile_exists(args.profile):
         return Output([], "no keys")
-    ctl = await StorageController.open(args.profile)
-    try:
-        store = _sqlite_store(ctl)
-        rows = await ctl.run(store.entries)
-    finally:
-        await ctl.close()
+    with _read_only_store(args.profile) as store:
+        rows = store.entries()
+        skipped = store.skipped_rows()
     items: list[dict[str, Json]] = [{"key": k, "generation": g, "size": n} for k, g, n in rows]
 
     def text() -> str:
         width = max((len(k) for k, _, _ in rows), default=3)
         return "\n".join(f"{k.ljust(width)}  {g:>6}  {n:>8}" for k, g, n in rows) or "no keys"
 
-    return Output(items, text)
+    notes = [f"{PROG}: warning: {row.key}: {row.reason}; it was skipped (see `store check`)" for row in skipped]
+    return Output(items, text, notes)
 
 
-def _sqlite_store(ctl: StorageController) -> SqliteKV:
-    store = ctl.store
-    if not isinstance(store, SqliteKV):
-        raise CliError("this command needs a SQLite profile")
-    return store
+@contextmanager
+def _read_only_store(profile: Path) -> Iterator[SqliteKV]:
+    """The profile's store opened read-only: the store commands never change the file they inspect."""
+    store = Profile.open(profile, read_only=True).store
+    try:
+        yield store
+    finally:
+        store.close()
 
 
 @dataclass(frozen=True)
@@ -659,6 +662,7 @@ class Problem:
 class CheckResult:
     problems: list[Problem] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
+    intact: int = 0
 
     def count(self, what: str) -> None:
         self.counts[what] = self.counts.get(what, 0) + 1
@@ -666,23 +670,48 @@ class CheckResult:
     def summary(self) -> str:
         return ", ".join(f"{n} {what}" for what, n in sorted(self.counts.items())) or "empty store"
 
+    def damaged_keys(self) -> list[str]:
+        return sorted({p.key for p in self.problems if p.key != DATABASE})
+
     def to_json(self) -> dict[str, Json]:
         return {
             "ok": not self.problems,
             "problems": [{"key": p.key, "problem": p.problem} for p in self.problems],
             "checked": dict(sorted(self.counts.items())),
+            "intact": self.intact,
+            "damaged": self.damaged_keys(),
         }
+
+    def render_problems(self) -> str:
+        lines = [f"{p.key}: {p.problem}" for p in self.problems]
+        lines.append(f"intact: {self.intact} key(s); damaged or unusable: {len(self.damaged_keys())} key(s)")
+        return "\n".join(lines)
+
+
+DATABASE = "(database)"
 
 
 def check_store(store: SqliteKV) -> CheckResult:
-    """Read every key and report what cannot be used. Reads only; runs on the storage thread."""
+    """Read every key, each on its own where a scan meets damage, and report what cannot be used. Reads only."""
     result = CheckResult()
     verdict = store.integrity_check()
     if verdict != "ok":
         for line in verdict.splitlines():
-            result.problems.append(Problem("(database)", f"integrity check: {line}"))
-    keys = {key: payload for key, _gen, payload in store.scan("")}
+            result.problems.append(Problem(DATABASE, f"integrity check: {line}"))
+    read = store.read_all()
+    for row in read.skipped:
+        result.problems.append(Problem(row.key, row.reason))
+    keys: dict[str, bytes] = {}
+    for key, value, _seq in read.rows:
+        generation, payload = decode_versioned(value)
+        if generation >= MAX_GENERATION:
+            result.problems.append(
+                Problem(key, "it is at the highest generation (2^64-1), so it can never be written again")
+            )
+        if payload is not None:
+            keys[key] = payload
     for key, payload in keys.items():
+        before = len(result.problems)
         if key.startswith(ROOM_PREFIX):
             _check_room(result, key, payload)
         elif key.startswith(MSG_PREFIX):
@@ -702,6 +731,8 @@ def check_store(store: SqliteKV) -> CheckResult:
                     result.problems.append(Problem(key, f"the legacy room list cannot be migrated ({exc})"))
         else:
             result.count("other")
+        if len(result.problems) == before:
+            result.intact += 1
     return result
 
 
@@ -743,17 +774,36 @@ def _check_message(result: CheckResult, key: str, payload: bytes) -> None:
 async def cmd_store_check(args: argparse.Namespace) -> Output:
     if not profile_exists(args.profile):
         raise CliError(f"no profile database at {db_path(args.profile)}")
-    ctl = await StorageController.open(args.profile)
     try:
-        store = _sqlite_store(ctl)
-        result = await ctl.run(lambda: check_store(store))
-    finally:
-        await ctl.close()
+        with _read_only_store(args.profile) as store:
+            result = check_store(store)
+    except StorageError as exc:  # not even openable: still a report on stdout, as --json promises
+        result = CheckResult([Problem(DATABASE, one_line(str(exc), 2000))])
     data = result.to_json()
     if result.problems:
-        text = "\n".join(f"{p.key}: {p.problem}" for p in result.problems)
-        raise CheckFailed(Output(data, text), len(result.problems))
+        raise CheckFailed(Output(data, result.render_problems()), len(result.problems))
     return Output(data, f"ok: {result.summary()}")
+
+
+async def cmd_store_salvage(args: argparse.Namespace) -> Output:
+    if not profile_exists(args.profile):
+        raise CliError(f"no profile database at {db_path(args.profile)}")
+    target = Path(args.to).expanduser()
+    with _read_only_store(args.profile) as store:
+        report = salvage(store, target)
+    lost = [{"key": row.key, "problem": row.reason} for row in report.lost]
+    data: dict[str, Json] = {"to": str(report.target), "copied": report.copied, "lost": lost}
+
+    def text() -> str:
+        lines = [f"copied {report.copied} key(s) into {report.target}; {db_path(args.profile)} was left as it is"]
+        if lost:
+            lines.append(f"lost {len(lost)} key(s) that could not be read:")
+            lines.extend(f"  {row.key}: {row.reason}" for row in report.lost)
+        else:
+            lines.append("nothing was lost")
+        return "\n".join(lines)
+
+    return Output(data, text)
 
 
 class CheckFailed(Exception):
@@ -874,8 +924,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p = store.add_parser("keys", help="every live key with its generation and size")
     p.set_defaults(handler=cmd_store_keys)
-    p = store.add_parser("check", help="integrity and decodability check (read-only)")
+    p = store.add_parser("check", help="integrity and decodability check, key by key (read-only)")
     p.set_defaults(handler=cmd_store_check)
+    p = store.add_parser("salvage", help="copy every readable key into a new profile; the original is not changed")
+    p.add_argument("--to", required=True, metavar="DIR", help="a new or empty folder for the new profile")
+    p.set_defaults(handler=cmd_store_salvage)
 
     demo = groups.add_parser("demo", help="demo data").add_subparsers(dest="command", metavar="ACTION", required=True)
     p = demo.add_parser("populate", help="add realistic demo rooms, members and messages")

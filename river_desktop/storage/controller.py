@@ -42,7 +42,7 @@ from river_desktop.domain.rooms import (
 )
 from river_desktop.storage import reconcile as rc
 from river_desktop.storage.errors import StorageError
-from river_desktop.storage.kv import CasResult, Conflict, KVStore, Stored
+from river_desktop.storage.kv import CasResult, Conflict, KVStore, Stored, StoreHealth, health_of, scan_reporting
 from river_desktop.storage.profile import Profile
 from river_desktop.storage.slots import (
     LEGACY_BLOB_KEY,
@@ -243,12 +243,15 @@ class StorageController:
         self._intact: dict[tuple[bytes, str], bytes | None] = {}
         """Per stored message (room, id): its author when it decodes, has its id, belongs to the room and its
         signature verifies, else None. Write-once, content-addressed keys make the answer permanent."""
+        self._health = health_of(store)
+        self._health_subscribers: list[Callable[[StoreHealth], None]] = []
 
     # -- lifecycle
 
     @classmethod
-    async def open(cls, profile_dir: str | Path | None = None) -> StorageController:
-        profile = await asyncio.get_running_loop().run_in_executor(None, Profile.open, profile_dir)
+    async def open(cls, profile_dir: str | Path | None = None, *, read_only: bool = False) -> StorageController:
+        opener = partial(Profile.open, profile_dir, read_only=read_only)
+        profile = await asyncio.get_running_loop().run_in_executor(None, opener)
         return cls(profile.store, profile)
 
     @classmethod
@@ -270,6 +273,33 @@ class StorageController:
     @property
     def store(self) -> KVStore:
         return self._store
+
+    @property
+    def health(self) -> StoreHealth:
+        """Whether saving still works; when not, ``health.problem`` is what every window must show."""
+        return self._health
+
+    def subscribe_health(self, callback: Callable[[StoreHealth], None]) -> Callable[[], None]:
+        """``callback(health)`` whenever the store stops accepting writes (damaged, deleted or replaced)."""
+        self._health_subscribers.append(callback)
+
+        def unsubscribe() -> None:
+            if callback in self._health_subscribers:
+                self._health_subscribers.remove(callback)
+
+        return unsubscribe
+
+    def _note_health(self) -> None:
+        health = health_of(self._store)
+        if health == self._health:
+            return
+        self._health = health
+        log.warning("the profile stopped accepting changes: %s", health.problem)
+        for callback in list(self._health_subscribers):
+            try:
+                callback(health)
+            except Exception:
+                log.exception("a health subscriber failed")
 
     def open_session(self, name: str = "") -> SaveSession:
         return SaveSession(name)
@@ -335,6 +365,8 @@ class StorageController:
             except (StorageError, RuntimeError) as exc:
                 log.warning("change poll failed: %s", exc)
                 continue
+            finally:
+                self._note_health()
             if cursor != self._cursor:
                 self._cursor = cursor
                 self._announce(keys, external=True)
@@ -345,7 +377,10 @@ class StorageController:
         return (await self.load_with_report(session)).rooms
 
     async def load_with_report(self, session: SaveSession | None = None) -> LoadResult:
-        result, written = await self._call(self._load_sync, session)
+        try:
+            result, written = await self._call(self._load_sync, session)
+        finally:
+            self._note_health()
         self._announce(written, external=False)
         return result
 
@@ -357,15 +392,21 @@ class StorageController:
         return keys
 
     def _load_sync(self, session: SaveSession | None) -> tuple[LoadResult, list[str]]:
-        rows = self._store.scan(ROOM_PREFIX)  # read once: it is both the plan's input and the load itself
+        # Read once: it is both the plan's input and the load itself. Rows a damaged page (or a foreign writer)
+        # made unreadable are load issues, and the other rooms load.
+        rows, skipped = scan_reporting(self._store, ROOM_PREFIX)
         plan = rc.plan_load(self._planning_keys(key for key, _gen, _payload in rows))
         migrated = False
         written: list[str] = []
         issues: list[LoadIssue] = []
-        if plan.kind is rc.LoadKind.MIGRATE:
-            migrated, written, mig_issues = self._migrate_sync()
+        if plan.kind is rc.LoadKind.MIGRATE and health_of(self._store).writable:
+            try:
+                migrated, written, mig_issues = self._migrate_sync()
+            except StorageError as exc:
+                mig_issues = [LoadIssue(LEGACY_BLOB_KEY, f"the legacy room list could not be migrated ({exc})")]
             issues.extend(mig_issues)
-            rows = self._store.scan(ROOM_PREFIX)
+            rows, skipped = scan_reporting(self._store, ROOM_PREFIX)
+        issues.extend(LoadIssue(row.key, row.reason) for row in skipped)
         rooms = Rooms()
         for key, _gen, payload in rows:
             vk = parse_room_key(key, check_point=False)
@@ -390,7 +431,11 @@ class StorageController:
                 rooms.removed[vk] = slot.epoch
             if session is not None:
                 session.persisted[vk] = _TOMBSTONE_MARK if isinstance(slot, TombstoneSlot) else _digest(payload)
-        meta_raw = self._store.get(META_KEY)
+        try:
+            meta_raw = self._store.get(META_KEY)
+        except StorageError as exc:
+            issues.append(LoadIssue(META_KEY, f"the room preferences cannot be read ({exc})"))
+            meta_raw = None
         if meta_raw is not None:
             try:
                 meta = RoomsMeta.decode(meta_raw)
@@ -471,6 +516,7 @@ class StorageController:
                 assert waiting is not None
                 try:
                     report, written = await self._call(self._save_sync, session, snapshot)
+                    self._note_health()
                 except BaseException as exc:
                     if not waiting.done():
                         waiting.set_exception(exc)

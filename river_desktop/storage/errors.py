@@ -29,7 +29,19 @@ class StoreBusyError(StorageError):
 
 
 class StorageCorruptError(StorageError):
-    """SQLite reported the file as damaged; a backup is the way back."""
+    """SQLite reported the file as damaged: the store refuses every later write and keeps reading what it can."""
+
+
+class StorageReadOnlyError(StorageError):
+    """The profile can be read but not written (permissions, or opened for reading only); nothing was changed."""
+
+
+class StorageGoneError(StorageError):
+    """The database file was deleted or replaced while open; nothing more is saved, nothing is recreated."""
+
+
+class ForeignRowError(StorageError):
+    """A stored row this store did not write (or cannot write again); it is reported and left as it is."""
 
 
 class StorageIOError(StorageError):

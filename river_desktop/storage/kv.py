@@ -37,6 +37,36 @@ class Conflict:
 CasResult: TypeAlias = Stored | Conflict
 
 
+@dataclass(frozen=True)
+class StoreHealth:
+    """Whether the store still accepts writes, and if not, why: what every window has to say plainly.
+
+    ``damaged``: SQLite found the file damaged (nothing more is written; reads go on where they can).
+    ``read_only``: the profile can only be viewed. ``gone``: the file was deleted or replaced while open.
+    """
+
+    damaged: str | None = None
+    read_only: str | None = None
+    gone: str | None = None
+
+    @property
+    def writable(self) -> bool:
+        return self.damaged is None and self.read_only is None and self.gone is None
+
+    @property
+    def problem(self) -> str | None:
+        """The one sentence to show, worst first; ``None`` when all is well."""
+        return self.gone or self.damaged or self.read_only
+
+
+@dataclass(frozen=True)
+class SkippedRow:
+    """A stored row a read could not use: ``key`` as printable text, ``reason`` in plain words."""
+
+    key: str
+    reason: str
+
+
 @runtime_checkable
 class KVStore(Protocol):
     """What the storage controller needs from a store; every method may raise ``StorageError``."""
@@ -92,6 +122,23 @@ class KVStore(Protocol):
     def close(self) -> None:
         """Release resources; later calls raise ``StoreClosedError``. Idempotent."""
         ...
+
+
+def scan_reporting(
+    store: KVStore, prefix: str
+) -> tuple[builtins.list[tuple[str, int, bytes]], builtins.list[SkippedRow]]:
+    """``scan``, plus the rows it had to skip when the store can tell (``SqliteKV.scan_report``)."""
+    report = getattr(store, "scan_report", None)
+    if callable(report):
+        rows, skipped = report(prefix)
+        return rows, skipped
+    return store.scan(prefix), []
+
+
+def health_of(store: KVStore) -> StoreHealth:
+    """The store's ``health`` when it has one (``SqliteKV``); an in-memory store is always writable."""
+    health = getattr(store, "health", None)
+    return health if isinstance(health, StoreHealth) else StoreHealth()
 
 
 def check_key(key: str) -> str:

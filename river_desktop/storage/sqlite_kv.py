@@ -7,6 +7,11 @@ thread or process that is. WAL keeps readers from blocking writers; ``synchronou
 On disk: one table ``kv(key TEXT PRIMARY KEY, value BLOB, seq INTEGER)``. ``value`` is the versioned envelope
 (envelope.py), so the envelope is the only record of a key's generation and of whether it is deleted; ``seq`` is the
 store-wide write counter behind ``changes_since``.
+
+The store refuses to make a bad situation worse (``health``): a file SQLite reports as damaged (at open, or on any
+later call) is never written again; a file deleted or replaced while open is never written or recreated; a read-only
+profile is opened read-only. Reads go on where they can: a scan that meets a damaged page falls back to reading key
+by key (rows.py), and rows this store did not write are reported and skipped.
 """
 
 from __future__ import annotations
@@ -20,19 +25,42 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from types import TracebackType
-from typing import Final
+from typing import Final, TypeVar
 
-from river_desktop.storage.envelope import HEADER_SIZE, decode_versioned, encode_deleted, encode_versioned
+from river_desktop.storage import dbfile
+from river_desktop.storage import rows as rw
+from river_desktop.storage.envelope import (
+    HEADER_SIZE,
+    MAX_GENERATION,
+    decode_versioned,
+    encode_deleted,
+    encode_versioned,
+)
 from river_desktop.storage.errors import (
+    ForeignRowError,
     NotADatabaseError,
     SchemaTooNewError,
     StorageCorruptError,
     StorageError,
+    StorageGoneError,
     StorageIOError,
+    StorageReadOnlyError,
     StoreBusyError,
     StoreClosedError,
 )
-from river_desktop.storage.kv import CasResult, Conflict, Stored, check_key, check_value, prefix_upper_bound
+from river_desktop.storage.faults import MAX_SEQ, Fault, classify_error, display_key, row_problem, should_retry_read
+from river_desktop.storage.kv import (
+    CasResult,
+    Conflict,
+    SkippedRow,
+    Stored,
+    StoreHealth,
+    check_key,
+    check_value,
+    prefix_upper_bound,
+)
+
+T = TypeVar("T")
 
 SCHEMA_VERSION: Final = 1
 """The ``PRAGMA user_version`` this code writes. A file with a higher one is refused, never touched."""
@@ -41,10 +69,15 @@ _CACHE_KIB: Final = 32 * 1024
 """Page cache per connection. SQLite's default (2 MiB) is smaller than one busy room's history, so
 appends to a long history missed the cache and re-read their B-tree pages (benchmark B3)."""
 
-_SQLITE_MAGIC: Final = b"SQLite format 3\x00"
+FULL_CHECK_MAX_BYTES: Final = 256 * 1024 * 1024
+"""Files up to this size get ``PRAGMA integrity_check`` at open (about 35 ms for 25 MB, 50,000 messages, warm);
+larger ones the cheaper ``quick_check``, which misses only index/table mismatches."""
+
+_READ_PAUSE_S: Final = 0.02
 _GET_MANY_CHUNK: Final = 500
 # Mirrors envelope.is_deleted, so filters run inside SQLite instead of shipping every payload to Python.
 _LIVE: Final = f"NOT (length(value) >= {HEADER_SIZE} AND substr(value, 1, 1) = x'02')"
+_VALID_SEQ: Final = f"typeof(seq) = 'integer' AND seq > 0 AND seq < {MAX_SEQ}"
 
 
 def _create_v1(conn: sqlite3.Connection) -> None:
@@ -68,6 +101,11 @@ the connection mid-transaction and must not commit. To change the schema: bump `
 """
 
 
+def _text(raw: bytes) -> str:
+    """SQLite TEXT as str; bytes that are not UTF-8 become lone surrogates, which ``row_problem`` then reports."""
+    return raw.decode("utf-8", "surrogateescape")
+
+
 @contextlib.contextmanager
 def _in_transaction(conn: sqlite3.Connection, begin: str) -> Iterator[None]:
     """``begin`` ... COMMIT, or ROLLBACK on any exception (which then propagates)."""
@@ -87,25 +125,54 @@ def _fetch_int(conn: sqlite3.Connection, sql: str, params: tuple[object, ...] = 
     return int(row[0])
 
 
+def _max_seq(conn: sqlite3.Connection) -> int:
+    """The highest valid write counter; rows with a foreign ``seq`` (text, at 2^63-1) do not count."""
+    row = conn.execute(f"SELECT seq FROM kv WHERE {_VALID_SEQ} ORDER BY seq DESC LIMIT 1").fetchone()
+    return 0 if row is None else int(row[0])
+
+
 class SqliteKV:
     """The profile's store. One connection per thread, all closed by ``close()``.
 
-    Opening checks, without writing anything, that the file is a SQLite database of this schema or an older one;
-    a missing file is created with mode 0600 first (SQLite gives its ``-wal`` / ``-shm`` files the same mode).
+    Opening checks, without writing anything, that the file is a SQLite database of this schema or an older one
+    and whether SQLite finds it damaged; a missing file is created with mode 0600 first (SQLite gives its ``-wal`` /
+    ``-shm`` files the same mode), and only that file, created by this very open, is given a schema.
+    ``read_only`` (a reason) opens the file read-only: reads work, every write raises ``StorageReadOnlyError``.
+    ``connection_factory`` is SQLite's ``factory`` argument, for fault-injection tests.
     """
 
-    def __init__(self, path: str | os.PathLike[str], *, busy_timeout_ms: int = 30_000) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        busy_timeout_ms: int = 30_000,
+        read_only: str | None = None,
+        connection_factory: type[sqlite3.Connection] = sqlite3.Connection,
+    ) -> None:
         if busy_timeout_ms < 0:
             raise ValueError("busy_timeout_ms must not be negative")
         self._path = Path(path)
         self._busy_timeout_ms = int(busy_timeout_ms)
+        self._factory = connection_factory
         self._local = threading.local()
         self._lock = threading.Lock()
         self._connections: builtins.list[tuple[threading.Thread, sqlite3.Connection]] = []
         self._closed = False
-        self._create_if_missing()
-        self._check_header()
-        self._register(self._connect(initialise=True))
+        self._read_only = read_only
+        self._damaged: str | None = None
+        self._gone: str | None = None
+        self._skipped: dict[str, str] = {}
+        created = False if read_only is not None else dbfile.create_if_missing(self._path)
+        try:
+            dbfile.check_header(self._path, created=created, wait_s=self._busy_timeout_ms / 1000)
+            identity = os.stat(self._path)
+            self._identity = (identity.st_dev, identity.st_ino)
+            self._uri = dbfile.uri(self._path, read_only=read_only is not None)
+            self._register(self._connect(initialise=True))
+        except BaseException:
+            if created:
+                dbfile.remove_if_empty(self._path)
+            raise
 
     # -- opening
 
@@ -124,39 +191,8 @@ class SqliteKV:
     ) -> None:
         self.close()
 
-    def _create_if_missing(self) -> None:
-        """Create the file ourselves so it is private from its first byte; SQLite would use 0644."""
-        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
-        try:
-            fd = os.open(self._path, flags, 0o600)
-        except FileExistsError:
-            return
-        except OSError as exc:
-            raise StorageIOError(
-                f"cannot create the database {self._path}: {exc.strerror or exc}; "
-                "check that its folder exists and is writable by you"
-            ) from None
-        os.close(fd)
-
-    def _check_header(self) -> None:
-        """Refuse a non-SQLite file before SQLite opens it, so nothing (not even a journal) is written near it."""
-        if self._path.is_dir():
-            raise StorageIOError(f"the database path {self._path} is a folder, not a file; choose another profile")
-        try:
-            with open(self._path, "rb") as f:
-                head = f.read(len(_SQLITE_MAGIC))
-        except OSError as exc:
-            raise StorageIOError(
-                f"cannot read the database {self._path}: {exc.strerror or exc}; check its permissions"
-            ) from None
-        if head and head != _SQLITE_MAGIC:
-            raise self._not_a_database()
-
-    def _not_a_database(self, detail: str = "it is not a SQLite file") -> NotADatabaseError:
-        return NotADatabaseError(
-            f"{self._path} is not a River Desktop database ({detail}); it was left untouched. "
-            "Move it out of the way or choose another profile folder."
-        )
+    def _not_a_database(self, detail: str = dbfile.NOT_SQLITE) -> NotADatabaseError:
+        return dbfile.not_a_database(self._path, detail)
 
     def _too_new(self, found: int) -> SchemaTooNewError:
         return SchemaTooNewError(
@@ -169,13 +205,16 @@ class SqliteKV:
     def _connect(self, *, initialise: bool) -> sqlite3.Connection:
         try:
             conn = sqlite3.connect(
-                self._path,
+                self._uri,
+                uri=True,
                 timeout=self._busy_timeout_ms / 1000,
                 isolation_level=None,
                 check_same_thread=False,
+                factory=self._factory,
             )
         except sqlite3.Error as exc:
             raise self._translate(exc, opening=True) from exc
+        conn.text_factory = _text
         try:
             self._prepare(conn, initialise=initialise)
         except BaseException as exc:
@@ -186,7 +225,7 @@ class SqliteKV:
         return conn
 
     def _prepare(self, conn: sqlite3.Connection, *, initialise: bool) -> None:
-        # Reads only until the file is known to be ours and not too new: a refused file stays byte-identical.
+        # Reads only until the file is known to be ours, not too new and not damaged: such a file stays as it is.
         conn.execute(f"PRAGMA busy_timeout = {self._busy_timeout_ms}")
         conn.execute("BEGIN")  # one snapshot: another process may be creating the tables right now
         try:
@@ -199,12 +238,38 @@ class SqliteKV:
             raise self._too_new(version)
         if foreign:
             raise self._not_a_database("it is a SQLite database of another program")
+        if initialise and version > 0:
+            self._check_damage(conn)
+        conn.execute(f"PRAGMA cache_size = -{_CACHE_KIB}")
+        if self._read_only is not None:
+            if version < SCHEMA_VERSION:
+                raise StorageReadOnlyError(
+                    f"this profile is read-only ({self._read_only}) and its database {self._path} was never set up"
+                )
+            return
+        if self._damaged is not None:
+            return
         if initialise:
             self._enable_wal(conn)
         conn.execute("PRAGMA synchronous = FULL")
-        conn.execute(f"PRAGMA cache_size = -{_CACHE_KIB}")
         if version < SCHEMA_VERSION:
             self._migrate(conn)
+
+    def _check_damage(self, conn: sqlite3.Connection) -> None:
+        """SQLite's own check, bounded by the file's size; a finding marks the store damaged (never raises)."""
+        try:
+            size = os.stat(self._path).st_size
+        except OSError:
+            size = 0
+        pragma = "integrity_check" if size <= FULL_CHECK_MAX_BYTES else "quick_check"
+        try:
+            found = [str(row[0]) for row in conn.execute(f"PRAGMA {pragma}(10)").fetchall()]
+        except sqlite3.DatabaseError as exc:
+            if classify_error(exc) not in (Fault.CORRUPT, Fault.NOT_A_DATABASE):
+                raise
+            found = [str(exc)]
+        if found != ["ok"]:
+            self._mark_damaged(found[0])
 
     def _enable_wal(self, conn: sqlite3.Connection) -> None:
         """Switch the file to WAL (persistent, so usually already done).
@@ -221,8 +286,7 @@ class SqliteKV:
                     mode = str(conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]).lower()
                 break
             except sqlite3.OperationalError as exc:
-                code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
-                if code not in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED) or time.monotonic() >= deadline:
+                if classify_error(exc) is not Fault.BUSY or time.monotonic() >= deadline:
                     raise
             time.sleep(pause)
             pause = min(pause * 2, 0.05)
@@ -252,6 +316,62 @@ class SqliteKV:
                 step(conn)
             conn.execute(f"PRAGMA user_version = {int(SCHEMA_VERSION)}")
 
+    # -- health
+
+    @property
+    def health(self) -> StoreHealth:
+        """Whether writes are still accepted, and why not: the app shows ``health.problem`` in every window."""
+        read_only = None if self._read_only is None else f"this profile is read-only: {self._read_only}"
+        return StoreHealth(damaged=self._damaged, read_only=read_only, gone=self._gone)
+
+    @property
+    def damaged(self) -> str | None:
+        return self._damaged
+
+    def skipped_rows(self) -> builtins.list[SkippedRow]:
+        """Every row a read since opening could not use (damaged, or not written by this store), by key."""
+        with self._lock:
+            return [SkippedRow(key, reason) for key, reason in sorted(self._skipped.items())]
+
+    def _mark_damaged(self, detail: str) -> None:
+        if self._damaged is None:
+            self._damaged = (
+                f"the profile's database {self._path} is damaged ({detail}); it was left as it is and nothing "
+                "more is saved to it. `river-desktop-cli store check` lists what is intact and "
+                "`river-desktop-cli store salvage --to NEW_FOLDER` copies it into a new profile"
+            )
+
+    def verify_file(self) -> StoreHealth:
+        """One ``stat``: is the path still the file that was opened? If not, the store stops writing for good."""
+        if self._gone is None:
+            try:
+                st = os.stat(self._path)
+            except FileNotFoundError:
+                self._mark_gone(f"{self._path} no longer exists")
+            except OSError:
+                pass  # cannot tell (a folder made unreadable); writes will say what is wrong
+            else:
+                if (st.st_dev, st.st_ino) != self._identity:
+                    self._mark_gone(f"another file is now at {self._path}")
+        return self.health
+
+    def _mark_gone(self, detail: str) -> None:
+        if self._gone is None:
+            self._gone = (
+                "the profile's database was deleted or replaced while River Desktop was running; nothing more is "
+                f"saved ({detail}). Restart River Desktop to open what is there now"
+            )
+
+    def _refuse_writes(self) -> None:
+        """Raise the reason this store takes no writes, worst first; the file's identity is checked each time."""
+        self.verify_file()
+        if self._gone is not None:
+            raise StorageGoneError(self._gone)
+        if self._damaged is not None:
+            raise StorageCorruptError(self._damaged)
+        if self._read_only is not None:
+            raise StorageReadOnlyError(f"this profile is read-only: {self._read_only}; nothing was changed")
+
     # -- connections
 
     def _register(self, conn: sqlite3.Connection) -> None:
@@ -272,6 +392,8 @@ class SqliteKV:
             raise self._closed_error()
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
+            if self.verify_file().gone is not None:  # never open whatever file is at the path now
+                raise StorageGoneError(self._gone or "")
             conn = self._connect(initialise=False)
             self._register(conn)
         return conn
@@ -292,29 +414,33 @@ class SqliteKV:
 
     # -- errors and transactions
 
-    def _translate(self, exc: sqlite3.Error, *, opening: bool = False) -> StorageError:
+    def _translate(self, exc: sqlite3.Error, *, opening: bool = False, reading: bool = False) -> StorageError:
         if self._closed and isinstance(exc, sqlite3.ProgrammingError):
             return self._closed_error()
-        code = getattr(exc, "sqlite_errorcode", None)
-        primary = code & 0xFF if isinstance(code, int) else None
+        fault = classify_error(exc)
         path = self._path
-        if primary in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+        if fault is Fault.BUSY:
             return StoreBusyError(
                 f"the database {path} stayed locked by another River Desktop window, process or the CLI for "
                 f"more than {self._busy_timeout_ms / 1000:g} s; close the other one or try again"
             )
-        if primary == sqlite3.SQLITE_NOTADB and opening:
+        if fault is Fault.NOT_A_DATABASE and opening:
             return self._not_a_database()
-        if primary in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB):
-            return StorageCorruptError(
-                f"the database {path} is damaged ({exc}); restore it from a backup or run "
-                "`river-desktop-cli store check` to see what can be saved"
-            )
-        if primary == sqlite3.SQLITE_FULL:
+        if fault in (Fault.CORRUPT, Fault.NOT_A_DATABASE):
+            self._mark_damaged(str(exc))
+            return StorageCorruptError(self._damaged or str(exc))
+        if fault is Fault.MOVED:
+            self._mark_gone(f"SQLite: {exc}")
+            return StorageGoneError(self._gone or str(exc))
+        if fault is Fault.FULL:
             return StorageIOError(f"the disk holding {path} is full; free some space and try again")
-        if primary == sqlite3.SQLITE_IOERR:
+        if fault is Fault.IO:
+            if reading:
+                return StorageIOError(
+                    f"could not read the database {path}: input/output error ({exc}); check the disk and try again"
+                )
             return StorageIOError(f"a disk error occurred on {path} ({exc}); check the disk and try again")
-        if primary in (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_PERM, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_AUTH):
+        if fault in (Fault.READ_ONLY, Fault.CANT_OPEN):
             return StorageIOError(
                 f"cannot open or write the database {path} ({exc}); check that it and its folder are "
                 "readable and writable by you"
@@ -328,32 +454,65 @@ class SqliteKV:
         except sqlite3.Error as exc:
             raise self._translate(exc) from exc
 
+    def _reading(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Run a read; an I/O error (and a first corruption report) is tried again before it is reported."""
+        attempt = 1
+        while True:
+            try:
+                return fn(self._conn())
+            except sqlite3.Error as exc:
+                fault = classify_error(exc)
+                confirmed = fault is Fault.CORRUPT and self._damaged is not None  # no second look needed
+                if self._closed or confirmed or not should_retry_read(fault, attempt):
+                    raise self._translate(exc, reading=True) from exc
+            time.sleep(_READ_PAUSE_S * attempt)
+            attempt += 1
+
+    def _snapshot(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """``_reading`` inside one read transaction, so several statements see one snapshot."""
+
+        def run(conn: sqlite3.Connection) -> T:
+            with _in_transaction(conn, "BEGIN"):
+                return fn(conn)
+
+        return self._reading(run)
+
     @contextlib.contextmanager
-    def _transaction(self, begin: str) -> Iterator[sqlite3.Connection]:
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction holding the file's write lock from its first read; refused when writes are off."""
+        self._refuse_writes()
         with self._guard():
             conn = self._conn()
-            with _in_transaction(conn, begin):
+            with _in_transaction(conn, "BEGIN IMMEDIATE"):
+                self._refuse_writes()  # the file may have been replaced while this waited for the lock
                 yield conn
 
-    def _write(self) -> contextlib.AbstractContextManager[sqlite3.Connection]:
-        """A write transaction holding the file's write lock from its first read."""
-        return self._transaction("BEGIN IMMEDIATE")
-
-    def _read(self) -> contextlib.AbstractContextManager[sqlite3.Connection]:
-        """A read transaction: several statements see one snapshot."""
-        return self._transaction("BEGIN")
-
-    @staticmethod
-    def _current(conn: sqlite3.Connection, key: str) -> tuple[bytes | None, int]:
-        row = conn.execute("SELECT value FROM kv WHERE key = ?", (key,)).fetchone()
+    def _current(self, conn: sqlite3.Connection, key: str) -> tuple[bytes | None, int]:
+        row = conn.execute("SELECT value, seq FROM kv WHERE key = ?", (key,)).fetchone()
         if row is None:
             return None, 0
-        generation, payload = decode_versioned(row[0])
+        value, seq = row
+        problem = row_problem(key, isinstance(value, bytes), seq)
+        if problem is not None:
+            raise ForeignRowError(
+                f"the stored key {display_key(key)} was not written by River Desktop ({problem}); "
+                "it was left as it is (see `river-desktop-cli store check`)"
+            )
+        generation, payload = decode_versioned(value)
         return payload, generation
 
-    @staticmethod
-    def _put(conn: sqlite3.Connection, key: str, stored: bytes) -> None:
-        seq = _fetch_int(conn, "SELECT COALESCE(MAX(seq), 0) + 1 FROM kv")
+    def _next_generation(self, key: str, generation: int) -> int:
+        if generation >= MAX_GENERATION:
+            raise ForeignRowError(
+                f"the stored key {display_key(key)} is at the highest generation an envelope can hold "
+                "(2^64-1), so it cannot be written again; it was left as it is"
+            )
+        return generation + 1
+
+    def _put(self, conn: sqlite3.Connection, key: str, stored: bytes) -> None:
+        seq = _max_seq(conn) + 1
+        if seq >= MAX_SEQ:
+            raise StorageError(f"the database {self._path} has used up its write counter; nothing was written")
         conn.execute(
             "INSERT INTO kv (key, value, seq) VALUES (?, ?, ?)"
             " ON CONFLICT (key) DO UPDATE SET value = excluded.value, seq = excluded.seq",
@@ -374,14 +533,13 @@ class SqliteKV:
 
     def get_versioned(self, key: str) -> tuple[bytes | None, int]:
         check_key(key)
-        with self._guard():
-            return self._current(self._conn(), key)
+        return self._reading(lambda conn: self._current(conn, key))
 
     def store(self, key: str, value: bytes) -> int:
         check_key(key)
         data = check_value(value)
         with self._write() as conn:
-            generation = self._current(conn, key)[1] + 1
+            generation = self._next_generation(key, self._current(conn, key)[1])
             self._put(conn, key, encode_versioned(generation, data))
         return generation
 
@@ -392,7 +550,7 @@ class SqliteKV:
             payload, generation = self._current(conn, key)
             if generation != expected_generation:
                 return Conflict(generation, payload)
-            self._put(conn, key, encode_versioned(generation + 1, data))
+            self._put(conn, key, encode_versioned(self._next_generation(key, generation), data))
         return Stored(generation + 1)
 
     def cas_store_many(self, items: Iterable[tuple[str, bytes, int]]) -> builtins.list[CasResult]:
@@ -408,86 +566,172 @@ class SqliteKV:
                 if generation != expected:
                     results.append(Conflict(generation, payload))
                     continue
-                self._put(conn, key, encode_versioned(generation + 1, data))
+                self._put(conn, key, encode_versioned(self._next_generation(key, generation), data))
                 results.append(Stored(generation + 1))
         return results
 
     def delete(self, key: str) -> int:
         check_key(key)
         with self._write() as conn:
-            generation = self._current(conn, key)[1] + 1
+            generation = self._next_generation(key, self._current(conn, key)[1])
             self._put(conn, key, encode_deleted(generation))
         return generation
+
+    def _note_skipped(self, skipped: Iterable[SkippedRow]) -> None:
+        with self._lock:
+            for row in skipped:
+                self._skipped[row.key] = row.reason
+
+    def _sift(self, raw: Iterable[tuple[object, object, object]], *, ordered: bool = False) -> rw.RowsRead:
+        """Keep the rows this store wrote; remember the others for ``skipped_rows``."""
+        read = rw.sift(raw, ordered=ordered)
+        self._note_skipped(read.skipped)
+        return read
 
     def list(self, prefix: str = "") -> builtins.list[str]:
         check_key(prefix)
         where, params = self._prefix_where(prefix)
-        with self._guard():
-            rows = self._conn().execute(f"SELECT key FROM kv WHERE {where} AND {_LIVE} ORDER BY key", params)
-            return [str(key) for (key,) in rows]
+        sql = f"SELECT key, typeof(value) = 'blob', seq FROM kv WHERE {where} AND {_LIVE} ORDER BY key"
+        try:
+            found = self._reading(lambda c: c.execute(sql, params).fetchall())
+        except StorageCorruptError:
+            return [key for key, _gen, _payload in self.scan_report(prefix)[0]]
+        keys: builtins.list[str] = []
+        skipped: builtins.list[SkippedRow] = []
+        for key, blob, seq in found:
+            problem = row_problem(key, bool(blob), seq)
+            if problem is None:
+                keys.append(key)
+            else:
+                skipped.append(SkippedRow(display_key(key), problem))
+        self._note_skipped(skipped)
+        return keys
 
     def get_many(self, keys: Iterable[str]) -> dict[str, tuple[bytes | None, int]]:
         wanted = builtins.list(dict.fromkeys(check_key(key) for key in keys))
         found: dict[str, tuple[bytes | None, int]] = dict.fromkeys(wanted, (None, 0))
-        with self._read() as conn:
+
+        def fast(conn: sqlite3.Connection) -> builtins.list[tuple[object, object, object]]:
+            out: builtins.list[tuple[object, object, object]] = []
             for start in range(0, len(wanted), _GET_MANY_CHUNK):
                 chunk = wanted[start : start + _GET_MANY_CHUNK]
                 marks = ", ".join("?" * len(chunk))
-                for key, value in conn.execute(f"SELECT key, value FROM kv WHERE key IN ({marks})", chunk):
-                    generation, payload = decode_versioned(value)
-                    found[key] = (payload, generation)
+                out.extend(conn.execute(f"SELECT key, value, seq FROM kv WHERE key IN ({marks})", chunk))
+            return out
+
+        try:
+            read = self._sift(self._snapshot(fast))
+        except StorageCorruptError:
+            read = rw.read_keys_one_by_one(self._reading, wanted)
+            self._note_skipped(read.skipped)
+        for key, value, _seq in read.rows:
+            generation, payload = decode_versioned(value)
+            found[key] = (payload, generation)
         return found
 
     def scan(self, prefix: str) -> builtins.list[tuple[str, int, bytes]]:
+        return self.scan_report(prefix)[0]
+
+    def scan_report(self, prefix: str) -> tuple[builtins.list[tuple[str, int, bytes]], builtins.list[SkippedRow]]:
+        """``scan``, and the rows under ``prefix`` it had to skip (damaged, or not written by this store)."""
         check_key(prefix)
         where, params = self._prefix_where(prefix)
+        read = self._rows(where, params)
         result: builtins.list[tuple[str, int, bytes]] = []
-        with self._guard():
-            rows = self._conn().execute(f"SELECT key, value FROM kv WHERE {where} AND {_LIVE} ORDER BY key", params)
-            for key, value in rows:
-                generation, payload = decode_versioned(value)
-                if payload is not None:
-                    result.append((key, generation, payload))
-        return result
+        for key, value, _seq in read.rows:
+            generation, payload = decode_versioned(value)
+            if payload is not None:
+                result.append((key, generation, payload))
+        return result, read.skipped
+
+    def _rows(self, where: str, params: tuple[object, ...]) -> rw.RowsRead:
+        """Every usable row of ``where`` (a condition on ``key`` only; deleted markers included), sorted by key."""
+        sql = f"SELECT key, value, seq FROM kv WHERE {where} ORDER BY key"
+        try:
+            return self._sift(self._reading(lambda c: c.execute(sql, params).fetchall()), ordered=True)
+        except StorageCorruptError:
+            read = rw.read_rows_one_by_one(self._reading, where, params)
+            self._note_skipped(read.skipped)
+            return read
+
+    def read_all(self) -> rw.RowsRead:
+        """Every row, each one read on its own when a scan meets damage: what ``store check`` and salvage use."""
+        return self._rows("1", ())
 
     def changes_since(self, cursor: int) -> tuple[int, builtins.list[str]]:
-        """Keys written after ``cursor``, each once, in write order.
+        """Keys written after ``cursor``, each once, in write order; foreign rows are skipped.
 
         A cursor beyond this file's history (the file was replaced by an older copy) resets to the current cursor.
+        Also checks the file's identity, so the change poller notices a deleted or replaced profile.
         """
-        with self._read() as conn:
-            rows = conn.execute("SELECT key, seq FROM kv WHERE seq > ? ORDER BY seq", (cursor,)).fetchall()
+        self.verify_file()
+
+        def run(conn: sqlite3.Connection) -> tuple[int, builtins.list[str]]:
+            rows = conn.execute(
+                f"SELECT key, seq, typeof(value) = 'blob' FROM kv WHERE seq > ? AND {_VALID_SEQ} ORDER BY seq",
+                (cursor,),
+            ).fetchall()
             if rows:
-                return int(rows[-1][1]), [str(key) for key, _seq in rows]
-            return _fetch_int(conn, "SELECT COALESCE(MAX(seq), 0) FROM kv"), []
+                keys = [key for key, seq, blob in rows if row_problem(key, bool(blob), seq) is None]
+                return int(rows[-1][1]), keys
+            return _max_seq(conn), []
+
+        return self._snapshot(run)
 
     def current_cursor(self) -> int:
-        with self._guard():
-            return _fetch_int(self._conn(), "SELECT COALESCE(MAX(seq), 0) FROM kv")
+        return self._reading(_max_seq)
 
-    # -- inspection (store check, sizes, change detection)
+    # -- inspection (store check, sizes, change detection, salvage)
 
     def raw(self, key: str) -> bytes | None:
         """The stored envelope bytes exactly as on disk (deleted markers included); ``None`` if never written."""
         check_key(key)
-        with self._guard():
-            row = self._conn().execute("SELECT value FROM kv WHERE key = ?", (key,)).fetchone()
-        return None if row is None else bytes(row[0])
+        row = self._reading(lambda c: c.execute("SELECT value FROM kv WHERE key = ?", (key,)).fetchone())
+        if row is None:
+            return None
+        if not isinstance(row[0], bytes):
+            raise ForeignRowError(f"the stored key {display_key(key)} has a value that is not bytes")
+        return bytes(row[0])
 
     def entries(self) -> builtins.list[tuple[str, int, int]]:
         """``(key, generation, stored size in bytes)`` of live keys, sorted; deleted ones are in ``deleted_keys``."""
-        with self._guard():
-            rows = self._conn().execute(
-                f"SELECT key, COALESCE(substr(value, 1, {HEADER_SIZE}), x''), length(value) FROM kv"
-                f" WHERE {_LIVE} ORDER BY key"
-            )
-            return [(str(key), decode_versioned(head)[0], int(size)) for key, head, size in rows]
+        sql = (
+            f"SELECT key, COALESCE(substr(value, 1, {HEADER_SIZE}), x''), length(value), seq,"
+            f" typeof(value) = 'blob' FROM kv WHERE {_LIVE} ORDER BY key"
+        )
+
+        def fast() -> builtins.list[tuple[str, int, int]]:
+            out = []
+            skipped = []
+            for key, head, size, seq, blob in self._reading(lambda c: c.execute(sql).fetchall()):
+                problem = row_problem(key, bool(blob), seq)
+                if problem is None:
+                    out.append((str(key), decode_versioned(head)[0], int(size)))
+                else:
+                    skipped.append(SkippedRow(display_key(key), problem))
+            self._note_skipped(skipped)
+            return out
+
+        try:
+            return fast()
+        except StorageCorruptError:
+            read = rw.read_rows_one_by_one(self._reading, "1", ())
+            self._note_skipped(read.skipped)
+            return [
+                (key, decode_versioned(value)[0], len(value))
+                for key, value, _seq in read.rows
+                if decode_versioned(value)[1] is not None
+            ]
 
     def deleted_keys(self) -> builtins.list[tuple[str, int]]:
         """``(key, generation)`` of every deleted-key marker, sorted by key."""
-        with self._guard():
-            rows = self._conn().execute(f"SELECT key, value FROM kv WHERE NOT ({_LIVE}) ORDER BY key")
-            return [(str(key), decode_versioned(value)[0]) for key, value in rows]
+        read = self._rows("1", ())
+        return [
+            (key, generation)
+            for key, value, _seq in read.rows
+            for generation, payload in [decode_versioned(value)]
+            if payload is None
+        ]
 
     def integrity_check(self) -> str:
         """SQLite's ``PRAGMA integrity_check`` verdict: ``"ok"``, or its findings one per line.
@@ -502,7 +746,23 @@ class SqliteKV:
             if isinstance(error, StorageCorruptError):
                 return str(exc)
             raise error from exc
-        return "\n".join(str(row[0]) for row in rows)
+        verdict = "\n".join(str(row[0]) for row in rows)
+        if verdict != "ok":
+            self._mark_damaged(verdict.splitlines()[0])
+        return verdict
+
+    def restore_raw(self, items: Iterable[tuple[str, bytes]]) -> int:
+        """Insert envelope bytes exactly as given, under new write counters, into keys that do not exist yet.
+
+        For salvage: a copy keeps every key's generation (and deleted markers), so nothing can reuse one.
+        """
+        batch = [(check_key(key), check_value(value)) for key, value in items]
+        with self._write() as conn:
+            seq = _max_seq(conn)
+            for key, value in batch:
+                seq += 1
+                conn.execute("INSERT INTO kv (key, value, seq) VALUES (?, ?, ?)", (key, value, seq))
+        return len(batch)
 
     def data_version(self) -> int:
         """Changes whenever another connection (any process) commits; a cheap "anything new?" probe."""

@@ -57,7 +57,16 @@ class DesktopSettings:
             self._qs.endArray()
         return states
 
+    def _profile_gone(self) -> bool:
+        """A profile folder deleted while the app ran is never recreated (issue 10): writing would make one."""
+        if self.path.parent.is_dir():
+            return False
+        log.warning("the profile folder %s is gone; the window settings were not saved", self.path.parent)
+        return True
+
     def set_window_states(self, states: list[WindowState]) -> None:
+        if self._profile_gone():
+            return
         self._qs.remove("windows")
         self._qs.beginWriteArray("windows", len(states))
         try:
@@ -113,6 +122,8 @@ class DesktopSettings:
             self._qs.remove(f"{DRAFTS_GROUP}/{b58(room)}")
 
     def sync(self) -> None:
+        if self._profile_gone():
+            return
         self._qs.sync()
         if self._qs.status() != QSettings.Status.NoError:
             log.warning("could not write the window settings to %s (%s)", self.path, self._qs.status().name)

@@ -6,6 +6,7 @@ import os
 import sqlite3
 import stat
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -573,9 +574,20 @@ def test_a_folder_is_not_a_database(tmp_path: Path) -> None:
         SqliteKV(tmp_path)
 
 
-def test_an_empty_existing_file_becomes_a_store(tmp_path: Path) -> None:
+def test_an_empty_file_left_by_an_earlier_start_is_refused_untouched(tmp_path: Path) -> None:
+    """Issue 10: only the file this very open created gets a schema; a stray empty one is not ours to fill."""
     db = tmp_path / "kv.sqlite3"
     db.touch(mode=0o600)
+    old = time.time() - 3600
+    os.utime(db, (old, old))
+    with pytest.raises(NotADatabaseError, match=r"empty \(0 bytes\).*full disk"):
+        SqliteKV(db)
+    assert db.stat().st_size == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["kv.sqlite3"]
+
+
+def test_a_file_this_open_creates_gets_the_schema(tmp_path: Path) -> None:
+    db = tmp_path / "kv.sqlite3"
     with SqliteKV(db) as store:
         assert store.store("k", b"v") == 1
         assert store.schema_version() == SCHEMA_VERSION
@@ -721,8 +733,11 @@ def test_a_damaged_file_raises_a_corruption_error(tmp_path: Path) -> None:
     db.write_bytes(bytes(data))
     with SqliteKV(db) as store:
         assert store.integrity_check() != "ok"
+        rows, skipped = store.scan_report("")
+        assert rows == [] and skipped
+        assert store.health.damaged is not None
         with pytest.raises(StorageCorruptError, match="damaged"):
-            store.scan("")
+            store.store("k000", b"new")
 
 
 def test_data_version_moves_only_for_other_connections_commits(sqlite_store: SqliteKV, db: Path) -> None:
