@@ -458,7 +458,9 @@ def unreact(
     now: SystemTime,
     keyring: Keyring = NO_SECRETS,
 ) -> Change:
-    _, _, reactions = _target(state, keyring, target)
+    _, deleted, reactions = _target(state, keyring, target)
+    if target in deleted:
+        raise RoomOpError("this message is deleted; its reactions are no longer shown")
     if me.member_id not in reactions.get(target, {}).get(emoji, ()):
         raise RoomOpError("you have no reaction with this emoji on this message to remove")
     return _post(state, owner_vk, me, ActionContent.remove_reaction(target, emoji), now, keyring)
