@@ -149,6 +149,15 @@ def test_a_private_room_created_posted_rotated_and_read_by_an_invitee(
     ring = rotated.keyring
     j.apply(ops.post_text(j.state, OVK, OWNER_ME, "after rotation", now=j.now(), keyring=ring))
     j.apply(ops.rename(j.state, OVK, OWNER, "Still secret", keyring=ring))
+    # Carol joins with an old code (v0 only) after the rotation; the owner shares v1 with her.
+    inv_c = Invitation.create(OVK, OWNER.seed, bytes([4]) * 32, [(0, ring.get(0))])
+    joined_c = ops.join(j.state, inv_c, "Carol", now=j.now())
+    assert joined_c.state is not None
+    j.apply(ops.Change(joined_c.state, joined_c.delta, joined_c.message_id))
+    shared = ops.share_current_secret(j.state, OVK, OWNER, keyring=ring)
+    assert shared is not None
+    j.apply(shared)
+    assert v.keyring_for(j.state, inv_c.invitee_identity).versions == (1,)
     # Alice reads the contract's own bytes with what she holds: the invitation's v0 and her v1 blob.
     stored = ChatRoomState.decode(j.state.encode())
     alice_ring = v.keyring_for(stored, alice.identity, inv.room_secrets)
@@ -158,6 +167,7 @@ def test_a_private_room_created_posted_rotated_and_read_by_an_invitee(
         (MessageKind.EVENT, "joined the room"),
         (MessageKind.TEXT, "before rotation"),
         (MessageKind.TEXT, "after rotation"),
+        (MessageKind.EVENT, "joined the room"),
     ]
     assert v.room_info(stored, alice_ring).name.text == "Still secret"
     assert v.nickname_of(stored, alice.member_id, alice_ring).text == "Alicia"  # type: ignore[union-attr]
@@ -165,7 +175,7 @@ def test_a_private_room_created_posted_rotated_and_read_by_an_invitee(
     assert dict(reacted.reactions) == {"🔒": (alice.member_id,)}
     # Nothing a stranger holds opens any of it.
     assert all(m.kind in (MessageKind.EVENT, MessageKind.UNREADABLE) for m in v.messages(stored))
-    assert j.checked == 7
+    assert j.checked == 9
 
 
 @pytest.mark.parametrize("private", [False, True])

@@ -500,6 +500,39 @@ def test_private_room_round_trip_with_rotation() -> None:
     room.state.verify(OVK)
 
 
+def test_the_owner_shares_the_current_secret_with_members_who_lack_it() -> None:
+    room = new_room(private=True)
+    rotated = ops.rotate_secret(room.state, OVK, OWNER, now=room.tick(), keyring=room.ring)
+    room.do(rotated.change)
+    room.ring = rotated.keyring
+    # Bob's invitation carries only v0 (an old code); after joining he cannot read v1 until the owner shares it.
+    inv = Invitation.create(OVK, OWNER.seed, bytes([3]) * 32, [(0, room.ring.get(0))])
+    joined = ops.join(room.state, inv, "Bob", now=room.tick())
+    assert joined.state is not None and joined.delta.member_info is None  # v1 not held: nickname deferred
+    room.state = joined.state
+    assert 1 not in v.keyring_for(room.state, inv.invitee_identity, inv.room_secrets)
+    inviter = ops.Me(OWNER)
+    with pytest.raises(ops.RoomOpError, match="only the room owner can share"):
+        ops.share_current_secret(room.state, OVK, inv.invitee_identity, keyring=room.ring)
+    shared = ops.share_current_secret(room.state, OVK, OWNER, keyring=room.ring)
+    assert shared is not None and shared.delta.secrets is not None
+    assert shared.delta.secrets.current_version is None and shared.delta.secrets.new_versions == ()
+    assert [b.key for b in shared.delta.secrets.new_encrypted_secrets] == [(1, inv.invitee_member_id)]
+    room.do(shared)
+    assert v.keyring_for(room.state, inv.invitee_identity).get(1) == room.ring.get(1)
+    assert ops.share_current_secret(room.state, OVK, OWNER, keyring=room.ring) is None
+    assert ops.share_current_secret(new_room().state, OVK, OWNER, keyring=Keyring()) is None
+    post(room, inviter, "everyone reads this")
+
+
+def test_an_invitation_for_another_room_is_refused() -> None:
+    room = new_room()
+    other = SigningIdentity(bytes([77]) * 32)
+    inv = Invitation.create(other.verifying_key, other.seed, bytes([2]) * 32)
+    with pytest.raises(ops.RoomOpError, match="for another room"):
+        ops.join(room.state, inv, "Alice", now=at(5))
+
+
 def test_private_room_refuses_to_seal_without_the_current_secret() -> None:
     room = new_room(private=True)
     with pytest.raises(ops.RoomOpError, match="current secret \\(version 0\\) is not held"):
