@@ -115,3 +115,24 @@ def test_an_unknown_key_in_a_time_is_refused_by_both(oracle: Any, params: Callab
     assert not oracle.validate_state(params(owner.verifying_key), odd).valid
     with pytest.raises(RiverDecodeError):
         ChatRoomState.decode(odd)
+
+
+@pytest.mark.parametrize("n", [0, 2, 5, 7, 9, 11, 0x81])
+def test_member_keys_decode_exactly_when_the_contract_can_decode_them(
+    oracle: Any, params: Callable[[bytes], bytes], n: int
+) -> None:
+    from river_desktop.domain.member import AuthorizedMember
+    from river_desktop.domain.river.codec import RiverDecodeError
+
+    owner = ident(1)
+    for vk in (bytes([n]) * 32, bytes([n]) + bytes(31)):
+        am = AuthorizedMember.create(owner.verifying_key, owner, vk)
+        data = replace(ChatRoomState.genesis(owner, "keys"), members=(am,)).encode()
+        verdict = oracle.validate_state(params(owner.verifying_key), data)
+        contract_decodes = verdict.valid or "Deser" not in str(verdict.error)
+        try:
+            ChatRoomState.decode(data)
+            we_decode = True
+        except RiverDecodeError:
+            we_decode = False
+        assert we_decode == contract_decodes

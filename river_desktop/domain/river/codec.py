@@ -252,6 +252,21 @@ def fast_hash(data: bytes) -> int:
     return h - (1 << 64) if h >= 1 << 63 else h
 
 
+_P = (1 << 255) - 19
+_D = (-121665 * pow(121666, _P - 2, _P)) % _P
+
+
+@functools.lru_cache(maxsize=65_536)
+def is_edwards_point(vk: bytes) -> bool:
+    """Whether ed25519-dalek's ``VerifyingKey::from_bytes`` accepts these 32 bytes: y (top bit masked,
+    not required canonical) must give a square x² = (y² - 1) / (d·y² + 1). River fails to decode a state
+    holding any other key, so we refuse it at decode too."""
+    y = int.from_bytes(vk, "little") & ((1 << 255) - 1)
+    yy = y * y % _P
+    x2 = (yy - 1) * pow(_D * yy + 1, _P - 2, _P) % _P
+    return x2 == 0 or pow(x2, (_P - 1) // 2, _P) == 1
+
+
 @functools.lru_cache(maxsize=131_072)
 def verify_cached(verifying_key: bytes, payload: bytes, signature: bytes) -> bool:
     """Ed25519 check, remembered: a state is verified on load, merge and apply without re-paying."""
@@ -278,6 +293,7 @@ __all__ = [
     "fields",
     "head",
     "i64",
+    "is_edwards_point",
     "loads",
     "opt",
     "opt_seq",

@@ -24,10 +24,13 @@ from river_desktop.domain.river.codec import RiverRuleError
 
 def decode_member(value: object) -> Member:
     m = c.fields(value, "member")
+    vk = c.byte_field(c.req(m, "member_vk", "member"), "member_vk", VERIFYING_KEY_LEN)
+    if not c.is_edwards_point(vk):
+        raise c.RiverDecodeError("member_vk is not an ed25519 point")
     return Member(
         c.i64(c.req(m, "owner_member_id", "member"), "owner_member_id"),
         c.i64(c.req(m, "invited_by", "member"), "invited_by"),
-        c.byte_field(c.req(m, "member_vk", "member"), "member_vk", VERIFYING_KEY_LEN),
+        vk,
     )
 
 
