@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from river_desktop.domain.identity import SigningIdentity, member_id_display
 from river_desktop.domain.limits import LimitError, utf8_len
 from river_desktop.domain.member import AuthorizedMember
+from river_desktop.domain.river import cleanup, privacy, sync
 from river_desktop.domain.river import codec as c
-from river_desktop.domain.river import privacy, sync
 from river_desktop.domain.river import views as v
 from river_desktop.domain.river.actions import resolve_actions
 from river_desktop.domain.river.codec import RiverRuleError, SystemTime
@@ -145,7 +145,7 @@ def owner_id_of(owner_vk: bytes) -> int:
 
 def is_banned(state: ChatRoomState, owner_vk: bytes, member_id: int, extra: Iterable[AuthorizedMember] = ()) -> bool:
     people = (*state.members, *extra)
-    banned = sync.banned_member_ids(people, state.bans, state.member_info, owner_id_of(owner_vk), owner_vk)
+    banned = cleanup.banned_member_ids(people, state.bans, state.member_info, owner_id_of(owner_vk), owner_vk)
     return member_id in banned
 
 

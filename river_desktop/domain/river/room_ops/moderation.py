@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from river_desktop.domain.identity import SigningIdentity, member_id_display
+from river_desktop.domain.river import cleanup, privacy
 from river_desktop.domain.river import codec as c
 from river_desktop.domain.river import members as mem
-from river_desktop.domain.river import privacy, sync
 from river_desktop.domain.river import views as v
 from river_desktop.domain.river.bans import AuthorizedUserBan, UserBan
 from river_desktop.domain.river.codec import SystemTime
@@ -53,7 +53,7 @@ def ban(state: ChatRoomState, owner_vk: bytes, me: SigningIdentity, target: int,
         raise RoomOpError(
             "you cannot ban a member you joined through: the ban removes everyone they invited, you included"
         )
-    if not sync.is_ban_authorized(banner, target, lookup, state.member_info, owner_id):
+    if not cleanup.is_ban_authorized(banner, target, lookup, state.member_info, owner_id):
         raise RoomOpError(
             "you may ban only members you invited (directly or through others) or, as a deputy, members "
             "in the part of the room you were made deputy over"
