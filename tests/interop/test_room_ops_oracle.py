@@ -7,16 +7,20 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from river_desktop.domain.identity import SigningIdentity
 from river_desktop.domain.invitation import Invitation
 from river_desktop.domain.river import room_ops as ops
 from river_desktop.domain.river import sync
 from river_desktop.domain.river import views as v
+from river_desktop.domain.river.bans import AuthorizedUserBan, UserBan
 from river_desktop.domain.river.codec import SystemTime
 from river_desktop.domain.river.state import ChatRoomState
 from river_desktop.domain.river.summary import Delta
 from river_desktop.domain.river.views import MessageKind
+from tests.unit.river.test_room_ops import build_tree
 
 OWNER = SigningIdentity(bytes([1]) * 32)
 OVK = OWNER.verifying_key
@@ -188,3 +192,86 @@ def test_a_created_room_is_what_the_contract_stores(
     assert oracle.validate_state(p, data).valid
     # The contract re-serializes what it decoded: a fresh room must come back byte for byte.
     assert oracle.update_state(p, data, [("state", data)]).new_state == data
+
+
+def test_our_ban_rules_are_the_bans_rivers_contract_enforces(oracle: Any, params: Callable[[bytes], bytes]) -> None:
+    """Every (banner, target) pair in a tree with deputies: sign the raw ban and let the contract decide.
+
+    A ban we allow is one River enforces (the target is removed). A ban we refuse is one River would keep
+    inert, except the two we refuse on purpose although River would carry them out: a ban whose cascade
+    removes the banner (as River's clients refuse it)."""
+    state, people = build_tree()
+    p = params(OVK)
+    ids = {name: me.member_id for name, me in people.items()}
+    disagreements = []
+    for banner, me in people.items():
+        for target, tid in ids.items():
+            if target == "owner":
+                continue
+            raw = AuthorizedUserBan.create(UserBan(OWNER.member_id, SystemTime(1_770_000_000), tid), me.identity)
+            result = oracle.update_state(p, state.encode(), [("delta", Delta(bans=(raw,)).encode())]).new_state
+            enforced = tid not in ChatRoomState.decode(result).members_by_id()
+            refusal = ops.ban_refusal(state, OVK, ids[banner], tid)
+            if refusal is None:
+                assert enforced, f"{banner} may ban {target} here, but River does not enforce it"
+                assert result == ops.ban(state, OVK, me.identity, tid, now=SystemTime(1_770_000_000)).state.encode()
+            elif enforced:
+                disagreements.append((banner, target, refusal))
+    assert all("remove you" in r or "you included" in r for _, _, r in disagreements), disagreements
+    assert ("B", "A") not in {(b, t) for b, t, _ in disagreements}  # River does not let B ban its inviter
+
+
+OPS = st.tuples(
+    st.sampled_from(("post", "reply", "edit", "delete", "react", "unreact", "nickname", "rename", "ban")),
+    st.sampled_from(("owner", "alice", "bob")),
+    st.integers(0, 7),
+    st.sampled_from(("👍", "🎉")),
+)
+
+
+@settings(max_examples=12, deadline=None)
+@given(private=st.booleans(), script=st.lists(OPS, min_size=1, max_size=12))
+def test_random_sessions_are_judged_by_the_contract(
+    oracle: Any, params: Callable[[bytes], bytes], private: bool, script: list[tuple[str, str, int, str]]
+) -> None:
+    """Whatever sequence of changes users make, each one we accept is Valid and byte-identical in River."""
+    created = ops.create_room(OWNER, "Random", None, "Boss", private=private, now=SystemTime(1_760_000_000))
+    j = Judge(oracle, params, created.state)
+    ring = created.keyring
+    people = {"owner": OWNER_ME}
+    for name, inviter, n in (("alice", "owner", 2), ("bob", "alice", 3)):
+        inv = Invitation.create(OVK, people[inviter].identity.seed, bytes([n]) * 32, list(ring))
+        joined = ops.join(j.state, inv, name, now=j.now())
+        assert joined.state is not None
+        j.apply(ops.Change(joined.state, joined.delta, joined.message_id))
+        people[name] = ops.Me(inv.invitee_identity, inv.invitee, joined.invite_chain, name)
+    posted = [m.id for m in j.state.recent_messages]
+    for kind, actor, pick, emoji in script:
+        me, target = people[actor], posted[pick % len(posted)]
+        s, t = j.state, j.now()
+        try:
+            if kind == "post":
+                change = ops.post_text(s, OVK, me, f"text {pick}", now=t, keyring=ring)
+            elif kind == "reply":
+                change = ops.reply(s, OVK, me, target, f"re {pick}", now=t, keyring=ring)
+            elif kind == "edit":
+                change = ops.edit(s, OVK, me, target, f"edit {pick}", now=t, keyring=ring)
+            elif kind == "delete":
+                change = ops.delete(s, OVK, me, target, now=t, keyring=ring)
+            elif kind == "react":
+                change = ops.react(s, OVK, me, target, emoji, now=t, keyring=ring)
+            elif kind == "unreact":
+                change = ops.unreact(s, OVK, me, target, emoji, now=t, keyring=ring)
+            elif kind == "nickname":
+                change = ops.set_nickname(s, OVK, me, f"{actor} {pick}", keyring=ring)
+            elif kind == "rename":
+                change = ops.rename(s, OVK, me.identity, f"Room {pick}", keyring=ring)
+            else:
+                victim = people[("alice", "bob")[pick % 2]].member_id
+                change = ops.ban(s, OVK, me.identity, victim, now=t)
+        except ops.RoomOpError:
+            continue
+        j.apply(change)
+        if change.message_id is not None:
+            posted.append(change.message_id)
+    v.messages(j.state, ring)  # every state we produce can be shown

@@ -384,10 +384,9 @@ def test_rename_and_description_are_owner_only_and_bump_the_version(
 # --------------------------------------------------------------------------------------------- bans
 
 
-@pytest.fixture(scope="module")
-def tree() -> tuple[ChatRoomState, dict[str, ops.Me]]:
+def build_tree() -> tuple[ChatRoomState, dict[str, ops.Me]]:
     """owner -> A -> B -> C; owner -> D; owner -> X (the owner's deputy); owner -> E (A's deputy).
-    Everyone has posted, so River's inactivity prune keeps them all."""
+    Everyone has posted (a join event), so River's inactivity prune keeps them all."""
     room = new_room()
     people: dict[str, ops.Me] = {"owner": OWNER_ME}
     for name, inviter, n in [("A", "owner", 2), ("B", "A", 3), ("C", "B", 4), ("D", "owner", 5)]:
@@ -399,6 +398,11 @@ def tree() -> tuple[ChatRoomState, dict[str, ops.Me]]:
     room.state = sync.apply_delta(room.state, OVK, Delta(member_info=(owner_info, a_info)))
     assert len(room.state.members) == 6
     return room.state, people
+
+
+@pytest.fixture(scope="module")
+def tree() -> tuple[ChatRoomState, dict[str, ops.Me]]:
+    return build_tree()
 
 
 BAN_RULES = [
@@ -431,10 +435,13 @@ def test_ban_authority(
 ) -> None:
     state, people = tree
     ids = {name: me.member_id for name, me in people.items()}
+    refusal = ops.ban_refusal(state, OVK, ids[banner], ids[target])
     if error is not None:
+        assert refusal is not None and error in refusal
         with pytest.raises(ops.RoomOpError, match=error):
             ops.ban(state, OVK, people[banner].identity, ids[target], now=at(500))
         return
+    assert refusal is None
     assert removed is not None
     assert ops.ban_removes(state, ids[target]) == {ids[n] for n in removed}
     change = ops.ban(state, OVK, people[banner].identity, ids[target], now=at(500))

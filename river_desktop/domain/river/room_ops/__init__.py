@@ -30,6 +30,7 @@ Public API::
     set_description(state, owner_vk, owner, description | None, *, keyring=NO_SECRETS) -> Change
     ban(state, owner_vk, me, target, *, now) -> Change
     ban_removes(state, target) -> frozenset[int]
+    ban_refusal(state, owner_vk, banner_id, target) -> str | None
     rotate_secret(state, owner_vk, owner, *, now, keyring=NO_SECRETS) -> Rotated
     share_current_secret(state, owner_vk, owner, *, keyring) -> Change | None
 
@@ -47,7 +48,13 @@ from river_desktop.domain.river.room_ops.base import (
     RoomOpError,
     Rotated,
 )
-from river_desktop.domain.river.room_ops.moderation import ban, ban_removes, rotate_secret, share_current_secret
+from river_desktop.domain.river.room_ops.moderation import (
+    ban,
+    ban_refusal,
+    ban_removes,
+    rotate_secret,
+    share_current_secret,
+)
 from river_desktop.domain.river.room_ops.posting import delete, edit, mention, post_text, react, reply, unreact
 from river_desktop.domain.river.room_ops.rooms import create_room, join, rename, set_description, set_nickname
 
@@ -60,6 +67,7 @@ __all__ = [
     "RoomOpError",
     "Rotated",
     "ban",
+    "ban_refusal",
     "ban_removes",
     "create_room",
     "delete",

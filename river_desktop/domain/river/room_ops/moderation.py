@@ -35,31 +35,38 @@ def ban_removes(state: ChatRoomState, target: int) -> frozenset[int]:
     return frozenset({target, *mem.downstream(state.members, target)})
 
 
-def ban(state: ChatRoomState, owner_vk: bytes, me: SigningIdentity, target: int, *, now: SystemTime) -> Change:
-    """River's ban rules: never the owner; the owner bans anyone, a member its invite subtree, a deputy
-    within its deputizer's subtree; never a ban whose cascade would remove the banner."""
+def ban_refusal(state: ChatRoomState, owner_vk: bytes, banner: int, target: int) -> str | None:
+    """Why ``banner`` may not ban ``target`` (River's rules, worded for the user), or ``None`` if it may:
+    never the owner; the owner bans anyone, a member its invite subtree, a deputy within its deputizer's
+    subtree; never a ban whose cascade would remove the banner. For menus and the CLI alike."""
     owner_id = owner_id_of(owner_vk)
-    banner = me.member_id
     lookup = state.members_by_id()
     if target == owner_id:
-        raise RoomOpError("the room owner cannot be banned")
+        return "the room owner cannot be banned"
     if target not in lookup and canonical(state.member_info, target) is None:
-        raise RoomOpError(f"{member_id_display(target)} is not a member of this room")
+        return f"{member_id_display(target)} is not a member of this room"
     if banner != owner_id and banner not in lookup:
-        raise RoomOpError("you must be a current member of this room to ban (post a message to rejoin first)")
+        return "you must be a current member of this room to ban (post a message to rejoin first)"
     if banner in ban_removes(state, target):
         if banner == target:
-            raise RoomOpError("you cannot ban yourself: the ban would remove you and everyone you invited")
-        raise RoomOpError(
-            "you cannot ban a member you joined through: the ban removes everyone they invited, you included"
-        )
+            return "you cannot ban yourself: the ban would remove you and everyone you invited"
+        return "you cannot ban a member you joined through: the ban removes everyone they invited, you included"
     if not cleanup.is_ban_authorized(banner, target, lookup, state.member_info, owner_id):
-        raise RoomOpError(
+        return (
             "you may ban only members you invited (directly or through others) or, as a deputy, members "
             "in the part of the room you were made deputy over"
         )
     if any(b.ban.banned_user == target for b in state.bans):
-        raise RoomOpError(f"{member_id_display(target)} is already banned")
+        return f"{member_id_display(target)} is already banned"
+    return None
+
+
+def ban(state: ChatRoomState, owner_vk: bytes, me: SigningIdentity, target: int, *, now: SystemTime) -> Change:
+    """One ban signed by ``me``, if :func:`ban_refusal` finds no reason against it."""
+    reason = ban_refusal(state, owner_vk, me.member_id, target)
+    if reason is not None:
+        raise RoomOpError(reason)
+    owner_id = owner_id_of(owner_vk)
     record = AuthorizedUserBan.create(UserBan(owner_id, now, target), me)
     delta = Delta(bans=(record,))
     new = apply_checked(state, owner_vk, delta)
