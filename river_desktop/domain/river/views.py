@@ -12,6 +12,7 @@ Public API::
     messages(state, keyring=NO_SECRETS) -> tuple[MessageItem, ...]                    # display order
     message_records(state, keyring=NO_SECRETS) -> list[MessageRecord]                 # for actions.py
     nickname_of(state, member_id, keyring=NO_SECRETS) -> UnsealedText | None
+    plain_text(state, text, keyring=NO_SECRETS) -> str                              # mentions as @Name
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from river_desktop.domain.river.content import (
     TextContent,
 )
 from river_desktop.domain.river.member_info import canonical
+from river_desktop.domain.river.mention import MemberRef, render_plaintext, resolve_ref
 from river_desktop.domain.river.messages import AuthorizedMessage, RoomMessageBody
 from river_desktop.domain.river.privacy import OpenedBody, UnsealedText
 from river_desktop.domain.river.state import ChatRoomState
@@ -116,6 +118,19 @@ class MemberRow:
 def nickname_of(state: ChatRoomState, member_id: int, keyring: Keyring = NO_SECRETS) -> UnsealedText | None:
     info = canonical(state.member_info, member_id)
     return None if info is None else unseal(info.member_info.preferred_nickname, keyring)
+
+
+def plain_text(state: ChatRoomState, text: str, keyring: Keyring = NO_SECRETS) -> str:
+    """River's ``render_mentions_for_terminal``: each mention token as ``@`` and the member's current
+    nickname (unsealed where we can), else the name the token carries."""
+    ids = [info.member_id for info in state.member_info]
+
+    def name(ref: MemberRef) -> str | None:
+        mid = resolve_ref(ref, ids)
+        nick = None if mid is None else nickname_of(state, mid, keyring)
+        return None if nick is None else nick.text
+
+    return render_plaintext(text, name)
 
 
 def deputy_ids(state: ChatRoomState) -> frozenset[int]:
@@ -292,6 +307,7 @@ __all__ = [
     "messages",
     "nickname_of",
     "open_body",
+    "plain_text",
     "room_info",
     "unseal",
 ]

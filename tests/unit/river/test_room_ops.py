@@ -19,7 +19,7 @@ from river_desktop.domain.river.codec import SystemTime
 from river_desktop.domain.river.configuration import PrivacyMode
 from river_desktop.domain.river.content import ReplyContent, TextContent
 from river_desktop.domain.river.member_info import AuthorizedMemberInfo, canonical
-from river_desktop.domain.river.mention import parse_mentions
+from river_desktop.domain.river.mention import build_token, parse_mentions
 from river_desktop.domain.river.privacy import UnsealStatus
 from river_desktop.domain.river.state import ChatRoomState
 from river_desktop.domain.river.summary import Delta
@@ -287,6 +287,17 @@ def test_mention_uses_the_nickname_token(chat: tuple[Room, ops.Me, ops.Me, int, 
     token = ops.mention(room.state, alice.member_id)
     (parsed,) = parse_mentions(token)
     assert parsed.display_name == "Alice" and parsed.member_ref.matches(alice.member_id)
+
+
+def test_reply_preview_shows_mentions_by_name_and_is_cut_at_100(chat: tuple[Room, ops.Me, ops.Me, int, int]) -> None:
+    room, alice, owner, *_ = chat
+    long_one = post(room, owner, "hey " + ops.mention(room.state, alice.member_id) + " " + "z" * 200)
+    room.do(ops.set_nickname(room.state, OVK, alice, "Ally"))
+    change = room.do(ops.reply(room.state, OVK, alice, long_one, "yes?", now=room.tick()))
+    (msg,) = change.delta.recent_messages or ()
+    content = ReplyContent.decode(msg.message.content.data)
+    assert content.target_content_preview == ("hey @Ally " + "z" * 200)[:100]
+    assert v.plain_text(room.state, "x " + build_token(12345, "Ghost")) == "x @Ghost"  # unknown: its own name
 
 
 def test_a_message_older_than_the_window_is_refused() -> None:

@@ -43,7 +43,8 @@ def reply(
     now: SystemTime,
     keyring: Keyring = NO_SECRETS,
 ) -> Change:
-    """A reply to a displayed message, with River's snapshot of its author's name and first 100 characters."""
+    """A reply to a displayed message, with River's snapshot of its author's name and the first 100
+    characters of its current text, mentions shown as ``@Name``."""
     shown = {view.record.message_id: view for view in visible_messages(v.message_records(state, keyring))}
     view = shown.get(target)
     if view is None:
@@ -51,7 +52,7 @@ def reply(
     author = view.record.author_id
     nick = v.nickname_of(state, author, keyring)
     name = member_id_display(author) if nick is None or nick.text is None else nick.text
-    preview = (view.text or "")[:REPLY_PREVIEW_CHARS]
+    preview = v.plain_text(state, view.text or "", keyring)[:REPLY_PREVIEW_CHARS]
     return post_content(state, owner_vk, me, ReplyContent(text, target, name, preview), now, keyring)
 
 
