@@ -135,12 +135,15 @@ def test_join_carries_the_missing_inviters_and_returns_the_chain() -> None:
     inv = Invitation.create(OVK, bob.identity.seed, bytes([4]) * 32)
     # A peer whose copy lost Alice and Bob still accepts Carol's join only with them (not known here: error).
     lean = ChatRoomState(room.state.configuration, member_info=room.state.member_info[:1])
-    with pytest.raises(ops.RoomOpError, match="cannot be used with the room as it is now"):
+    with pytest.raises(ops.RoomOpError, match="cannot be traced to the owner"):
         ops.join(lean, inv, "Carol", now=at(99))
     joined = ops.join(room.state, inv, "Carol", now=at(99))
     assert joined.delta.members is not None
     assert [m.member.id for m in joined.delta.members] == [inv.invitee_member_id]
     assert [m.member.id for m in joined.invite_chain] == [bob.member_id, alice.member_id]
+    assert joined.state is not None
+    assert ops.invite_chain_for(joined.state, OVK, inv.invitee) == joined.invite_chain
+    assert ops.invite_chain_for(joined.state, OVK, alice.authorized_member) == ()  # type: ignore[arg-type]
 
 
 def test_join_against_an_unknown_room_is_just_the_delta_to_send_later() -> None:

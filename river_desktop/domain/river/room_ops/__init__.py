@@ -18,6 +18,7 @@ Public API::
 
     create_room(owner, name, description=None, nickname=None, *, private=False, now) -> Created
     join(state | None, invitation, nickname, *, now, keyring=None) -> Joined
+    invite_chain_for(state, owner_vk, member) -> tuple[AuthorizedMember, ...]
     post_text(state, owner_vk, me, text, *, now, keyring=NO_SECRETS) -> Change
     reply(state, owner_vk, me, target, text, *, now, keyring=NO_SECRETS) -> Change
     edit(state, owner_vk, me, target, new_text, *, now, keyring=NO_SECRETS) -> Change
@@ -56,7 +57,14 @@ from river_desktop.domain.river.room_ops.moderation import (
     share_current_secret,
 )
 from river_desktop.domain.river.room_ops.posting import delete, edit, mention, post_text, react, reply, unreact
-from river_desktop.domain.river.room_ops.rooms import create_room, join, rename, set_description, set_nickname
+from river_desktop.domain.river.room_ops.rooms import (
+    create_room,
+    invite_chain_for,
+    join,
+    rename,
+    set_description,
+    set_nickname,
+)
 
 __all__ = [
     "REJOIN_FALLBACK_NICKNAME",
@@ -72,6 +80,7 @@ __all__ = [
     "create_room",
     "delete",
     "edit",
+    "invite_chain_for",
     "join",
     "mention",
     "post_text",

@@ -7,6 +7,7 @@ from dataclasses import replace
 from river_desktop.domain.identity import SigningIdentity
 from river_desktop.domain.invitation import Invitation
 from river_desktop.domain.limits import utf8_len
+from river_desktop.domain.member import AuthorizedMember
 from river_desktop.domain.river import members as mem
 from river_desktop.domain.river import privacy
 from river_desktop.domain.river import views as v
@@ -87,6 +88,16 @@ def create_room(
     return Created(state, keyring)
 
 
+def invite_chain_for(state: ChatRoomState, owner_vk: bytes, member: AuthorizedMember) -> tuple[AuthorizedMember, ...]:
+    """River's ``get_invite_chain``: ``member``'s inviters in ``state``, nearest first, up to (not including)
+    the owner, each signature checked. What ``RoomData.invite_chain`` keeps for a rejoin; call it again
+    once the state of a room joined offline is known."""
+    try:
+        return tuple(mem.invite_chain(member, owner_vk, owner_id_of(owner_vk), state.members_by_id()))
+    except RiverRuleError as exc:
+        raise RoomOpError(f"this membership cannot be traced to the owner in the room as it is now: {exc}") from None
+
+
 def join(
     state: ChatRoomState | None,
     invitation: Invitation,
@@ -125,10 +136,7 @@ def join(
         raise RoomOpError("this invitation is for another room")
     check_limit("the nickname", utf8_len(nickname), state.config.max_nickname_size)
     lookup = state.members_by_id()
-    try:
-        chain = tuple(mem.invite_chain(invitation.invitee, owner_vk, owner_id, lookup))
-    except RiverRuleError as exc:
-        raise RoomOpError(f"this invitation cannot be used with the room as it is now: {exc}") from None
+    chain = invite_chain_for(state, owner_vk, invitation.invitee)
     added = (invitation.invitee, *(m for m in chain if m.member.id not in lookup))
     if is_banned(state, owner_vk, me.member_id, added):
         raise RoomOpError("the invited member is banned from this room")
