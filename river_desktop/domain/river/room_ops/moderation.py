@@ -43,8 +43,11 @@ def ban_refusal(state: ChatRoomState, owner_vk: bytes, banner: int, target: int)
     lookup = state.members_by_id()
     if target == owner_id:
         return "the room owner cannot be banned"
-    if target not in lookup and canonical(state.member_info, target) is None:
-        return f"{member_id_display(target)} is not a member of this room"
+    if target not in lookup:
+        if any(b.ban.banned_user == target for b in state.bans):
+            return f"{member_id_display(target)} is already banned"
+        if canonical(state.member_info, target) is None:
+            return f"{member_id_display(target)} is not a member of this room"
     if banner != owner_id and banner not in lookup:
         return "you must be a current member of this room to ban (post a message to rejoin first)"
     if banner in ban_removes(state, target):
@@ -56,8 +59,6 @@ def ban_refusal(state: ChatRoomState, owner_vk: bytes, banner: int, target: int)
             "you may ban only members you invited (directly or through others) or, as a deputy, members "
             "in the part of the room you were made deputy over"
         )
-    if any(b.ban.banned_user == target for b in state.bans):
-        return f"{member_id_display(target)} is already banned"
     return None
 
 

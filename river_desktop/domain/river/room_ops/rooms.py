@@ -120,16 +120,13 @@ def join(
         ring = ring.merged(v.keyring_for(state, me))
     msg = AuthorizedMessage.create(owner_vk, me, now, RoomMessageBody.join_event())
     if state is None:
-        sealed: SealedBytes | None = SealedBytes.public(nickname)
+        check_limit("the nickname", utf8_len(nickname), Configuration().max_nickname_size)
+        sealed = SealedBytes.public(nickname)
         if ring.latest_version is not None:
             version = ring.latest_version
             sealed = SealedBytes.from_obj(privacy.seal_bytes(nickname.encode("utf-8"), ring.get(version), version))
-        info = AuthorizedMemberInfo.create(MemberInfo(me.member_id, 0, sealed), me) if sealed else None
-        delta = Delta(
-            members=(invitation.invitee,),
-            member_info=None if info is None else (info,),
-            recent_messages=(msg,),
-        )
+        info = AuthorizedMemberInfo.create(MemberInfo(me.member_id, 0, sealed), me)
+        delta = Delta(members=(invitation.invitee,), member_info=(info,), recent_messages=(msg,))
         return Joined(None, delta, msg.id, (), ring)
     owner_id = owner_id_of(owner_vk)
     if state.config.owner_member_id != owner_id:
