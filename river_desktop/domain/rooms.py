@@ -1,39 +1,69 @@
-"""The room list: rooms by owner key, leave tombstones, manual order, view preferences.
+"""The room list on River's model: rooms by owner key, leave tombstones, manual order, view preferences.
 
-Each window (and each CLI run) holds its own :class:`Rooms` copy and mutates it freely; the
-storage controller reconciles copies through per-room slots. Membership changes carry a
-*membership epoch* (design.md §4): every leave or rejoin moves a room to a higher epoch, so
-two copies of one room always compare by a total order — the higher epoch wins, equal epochs
-of two present copies merge.
+Each window (and each CLI run) holds its own :class:`Rooms` copy and changes it freely; the storage controller
+reconciles copies through per-room slots. Every change to a room is built by :mod:`river.room_ops`, so the new
+state is exactly what River's contract would store, and the change's River delta is kept with the room
+(``RoomData.pending``) until the controller writes it to the outbox with the change.
+
+Membership changes carry a *membership epoch* (design.md §4): every leave or rejoin moves a room to a higher
+epoch, so two copies of one room compare by a total order — the higher epoch wins, equal epochs merge.
+
+Public API (every method that changes a room returns the new :class:`RoomData`)::
+
+    create_room(name, nickname, description="", *, private=False) -> RoomData
+    rename(vk, name, description=None) / set_description(vk, text | None) / set_nickname(vk, nickname)
+    post_message(vk, text, reply_to=None) -> AuthorizedMessage
+    edit_message(vk, message_id, text) / delete_message(vk, message_id) -> AuthorizedMessage
+    react(vk, message_id, emoji) / unreact(vk, message_id, emoji) -> AuthorizedMessage
+    ban(vk, member_id) / rotate_secret(vk)
+    accept_invitation(invitation, nickname) -> RoomData      # waiting for the room's state
+    receive_state(vk, state) -> RoomData                    # a state fetched or arrived: River's merge
+    import_identity(token) -> RoomData / export_identity(vk) -> IdentityToken
+    mark_read(vk, upto=None) / unread_count(vk, messages=None)
+    move_room / move_room_to_end / set_notification_mode / leave
+    apply_slot(vk, slot) / apply_meta(meta) / to_meta()
 """
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import Enum
-from functools import cached_property
-from typing import TypeVar
-
-import base58
+from typing import Any
 
 from river_desktop.domain import cbor, limits
 from river_desktop.domain.cbor import CborObj, DecodeError
-from river_desktop.domain.identity import (
-    SEED_LEN,
-    VERIFYING_KEY_LEN,
-    SigningIdentity,
-    member_id_display,
-)
+from river_desktop.domain.identity import VERIFYING_KEY_LEN, SigningIdentity, member_id_display
 from river_desktop.domain.invitation import Invitation
-from river_desktop.domain.member import AuthorizedMember
-from river_desktop.domain.room_state import Configuration, MemberInfo, Message, MessageSummary, RoomState, merge
+from river_desktop.domain.river import codec as c
+from river_desktop.domain.river import room_ops as ops
+from river_desktop.domain.river import sync
+from river_desktop.domain.river import views as v
+from river_desktop.domain.river.codec import RiverRuleError, SystemTime
+from river_desktop.domain.river.content import ReplyContent, TextContent
+from river_desktop.domain.river.identity_token import IdentityToken
+from river_desktop.domain.river.member_info import AuthorizedMemberInfo, canonical
+from river_desktop.domain.river.mention import contains_mention_of
+from river_desktop.domain.river.messages import AuthorizedMessage
+from river_desktop.domain.river.state import ChatRoomState
+from river_desktop.domain.river.summary import Delta
+from river_desktop.domain.room_data import (
+    MAX_COUNTER,
+    Pending,
+    PresentSlot,
+    ReadMarker,
+    RoomData,
+    RoomSlot,
+    TombstoneSlot,
+    decode_slot,
+    encode_slot,
+    merge_room_data,
+    placeholder_state,
+    room_label,
+)
 
-ROOM_SECRET_LEN = 32
-MAX_COUNTER = 2**64 - 1
-"""Epochs, versions and generations are CBOR unsigned 64-bit integers (River's u64): never go past this."""
+Now = SystemTime | None
 
 
 class RoomsError(ValueError):
@@ -45,7 +75,6 @@ class RoomLimitError(RoomsError, limits.LimitError):
 
 
 def _within(check: Callable[[str], str], text: str) -> str:
-    """Apply one of River's limits (``limits.check_*``), raising it as a :class:`RoomLimitError`."""
     try:
         return check(text)
     except limits.LimitError as exc:
@@ -53,10 +82,14 @@ def _within(check: Callable[[str], str], text: str) -> str:
 
 
 def next_counter(value: int, what: str) -> int:
-    """``value + 1`` for an epoch or version, refused at the end of the encodable range."""
+    """``value + 1`` for an epoch or generation, refused at the end of the encodable range."""
     if value >= MAX_COUNTER:
         raise RoomsError(f"the {what} has reached its largest possible value; it cannot be advanced")
     return value + 1
+
+
+def now_time() -> SystemTime:
+    return SystemTime.from_unix(time.time())
 
 
 class NotificationMode(Enum):
@@ -72,244 +105,10 @@ class NotificationMode(Enum):
         raise DecodeError(f"unknown notification mode {value!r}")
 
 
-def room_label(owner_vk: bytes) -> str:
-    """A short, non-secret label for logs and reprs: the start of the room's base58 key."""
-    return base58.b58encode(owner_vk).decode("ascii")[:8]
-
-
-@dataclass(frozen=True, order=True)
-class ReadMarker:
-    """The newest message the user has seen, ordered like messages: (timestamp, id)."""
-
-    timestamp: int
-    message_id: str
-
-    @classmethod
-    def of(cls, message: Message | MessageSummary) -> ReadMarker:
-        return cls(message.timestamp, message.id)
-
-
-@dataclass(frozen=True, repr=False)
-class RoomData:
-    """One room as this user holds it. ``self_identity`` is unrecoverable: never dropped, never logged."""
-
-    owner_vk: bytes
-    self_identity: SigningIdentity
-    room_state: RoomState
-    self_authorized_member: AuthorizedMember | None = None
-    last_read: ReadMarker | None = None
-    invitation_secrets: Mapping[int, bytes] = field(default_factory=dict)
-    self_nickname: str = ""
-    identity_generation: int = 0
-    epoch: int = 0
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "invitation_secrets", dict(sorted(self.invitation_secrets.items())))
-
-    @property
-    def self_vk(self) -> bytes:
-        return self.self_identity.verifying_key
-
-    @property
-    def is_owner(self) -> bool:
-        return self.self_vk == self.owner_vk
-
-    @property
-    def waiting(self) -> bool:
-        """Joined by invitation, but the room's own data (configuration) is not known yet."""
-        return self.room_state.configuration is None
-
-    @property
-    def name(self) -> str:
-        return self.room_state.name or ""
-
-    def __repr__(self) -> str:
-        return (
-            f"RoomData(room={room_label(self.owner_vk)}, me={member_id_display(self.self_identity.member_id)}, "
-            f"epoch={self.epoch}, identity_generation={self.identity_generation})"
-        )
-
-    __str__ = __repr__
-
-    def to_obj(self, *, include_messages: bool = False) -> dict[str, CborObj]:
-        return {
-            "owner_vk": self.owner_vk,
-            "self_sk": self.self_identity.seed,
-            "room_state": self.room_state.to_obj(include_messages=include_messages),
-            "self_authorized_member": (
-                None if self.self_authorized_member is None else self.self_authorized_member.to_obj()
-            ),
-            "last_read": None if self.last_read is None else [self.last_read.timestamp, self.last_read.message_id],
-            "invitation_secrets": dict(self.invitation_secrets),
-            "self_nickname": self.self_nickname,
-            "identity_generation": self.identity_generation,
-            "epoch": self.epoch,
-        }
-
-    @classmethod
-    def from_obj(cls, obj: object, *, trusted: bool = False) -> RoomData:
-        m = cbor.expect_map(obj, tuple(_ROOM_DATA_FIELDS), "room data")
-        owner_vk = cbor.expect_bytes(m["owner_vk"], VERIFYING_KEY_LEN, "owner_vk")
-        seed = cbor.expect_bytes(m["self_sk"], SEED_LEN, "self_sk")
-        state = RoomState.from_obj(m["room_state"], trusted=trusted)
-        if state.owner_vk != owner_vk:
-            raise DecodeError("room state belongs to another room")
-        am = m["self_authorized_member"]
-        last_read = m["last_read"]
-        if last_read is not None:
-            if not (isinstance(last_read, list) and len(last_read) == 2):
-                raise DecodeError("last_read must be [timestamp, message id]")
-            marker: ReadMarker | None = ReadMarker(
-                cbor.expect_int(last_read[0], "last_read timestamp"),
-                cbor.expect_str(last_read[1], "last_read message id"),
-            )
-        else:
-            marker = None
-        secrets_obj = m["invitation_secrets"]
-        if not isinstance(secrets_obj, dict):
-            raise DecodeError("invitation_secrets must be a map")
-        secrets = {
-            cbor.expect_int(k, "secret version", unsigned=True): cbor.expect_bytes(v, ROOM_SECRET_LEN, "room secret")
-            for k, v in secrets_obj.items()
-        }
-        return cls(
-            owner_vk=owner_vk,
-            self_identity=SigningIdentity(seed),
-            room_state=state,
-            self_authorized_member=None if am is None else AuthorizedMember.from_obj(am),
-            last_read=marker,
-            invitation_secrets=secrets,
-            self_nickname=cbor.expect_str(m["self_nickname"], "self_nickname"),
-            identity_generation=cbor.expect_int(m["identity_generation"], "identity_generation", unsigned=True),
-            epoch=cbor.expect_int(m["epoch"], "epoch", unsigned=True),
-        )
-
-    def encode(self) -> bytes:
-        return cbor.dumps(self.to_obj())
-
-    @cached_property
-    def slot_bytes(self) -> bytes:
-        """This room's Present slot encoding, computed once: saves diff 1,000 rooms by it cheaply."""
-        return cbor.dumps({"Present": self.to_obj(include_messages=False)})
-
-    @classmethod
-    def decode(cls, data: bytes) -> RoomData:
-        return cls.from_obj(cbor.loads(data))
-
-
-_ROOM_DATA_FIELDS = (
-    "owner_vk",
-    "self_sk",
-    "room_state",
-    "self_authorized_member",
-    "last_read",
-    "invitation_secrets",
-    "self_nickname",
-    "identity_generation",
-    "epoch",
-)
-
-
-def merge_room_data(local: RoomData, remote: RoomData, *, trusted: bool = False) -> RoomData:
-    """Combine two present copies of one room; commutative, so every writer gets the same answer.
-
-    The identity comes from the copy ranked higher by (membership epoch, identity generation,
-    verifying key): a newer membership (a rejoin) or an identity import beats a stale copy, and
-    the key is an arbitrary but shared tie-break. Room state is a CRDT union, the read marker only
-    moves forward, and invitation secrets union when both copies hold the same identity. Copies of
-    equal rank (one identity) settle the remaining fields by content, never by argument order.
-    """
-    if local.owner_vk != remote.owner_vk:
-        raise RoomsError("cannot merge two different rooms")
-    lk = (local.epoch, local.identity_generation, local.self_vk)
-    rk = (remote.epoch, remote.identity_generation, remote.self_vk)
-    winner, loser = (local, remote) if lk >= rk else (remote, local)
-    state = merge(local.room_state, remote.room_state, trusted=trusted)
-    markers = [m for m in (local.last_read, remote.last_read) if m is not None]
-    if lk == rk:
-        secrets: Mapping[int, bytes] = {
-            v: max(s for s in (local.invitation_secrets.get(v), remote.invitation_secrets.get(v)) if s is not None)
-            for v in {*local.invitation_secrets, *remote.invitation_secrets}
-        }
-        nickname = _tied_nickname(local.self_nickname, remote.self_nickname, state.nickname(local.self_vk))
-        records = [am for am in (local.self_authorized_member, remote.self_authorized_member) if am is not None]
-        authorized = min(records, key=AuthorizedMember.encode) if records else None
-    else:
-        same_identity = winner.self_vk == loser.self_vk
-        secrets = (
-            {**loser.invitation_secrets, **winner.invitation_secrets} if same_identity else winner.invitation_secrets
-        )
-        nickname = winner.self_nickname or (loser.self_nickname if same_identity else "")
-        authorized = winner.self_authorized_member or (loser.self_authorized_member if same_identity else None)
-    return replace(
-        winner,
-        room_state=state,
-        last_read=max(markers) if markers else None,
-        invitation_secrets=secrets,
-        self_nickname=nickname,
-        self_authorized_member=authorized,
-    )
-
-
-def _tied_nickname(a: str, b: str, signed: str | None) -> str:
-    """Two nicknames of one identity at one rank: the one its newest signed nickname record names, else the larger."""
-    if a == b:
-        return a
-    if signed and signed in (a, b):
-        return signed
-    return max(a, b)
-
-
-# --- slots and meta (formats.md §3) -------------------------------------------------------------
-
-
-@dataclass(frozen=True, repr=False)
-class PresentSlot:
-    room: RoomData
-
-    @property
-    def epoch(self) -> int:
-        return self.room.epoch
-
-    def __repr__(self) -> str:
-        return f"PresentSlot({self.room!r})"
-
-
-@dataclass(frozen=True)
-class TombstoneSlot:
-    epoch: int = 0
-
-
-RoomSlot = PresentSlot | TombstoneSlot
-
-
-def encode_slot(slot: RoomSlot) -> bytes:
-    if isinstance(slot, PresentSlot):
-        return slot.room.slot_bytes
-    return cbor.dumps({"Tombstone": {"epoch": slot.epoch}})
-
-
-def decode_slot(data: bytes, *, trusted: bool = False) -> RoomSlot:
-    """Decode a room slot; River's bare ``"Tombstone"`` reads as epoch 0.
-
-    ``trusted``: the bytes come from this profile's own store, whose every write was verified.
-    """
-    obj = cbor.loads(data)
-    if obj == "Tombstone":
-        return TombstoneSlot(0)
-    if not isinstance(obj, dict) or len(obj) != 1:
-        raise DecodeError("a room slot must be Present or Tombstone")
-    ((tag, value),) = obj.items()
-    if tag == "Present":
-        return PresentSlot(RoomData.from_obj(value, trusted=trusted))
-    if tag == "Tombstone":
-        m = cbor.expect_map(value, ("epoch",), "tombstone")
-        return TombstoneSlot(cbor.expect_int(m["epoch"], "tombstone epoch", unsigned=True))
-    raise DecodeError(f"unknown room slot variant {tag!r}")
-
-
 @dataclass(frozen=True)
 class RoomsMeta:
+    """River's ``RoomsMeta`` (its 3 keys, in River's order); nothing of ours is appended yet."""
+
     current_room_key: bytes | None = None
     notification_modes: Mapping[bytes, NotificationMode] = field(default_factory=dict)
     room_order: tuple[bytes, ...] = ()
@@ -334,17 +133,17 @@ class RoomsMeta:
             raise DecodeError("rooms_meta must be a map")
         current = obj.get("current_room_key")
         if current is not None:
-            current = cbor.expect_bytes(current, VERIFYING_KEY_LEN, "current_room_key")
-        modes_obj = obj.get("notification_modes", {})
+            current = c.byte_field(current, "current_room_key", VERIFYING_KEY_LEN)
+        modes_obj = obj.get("notification_modes") or {}
         if not isinstance(modes_obj, dict):
             raise DecodeError("notification_modes must be a map")
         modes = {
-            cbor.expect_bytes(k, VERIFYING_KEY_LEN, "room key"): NotificationMode.parse(v) for k, v in modes_obj.items()
+            c.byte_field(k, "room key", VERIFYING_KEY_LEN): NotificationMode.parse(m) for k, m in modes_obj.items()
         }
-        order_obj = obj.get("room_order", [])
+        order_obj = obj.get("room_order") or []
         if not isinstance(order_obj, list):
             raise DecodeError("room_order must be an array")
-        order = tuple(cbor.expect_bytes(k, VERIFYING_KEY_LEN, "room key") for k in order_obj)
+        order = tuple(c.byte_field(k, "room key", VERIFYING_KEY_LEN) for k in order_obj)
         return cls(current, modes, order)
 
     @classmethod
@@ -352,25 +151,46 @@ class RoomsMeta:
         return cls.from_obj(cbor.loads(data))
 
 
-# --- the room list ------------------------------------------------------------------------------
-
-_MENTION_CHARS = re.compile(r"[\w-]", re.UNICODE)
+# --------------------------------------------------------------------------------------------- unread
 
 
-def mentions(text: str, nickname: str) -> bool:
-    """True when ``text`` names ``nickname`` as a whole word (with or without a leading @)."""
-    if not nickname:
-        return False
-    low, nick = text.casefold(), nickname.casefold()
-    start = low.find(nick)
-    while start >= 0:
-        end = start + len(nick)
-        before_ok = start == 0 or not _MENTION_CHARS.match(low[start - 1])
-        after_ok = end == len(low) or not _MENTION_CHARS.match(low[end])
-        if before_ok and after_ok:
-            return True
-        start = low.find(nick, start + 1)
-    return False
+def counts_as_message(message: AuthorizedMessage) -> bool:
+    """What an unread badge counts: text and replies (not actions, events or unknown types)."""
+    return message.message.content.content_type in (TextContent.content_type, ReplyContent.content_type)
+
+
+def unread_messages(
+    room: RoomData, mode: NotificationMode, messages: Sequence[AuthorizedMessage]
+) -> list[AuthorizedMessage]:
+    """Others' messages after the read marker that the mode lets through, in the order given."""
+    if mode is NotificationMode.MUTED:
+        return []
+    me = room.self_member_id
+    seen = None if room.last_read is None else room.last_read.sort_key()
+    mine: set[int] = set()
+    if mode is NotificationMode.MENTIONS_AND_REPLIES:
+        mine = {m.id for m in (*messages, *room.room_state.recent_messages) if m.author == me}
+    out = []
+    for msg in messages:
+        if msg.author == me or not counts_as_message(msg):
+            continue
+        t = msg.message.time
+        if seen is not None and (t.secs, t.nanos, msg.id) <= seen:
+            continue
+        if mode is NotificationMode.MENTIONS_AND_REPLIES and not _mentions_or_replies(room, msg, me, mine):
+            continue
+        out.append(msg)
+    return out
+
+
+def _mentions_or_replies(room: RoomData, msg: AuthorizedMessage, me: int, mine: set[int]) -> bool:
+    content = v.open_body(msg.message.content, room.keyring).content
+    if isinstance(content, ReplyContent):
+        return content.target_message_id in mine or contains_mention_of(content.text, me)
+    return isinstance(content, TextContent) and contains_mention_of(content.text, me)
+
+
+# --------------------------------------------------------------------------------------------- the room list
 
 
 @dataclass
@@ -417,9 +237,56 @@ class Rooms:
     def notification_mode(self, owner_vk: bytes) -> NotificationMode:
         return self.notification_modes.get(owner_vk, NotificationMode.ALL)
 
+    # -- applying River changes
+
+    def _known(self, owner_vk: bytes) -> RoomData:
+        room = self.get(owner_vk)
+        if room.waiting:
+            raise RoomsError("this room's data has not arrived yet; it can be changed once it has")
+        return room
+
+    def _apply(self, room: RoomData, change: ops.Change, now: SystemTime, **fields: Any) -> RoomData:
+        """Keep ``change``'s state and record its delta (with the messages it posts) as pending."""
+        pending = Pending(now, change.delta.encode(), tuple(change.delta.recent_messages or ()))
+        info = _own_info(change.delta, room.self_member_id)
+        if info is not None:
+            fields.setdefault("self_member_info", info)
+        new = room.with_state(change.state, pending=(*room.pending, pending), **fields)
+        self.rooms[new.owner_vk] = new
+        return new
+
+    def _run(self, owner_vk: bytes, op: Callable[[RoomData], ops.Change], now: SystemTime, **fields: Any) -> RoomData:
+        room = self._known(owner_vk)
+        try:
+            change = op(room)
+        except limits.LimitError as exc:
+            raise RoomLimitError(str(exc)) from None
+        except ops.RoomOpError as exc:
+            raise RoomsError(str(exc)) from None
+        return self._apply(room, change, now, **fields)
+
+    def _post(self, owner_vk: bytes, op: Callable[[RoomData, SystemTime], ops.Change], now: Now) -> AuthorizedMessage:
+        """Run a posting op; posting reads the room up to one's own message."""
+        t = now_time() if now is None else now
+        room = self._known(owner_vk)
+        try:
+            change = op(room, t)
+        except limits.LimitError as exc:
+            raise RoomLimitError(str(exc)) from None
+        except ops.RoomOpError as exc:
+            raise RoomsError(str(exc)) from None
+        msg = next(m for m in (change.delta.recent_messages or ()) if m.id == change.message_id)
+        marker = ReadMarker.of(msg)
+        if room.last_read is not None and room.last_read > marker:
+            marker = room.last_read
+        self._apply(room, change, t, last_read=marker, last_read_message_id=marker.message_id)
+        return msg
+
     # -- operations
 
-    def create_room(self, name: str, nickname: str, description: str = "") -> RoomData:
+    def create_room(
+        self, name: str, nickname: str, description: str = "", *, private: bool = False, now: Now = None
+    ) -> RoomData:
         """A new room owned by a new key; it goes to the end of the manual order (every writer's rule)."""
         name = _within(limits.check_room_name, name.strip())
         if not name:
@@ -427,80 +294,139 @@ class Rooms:
         description = _within(limits.check_room_description, description)
         nickname = _within(limits.check_nickname, nickname.strip())
         owner = SigningIdentity.generate()
-        state = RoomState.genesis(owner, name, description, nickname=nickname or None)
-        room = RoomData(owner.verifying_key, owner, state, self_nickname=nickname)
-        self.rooms[room.owner_vk] = room
-        self.removed.pop(room.owner_vk, None)
-        self._append_to_order(room.owner_vk)
+        t = now_time() if now is None else now
+        created = ops.create_room(owner, name, description or None, nickname or None, private=private, now=t)
+        vk = owner.verifying_key
+        secrets = dict(created.keyring)
+        room = RoomData.new(
+            vk,
+            owner,
+            created.state,
+            self_nickname=nickname or None,
+            self_member_info=canonical(created.state.member_info, owner.member_id),
+            invitation_secrets=secrets,
+        )
+        self.rooms[vk] = room
+        self.removed.pop(vk, None)
+        self._append_to_order(vk)
         return room
 
-    def rename(self, owner_vk: bytes, name: str, description: str | None = None) -> RoomData:
+    def rename(self, owner_vk: bytes, name: str, description: str | None = None, *, now: Now = None) -> RoomData:
         room = self.get(owner_vk)
         if not room.is_owner:
             raise RoomsError("only the room owner can rename a room")
         name = _within(limits.check_room_name, name.strip())
         if not name:
             raise RoomsError("a room needs a name")
-        old = room.room_state.configuration
-        version = 1 if old is None else next_counter(old.version, "room configuration version")
-        desc = (old.description if old else "") if description is None else description
-        desc = _within(limits.check_room_description, desc)
-        cfg = Configuration.create(room.self_identity, name, desc, version)
-        return self._put(replace(room, room_state=room.room_state.with_configuration(cfg)))
+        t = now_time() if now is None else now
+        room = self._run(
+            owner_vk, lambda r: ops.rename(r.room_state, owner_vk, r.self_identity, name, keyring=r.keyring), t
+        )
+        if description is not None and description != room.description:
+            room = self.set_description(owner_vk, description, now=t)
+        return room
 
-    def set_nickname(self, owner_vk: bytes, nickname: str) -> RoomData:
-        room = self.get(owner_vk)
+    def set_description(self, owner_vk: bytes, description: str | None, *, now: Now = None) -> RoomData:
+        if description is not None:
+            description = _within(limits.check_room_description, description) or None
+        t = now_time() if now is None else now
+        return self._run(
+            owner_vk,
+            lambda r: ops.set_description(r.room_state, owner_vk, r.self_identity, description, keyring=r.keyring),
+            t,
+        )
+
+    def set_nickname(self, owner_vk: bytes, nickname: str, *, now: Now = None) -> RoomData:
         nickname = _within(limits.check_nickname, nickname.strip())
         if not nickname:
             raise RoomsError("a nickname cannot be empty")
-        current = room.room_state.member_info.get(room.self_vk)
-        version = 1 if current is None else next_counter(current.version, "nickname version")
-        info = MemberInfo.create(room.self_identity, nickname, version)
-        return self._put(replace(room, room_state=room.room_state.with_member_info(info), self_nickname=nickname))
+        t = now_time() if now is None else now
+        return self._run(
+            owner_vk,
+            lambda r: ops.set_nickname(r.room_state, owner_vk, r.me, nickname, keyring=r.keyring),
+            t,
+            self_nickname=nickname,
+        )
 
     def post_message(
-        self, owner_vk: bytes, text: str, *, reply_to: str | None = None, timestamp: int | None = None
-    ) -> Message:
-        room = self.get(owner_vk)
+        self, owner_vk: bytes, text: str, reply_to: int | None = None, *, now: Now = None
+    ) -> AuthorizedMessage:
         if not text.strip():
             raise RoomsError("a message cannot be empty")
         _within(limits.check_message, text)
-        ts = int(time.time() * 1000) if timestamp is None else timestamp
-        msg = Message.create(owner_vk, room.self_identity, text, timestamp=ts, reply_to=reply_to)
-        self._put(replace(room, room_state=room.room_state.with_message(msg), last_read=_later(room.last_read, msg)))
-        return msg
+        if reply_to is None:
+            return self._post(
+                owner_vk, lambda r, t: ops.post_text(r.room_state, owner_vk, r.me, text, now=t, keyring=r.keyring), now
+            )
+        return self._post(
+            owner_vk,
+            lambda r, t: ops.reply(r.room_state, owner_vk, r.me, reply_to, text, now=t, keyring=r.keyring),
+            now,
+        )
 
-    def add_messages(self, owner_vk: bytes, messages: Iterable[Message]) -> None:
-        """Merge messages read from storage into this copy (invalid ones are dropped by the CRDT)."""
-        room = self.rooms.get(owner_vk)
-        if room is None:
-            return
-        state = room.room_state
-        for msg in messages:
-            if msg.id not in state.messages and msg.room == owner_vk and msg.verify():
-                state = state.with_message(msg)
-        self.rooms[owner_vk] = replace(room, room_state=state)
+    def edit_message(self, owner_vk: bytes, message_id: int, text: str, *, now: Now = None) -> AuthorizedMessage:
+        if not text.strip():
+            raise RoomsError("a message cannot be empty")
+        _within(limits.check_message, text)
+        return self._post(
+            owner_vk,
+            lambda r, t: ops.edit(r.room_state, owner_vk, r.me, message_id, text, now=t, keyring=r.keyring),
+            now,
+        )
 
-    def mark_read(self, owner_vk: bytes, upto: Message | None = None) -> RoomData:
+    def delete_message(self, owner_vk: bytes, message_id: int, *, now: Now = None) -> AuthorizedMessage:
+        return self._post(
+            owner_vk, lambda r, t: ops.delete(r.room_state, owner_vk, r.me, message_id, now=t, keyring=r.keyring), now
+        )
+
+    def react(self, owner_vk: bytes, message_id: int, emoji: str, *, now: Now = None) -> AuthorizedMessage:
+        return self._post(
+            owner_vk,
+            lambda r, t: ops.react(r.room_state, owner_vk, r.me, message_id, emoji, now=t, keyring=r.keyring),
+            now,
+        )
+
+    def unreact(self, owner_vk: bytes, message_id: int, emoji: str, *, now: Now = None) -> AuthorizedMessage:
+        return self._post(
+            owner_vk,
+            lambda r, t: ops.unreact(r.room_state, owner_vk, r.me, message_id, emoji, now=t, keyring=r.keyring),
+            now,
+        )
+
+    def ban(self, owner_vk: bytes, member_id: int, *, now: Now = None) -> RoomData:
+        t = now_time() if now is None else now
+        return self._run(owner_vk, lambda r: ops.ban(r.room_state, owner_vk, r.self_identity, member_id, now=t), t)
+
+    def rotate_secret(self, owner_vk: bytes, *, now: Now = None) -> RoomData:
+        room = self._known(owner_vk)
+        t = now_time() if now is None else now
+        try:
+            rotated = ops.rotate_secret(room.room_state, owner_vk, room.self_identity, now=t, keyring=room.keyring)
+        except ops.RoomOpError as exc:
+            raise RoomsError(str(exc)) from None
+        secrets = {**room.invitation_secrets, rotated.version: rotated.keyring.get(rotated.version)}
+        return self._apply(room, rotated.change, t, invitation_secrets=secrets)
+
+    def mark_read(self, owner_vk: bytes, upto: AuthorizedMessage | ReadMarker | None = None) -> RoomData:
         room = self.get(owner_vk)
         if upto is None:
-            msgs = room.room_state.ordered_messages()
+            msgs = room.room_state.recent_messages
             if not msgs:
                 return room
-            upto = msgs[-1]
-        marker = ReadMarker.of(upto)
+            upto = max(msgs, key=lambda m: m.order_key)
+        marker = upto if isinstance(upto, ReadMarker) else ReadMarker.of(upto)
         if room.last_read is not None and room.last_read >= marker:
             return room
-        return self._put(replace(room, last_read=marker))
+        new = replace(room, last_read=marker, last_read_message_id=marker.message_id)
+        self.rooms[owner_vk] = new
+        return new
 
-    def unread_count(self, owner_vk: bytes, messages: Iterable[Message | MessageSummary] | None = None) -> int:
+    def unread_count(self, owner_vk: bytes, messages: Iterable[AuthorizedMessage] | None = None) -> int:
         """Others' messages after the read marker, filtered by the room's notification mode."""
         room = self.get(owner_vk)
         mode = self.notification_mode(owner_vk)
-        if mode is NotificationMode.MUTED:
-            return 0
-        msgs = room.room_state.ordered_messages() if messages is None else list(messages)
-        return count_unread(room, mode, msgs)
+        msgs = list(room.room_state.recent_messages if messages is None else messages)
+        return len(unread_messages(room, mode, msgs))
 
     def move_room(self, dragged: bytes, target: bytes | None) -> None:
         """River's move: take ``dragged`` out, insert it before ``target`` (unknown target: the end)."""
@@ -524,15 +450,19 @@ class Rooms:
     def leave(self, owner_vk: bytes) -> None:
         """Leave a room here; the storage controller turns the recorded intent into a tombstone."""
         room = self.get(owner_vk)
-        left_at = next_counter(room.epoch, "room's membership epoch")
+        left_at = next_counter(room.membership_epoch, "room's membership epoch")
         del self.rooms[owner_vk]
         self.removed[owner_vk] = left_at
         self.room_order = [vk for vk in self.room_order if vk != owner_vk]
         if self.current_room == owner_vk:
             self.current_room = None
 
-    def accept_invitation(self, invitation: Invitation, nickname: str) -> RoomData:
-        """Add the room an invitation grants; an explicit rejoin when the room was left."""
+    def _rejoin_epoch(self, owner_vk: bytes) -> int:
+        left_at = self.removed.get(owner_vk)
+        return 0 if left_at is None else next_counter(left_at, "room's membership epoch")
+
+    def accept_invitation(self, invitation: Invitation, nickname: str, *, now: Now = None) -> RoomData:
+        """River's join, for a room whose state is not known yet (it waits for it); an explicit rejoin when left."""
         owner_vk = invitation.room
         existing = self.rooms.get(owner_vk)
         invitee = invitation.invitee_identity
@@ -542,25 +472,128 @@ class Rooms:
             raise RoomsError("you are already a member of this room with another identity")
         nickname = _within(limits.check_nickname, nickname.strip())
         nickname = nickname or f"member-{member_id_display(invitee.member_id)[:4].lower()}"
-        left_at = self.removed.get(owner_vk)
-        epoch = 0 if left_at is None else next_counter(left_at, "room's membership epoch")
-        state = RoomState.placeholder(owner_vk).with_member(invitation.invitee)
-        state = state.with_member_info(MemberInfo.create(invitee, nickname, 1))
-        self.removed.pop(owner_vk, None)
-        room = RoomData(
-            owner_vk=owner_vk,
-            self_identity=invitee,
-            room_state=state,
+        t = now_time() if now is None else now
+        try:
+            joined = ops.join(None, invitation, nickname, now=t)
+        except (ops.RoomOpError, limits.LimitError) as exc:
+            raise RoomsError(str(exc)) from None
+        messages = tuple(joined.delta.recent_messages or ())
+        room = RoomData.new(
+            owner_vk,
+            invitee,
+            placeholder_state(),
             self_authorized_member=invitation.invitee,
-            invitation_secrets=dict(invitation.room_secrets),
+            self_member_info=_own_info(joined.delta, invitee.member_id),
             self_nickname=nickname,
-            epoch=epoch,
+            invitation_secrets=dict(invitation.room_secrets),
+            membership_epoch=self._rejoin_epoch(owner_vk),
+            pending=(Pending(t, joined.delta.encode(), messages),),
         )
+        self.removed.pop(owner_vk, None)
         self.rooms[owner_vk] = room
         self._append_to_order(owner_vk)
         return room
 
-    # -- merging remote state
+    def receive_state(self, owner_vk: bytes, state: ChatRoomState) -> RoomData:
+        """A room state fetched or arrived (the network, another profile): River's merge into ours.
+
+        A room still waiting takes it, then replays the changes made here meanwhile (its join) on it, and
+        learns its invite chain for rejoins.
+        """
+        room = self.get(owner_vk)
+        try:
+            state.verify(owner_vk)
+        except RiverRuleError as exc:
+            raise RoomsError(f"River's contract would refuse this room state: {exc}") from None
+        if room.waiting:
+            merged = state
+            for p in room.pending:
+                try:
+                    merged = sync.apply_delta(merged, owner_vk, Delta.decode(p.delta))
+                except (RiverRuleError, DecodeError):
+                    continue
+        else:
+            merged = sync.merge(room.room_state, owner_vk, state)
+        chain = room.invite_chain
+        if not chain and room.self_authorized_member is not None and not room.is_owner:
+            try:
+                chain = ops.invite_chain_for(merged, owner_vk, room.self_authorized_member)
+            except ops.RoomOpError:
+                chain = ()
+        new = room.with_state(merged, invite_chain=chain)
+        self.rooms[owner_vk] = new
+        return new
+
+    def import_identity(self, token: IdentityToken) -> RoomData:
+        """River's identity import, with River's open #420 fixed: the identity generation rises, so a stale
+        copy can never write the old key back. A room not held here is added, waiting for its state."""
+        owner_vk = token.room_owner
+        info = None if token.member_info is None else AuthorizedMemberInfo.from_obj(token.member_info)
+        existing = self.rooms.get(owner_vk)
+        secrets = dict(token.invitation_secrets)
+        if existing is None:
+            room = RoomData.new(
+                owner_vk,
+                token.identity,
+                placeholder_state(),
+                self_authorized_member=None if token.is_owner else token.authorized_member,
+                invite_chain=token.invite_chain,
+                self_member_info=info,
+                self_nickname=token.self_nickname,
+                invitation_secrets=secrets,
+                membership_epoch=self._rejoin_epoch(owner_vk),
+            )
+            self.removed.pop(owner_vk, None)
+            self.rooms[owner_vk] = room
+            self._append_to_order(owner_vk)
+            return room
+        room = replace(
+            existing,
+            self_identity=token.identity,
+            self_authorized_member=None if token.is_owner else token.authorized_member,
+            invite_chain=token.invite_chain,
+            self_member_info=info,
+            self_nickname=token.self_nickname if token.self_nickname is not None else existing.self_nickname,
+            invitation_secrets={**existing.invitation_secrets, **secrets}
+            if existing.self_vk == token.identity.verifying_key
+            else secrets,
+            identity_generation=next_counter(existing.identity_generation, "identity generation"),
+        )
+        self.rooms[owner_vk] = room
+        return room
+
+    def export_identity(self, owner_vk: bytes) -> IdentityToken:
+        """River's identity export for this room (the armored token's contents)."""
+        room = self.get(owner_vk)
+        info = room.self_member_info
+        if not room.waiting:
+            info = canonical(room.room_state.member_info, room.self_member_id) or info
+        info_obj = None if info is None else info.to_obj()
+        name = room.name or None
+        if room.is_owner:
+            return IdentityToken.for_owner(
+                room.self_identity, member_info=info_obj, room_name=name, self_nickname=room.self_nickname
+            )
+        if room.self_authorized_member is None:
+            raise RoomsError("this room holds no membership record for your identity to export")
+        return IdentityToken(
+            owner_vk,
+            room.self_identity,
+            room.self_authorized_member,
+            room.invite_chain,
+            info_obj,
+            name,
+            room.self_nickname,
+            tuple(sorted(room.invitation_secrets.items())),
+        )
+
+    def settle_pending(self, owner_vk: bytes, count: int) -> None:
+        """Forget the first ``count`` pending changes of a room (the controller wrote them to the outbox)."""
+        room = self.rooms.get(owner_vk)
+        if room is not None and room.pending:
+            self.rooms[owner_vk] = replace(room, pending=room.pending[count:])
+
+    # -- merging stored state
 
     def apply_slot(self, owner_vk: bytes, slot: RoomSlot | None) -> bool:
         """Merge one stored slot into this copy by membership epoch; True when anything changed."""
@@ -570,7 +603,7 @@ class Rooms:
         left_at = self.removed.get(owner_vk)
         if isinstance(slot, TombstoneSlot):
             if local is not None:
-                if slot.epoch < local.epoch:
+                if slot.epoch < local.membership_epoch:
                     return False
                 self.leave(owner_vk)
                 self.removed[owner_vk] = slot.epoch
@@ -581,12 +614,14 @@ class Rooms:
             return False
         remote = slot.room
         if local is None:
-            if left_at is not None and remote.epoch <= left_at:
+            if left_at is not None and remote.membership_epoch <= left_at:
                 return False
             self.removed.pop(owner_vk, None)
             self.rooms[owner_vk] = remote
             return True
-        merged = merge_room_data(local, remote, trusted=True)
+        if local.slot_bytes == remote.slot_bytes:
+            return False
+        merged = merge_room_data(local, remote)
         if merged == local:
             return False
         self.rooms[owner_vk] = merged
@@ -604,100 +639,37 @@ class Rooms:
     def ordered_keys_manual(self) -> list[bytes]:
         return [vk for vk in self.room_order if vk in self.rooms]
 
-    # -- whole-list codec (the legacy ``rooms_data`` blob and tests)
-
-    def to_obj(self) -> dict[str, CborObj]:
-        return {
-            "map": {vk: self.rooms[vk].to_obj(include_messages=True) for vk in sorted(self.rooms)},
-            "current_room_key": self.current_room,
-            "removed_rooms": dict(sorted(self.removed.items())),
-            "notification_modes": {k: v.value for k, v in sorted(self.notification_modes.items())},
-            "room_order": list(self.room_order),
-        }
-
-    def encode(self) -> bytes:
-        return cbor.dumps(self.to_obj())
-
-    @classmethod
-    def from_obj(cls, obj: object) -> Rooms:
-        m = cbor.expect_map(
-            obj, ("map", "current_room_key", "removed_rooms", "notification_modes", "room_order"), "rooms"
-        )
-        if not isinstance(m["map"], dict) or not isinstance(m["removed_rooms"], dict):
-            raise DecodeError("rooms map and removed_rooms must be maps")
-        rooms: dict[bytes, RoomData] = {}
-        for vk, value in m["map"].items():
-            room = RoomData.from_obj(value)
-            if room.owner_vk != vk:
-                raise DecodeError("a room is filed under another room's key")
-            rooms[vk] = room
-        removed = {
-            cbor.expect_bytes(k, VERIFYING_KEY_LEN, "room key"): cbor.expect_int(v, "epoch", unsigned=True)
-            for k, v in m["removed_rooms"].items()
-        }
-        meta = RoomsMeta.from_obj(
-            {
-                "current_room_key": m["current_room_key"],
-                "notification_modes": m["notification_modes"],
-                "room_order": m["room_order"],
-            }
-        )
-        return cls(rooms, removed, list(meta.room_order), meta.current_room_key, dict(meta.notification_modes))
-
-    @classmethod
-    def decode(cls, data: bytes) -> Rooms:
-        return cls.from_obj(cbor.loads(data))
-
     def _append_to_order(self, owner_vk: bytes) -> None:
-        """A new room goes to the end of the order, from every writer; the rooms shown keep their places.
-
-        When the manual order does not cover every room yet, the order shown (manual, then by key)
-        becomes the manual order first.
-        """
+        """A new room goes to the end of the order, from every writer; the rooms shown keep their places."""
         if len(self.room_order) == len(self.rooms) - 1 and owner_vk not in self.room_order:
             self.room_order.append(owner_vk)
             return
         self.room_order = [vk for vk in self.ordered_keys() if vk != owner_vk] + [owner_vk]
 
-    def _put(self, room: RoomData) -> RoomData:
-        self.rooms[room.owner_vk] = room
-        return room
+
+def _own_info(delta: Delta, member_id: int) -> AuthorizedMemberInfo | None:
+    return next((i for i in (delta.member_info or ()) if i.member_id == member_id), None)
 
 
-def _later(marker: ReadMarker | None, own: Message) -> ReadMarker | None:
-    """Posting reads the room up to one's own message."""
-    mine = ReadMarker.of(own)
-    return mine if marker is None or mine > marker else marker
-
-
-M = TypeVar("M", bound=Message | MessageSummary)
-
-
-def is_shown(room: RoomData, msg: Message) -> bool:
-    """What every front end shows of a room's history: its own messages, validly signed, by a member."""
-    return msg.room == room.owner_vk and room.room_state.is_member(msg.author_vk) and msg.verify()
-
-
-def count_unread(room: RoomData, mode: NotificationMode, messages: Iterable[Message | MessageSummary]) -> int:
-    return len(unread_messages(room, mode, list(messages)))
-
-
-def unread_messages(room: RoomData, mode: NotificationMode, messages: Sequence[M]) -> list[M]:
-    """Others' messages after the read marker that the mode lets through (the caller checks they are shown)."""
-    if mode is NotificationMode.MUTED:
-        return []
-    me = room.self_vk
-    mine = {m.id for m in messages if m.author_vk == me} if mode is NotificationMode.MENTIONS_AND_REPLIES else set()
-    seen = None if room.last_read is None else (room.last_read.timestamp, room.last_read.message_id)
-    out: list[M] = []
-    for msg in messages:
-        if msg.author_vk == me:
-            continue
-        if seen is not None and (msg.timestamp, msg.id) <= seen:  # ReadMarker's order, without one per message
-            continue
-        if mode is NotificationMode.MENTIONS_AND_REPLIES and not (
-            mentions(msg.text, room.self_nickname) or (msg.reply_to is not None and msg.reply_to in mine)
-        ):
-            continue
-        out.append(msg)
-    return out
+__all__ = [
+    "MAX_COUNTER",
+    "NotificationMode",
+    "Pending",
+    "PresentSlot",
+    "ReadMarker",
+    "RoomData",
+    "RoomLimitError",
+    "RoomSlot",
+    "Rooms",
+    "RoomsError",
+    "RoomsMeta",
+    "TombstoneSlot",
+    "counts_as_message",
+    "decode_slot",
+    "encode_slot",
+    "merge_room_data",
+    "next_counter",
+    "now_time",
+    "room_label",
+    "unread_messages",
+]
