@@ -225,6 +225,9 @@ TEXT_ARGUMENTS = {
     "room": "the room",
     "before": "the room",
     "code": "the invitation code",
+    "message_id": "the message id",
+    "emoji": "the emoji",
+    "member": "the member",
 }
 
 
@@ -940,6 +943,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--seed", type=int_between(0, MAX_SEED), default=None, metavar="S", help="reproducible names, keys and texts"
     )
     p.set_defaults(handler=cmd_demo_populate)
+
+    from river_desktop import cli_interchange, cli_messages  # they import this module
+
+    cli_interchange.add_commands(groups, rooms)
+    cli_messages.add_commands(groups, messages)
     return parser
 
 
@@ -1005,4 +1013,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    # Run the one `river_desktop.cli` the command modules import, so `except CliError` sees their errors.
+    from river_desktop.cli import main as cli_main
+
+    raise SystemExit(cli_main())
