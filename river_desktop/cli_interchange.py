@@ -176,17 +176,24 @@ async def cmd_import_riverctl(args: argparse.Namespace) -> Output:
     if not parsed.rooms and not parsed.problems:
         raise CliError(f"{path} holds no rooms; nothing was imported")
     problems = [{"room": p.room_key, "problem": p.message} for p in parsed.problems]
+    checked = []
+    for stored in parsed.rooms:
+        try:
+            checked.append(access.check_stored_room(stored))
+        except CliError as exc:
+            problems.append({"room": stored.room_key, "problem": str(exc)})
+    if not checked:  # before the profile: a file with nothing importable writes nothing
+        first = problems[0]
+        raise CliError(f"no room of {path} could be imported; {first['room']}: {first['problem']}")
     async with cli.workspace(args.profile) as ws:
         imported = []
-        for stored in parsed.rooms:
+        for room in checked:
             try:
-                outcome = access.import_stored_room(ws, stored)
+                imported.append(access.import_checked_room(ws, room))
             except CliError as exc:
-                problems.append({"room": stored.room_key, "problem": str(exc)})
-                continue
-            imported.append(outcome)
+                problems.append({"room": b58(room.owner_vk), "problem": str(exc)})
         if not imported:
-            first = problems[0]
+            first = problems[-1]
             raise CliError(f"no room of {path} could be imported; {first['room']}: {first['problem']}")
         await ws.save(*(o.owner_vk for o in imported))
         notes = ws.notes() + [

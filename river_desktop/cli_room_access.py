@@ -147,13 +147,17 @@ def _token_for(stored: StoredRoom, state: ChatRoomState) -> IdentityToken:
         raise CliError(str(exc)) from None
 
 
-def import_stored_room(ws: cli.Workspace, stored: StoredRoom) -> ImportedRoom:
-    """One riverctl room into the profile: added (waiting, then its state), or merged into the copy held here.
+@dataclass(frozen=True, repr=False)
+class CheckedRoom:
+    """A riverctl room that passed every check that needs no profile: River's state, and a token for its key."""
 
-    Checked before anything changes: the state must be River's and valid by River's rules, and the identity
-    must belong to the room. A room held here with another identity is refused (`identity import --force`
-    replaces an identity on purpose).
-    """
+    owner_vk: bytes
+    state: ChatRoomState
+    token: IdentityToken
+
+
+def check_stored_room(stored: StoredRoom) -> CheckedRoom:
+    """The state must be River's and valid by River's rules, and the key must belong to the room."""
     vk = stored.owner_vk
     try:
         state = ChatRoomState.from_obj(stored.state)
@@ -162,17 +166,23 @@ def import_stored_room(ws: cli.Workspace, stored: StoredRoom) -> ImportedRoom:
         raise CliError(f"its room state cannot be read: {exc}") from None
     except RiverRuleError as exc:
         raise CliError(f"River's contract would refuse its room state: {exc}") from None
+    return CheckedRoom(vk, state, _token_for(stored, state))
+
+
+def import_checked_room(ws: cli.Workspace, checked: CheckedRoom) -> ImportedRoom:
+    """One checked riverctl room into the profile: added (then given its state), or merged into the copy held
+    here. A room held here with another identity is refused (`identity import --force` replaces one on purpose)."""
+    vk = checked.owner_vk
     existing = ws.rooms.rooms.get(vk)
-    if existing is not None and existing.self_vk != stored.identity.verifying_key:
+    if existing is not None and existing.self_vk != checked.token.identity.verifying_key:
         raise CliError("this profile holds another identity for the room; use `identity import --force` to replace it")
-    token = _token_for(stored, state)
     outcome = "merged"
     if existing is None:
         outcome = "rejoined" if vk in ws.rooms.removed else "added"
-        ws.rooms.import_identity(token)
+        ws.rooms.import_identity(checked.token)
         ws.ctl.mark_room_rejoined(ws.session, vk)
     try:
-        room = ws.rooms.receive_state(vk, state)
+        room = ws.rooms.receive_state(vk, checked.state)
     except RoomsError as exc:
         raise CliError(str(exc)) from None
     return ImportedRoom(vk, room.name, outcome)
