@@ -62,6 +62,7 @@ RIVER_ROOM_DATA_KEYS = (
 OUR_ROOM_DATA_KEYS = ("membership_epoch", "identity_generation", "last_read", "legacy_0_1")
 
 PLACEHOLDER_SIGNER = SigningIdentity(b"\0" * 32)
+PLACEHOLDER_OWNER_ID = 0
 """River's ``AuthorizedConfigurationV1::default()`` signs the default configuration with the all-zero key."""
 
 
@@ -196,7 +197,7 @@ class RoomData:
     @property
     def waiting(self) -> bool:
         """Joined by invitation (or identity import) but the room's own state is not known yet."""
-        return self.configuration.configuration.owner_member_id != c.fast_hash(self.owner_vk)
+        return self.configuration.configuration.owner_member_id == PLACEHOLDER_OWNER_ID
 
     @property
     def epoch(self) -> int:
@@ -509,6 +510,9 @@ def decode_slot(data: bytes, *, trusted: bool = False) -> RoomSlot:
         return TombstoneSlot(_uint_or_zero(c.fields(body, "tombstone"), "epoch"))
     if name == "Present":
         room = RoomData.from_obj(body)
+        owner_id = room.configuration.configuration.owner_member_id
+        if owner_id not in (PLACEHOLDER_OWNER_ID, c.fast_hash(room.owner_vk)):
+            raise RiverDecodeError("the room state belongs to another room")
         room.__dict__["slot_bytes"] = bytes(data)
         return PresentSlot(room)
     raise RiverDecodeError("a room slot must be Present or Tombstone")

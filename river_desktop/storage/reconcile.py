@@ -11,7 +11,6 @@ from dataclasses import dataclass, replace
 from enum import Enum
 
 from river_desktop.domain.cbor import DecodeError
-from river_desktop.domain.room_state import RoomStateError
 from river_desktop.domain.rooms import (
     MAX_COUNTER,
     PresentSlot,
@@ -97,7 +96,9 @@ def read_slot(current: bytes | None, owner_vk: bytes | None = None) -> RoomSlot 
         return None
     try:
         slot = decode_slot(current, trusted=True)
-    except (DecodeError, RoomStateError, ValueError) as exc:
+        if isinstance(slot, PresentSlot):
+            slot.room.room_state  # noqa: B018  (decoded now: a slot that cannot be is never written over)
+    except (DecodeError, ValueError) as exc:
         raise ReconcileError(f"the stored room slot cannot be decoded ({exc})") from None
     if owner_vk is not None and isinstance(slot, PresentSlot) and slot.room.owner_vk != owner_vk:
         raise ReconcileError("the stored room slot holds another room's data; it was left untouched")
@@ -144,8 +145,8 @@ def reconcile_present(
     if stored is None:
         return _write(PresentSlot(local), current)
     if isinstance(stored, TombstoneSlot):
-        return _write(PresentSlot(replace(local, epoch=_next_epoch(stored.epoch))), current)
-    return _write(PresentSlot(merge_room_data(local, stored.room, trusted=True)), current)
+        return _write(PresentSlot(replace(local, membership_epoch=_next_epoch(stored.epoch))), current)
+    return _write(PresentSlot(merge_room_data(local, stored.room)), current)
 
 
 def reconcile_tombstone(current: bytes | None, seen_epoch: int, owner_vk: bytes | None = None) -> Decision:

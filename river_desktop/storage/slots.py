@@ -1,8 +1,15 @@
-"""Storage keys (formats.md §2) and their strict parsing."""
+"""Storage keys (docs/architecture.md, "Keys") and their strict parsing.
+
+``hist:<b58 room>:<secs 016x><nanos 08x>:<message id + 2^63 016x>`` holds one River ``AuthorizedMessageV1``,
+written once: key order is message order, so a page of history is a range of keys.
+``outbox:<b58 room>:<secs 016x><nanos 08x>:<digest 016x>`` holds one ``ChatRoomStateV1Delta`` made here and not
+yet confirmed by the network. ``v010:<key>`` is the rollback copy of a 0.1.0 profile's slots and preferences.
+"""
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
 
 from river_desktop.domain.identity import is_valid_verifying_key
@@ -10,6 +17,12 @@ from river_desktop.domain.rooms import RoomSlot, RoomsMeta, decode_slot, encode_
 
 ROOM_PREFIX = "room:"
 MSG_PREFIX = "msg:"
+"""0.1.0's message keys: read by the migration, never written."""
+HIST_PREFIX = "hist:"
+OUTBOX_PREFIX = "outbox:"
+ROLLBACK_PREFIX = "v010:"
+RIVER_MIGRATION_DONE_KEY = "migration:river:done"
+_I64_OFFSET = 1 << 63
 META_KEY = "rooms_meta"
 LEGACY_BLOB_KEY = "rooms_data"
 MIGRATION_DONE_KEY = "migration:rooms_data:done"
@@ -90,15 +103,67 @@ def parse_msg_key(key: str) -> tuple[bytes, str] | None:
     return None if vk is None else (vk, message_id)
 
 
+def hist_prefix(owner_vk: bytes) -> str:
+    return f"{HIST_PREFIX}{b58(owner_vk)}:"
+
+
+def hist_suffix(secs: int, nanos: int, message_id: int) -> str:
+    return f"{secs:016x}{nanos:08x}:{message_id + _I64_OFFSET:016x}"
+
+
+def hist_key(owner_vk: bytes, secs: int, nanos: int, message_id: int) -> str:
+    return hist_prefix(owner_vk) + hist_suffix(secs, nanos, message_id)
+
+
+_HIST_RE = re.compile(r"^([0-9a-f]{16})([0-9a-f]{8}):([0-9a-f]{16})$")
+
+
+def parse_hist_key(key: str) -> tuple[bytes, tuple[int, int, int]] | None:
+    """The room and (secs, nanos, message id) a ``hist:`` key names, or None."""
+    if not key.startswith(HIST_PREFIX):
+        return None
+    room_text, sep, rest = key[len(HIST_PREFIX) :].partition(":")
+    match = _HIST_RE.match(rest) if sep else None
+    if match is None:
+        return None
+    vk = parse_b58_room(room_text, check_point=False)
+    if vk is None:
+        return None
+    return vk, (int(match[1], 16), int(match[2], 16), int(match[3], 16) - _I64_OFFSET)
+
+
+def outbox_prefix(owner_vk: bytes) -> str:
+    return f"{OUTBOX_PREFIX}{b58(owner_vk)}:"
+
+
+def outbox_key(owner_vk: bytes, secs: int, nanos: int, delta: bytes) -> str:
+    digest = hashlib.blake2b(delta, digest_size=8).hexdigest()
+    return f"{outbox_prefix(owner_vk)}{secs:016x}{nanos:08x}:{digest}"
+
+
+def parse_hist_room(key: str) -> bytes | None:
+    parsed = parse_hist_key(key)
+    return None if parsed is None else parsed[0]
+
+
 __all__ = [
+    "HIST_PREFIX",
     "LEGACY_BLOB_KEY",
     "META_KEY",
     "MIGRATION_DONE_KEY",
+    "OUTBOX_PREFIX",
+    "RIVER_MIGRATION_DONE_KEY",
+    "ROLLBACK_PREFIX",
     "RoomSlot",
     "RoomsMeta",
     "decode_slot",
     "encode_slot",
+    "hist_key",
+    "hist_prefix",
     "msg_key",
+    "outbox_key",
+    "parse_hist_key",
+    "parse_hist_room",
     "parse_msg_key",
     "parse_room_key",
     "room_key",

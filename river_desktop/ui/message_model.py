@@ -33,6 +33,7 @@ ModelIndex = QModelIndex | QPersistentModelIndex
 _ROLE = Qt.ItemDataRole
 SNIPPET_CHARS = 120
 
+
 def _key(message: Message) -> tuple[int, str]:
     return (message.timestamp, message.id)
 

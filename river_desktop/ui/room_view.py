@@ -720,7 +720,6 @@ class MemberNameDelegate(QStyledItemDelegate):
         widget.style().drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, widget)
 
 
-
 def build_member_items(room: RoomData) -> list[QTreeWidgetItem]:
     """The member tree: the owner at the root, each member under the member who invited them.
 
