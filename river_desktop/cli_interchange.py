@@ -35,8 +35,8 @@ MAX_INPUT_BYTES = 256 * 1024 * 1024
 """A rooms.json or a token longer than this is not one (riverctl's own files are a few MiB)."""
 
 TOKEN_WARNING = (
-    f"{PROG}: warning: this identity token holds your signing key for the room: anyone who has it can act "
-    "as you there. Keep it like a password and move it only over a private channel."
+    f"{PROG}: warning: this identity token is a secret: it holds your signing key for the room, and anyone "
+    "who has it can act as you there. Keep it like a password and move it only over a private channel."
 )
 RIVERCTL_WARNING = (
     f"{PROG}: warning: {{path}} holds the signing keys and room secrets of every room in it; "

@@ -81,6 +81,8 @@ def resolve_member(rows: Sequence[MemberRow], text: str) -> MemberRow:
     candidates = by_display or by_name
     if candidates:
         raise CliError(f"member {shown} is ambiguous; give the id: {_list_members(candidates)}")
+    if value is not None:  # an id no longer listed (banned, pruned): River's rules say what it is
+        return MemberRow(value, b"", None, None, is_owner=False, is_deputy=False, is_you=False)
     raise CliError(f"no member of this room matches {shown}; members: {_list_members(rows)}")
 
 

@@ -45,7 +45,7 @@ def known_room(rooms: Rooms, vk: bytes) -> RoomData:
 async def save_posted(ws: cli.Workspace, vk: bytes, msg: AuthorizedMessage, notes: list[str]) -> None:
     """Save a room after posting ``msg``; as ``messages send``: a save that fails did not post it."""
     try:
-        await ws.save(vk)
+        await ws.save(vk, messages=[msg])
     except SaveFailed as exc:
         if msg.id not in exc.messages_stored:
             raise CliError(f"{exc}; nothing was posted") from None

@@ -14,7 +14,7 @@ from river_desktop.domain.river.identity_token import ARMOR_BEGIN, ARMOR_END, Id
 from river_desktop.domain.river.riverctl_json import parse_rooms_json
 from river_desktop.domain.river.state import ChatRoomState
 from tests.cli.conftest import DB_NAME, cli, cli_json, kv_rows, stale_writer
-from tests.cli.test_cli_actions import create_room, give_state, send, state_of
+from tests.cli.test_cli_actions import add_members, create_room, give_state, send, state_of
 
 pytestmark = pytest.mark.slow
 
@@ -243,15 +243,22 @@ def test_riverctl_import_of_a_member_room(tmp_path: Path) -> None:
     """A room where you are an invited member: the membership and invite chain travel with the key."""
     ann = tmp_path / "ann"
     key = create_room(ann)
-    code = cli(ann, "invite", "create", key).out.strip()
+    guests = add_members(ann, key, ["alice", "bob"], {"bob": "bob here"})  # bob was invited by alice
     bob = tmp_path / "bob"
-    assert cli(bob, "invite", "accept", code, "--nickname", "bob").rc == 0
+    assert cli(bob, "identity", "import", "-", stdin=guests["bob"].token).rc == 0
     give_state(ann, bob, key)
     out = tmp_path / "rooms.json"
     assert cli(bob, "export", "riverctl", str(out)).rc == 0
+    (stored,) = parse_rooms_json(out.read_text()).rooms
+    assert len(stored.invite_chain) == 1 and stored.self_nickname == "bob"
     fresh = tmp_path / "fresh"
     assert cli_json(fresh, "import", "riverctl", str(out))["imported"][0]["state"] == "added"
-    assert cli(fresh, "identity", "export", key).out == cli(bob, "identity", "export", key).out
+    token = cli(fresh, "identity", "export", key).out
+    assert token == cli(bob, "identity", "export", key).out
+    decoded = IdentityToken.decode(token)
+    assert decoded.identity.member_id == guests["bob"].identity.member_id
+    assert [m.member.id for m in decoded.invite_chain] == [guests["alice"].identity.member_id]
+    assert decoded.member_info is not None
 
 
 def test_a_bad_riverctl_file_writes_nothing(tmp_path: Path) -> None:
