@@ -463,9 +463,7 @@ def test_member_column_never_cuts_owner_you(qtbot: QtBot, nickname: str) -> None
     shown = view.memberDelegate.shown_text(option, index)
     assert shown.endswith(" (owner, you)")
     assert shown.startswith(nickname) or (shown.startswith(nickname[:3]) and "…" in shown)
-    text_rect = view.memberList.style().subElementRect(
-        QStyle.SubElement.SE_ItemViewItemText, option, view.memberList
-    )
+    text_rect = view.memberList.style().subElementRect(QStyle.SubElement.SE_ItemViewItemText, option, view.memberList)
     assert QFontMetrics(option.font).horizontalAdvance(shown) <= text_rect.width()
 
 
@@ -621,9 +619,7 @@ def _painted_columns(widget: QWidget) -> tuple[int, int]:
     image = widget.grab().toImage()
     background = image.pixelColor(0, 0)
     columns = [
-        x
-        for x in range(image.width())
-        if any(image.pixelColor(x, y) != background for y in range(image.height()))
+        x for x in range(image.width()) if any(image.pixelColor(x, y) != background for y in range(image.height()))
     ]
     assert columns, "nothing painted"
     return columns[0], columns[-1]

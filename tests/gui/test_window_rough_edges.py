@@ -111,7 +111,7 @@ def test_drafts_survive_room_switches_and_restarts(
     second = create_room_via_dialog(qtbot, window, "Second")
     third = create_room_via_dialog(qtbot, window, "Third")
     composer = window.roomView.composer
-    secret_a = "half a thought,\nsecond line ✓ 🎉 = ; [x] \\ \"q\""
+    secret_a = 'half a thought,\nsecond line ✓ 🎉 = ; [x] \\ "q"'
     secret_b = "draft for the second room"
     window.select_room(first)
     qtbot.waitUntil(lambda: window.roomView.current_room_key() == first)
@@ -314,9 +314,7 @@ def stored_layout(profile: Path) -> list[WindowState]:
     return DesktopSettings(profile).window_states()
 
 
-def test_the_window_layout_is_saved_when_it_changes(
-    qtbot: QtBot, make_desktop: DesktopFactory, tmp_path: Path
-) -> None:
+def test_the_window_layout_is_saved_when_it_changes(qtbot: QtBot, make_desktop: DesktopFactory, tmp_path: Path) -> None:
     profile = tmp_path / "profile"
     desktop = make_desktop()
     window = open_window(qtbot, desktop)
