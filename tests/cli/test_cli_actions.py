@@ -327,3 +327,31 @@ async def _receive(source: Path, target: Path, key: str) -> None:
         assert (await ctl.save(session, rooms)).ok
     finally:
         await ctl.close()
+
+
+def test_edit_json_and_delete_text(room: tuple[Path, str], tmp_path: Path) -> None:
+    profile, key = room
+    target = send(profile, key, "typo")
+    data = cli_json(profile, "messages", "edit", key, str(target), "no typo")
+    assert data["target"] == target and data["id"] != target
+    run = cli(profile, "messages", "delete", key, member_id_display(target))
+    assert run.rc == 0 and int(run.out) == parse_i64(run.out), run.describe()
+    assert "already deleted" in cli(profile, "messages", "delete", key, str(target)).error_line
+
+
+def test_actions_on_a_room_still_waiting(tmp_path: Path) -> None:
+    ann = tmp_path / "ann"
+    key = create_room(ann)
+    target = send(ann, key, "hello")
+    code = cli(ann, "invite", "create", key).out.strip()
+    bob = tmp_path / "bob"
+    assert cli(bob, "invite", "accept", code).rc == 0
+    before = kv_rows(bob)
+    for args in (
+        ("messages", "react", key, str(target), "👍"),
+        ("messages", "reply", key, str(target), "hi"),
+        ("members", "list", key),
+        ("members", "ban", key, "ann"),
+    ):
+        assert "waiting for its data" in cli(bob, *args).error_line
+    assert kv_rows(bob) == before

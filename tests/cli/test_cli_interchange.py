@@ -320,3 +320,77 @@ def test_riverctl_import_refuses_a_room_held_with_another_identity(tmp_path: Pat
     run = cli(bob, "import", "riverctl", str(out))
     assert "another identity" in run.error_line
     assert member_id_display(listed(bob)[key]["member_id"])  # bob kept his identity
+
+
+def test_identity_import_of_a_left_room_is_a_rejoin(tmp_path: Path) -> None:
+    ann = tmp_path / "ann"
+    key = create_room(ann)
+    token = cli(ann, "identity", "export", key).out
+    assert cli(ann, "rooms", "leave", key).rc == 0
+    run = cli(ann, "identity", "import", "-", stdin=token)
+    assert run.rc == 0, run.describe()
+    assert run.out.startswith(f"rejoined {key} as member ")
+    row = listed(ann)[key]
+    assert row["state"] == "waiting" and row["owner"] is True
+    again = cli(ann, "identity", "import", "-", as_json=True, stdin=token).json()
+    assert again["rejoined"] is False and again["replaced"] is False and again["identity_generation"] == 1
+
+
+def test_text_output_of_import_and_export(tmp_path: Path) -> None:
+    ann = tmp_path / "ann"
+    key = create_room(ann, "Book Club")
+    out = tmp_path / "rooms.json"
+    data = cli_json(ann, "export", "riverctl", str(out))
+    assert data == {"file": str(out), "rooms": [key], "skipped": []}
+    fresh = tmp_path / "fresh"
+    run = cli(fresh, "import", "riverctl", str(out))
+    assert run.rc == 0, run.describe()
+    assert run.out.splitlines() == [f"added: Book Club ({key})", f"imported 1 room(s) from {out}"]
+    token = tmp_path / "token"
+    token.write_text(cli(ann, "identity", "export", key).out)
+    other = tmp_path / "other"
+    run = cli(other, "identity", "import", str(token))
+    assert run.rc == 0 and run.out.strip().endswith("(waiting for the room's data)"), run.describe()
+
+
+def test_export_riverctl_leaves_out_rooms_still_waiting(tmp_path: Path) -> None:
+    ann = tmp_path / "ann"
+    key = create_room(ann)
+    code = cli(ann, "invite", "create", key).out.strip()
+    bob = tmp_path / "bob"
+    assert cli(bob, "invite", "accept", code).rc == 0
+    out = tmp_path / "rooms.json"
+    assert "no room riverctl could open" in cli(bob, "export", "riverctl", str(out)).error_line
+    assert not out.exists()
+    mine = create_room(bob, "Bob's own")
+    run = cli(bob, "export", "riverctl", str(out), as_json=True)
+    data = run.json()
+    assert data["rooms"] == [mine] and [s["room"] for s in data["skipped"]] == [key]
+    assert f"room {key} was left out" in run.err
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (("identity", "export", "Nope"), "no profile"),
+        (("export", "riverctl", "{tmp}/out.json"), "no profile"),
+        (("rooms", "export-state", "Nope", "--out", "{tmp}/s"), "no profile"),
+        (("identity", "import", "{tmp}/missing.token"), "No such file"),
+        (("identity", "import", "{tmp}"), "is a folder"),
+    ],
+)
+def test_errors_without_a_profile_create_nothing(tmp_path: Path, args: tuple[str, ...], expected: str) -> None:
+    profile = tmp_path / "none"
+    for as_json in (False, True):
+        run = cli(profile, *(a.format(tmp=tmp_path) for a in args), as_json=as_json)
+        assert expected in run.error_line, run.describe()
+        assert run.out == ""
+    assert not profile.exists()
+    assert not (tmp_path / "out.json").exists()
+
+
+def test_identity_errors_on_a_profile(tmp_path: Path) -> None:
+    ann = tmp_path / "ann"
+    create_room(ann)
+    assert "no room matches" in cli(ann, "identity", "export", "Nope").error_line
+    assert "no room matches" in cli(ann, "identity", "export", "Nope", as_json=True).error_line
