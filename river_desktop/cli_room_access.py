@@ -176,15 +176,17 @@ def import_checked_room(ws: cli.Workspace, checked: CheckedRoom) -> ImportedRoom
     existing = ws.rooms.rooms.get(vk)
     if existing is not None and existing.self_vk != checked.token.identity.verifying_key:
         raise CliError("this profile holds another identity for the room; use `identity import --force` to replace it")
-    outcome = "merged"
-    if existing is None:
-        outcome = "rejoined" if vk in ws.rooms.removed else "added"
-        ws.rooms.import_identity(checked.token)
-        ws.ctl.mark_room_rejoined(ws.session, vk)
+    outcome = "merged" if existing is not None else ("rejoined" if vk in ws.rooms.removed else "added")
+    before = ws.rooms.copy()
     try:
+        if existing is None:
+            ws.rooms.import_identity(checked.token)
         room = ws.rooms.receive_state(vk, checked.state)
-    except RoomsError as exc:
+    except (RoomsError, RiverRuleError) as exc:
+        ws.rooms = before  # a room that cannot take its state is not added half-way
         raise CliError(str(exc)) from None
+    if existing is None:
+        ws.ctl.mark_room_rejoined(ws.session, vk)
     return ImportedRoom(vk, room.name, outcome)
 
 
