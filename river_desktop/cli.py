@@ -137,7 +137,7 @@ def room_json_base(room: RoomData) -> dict[str, Json]:
     return {
         "key": b58(room.owner_vk),
         "name": room.name,
-        "nickname": room.self_nickname,
+        "nickname": room.self_nickname or "",
         "member_id": room.self_identity.member_id,
     }
 
