@@ -137,7 +137,7 @@ def room_json_base(room: RoomData) -> dict[str, Json]:
     return {
         "key": b58(room.owner_vk),
         "name": room.name,
-        "nickname": room.self_nickname,
+        "nickname": room.self_nickname or "",
         "member_id": room.self_identity.member_id,
     }
 
@@ -542,9 +542,10 @@ async def _known_member(profile: Path, room_vk: bytes, wanted: int) -> bytes | N
     room = getattr(slot, "room", None)
     if not isinstance(room, RoomData):
         return None
-    if room.waiting:
-        return room.owner_vk if member_id(room.owner_vk) == wanted else None
-    return room.room_state.member_vk(room.owner_vk, wanted)
+    for vk in (room.owner_vk, room.self_vk):
+        if member_id(vk) == wanted:
+            return vk
+    return None if room.waiting else room.room_state.member_vk(room.owner_vk, wanted)
 
 
 async def cmd_invite_accept(args: argparse.Namespace) -> Output:

@@ -231,10 +231,24 @@ class RoomData:
         return Me(self.self_identity, self.self_authorized_member, self.invite_chain, self.self_nickname)
 
     @property
+    def legacy(self) -> dict[str, Any]:
+        """What 0.1.0 held that River cannot verify (empty for rooms that never were 0.1.0's)."""
+        return self.legacy_0_1 if isinstance(self.legacy_0_1, dict) else {}
+
+    def legacy_members(self) -> tuple[AuthorizedMember, ...]:
+        """0.1.0's membership records (River's bytes), kept even where River's state pruned them."""
+        return tuple(mem.decode_authorized_member(m) for m in self.legacy.get("members", ()))
+
+    def legacy_nicknames(self) -> dict[bytes, str]:
+        """Other people's 0.1.0 nicknames by verifying key: shown, not verifiable by River."""
+        nicks = self.legacy.get("nicknames", {})
+        return {bytes(k): str(n) for k, n in nicks.items()} if isinstance(nicks, dict) else {}
+
+    @property
     def name(self) -> str:
-        """The room's name as shown (unsealed where we can); empty while waiting for the room's data."""
+        """The room's name as shown (unsealed where we can); empty (or 0.1.0's name) while waiting for it."""
         if self.waiting:
-            return ""
+            return str(self.legacy.get("name") or "")
         name = self.configuration.configuration.display.name
         public = name.public_text()
         if public is not None:
@@ -244,7 +258,7 @@ class RoomData:
     @property
     def description(self) -> str:
         if self.waiting:
-            return ""
+            return str(self.legacy.get("description") or "")
         desc = self.configuration.configuration.display.description
         if desc is None:
             return ""
@@ -260,8 +274,34 @@ class RoomData:
         return v.members(self.room_state, self.owner_vk, self.self_member_id, self.keyring)
 
     def nickname_of(self, member_id: int) -> str:
-        nick = v.nickname_of(self.room_state, member_id, self.keyring)
-        return member_id_display(member_id) if nick is None else nick.display
+        """The member's River nickname, else the one 0.1.0 held for them, else the member id."""
+        if not self.waiting:
+            nick = v.nickname_of(self.room_state, member_id, self.keyring)
+            if nick is not None:
+                return nick.display
+        if member_id == self.self_member_id and self.self_nickname:
+            return self.self_nickname
+        legacy = self.legacy_nicknames()
+        if legacy:
+            for am in self.legacy_members():
+                if am.member.id == member_id and am.member.member_vk in legacy:
+                    return legacy[am.member.member_vk]
+            if c.fast_hash(self.owner_vk) == member_id and self.owner_vk in legacy:
+                return legacy[self.owner_vk]
+        return member_id_display(member_id)
+
+    def verifies(self, message: AuthorizedMessage) -> bool:
+        """Whether River would accept this history message's signature: False for the other people's 0.1.0
+        messages a migration kept (shown, marked as not verifiable by River) and for unknown authors."""
+        author = message.author
+        vk = self.owner_vk if author == c.fast_hash(self.owner_vk) else None
+        if vk is None and author == self.self_member_id:
+            vk = self.self_vk
+        if vk is None and not self.waiting:
+            vk = self.room_state.member_vk(self.owner_vk, author)
+        if vk is None:
+            vk = next((m.member.member_vk for m in self.legacy_members() if m.member.id == author), None)
+        return vk is not None and message.verify(vk)
 
     def is_member(self, member_id: int) -> bool:
         return member_id == c.fast_hash(self.owner_vk) or member_id in self.room_state.members_by_id()
@@ -383,7 +423,7 @@ class RoomData:
             membership_epoch=_uint_or_zero(m, "membership_epoch"),
             identity_generation=_uint_or_zero(m, "identity_generation"),
             last_read=marker,
-            legacy_0_1=None if legacy is None else c.loads(c.byte_field(legacy, "legacy_0_1")),
+            legacy_0_1=legacy,
         )
 
 

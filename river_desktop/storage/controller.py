@@ -27,7 +27,7 @@ from typing import TypeVar
 from river_desktop.domain import cbor
 from river_desktop.domain.cbor import DecodeError
 from river_desktop.domain.river import codec as river_codec
-from river_desktop.domain.river.codec import fast_hash
+from river_desktop.domain.river.codec import SystemTime, fast_hash
 from river_desktop.domain.river.messages import AuthorizedMessage
 from river_desktop.domain.rooms import (
     NotificationMode,
@@ -41,6 +41,7 @@ from river_desktop.domain.rooms import (
     room_label,
     unread_messages,
 )
+from river_desktop.storage import migrate_0_1
 from river_desktop.storage import reconcile as rc
 from river_desktop.storage.errors import StorageError
 from river_desktop.storage.kv import CasResult, Conflict, KVStore, Stored, StoreHealth, health_of, scan_reporting
@@ -49,6 +50,7 @@ from river_desktop.storage.slots import (
     LEGACY_BLOB_KEY,
     META_KEY,
     MIGRATION_DONE_KEY,
+    RIVER_MIGRATION_DONE_KEY,
     ROOM_PREFIX,
     decode_slot,
     hist_key,
@@ -406,10 +408,20 @@ class StorageController:
         # Read once: it is both the plan's input and the load itself. Rows a damaged page (or a foreign writer)
         # made unreadable are load issues, and the other rooms load.
         rows, skipped = scan_reporting(self._store, ROOM_PREFIX)
-        plan = rc.plan_load(self._planning_keys(key for key, _gen, _payload in rows))
         migrated = False
         written: list[str] = []
         issues: list[LoadIssue] = []
+        if health_of(self._store).writable and migrate_0_1.needs_migration(self._store, rows):
+            try:
+                report = migrate_0_1.migrate(self._store, SystemTime.from_unix(time.time()))
+            except StorageError as exc:
+                issues.append(LoadIssue(RIVER_MIGRATION_DONE_KEY, f"the 0.1.0 profile could not be upgraded ({exc})"))
+            else:
+                migrated = report.rooms > 0
+                issues.extend(LoadIssue(k, reason) for k, reason in report.problems)
+                written.extend(k for k, _g, _p in scan_reporting(self._store, ROOM_PREFIX)[0])
+            rows, skipped = scan_reporting(self._store, ROOM_PREFIX)
+        plan = rc.plan_load(self._planning_keys(key for key, _gen, _payload in rows))
         if plan.kind is rc.LoadKind.MIGRATE and health_of(self._store).writable:
             try:
                 migrated, written, mig_issues = self._migrate_sync()
