@@ -22,7 +22,7 @@ from river_desktop.domain.river.codec import SystemTime
 from river_desktop.domain.river.identity_token import IdentityToken
 from river_desktop.domain.river.state import ChatRoomState
 from river_desktop.storage.controller import StorageController
-from river_desktop.storage.slots import parse_b58_room
+from river_desktop.storage.slots import b58, parse_b58_room
 from tests.cli.conftest import cli, cli_json, kv_rows
 
 pytestmark = pytest.mark.slow
@@ -98,6 +98,23 @@ async def _add_members(profile: Path, key: str, names: list[str], posts: dict[st
 
 def add_members(profile: Path, key: str, names: list[str], posts: dict[str, str] | None = None) -> dict[str, Guest]:
     return asyncio.run(_add_members(profile, key, names, posts or {}))
+
+
+async def _create_private(profile: Path, name: str, nickname: str) -> str:
+    ctl = await StorageController.open(profile)
+    try:
+        session = ctl.open_session("private")
+        rooms = await ctl.load(session)
+        room = rooms.create_room(name, nickname, private=True)
+        assert (await ctl.save(session, rooms)).ok
+        return b58(room.owner_vk)
+    finally:
+        await ctl.close()
+
+
+def create_private_room(profile: Path, name: str = "Secret Club", nickname: str = "ann") -> str:
+    """A private room (River's sealed name, nicknames and bodies), made as the app's Create Room makes it."""
+    return asyncio.run(_create_private(profile, name, nickname))
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from river_desktop.domain.river.identity_token import ARMOR_BEGIN, ARMOR_END, Id
 from river_desktop.domain.river.riverctl_json import parse_rooms_json
 from river_desktop.domain.river.state import ChatRoomState
 from tests.cli.conftest import DB_NAME, cli, cli_json, kv_rows, stale_writer
-from tests.cli.test_cli_actions import add_members, create_room, give_state, send, state_of
+from tests.cli.test_cli_actions import add_members, create_private_room, create_room, give_state, send, state_of
 
 pytestmark = pytest.mark.slow
 
@@ -394,3 +394,27 @@ def test_identity_errors_on_a_profile(tmp_path: Path) -> None:
     create_room(ann)
     assert "no room matches" in cli(ann, "identity", "export", "Nope").error_line
     assert "no room matches" in cli(ann, "identity", "export", "Nope", as_json=True).error_line
+
+
+def test_a_private_room_travels_with_its_secret(tmp_path: Path) -> None:
+    """The room secret rides in riverctl's invitation_secrets and in the token: the new profile reads the room."""
+    ann = tmp_path / "ann"
+    key = create_private_room(ann, "Secret Club", "ann")
+    mid = send(ann, key, "sealed hello")
+    assert cli(ann, "messages", "react", key, str(mid), "🔒").rc == 0
+    out = tmp_path / "rooms.json"
+    assert cli(ann, "export", "riverctl", str(out)).rc == 0
+    (stored,) = parse_rooms_json(out.read_text()).rooms
+    assert [v for v, _ in stored.invitation_secrets] == [0]
+    assert b"Secret Club" not in out.read_bytes() and "Secret Club" not in out.read_text()
+    fresh = tmp_path / "fresh"
+    assert cli_json(fresh, "import", "riverctl", str(out))["imported"] == [
+        {"room": key, "name": "Secret Club", "state": "added"}
+    ]
+    assert cli(fresh, "identity", "export", key).out == cli(ann, "identity", "export", key).out
+    assert [m["text"] for m in cli_json(fresh, "messages", "list", key)] == ["sealed hello"]
+    assert cli_json(fresh, "members", "list", key)[0]["nickname"] == "ann"
+    laptop = tmp_path / "laptop"
+    assert cli(laptop, "identity", "import", "-", stdin=cli(ann, "identity", "export", key).out).rc == 0
+    give_state(ann, laptop, key)
+    assert [m["text"] for m in cli_json(laptop, "messages", "list", key)] == ["sealed hello"]

@@ -16,7 +16,7 @@ from river_desktop.domain.river import views
 from river_desktop.domain.river.state import ChatRoomState
 from river_desktop.storage.slots import parse_b58_room
 from tests.cli.conftest import cli, cli_json
-from tests.cli.test_cli_actions import add_members, create_room, give_state, send
+from tests.cli.test_cli_actions import add_members, create_private_room, create_room, give_state, send
 
 pytestmark = pytest.mark.slow
 
@@ -102,3 +102,27 @@ def test_every_cli_action_leaves_a_valid_state(oracle: Any, params: Callable[[by
     send(fresh, key, "ann again, from the imported profile")
     j.valid(fresh, key, "messages send after import riverctl")
     assert len(j.judged) == 19
+
+
+def test_a_private_room_stays_valid(oracle: Any, params: Callable[[bytes], bytes], tmp_path: Path) -> None:
+    j = Judge(oracle, params, tmp_path)
+    ann = tmp_path / "ann"
+    key = create_private_room(ann, "Sealed Club", "ann")
+    j.valid(ann, key, "private room created")
+    first = send(ann, key, "sealed hello")
+    j.valid(ann, key, "sealed send")
+    reply = j.run(ann, "messages", "reply", key, str(first), "sealed reply")["id"]
+    j.run(ann, "messages", "edit", key, str(first), "sealed hello, edited")
+    j.run(ann, "messages", "react", key, str(reply), "🔒")
+    j.valid(ann, key, "sealed reply, edit and reaction")
+    j.run(ann, "messages", "delete", key, str(reply))
+    j.run(ann, "rooms", "nickname", key, "Ann")
+    j.valid(ann, key, "sealed delete and nickname")
+    rooms_json = tmp_path / "rooms.json"
+    assert cli(ann, "export", "riverctl", str(rooms_json)).rc == 0
+    fresh = tmp_path / "fresh"
+    assert cli(fresh, "import", "riverctl", str(rooms_json)).rc == 0
+    send(fresh, key, "sealed, from the imported profile")
+    state = j.valid(fresh, key, "sealed send after import riverctl")
+    assert all(not m.message.content.is_public for m in state.recent_messages)
+    assert j.judged[-1] == "sealed send after import riverctl" and len(j.judged) == 5
