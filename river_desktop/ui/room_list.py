@@ -468,9 +468,7 @@ class RoomDelegate(QStyledItemDelegate):
         right = rect.right() - self.PADDING
         icon_top = rect.top() + (rect.height() - self.ICON) // 2
         # glyphs in the row's own text colours: readable on the selection highlight and in dark themes
-        glyph = palette.color(
-            QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.PlaceholderText
-        )
+        glyph = palette.color(QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.PlaceholderText)
         ratio = painter.device().devicePixelRatioF() if painter.device() is not None else 1.0
         if waiting:
             waiting_glyph = icons.tinted(icons.WAITING, glyph, self.ICON, ratio)
