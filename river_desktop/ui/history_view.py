@@ -72,9 +72,10 @@ class HistoryView:
         return len(self._loaded)
 
     def oldest(self) -> AuthorizedMessage | None:
-        """The oldest message loaded (where the next older page ends), live state included."""
-        every = self._all()
-        return min(every.values(), key=lambda m: m.order_key) if every else None
+        """The oldest message read from the store: where the next older page ends. (The live window is
+        not asked: it may reach further back than the pages read so far, and the gap must still be read.)"""
+        loaded = self._loaded.values()
+        return min(loaded, key=lambda m: m.order_key) if loaded else None
 
     def _all(self) -> dict[int, AuthorizedMessage]:
         every = dict(self._loaded)
