@@ -30,7 +30,10 @@ from typing import Any
 from river_desktop.domain.cbor import DecodeError
 from river_desktop.domain.identity import member_id, member_id_display
 from river_desktop.domain.invitation import Invitation, InvitationError
-from river_desktop.domain.room_state import Message, RoomStateError
+from river_desktop.domain.river import codec as river_codec
+from river_desktop.domain.river import views
+from river_desktop.domain.river.content import CONTENT_TYPE_ACTION
+from river_desktop.domain.river.messages import AuthorizedMessage
 from river_desktop.domain.rooms import (
     NotificationMode,
     PresentSlot,
@@ -39,7 +42,6 @@ from river_desktop.domain.rooms import (
     RoomsError,
     RoomsMeta,
     decode_slot,
-    is_shown,
 )
 from river_desktop.storage.controller import (
     CAS_MAX_ATTEMPTS,
@@ -48,20 +50,23 @@ from river_desktop.storage.controller import (
     SaveReport,
     SaveSession,
     StorageController,
+    decode_legacy_blob,
 )
 from river_desktop.storage.envelope import MAX_GENERATION, decode_versioned
 from river_desktop.storage.errors import StorageError
 from river_desktop.storage.profile import DB_FILENAME, Profile, default_profile_dir
 from river_desktop.storage.salvage import salvage
 from river_desktop.storage.slots import (
+    HIST_PREFIX,
     LEGACY_BLOB_KEY,
     META_KEY,
     MIGRATION_DONE_KEY,
     MSG_PREFIX,
+    OUTBOX_PREFIX,
     ROOM_PREFIX,
     b58,
     parse_b58_room,
-    parse_msg_key,
+    parse_hist_key,
     parse_room_key,
 )
 from river_desktop.storage.sqlite_kv import SqliteKV
@@ -93,7 +98,7 @@ class CliError(Exception):
 class SaveFailed(CliError):
     """A save that did not go through; ``messages_stored``: the ids of the messages in the store all the same."""
 
-    def __init__(self, message: str, messages_stored: frozenset[str] = frozenset()) -> None:
+    def __init__(self, message: str, messages_stored: frozenset[int] = frozenset()) -> None:
         super().__init__(message)
         self.messages_stored = messages_stored
 
@@ -116,9 +121,7 @@ class Output:
 
 def one_line(text: str, limit: int = 200) -> str:
     """Make untrusted text (names, nicknames, messages) safe for one terminal line."""
-    cleaned = "".join(
-        " " if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") else ch for ch in text
-    ).strip()
+    cleaned = "".join(" " if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") else ch for ch in text).strip()
     return cleaned if len(cleaned) <= limit else cleaned[: limit - 1] + "…"
 
 
@@ -160,11 +163,7 @@ def resolve_room(rooms: Rooms, text: str) -> bytes:
     left = [k for k in rooms.removed if k not in rooms.rooms and (k == vk or _is_prefix(text, k))]
     if len(left) == 1:
         raise CliError(f"you left room {b58(left[0])}; accept a new invitation to rejoin it")
-    near = [
-        k
-        for k, room in rooms.rooms.items()
-        if text.casefold() in room.name.casefold() or b58(k).startswith(text)
-    ]
+    near = [k for k, room in rooms.rooms.items() if text.casefold() in room.name.casefold() or b58(k).startswith(text)]
     short = len(text) < MIN_PREFIX and any(b58(k).startswith(text) for k in rooms.rooms)
     hint = f" (a key prefix needs at least {MIN_PREFIX} characters)" if short else ""
     if near:
@@ -275,7 +274,7 @@ class Workspace:
     rooms: Rooms
     issues: tuple[LoadIssue, ...]
 
-    async def save(self, *focus: bytes, messages: Sequence[Message] = ()) -> SaveReport:
+    async def save(self, *focus: bytes, messages: Sequence[AuthorizedMessage] = ()) -> SaveReport:
         """Save; a failed room (or preferences) is an error, as is a focus room lost to a remote leave.
 
         A room whose CAS loop gave up under heavy contention (many writers on one slot) is saved
@@ -304,9 +303,7 @@ class Workspace:
         for vk in focus:
             result = report.rooms.get(vk)
             if result is not None and result.outcome is RoomOutcome.ADOPTED_LEAVE:
-                raise CliError(
-                    f"room {b58(vk)} was left in another window or process; the change was not saved"
-                )
+                raise CliError(f"room {b58(vk)} was left in another window or process; the change was not saved")
         if report.failures:
             first = report.failures[0]
             raise CliError(f"could not save room {b58(first.owner_vk)}: {first.reason}")
@@ -315,8 +312,7 @@ class Workspace:
 
     def notes(self) -> list[str]:
         return [
-            f"{PROG}: warning: {issue.key}: {issue.reason}; it was skipped (see `store check`)"
-            for issue in self.issues
+            f"{PROG}: warning: {issue.key}: {issue.reason}; it was skipped (see `store check`)" for issue in self.issues
         ]
 
 
@@ -437,7 +433,8 @@ async def cmd_rooms_nickname(args: argparse.Namespace) -> Output:
         room = ws.rooms.set_nickname(vk, args.nick)
         await ws.save(vk)
         data = {"key": b58(vk), "nickname": room.self_nickname}
-        return Output(data, f"your nickname in {describe(room)} is now {one_line(room.self_nickname)!r}", ws.notes())
+        nick = one_line(room.self_nickname or "")
+        return Output(data, f"your nickname in {describe(room)} is now {nick!r}", ws.notes())
 
 
 async def cmd_rooms_notify(args: argparse.Namespace) -> Output:
@@ -542,9 +539,9 @@ async def _known_member(profile: Path, room_vk: bytes, wanted: int) -> bytes | N
     room = getattr(slot, "room", None)
     if not isinstance(room, RoomData):
         return None
-    keys = {room.owner_vk, room.self_vk, *room.room_state.members}
-    matches = [vk for vk in keys if member_id(vk) == wanted]
-    return matches[0] if len(matches) == 1 else None
+    if room.waiting:
+        return room.owner_vk if member_id(room.owner_vk) == wanted else None
+    return room.room_state.member_vk(room.owner_vk, wanted)
 
 
 async def cmd_invite_accept(args: argparse.Namespace) -> Output:
@@ -579,10 +576,10 @@ async def cmd_messages_send(args: argparse.Namespace) -> Output:
         data = {
             "id": msg.id,
             "room": b58(vk),
-            "timestamp": msg.timestamp,
-            "author_member_id": member_id(msg.author_vk),
+            "timestamp": _millis(msg),
+            "author_member_id": msg.author,
         }
-        return Output(data, msg.id, notes)
+        return Output(data, str(msg.id), notes)
 
 
 async def cmd_messages_list(args: argparse.Namespace) -> Output:
@@ -591,27 +588,54 @@ async def cmd_messages_list(args: argparse.Namespace) -> Output:
         vk = resolve_room(rooms, args.room)
         assert ws is not None  # resolve_room found a room, so there is a profile
         room = rooms.rooms[vk]
-        msgs = [m for m in await ws.ctl.read_messages(vk, limit=args.limit) if is_shown(room, m)]
+        page = await ws.ctl.read_messages(vk, limit=args.limit)
+        shown = {item.message_id: item for item in history_view(room, page)}
         items: list[dict[str, Json]] = []
         lines = []
-        for msg in msgs:
-            author = room.room_state.display_name(msg.author_vk)
-            item: dict[str, Json] = {
+        for msg in page:
+            item = shown.get(msg.id)
+            if item is None and msg.message.content.content_type == CONTENT_TYPE_ACTION:
+                continue  # an edit, delete or reaction: shown on its target
+            author = room.nickname_of(msg.author) if not room.waiting else member_id_display(msg.author)
+            ms = _millis(msg)
+            text = "" if item is None else item.display
+            entry: dict[str, Json] = {
                 "id": msg.id,
-                "author_member_id": member_id(msg.author_vk),
+                "author_member_id": msg.author,
                 "author": author,
-                "timestamp": msg.timestamp,
-                "text": msg.text,
-                "reply_to": msg.reply_to,
-                "own": msg.author_vk == room.self_vk,
+                "timestamp": ms,
+                "text": text,
+                "content_type": msg.message.content.content_type,
+                "reply_to": None if item is None or item.reply_to is None else item.reply_to.message_id,
+                "reactions": {} if item is None else {emoji: list(ids) for emoji, ids in item.reactions.items()},
+                "edited": False if item is None else item.edited,
+                "deleted": item is None,
+                "own": msg.author == room.self_member_id,
             }
-            items.append(item)
+            items.append(entry)
             who = one_line(author, 24)
-            lines.append(f"{_format_time(msg.timestamp)}  {who}: {one_line(msg.text, 500)}")
-        if args.mark_read and msgs:
-            ws.rooms.mark_read(vk, msgs[-1])
+            lines.append(f"{_format_time(ms)}  {who}: {one_line(text, 500) if item else '(deleted)'}")
+        if args.mark_read and page:
+            ws.rooms.mark_read(vk, max(page, key=lambda m: m.order_key))
             await ws.save(vk)
         return Output(items, "\n".join(lines) if lines else "no messages", ws.notes())
+
+
+def history_view(room: RoomData, page: Sequence[AuthorizedMessage]) -> tuple[views.MessageItem, ...]:
+    """River's display of a history page: edits, deletes and reactions resolved within the page and the
+    room's window (actions come after their targets, so the newest page is always complete)."""
+    if room.waiting:
+        state = room.room_state
+        merged = page
+    else:
+        state = room.room_state
+        by_id = {m.id: m for m in (*page, *state.recent_messages)}
+        merged = sorted(by_id.values(), key=lambda m: m.order_key)
+    wanted = {m.id for m in page}
+    from dataclasses import replace as _replace
+
+    shown = views.messages(_replace(state, recent_messages=tuple(merged)), room.keyring)
+    return tuple(item for item in shown if item.message_id in wanted)
 
 
 def _format_time(ms: int) -> str:
@@ -621,6 +645,11 @@ def _format_time(ms: int) -> str:
         return dt.datetime.fromtimestamp(ms / 1000).strftime("%Y-%m-%d %H:%M:%S")
     except (OverflowError, OSError, ValueError):
         return str(ms)
+
+
+def _millis(msg: AuthorizedMessage) -> int:
+    t = msg.message.time
+    return t.secs * 1000 + t.nanos // 1_000_000
 
 
 # --- store --------------------------------------------------------------------------------------
@@ -714,8 +743,12 @@ def check_store(store: SqliteKV) -> CheckResult:
         before = len(result.problems)
         if key.startswith(ROOM_PREFIX):
             _check_room(result, key, payload)
-        elif key.startswith(MSG_PREFIX):
+        elif key.startswith(HIST_PREFIX):
             _check_message(result, key, payload)
+        elif key.startswith(MSG_PREFIX):
+            result.count("0.1.0 messages")
+        elif key.startswith(OUTBOX_PREFIX):
+            result.count("outbox")
         elif key == META_KEY:
             result.count("meta")
             try:
@@ -726,8 +759,8 @@ def check_store(store: SqliteKV) -> CheckResult:
             result.count("legacy")
             if MIGRATION_DONE_KEY not in keys:
                 try:
-                    Rooms.decode(payload)
-                except (DecodeError, RoomStateError, ValueError) as exc:
+                    decode_legacy_blob(payload)
+                except (DecodeError, ValueError) as exc:
                     result.problems.append(Problem(key, f"the legacy room list cannot be migrated ({exc})"))
         else:
             result.count("other")
@@ -744,7 +777,9 @@ def _check_room(result: CheckResult, key: str, payload: bytes) -> None:
         return
     try:
         slot = decode_slot(payload)
-    except (DecodeError, RoomStateError, ValueError) as exc:
+        if isinstance(slot, PresentSlot):
+            slot.room.room_state  # noqa: B018  (the whole state must decode)
+    except (DecodeError, ValueError) as exc:
         result.problems.append(Problem(key, f"undecodable room slot ({exc})"))
         return
     if isinstance(slot, PresentSlot) and slot.room.owner_vk != vk:
@@ -753,22 +788,23 @@ def _check_room(result: CheckResult, key: str, payload: bytes) -> None:
 
 def _check_message(result: CheckResult, key: str, payload: bytes) -> None:
     result.count("messages")
-    parsed = parse_msg_key(key)
+    parsed = parse_hist_key(key)
     if parsed is None:
-        result.problems.append(Problem(key, "not a valid message key"))
+        result.problems.append(Problem(key, "not a valid history key"))
         return
-    vk, mid = parsed
+    vk, (secs, nanos, mid) = parsed
     try:
-        msg = Message.decode(payload)
-    except (DecodeError, RoomStateError, ValueError) as exc:
+        msg = AuthorizedMessage.from_obj(river_codec.loads(payload))
+    except (DecodeError, ValueError) as exc:
         result.problems.append(Problem(key, f"undecodable message ({exc})"))
         return
+    t = msg.message.time
     if msg.id != mid:
-        result.problems.append(Problem(key, f"the message's content hash is {msg.id}, not its key"))
-    elif msg.room != vk:
+        result.problems.append(Problem(key, f"the message's id is {msg.id}, not its key's"))
+    elif (t.secs, t.nanos) != (secs, nanos):
+        result.problems.append(Problem(key, "the message's time is not its key's"))
+    elif msg.message.room_owner != river_codec.fast_hash(vk):
         result.problems.append(Problem(key, "the message belongs to another room"))
-    elif not msg.verify():
-        result.problems.append(Problem(key, "the message's signature is not valid"))
 
 
 async def cmd_store_check(args: argparse.Namespace) -> Output:
@@ -933,9 +969,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo = groups.add_parser("demo", help="demo data").add_subparsers(dest="command", metavar="ACTION", required=True)
     p = demo.add_parser("populate", help="add realistic demo rooms, members and messages")
     p.add_argument("--rooms", type=int_between(0, MAX_DEMO_ROOMS), required=True, metavar="N")
-    p.add_argument(
-        "--messages-per-room", type=int_between(0, MAX_DEMO_MESSAGES_PER_ROOM), required=True, metavar="M"
-    )
+    p.add_argument("--messages-per-room", type=int_between(0, MAX_DEMO_MESSAGES_PER_ROOM), required=True, metavar="M")
     p.add_argument(
         "--seed", type=int_between(0, MAX_SEED), default=None, metavar="S", help="reproducible names, keys and texts"
     )

@@ -19,51 +19,207 @@ import nacl.signing
 
 from river_desktop.domain.identity import SEED_LEN, SigningIdentity
 from river_desktop.domain.member import AuthorizedMember
-from river_desktop.domain.room_state import MemberInfo, Message, RoomState
+from river_desktop.domain.river import room_ops, sync
+from river_desktop.domain.river.codec import SystemTime
+from river_desktop.domain.river.configuration import SealedBytes
+from river_desktop.domain.river.content import Content, ReplyContent, TextContent
+from river_desktop.domain.river.member_info import AuthorizedMemberInfo, MemberInfo, canonical
+from river_desktop.domain.river.mention import build_token
+from river_desktop.domain.river.messages import AuthorizedMessage, RoomMessageBody
+from river_desktop.domain.river.state import ChatRoomState
+from river_desktop.domain.river.summary import Delta
 from river_desktop.domain.rooms import NotificationMode, ReadMarker, RoomData, Rooms
 from river_desktop.storage.controller import SaveSession, StorageController
 
 MESSAGE_BATCH = 5_000
 
 _TOPICS = (
-    "Rust", "Python", "Freenet", "Gardening", "Astronomy", "Chess", "Cycling", "Photography", "Jazz",
-    "Linux", "Cooking", "Climbing", "Sourdough", "Retro Gaming", "Privacy", "Ham Radio", "Knitting",
-    "Birdwatching", "Typography", "Mechanical Keyboards", "Board Games", "Sci-Fi Books", "Woodworking",
-    "Beekeeping", "Running", "Coffee", "Open Hardware", "Kotlin", "Haskell", "Film Club", "Urban Sketching",
-    "Home Lab", "Synthesizers", "Permaculture", "Tea", "Marathon Training", "Philosophy", "Origami",
+    "Rust",
+    "Python",
+    "Freenet",
+    "Gardening",
+    "Astronomy",
+    "Chess",
+    "Cycling",
+    "Photography",
+    "Jazz",
+    "Linux",
+    "Cooking",
+    "Climbing",
+    "Sourdough",
+    "Retro Gaming",
+    "Privacy",
+    "Ham Radio",
+    "Knitting",
+    "Birdwatching",
+    "Typography",
+    "Mechanical Keyboards",
+    "Board Games",
+    "Sci-Fi Books",
+    "Woodworking",
+    "Beekeeping",
+    "Running",
+    "Coffee",
+    "Open Hardware",
+    "Kotlin",
+    "Haskell",
+    "Film Club",
+    "Urban Sketching",
+    "Home Lab",
+    "Synthesizers",
+    "Permaculture",
+    "Tea",
+    "Marathon Training",
+    "Philosophy",
+    "Origami",
 )
 _KINDS = (
-    "Hackers", "Club", "Circle", "Lounge", "Collective", "Guild", "Meetup", "Society", "Corner",
-    "Workshop", "Crew", "Den", "Study Group", "Fans", "Night", "Support", "Exchange", "Lab",
+    "Hackers",
+    "Club",
+    "Circle",
+    "Lounge",
+    "Collective",
+    "Guild",
+    "Meetup",
+    "Society",
+    "Corner",
+    "Workshop",
+    "Crew",
+    "Den",
+    "Study Group",
+    "Fans",
+    "Night",
+    "Support",
+    "Exchange",
+    "Lab",
 )
 _PLACES = (
-    "Berlin", "Lisbon", "Oslo", "Austin", "Kyoto", "Nairobi", "Montreal", "Porto", "Tallinn", "Seoul",
-    "Wellington", "Cape Town", "Lyon", "Boulder", "Ghent", "Valparaíso",
+    "Berlin",
+    "Lisbon",
+    "Oslo",
+    "Austin",
+    "Kyoto",
+    "Nairobi",
+    "Montreal",
+    "Porto",
+    "Tallinn",
+    "Seoul",
+    "Wellington",
+    "Cape Town",
+    "Lyon",
+    "Boulder",
+    "Ghent",
+    "Valparaíso",
 )
 _NAMES = (
-    "alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ivan", "judy", "mallory", "niaj",
-    "olivia", "peggy", "rupert", "sybil", "trent", "victor", "walter", "yuki", "zoe", "amara", "bao",
-    "chiara", "dmitri", "elif", "farid", "greta", "hiro", "ines", "jonas", "kemal", "lena", "mateo",
-    "noor", "oskar", "priya", "quinn", "rosa", "sami", "tariq", "uma", "vera", "wen", "ximena", "yara",
+    "alice",
+    "bob",
+    "carol",
+    "dave",
+    "erin",
+    "frank",
+    "grace",
+    "heidi",
+    "ivan",
+    "judy",
+    "mallory",
+    "niaj",
+    "olivia",
+    "peggy",
+    "rupert",
+    "sybil",
+    "trent",
+    "victor",
+    "walter",
+    "yuki",
+    "zoe",
+    "amara",
+    "bao",
+    "chiara",
+    "dmitri",
+    "elif",
+    "farid",
+    "greta",
+    "hiro",
+    "ines",
+    "jonas",
+    "kemal",
+    "lena",
+    "mateo",
+    "noor",
+    "oskar",
+    "priya",
+    "quinn",
+    "rosa",
+    "sami",
+    "tariq",
+    "uma",
+    "vera",
+    "wen",
+    "ximena",
+    "yara",
 )
 _OPENERS = (
-    "Has anyone tried", "I just finished", "Quick question about", "Loving the new", "Reminder:",
-    "Thoughts on", "Found a great article on", "Can someone explain", "Weekly update on", "Heads up about",
-    "Just pushed a fix for", "Who is coming to", "Any recommendations for", "Finally got around to",
+    "Has anyone tried",
+    "I just finished",
+    "Quick question about",
+    "Loving the new",
+    "Reminder:",
+    "Thoughts on",
+    "Found a great article on",
+    "Can someone explain",
+    "Weekly update on",
+    "Heads up about",
+    "Just pushed a fix for",
+    "Who is coming to",
+    "Any recommendations for",
+    "Finally got around to",
 )
 _SUBJECTS = (
-    "the meetup next Thursday", "release 0.4", "the CRDT merge rules", "our reading list", "the new logo",
-    "the sync bug from yesterday", "winter gear", "the shared calendar", "that conference talk",
-    "the beginner guide", "our invite links", "the backup script", "the project roadmap", "the photo contest",
-    "the build on ARM", "key rotation", "the spring workshop", "the wiki page", "the benchmark numbers",
+    "the meetup next Thursday",
+    "release 0.4",
+    "the CRDT merge rules",
+    "our reading list",
+    "the new logo",
+    "the sync bug from yesterday",
+    "winter gear",
+    "the shared calendar",
+    "that conference talk",
+    "the beginner guide",
+    "our invite links",
+    "the backup script",
+    "the project roadmap",
+    "the photo contest",
+    "the build on ARM",
+    "key rotation",
+    "the spring workshop",
+    "the wiki page",
+    "the benchmark numbers",
 )
 _CLOSERS = (
-    "", "", "", " :)", "!", "?", " — thanks in advance.", " Let me know what you think.", " 🎉",
-    " Details in the doc.", " I can help if needed.", " (no rush)",
+    "",
+    "",
+    "",
+    " :)",
+    "!",
+    "?",
+    " — thanks in advance.",
+    " Let me know what you think.",
+    " 🎉",
+    " Details in the doc.",
+    " I can help if needed.",
+    " (no rush)",
 )
 _REPLIES = (
-    "Agreed!", "Good point.", "I'll take a look tonight.", "+1", "Not sure, let me check.",
-    "That worked for me, thanks!", "Same here.", "Could you share a link?", "Count me in.",
+    "Agreed!",
+    "Good point.",
+    "I'll take a look tonight.",
+    "+1",
+    "Not sure, let me check.",
+    "That worked for me, thanks!",
+    "Same here.",
+    "Could you share a link?",
+    "Count me in.",
 )
 
 
@@ -143,58 +299,80 @@ class DemoBuilder:
             names.append(name)
         return names
 
-    def room(self, name: str, messages: int) -> tuple[RoomData, list[Message]]:
+    def room(self, name: str, messages: int) -> tuple[RoomData, list[AuthorizedMessage]]:
+        """One River room: owner-signed configuration, members, signed nicknames and messages; River's state
+        keeps its window (the newest ``max_recent_messages``), every message goes to the history."""
         rng = self.rng
         owner = self.identity()
+        vk = owner.verifying_key
         nicks = rng.sample(_NAMES, rng.randint(4, 9))
-        state = RoomState.genesis(owner, name, f"A place for {name.lower()}.", nickname=nicks[0])
+        state = ChatRoomState.genesis(owner, name, f"A place for {name.lower()}.", nickname=nicks[0])
         people: list[_CachedSigner] = [owner]
         memberships: dict[bytes, AuthorizedMember] = {}
+        infos = []
         for nick in nicks[1:]:
             person = self.identity()
             inviter = owner if len(people) < 3 else rng.choice(people)
-            am = AuthorizedMember.create(owner.verifying_key, inviter, person.verifying_key)
-            state = state.with_member(am).with_member_info(MemberInfo.create(person, nick, 1))
+            am = AuthorizedMember.create(vk, inviter, person.verifying_key)
+            infos.append(AuthorizedMemberInfo.create(MemberInfo(person.member_id, 0, SealedBytes.public(nick)), person))
             memberships[person.verifying_key] = am
             people.append(person)
         self.members += len(people)
         me = owner if rng.random() < 0.4 else rng.choice(people[1:])
-        msgs = self.messages(owner.verifying_key, people, nicks, messages)
+        msgs = self.messages(vk, people, nicks, messages)
+        window = msgs[-state.config.max_recent_messages :]
+        delta = Delta(members=tuple(memberships.values()), member_info=tuple(infos), recent_messages=tuple(window))
+        state = sync.apply_delta(state, vk, delta)
         marker = None
         if msgs:
             behind = 0 if rng.random() < 0.5 else rng.randint(1, min(len(msgs), 12))
             read_upto = len(msgs) - behind
             if read_upto > 0:
                 marker = ReadMarker.of(msgs[read_upto - 1])
-        room = RoomData(
-            owner_vk=owner.verifying_key,
-            self_identity=me.plain(),
-            room_state=state,
-            self_authorized_member=memberships.get(me.verifying_key),
+        am_me = memberships.get(me.verifying_key)
+        chain: tuple[AuthorizedMember, ...] = ()
+        if am_me is not None and am_me.member.id in state.members_by_id():
+            chain = room_ops.invite_chain_for(state, vk, am_me)
+        room = RoomData.new(
+            vk,
+            me.plain(),
+            state,
+            self_authorized_member=am_me,
+            invite_chain=chain,
+            self_member_info=canonical(state.member_info, me.member_id),
             last_read=marker,
+            last_read_message_id=None if marker is None else marker.message_id,
             self_nickname=nicks[people.index(me)],
         )
         return room, msgs
 
     def messages(
         self, owner_vk: bytes, people: Sequence[SigningIdentity], nicks: Sequence[str], count: int
-    ) -> list[Message]:
+    ) -> list[AuthorizedMessage]:
         rng = self.rng
         ts = self.now_ms - count * 600_000 - rng.randint(0, 86_400_000)
-        out: list[Message] = []
+        out: list[AuthorizedMessage] = []
+        texts: list[str] = []
         for _ in range(count):
             ts += rng.randint(5_000, 900_000)
             author = rng.randrange(len(people))
-            reply_to = None
             if out and rng.random() < 0.15:
-                target = out[-rng.randint(1, min(len(out), 5))]
-                reply_to = target.id
+                back = rng.randint(1, min(len(out), 5))
+                target, target_text = out[-back], texts[-back]
                 text = rng.choice(_REPLIES)
+                content: Content = ReplyContent(
+                    text, target.id, nicks[_author_index(people, target.author)], target_text[:100]
+                )
             else:
                 text = f"{rng.choice(_OPENERS)} {rng.choice(_SUBJECTS)}{rng.choice(_CLOSERS)}"
                 if rng.random() < 0.1:
-                    text = f"@{nicks[rng.randrange(len(nicks))]} {text}"
-            out.append(Message.create(owner_vk, people[author], text, timestamp=ts, reply_to=reply_to))
+                    who = rng.randrange(len(nicks))
+                    text = f"{build_token(people[who].member_id, nicks[who])} {text}"
+                content = TextContent(text)
+            body = RoomMessageBody.public(content.content_type, content.content_version, content.encode())
+            when = SystemTime(ts // 1000, (ts % 1000) * 1_000_000)
+            out.append(AuthorizedMessage.create(owner_vk, people[author], when, body))
+            texts.append(text)
         return out
 
     def notification_mode(self) -> NotificationMode | None:
@@ -218,14 +396,14 @@ async def populate(
     started = time.perf_counter()
     builder = DemoBuilder(seed)
     taken = {room.name for room in rooms.rooms.values()}
-    all_messages: list[Message] = []
+    all_messages: list[tuple[bytes, AuthorizedMessage]] = []
     for name in builder.room_names(room_count, taken):
         room, msgs = builder.room(name, messages_per_room)
         rooms.rooms[room.owner_vk] = room
         mode = builder.notification_mode()
         if mode is not None:
             rooms.notification_modes[room.owner_vk] = mode
-        all_messages.extend(msgs)
+        all_messages.extend((room.owner_vk, m) for m in msgs)
     built = time.perf_counter()
     report = await ctl.save(session, rooms)
     if not report.ok:
@@ -245,7 +423,13 @@ async def populate(
     )
 
 
-async def _append_all(ctl: StorageController, session: SaveSession, messages: list[Message]) -> None:
-    """Persist messages in large batches, each one transaction."""
+async def _append_all(
+    ctl: StorageController, session: SaveSession, messages: list[tuple[bytes, AuthorizedMessage]]
+) -> None:
+    """Persist the whole history (the window is already stored with each slot) in large batches."""
     for start in range(0, len(messages), MESSAGE_BATCH):
-        await ctl.append_messages(session, messages[start : start + MESSAGE_BATCH])
+        await ctl.append_history(session, messages[start : start + MESSAGE_BATCH])
+
+
+def _author_index(people: Sequence[SigningIdentity], member_id: int) -> int:
+    return next(i for i, p in enumerate(people) if p.member_id == member_id)

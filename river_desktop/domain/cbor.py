@@ -61,8 +61,7 @@ def expect_map(value: object, keys: tuple[str, ...], what: str) -> Mapping[str, 
         missing = sorted(set(keys) - set(value))
         extra = sorted(_describe_key(k) for k in set(value) - set(keys))
         detail = ", ".join(
-            part for part in (f"missing {missing}" if missing else "", f"unexpected {extra}" if extra else "")
-            if part
+            part for part in (f"missing {missing}" if missing else "", f"unexpected {extra}" if extra else "") if part
         )
         raise DecodeError(f"{what} has the wrong fields ({detail})")
     return value

@@ -409,7 +409,10 @@ def _rank(room: RoomData) -> tuple[int, int, bytes]:
 
 
 def merge_states(owner_vk: bytes, a: RoomData, b: RoomData) -> ChatRoomState:
-    """River's merge of two copies' states; a copy still waiting for the room's data adds nothing."""
+    """River's merge of ``b`` into ``a`` (``sync.merge(a, owner, b)``); a copy still waiting adds nothing.
+
+    River's merge is a union except for two owner configurations of one version, where the state merged
+    into keeps its own: the stored copy is always ``a``, so every writer settles on the stored one."""
     if a.source is b.source:
         return a.room_state
     if b.waiting:
@@ -426,15 +429,14 @@ def merge_room_data(local: RoomData, remote: RoomData) -> RoomData:
     """Combine two present copies of one room; commutative in everything that is saved.
 
     The identity comes from the copy ranked higher by (membership epoch, identity generation, verifying
-    key): a rejoin or an identity import beats a stale copy (River's open #420, fixed here). Room states
-    merge with River's merge (the winner's state first: River's merge is a union, so the order only
-    matters for states River would refuse), the read marker only moves forward, and per-identity
-    records union when both copies hold the same identity. ``pending`` stays the local copy's.
+    key): a rejoin or an identity import beats a stale copy (River's open #420, fixed here). ``local`` is
+    merged into ``remote`` (the stored copy) with River's merge, the read marker only moves forward, and
+    per-identity records union when both copies hold the same identity. ``pending`` stays the local copy's.
     """
     if local.owner_vk != remote.owner_vk:
         raise ValueError("cannot merge two different rooms")
     winner, loser = (local, remote) if _rank(local) >= _rank(remote) else (remote, local)
-    state = merge_states(local.owner_vk, winner, loser)
+    state = merge_states(local.owner_vk, remote, local)
     markers = [m for m in (local.last_read, remote.last_read) if m is not None]
     marker = max(markers) if markers else None
     same = winner.self_vk == loser.self_vk
@@ -443,12 +445,21 @@ def merge_room_data(local: RoomData, remote: RoomData) -> RoomData:
         nickname = winner.self_nickname if winner.self_nickname is not None else loser.self_nickname
         authorized = winner.self_authorized_member or loser.self_authorized_member
         chain = winner.invite_chain or loser.invite_chain
-        info = winner.self_member_info or loser.self_member_info
+        info = _newer_info(winner.self_member_info, loser.self_member_info)
         if _rank(local) == _rank(remote):
-            nickname = _tie(local.self_nickname, remote.self_nickname)
+            # Equal rank: every field settles by content, never by argument order.
+            nickname = _tie(local.self_nickname, remote.self_nickname, _signed_nickname(state, winner))
+            secrets = {
+                k: max(s for s in (local.invitation_secrets.get(k), remote.invitation_secrets.get(k)) if s is not None)
+                for k in {*local.invitation_secrets, *remote.invitation_secrets}
+            }
+            records = [r for r in (local.self_authorized_member, remote.self_authorized_member) if r is not None]
+            authorized = min(records, key=mem.encode_authorized_member) if records else None
+            chain = max((local.invite_chain, remote.invite_chain), key=_chain_key)
     else:
         nickname, authorized = winner.self_nickname, winner.self_authorized_member
         chain, info = winner.invite_chain, winner.self_member_info
+    legacy = [x for x in (winner.legacy_0_1, loser.legacy_0_1) if x is not None]
     return replace(
         winner,
         source=_StateSource(state),
@@ -460,14 +471,34 @@ def merge_room_data(local: RoomData, remote: RoomData) -> RoomData:
         invite_chain=chain,
         self_member_info=info,
         previous_contract_key=winner.previous_contract_key or loser.previous_contract_key,
-        legacy_0_1=winner.legacy_0_1 if winner.legacy_0_1 is not None else loser.legacy_0_1,
+        legacy_0_1=max(legacy, key=c.dumps) if legacy else None,
         pending=local.pending,
     )
 
 
-def _tie(a: str | None, b: str | None) -> str | None:
+def _newer_info(a: AuthorizedMemberInfo | None, b: AuthorizedMemberInfo | None) -> AuthorizedMemberInfo | None:
     if a is None or b is None:
         return a if b is None else b
+    return max((a, b), key=lambda i: (i.member_info.version, i.encode()))
+
+
+def _chain_key(chain: tuple[AuthorizedMember, ...]) -> tuple[int, bytes]:
+    return (len(chain), b"".join(mem.encode_authorized_member(m) for m in chain))
+
+
+def _signed_nickname(state: ChatRoomState, room: RoomData) -> str | None:
+    if room.waiting and state is room.room_state:
+        return None
+    nick = v.nickname_of(state, room.self_member_id, room.keyring)
+    return None if nick is None else nick.text
+
+
+def _tie(a: str | None, b: str | None, signed: str | None) -> str | None:
+    """Two nicknames of one identity at one rank: the one its newest signed record names, else the larger."""
+    if a is None or b is None:
+        return a if b is None else b
+    if a != b and signed in (a, b):
+        return signed
     return max(a, b)
 
 

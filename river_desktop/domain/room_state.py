@@ -161,9 +161,7 @@ class Configuration:
     signature: bytes
 
     @classmethod
-    def create(
-        cls, owner: SigningIdentity, name: str, description: str = "", version: int = 1
-    ) -> Configuration:
+    def create(cls, owner: SigningIdentity, name: str, description: str = "", version: int = 1) -> Configuration:
         if not isinstance(name, str) or not isinstance(description, str):
             raise RoomStateError("a room name and description must be text")
         _check_uint(version, "configuration version")
@@ -321,9 +319,7 @@ class Message:
         return cls(room, vk, ts, text, reply_to, author.sign(cbor.dumps(payload)))
 
     @staticmethod
-    def _payload(
-        room: bytes, author_vk: bytes, timestamp: int, text: str, reply_to: str | None
-    ) -> dict[str, CborObj]:
+    def _payload(room: bytes, author_vk: bytes, timestamp: int, text: str, reply_to: str | None) -> dict[str, CborObj]:
         return {"room": room, "author_vk": author_vk, "timestamp": timestamp, "text": text, "reply_to": reply_to}
 
     def signed_bytes(self) -> bytes:
@@ -341,9 +337,7 @@ class Message:
     @classmethod
     def from_obj(cls, obj: object) -> Message:
         m = cbor.expect_map(obj, ("message", "signature"), "message")
-        p = cbor.expect_map(
-            m["message"], ("room", "author_vk", "timestamp", "text", "reply_to"), "message body"
-        )
+        p = cbor.expect_map(m["message"], ("room", "author_vk", "timestamp", "text", "reply_to"), "message body")
         reply_to = p["reply_to"]
         if reply_to is not None and not (isinstance(reply_to, str) and _MESSAGE_ID_RE.fullmatch(reply_to)):
             raise DecodeError("reply_to must be null or a message id")
@@ -465,9 +459,7 @@ def _compute_membership(state: RoomState) -> _Membership:
     keys_by_id: dict[int, set[bytes]] = {owner_id: {owner_vk}}
     for r in records:
         keys_by_id.setdefault(member_id(r.member_vk), set()).add(r.member_vk)
-    excluded = frozenset(
-        vk for keys in keys_by_id.values() if len(keys) > 1 for vk in keys if vk != owner_vk
-    )
+    excluded = frozenset(vk for keys in keys_by_id.values() if len(keys) > 1 for vk in keys if vk != owner_vk)
 
     candidates: dict[bytes, list[AuthorizedMember]] = {}
     by_inviter: dict[int, list[AuthorizedMember]] = {}
@@ -584,9 +576,7 @@ class RoomState:
 
     def ordered_messages(self) -> list[Message]:
         """Messages by the owner or a valid member, oldest first by ``(timestamp, id)``."""
-        visible = [
-            m for m in self.messages.values() if m.room == self.owner_vk and self.is_member(m.author_vk)
-        ]
+        visible = [m for m in self.messages.values() if m.room == self.owner_vk and self.is_member(m.author_vk)]
         return sorted(visible, key=lambda m: m.sort_key)
 
     # ---- validation
@@ -653,9 +643,7 @@ class RoomState:
                 if self._on_invite_cycle(vk):
                     problems.append(f"member {who}: invite chain is a cycle that never reaches the owner")
                 else:
-                    problems.append(
-                        f"member {who}: inviter {member_id_display(inviter_id)} is not a valid member"
-                    )
+                    problems.append(f"member {who}: inviter {member_id_display(inviter_id)} is not a valid member")
             else:
                 problems.append(f"member {who}: inviter {member_id_display(inviter_id)} is not a member")
         return problems
@@ -672,9 +660,7 @@ class RoomState:
             if vk in seen:
                 continue
             seen.add(vk)
-            stack.extend(
-                key_of[r.member.invited_by] for r in candidates.get(vk, ()) if r.member.invited_by in key_of
-            )
+            stack.extend(key_of[r.member.invited_by] for r in candidates.get(vk, ()) if r.member.invited_by in key_of)
         return False
 
     # ---- updates (each equals merging a state holding just that item)
@@ -729,9 +715,7 @@ class RoomState:
         return {
             "owner_vk": self.owner_vk,
             "configuration": None if self.configuration is None else self.configuration.to_obj(),
-            "members": [
-                r.to_obj() for r in sorted(self.member_records, key=AuthorizedMember.encode)
-            ],
+            "members": [r.to_obj() for r in sorted(self.member_records, key=AuthorizedMember.encode)],
             "member_info": [mi.to_obj() for _, mi in sorted(self.member_info.items())],
             "messages": [m.to_obj() for m in messages],
         }
@@ -744,9 +728,7 @@ class RoomState:
         (its own profile's slots): loading 1,000 rooms must not re-verify thousands of signatures.
         Merging still verifies everything it combines.
         """
-        m = cbor.expect_map(
-            obj, ("owner_vk", "configuration", "members", "member_info", "messages"), "room state"
-        )
+        m = cbor.expect_map(obj, ("owner_vk", "configuration", "members", "member_info", "messages"), "room state")
         owner_vk = cbor.expect_bytes(m["owner_vk"], VERIFYING_KEY_LEN, "room owner key")
         cfg = None if m["configuration"] is None else Configuration.from_obj(m["configuration"])
         records = [AuthorizedMember.from_obj(x) for x in _expect_list(m["members"], "members")]

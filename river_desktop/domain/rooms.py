@@ -318,6 +318,8 @@ class Rooms:
         name = _within(limits.check_room_name, name.strip())
         if not name:
             raise RoomsError("a room needs a name")
+        if description is not None:
+            description = _within(limits.check_room_description, description)
         t = now_time() if now is None else now
         room = self._run(
             owner_vk, lambda r: ops.rename(r.room_state, owner_vk, r.self_identity, name, keyring=r.keyring), t

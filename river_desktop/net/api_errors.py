@@ -50,8 +50,12 @@ class ContractErrorCode(IntEnum):
     MISSING_CONTRACT = 6
 
 
-_KEYED_CONTRACT_ERRORS = {ContractErrorCode.GET, ContractErrorCode.PUT, ContractErrorCode.UPDATE,
-                          ContractErrorCode.SUBSCRIBE}
+_KEYED_CONTRACT_ERRORS = {
+    ContractErrorCode.GET,
+    ContractErrorCode.PUT,
+    ContractErrorCode.UPDATE,
+    ContractErrorCode.SUBSCRIBE,
+}
 
 
 class DelegateErrorCode(IntEnum):

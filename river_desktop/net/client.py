@@ -388,4 +388,3 @@ def _error_for(error: ClientError, pending: _Pending) -> NetError:
     if contract_error is not None and contract_error.code is ContractErrorCode.MISSING_CONTRACT:
         return ContractNotFoundError(f"the node has no contract {contract_error.contract}")
     return NodeError(f"the node refused the {pending.what} of {pending.instance}: {text}", error)
-

@@ -515,4 +515,3 @@ def encode_result(result: HostResult) -> bytes:
 
 def decode_result(data: bytes) -> HostResult:
     return read_result(Reader(data))
-

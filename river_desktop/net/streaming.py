@@ -71,9 +71,7 @@ class Reassembler:
                 )
             stream = self._streams[stream_id] = _Stream(total, now)
         if stream.total != total:
-            raise StreamError(
-                f"total_chunks mismatch for stream {stream_id} (expected {stream.total}, got {total})"
-            )
+            raise StreamError(f"total_chunks mismatch for stream {stream_id} (expected {stream.total}, got {total})")
         if index in stream.chunks:
             raise StreamError(f"duplicate chunk index {index} for stream {stream_id}")
         stream.chunks[index] = bytes(data)

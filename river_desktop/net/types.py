@@ -162,7 +162,11 @@ class RelatedStateAndDeltaUpdate:
 
 
 UpdateData = (
-    StateUpdate | DeltaUpdate | StateAndDeltaUpdate | RelatedStateUpdate | RelatedDeltaUpdate
+    StateUpdate
+    | DeltaUpdate
+    | StateAndDeltaUpdate
+    | RelatedStateUpdate
+    | RelatedDeltaUpdate
     | RelatedStateAndDeltaUpdate
 )
 

@@ -752,6 +752,13 @@ class StorageController:
         self._announce(written, external=False, session=session)
         return len(written)
 
+    async def append_history(self, session: SaveSession, items: Iterable[tuple[bytes, AuthorizedMessage]]) -> int:
+        """``append_messages`` for messages of many rooms, ``(owner_vk, message)`` pairs, in one transaction."""
+        batch = [(hist_key_of(vk, m), m.encode(), 0) for vk, m in items]
+        written = await self._call(self._put_once_sync, batch)
+        self._announce(written, external=False, session=session)
+        return len(written)
+
     def _put_once_sync(self, items: list[tuple[str, bytes, int]]) -> list[str]:
         results = self._store.cas_store_many(items)
         return [key for (key, _, _), res in zip(items, results, strict=True) if isinstance(res, Stored)]

@@ -62,9 +62,7 @@ def _env() -> dict[str, str]:
 
 def cli(profile: Path | None, *args: str, as_json: bool = False, stdin: str | None = None) -> Run:
     cmd = cli_command(profile, *args, as_json=as_json)
-    proc = subprocess.run(
-        cmd, cwd=REPO, env=_env(), capture_output=True, text=True, input=stdin, timeout=TIMEOUT_S
-    )
+    proc = subprocess.run(cmd, cwd=REPO, env=_env(), capture_output=True, text=True, input=stdin, timeout=TIMEOUT_S)
     return Run(tuple(cmd[3:]), proc.returncode, proc.stdout, proc.stderr)
 
 

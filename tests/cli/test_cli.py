@@ -43,8 +43,20 @@ def create(profile: Path, name: str, nickname: str = "") -> str:
 
 
 def test_the_cli_never_imports_qt(tmp_path: Path) -> None:
-    proc = spawn([sys.executable, "-X", "importtime", "-m", "river_desktop.cli", "--profile", str(tmp_path / "p"),
-                  "rooms", "create", "No Qt here"])
+    proc = spawn(
+        [
+            sys.executable,
+            "-X",
+            "importtime",
+            "-m",
+            "river_desktop.cli",
+            "--profile",
+            str(tmp_path / "p"),
+            "rooms",
+            "create",
+            "No Qt here",
+        ]
+    )
     _out, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err
     imported = {line.split("|")[-1].strip().split(".")[0] for line in err.splitlines() if "|" in line}
@@ -390,8 +402,11 @@ def test_messages_send_and_list(tmp_path: Path) -> None:
     plain = cli(p, "messages", "send", room, "second")
     assert plain.rc == 0 and len(plain.out.strip()) == 32
     h, j, limited = cli_parallel(
-        [(p, ["messages", "list", "Chat"], False), (p, ["messages", "list", "Chat"], True),
-         (p, ["messages", "list", "Chat", "--limit", "1"], True)]
+        [
+            (p, ["messages", "list", "Chat"], False),
+            (p, ["messages", "list", "Chat"], True),
+            (p, ["messages", "list", "Chat", "--limit", "1"], True),
+        ]
     )
     msgs = j.json()
     assert [m["text"] for m in msgs] == ["first\x1b[31m line", "second"]

@@ -160,7 +160,11 @@ def test_rooms_list_on_a_read_only_folder_changes_nothing() -> None:
         before = {p.name: (stat.S_IMODE(p.stat().st_mode), p.stat().st_mtime_ns) for p in profile.iterdir()}
         proc = subprocess.run(
             [sys.executable, "-c", AS_NOBODY, str(uid), "--profile", str(profile), "rooms", "list"],
-            cwd=REPO, env=_env(), capture_output=True, text=True, timeout=TIMEOUT_S,
+            cwd=REPO,
+            env=_env(),
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT_S,
         )
         assert stat.S_IMODE(profile.stat().st_mode) == 0o555
         assert {p.name: (stat.S_IMODE(p.stat().st_mode), p.stat().st_mtime_ns) for p in profile.iterdir()} == before

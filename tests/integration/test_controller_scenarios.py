@@ -15,6 +15,7 @@ from typing import TypeVar
 import pytest
 
 from river_desktop.domain.invitation import Invitation
+from river_desktop.domain.river.codec import SystemTime
 from river_desktop.domain.rooms import Rooms
 from river_desktop.storage.controller import ChangeEvent, RoomOutcome, StorageController
 from river_desktop.storage.slots import room_key
@@ -166,7 +167,7 @@ def test_concurrent_posts_all_survive(profile_dir: Path) -> None:
         sent = []
         for i in range(10):
             for ctl, sess, copy in ((ctl_a, a, rooms_a), (ctl_b, b, rooms_b)):
-                msg = copy.post_message(r, f"{sess.name} {i}", timestamp=1_000 + i)
+                msg = copy.post_message(r, f"{sess.name} {i}", now=SystemTime.from_millis(1_000 + i))
                 assert await ctl.append_message(sess, msg)
                 sent.append(msg.id)
         assert (await ctl_a.save(a, rooms_a)).ok
@@ -249,6 +250,7 @@ def test_change_feed_reports_other_sessions_and_other_controllers(profile_dir: P
         other_rooms = await other.load(o)
         remote_vk = other_rooms.create_room("Remote", "me").owner_vk
         await other.save(o, other_rooms)
+
         async def remote_seen() -> None:
             while not any(room_key(remote_vk) in e.keys and e.external for e in events):
                 arrived.clear()

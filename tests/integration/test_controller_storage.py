@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TypeVar
 
+from river_desktop.domain.river.codec import SystemTime
 from river_desktop.domain.rooms import NotificationMode, Rooms
 from river_desktop.storage.controller import RoomOutcome, StorageController
 from river_desktop.storage.slots import LEGACY_BLOB_KEY, META_KEY, MIGRATION_DONE_KEY, msg_key, room_key
@@ -53,7 +54,7 @@ def _legacy_rooms() -> Rooms:
     keep = [legacy.create_room(f"Legacy {i}", f"nick{i}").owner_vk for i in range(5)]
     gone = legacy.create_room("Left long ago", "x").owner_vk
     legacy.leave(gone)
-    legacy.post_message(keep[0], "hello from the old days", timestamp=1_700_000_000_000)
+    legacy.post_message(keep[0], "hello from the old days", now=SystemTime.from_millis(1_700_000_000_000))
     legacy.set_notification_mode(keep[1], NotificationMode.MUTED)
     legacy.move_room(keep[4], keep[0])
     legacy.current_room = keep[2]
@@ -158,12 +159,14 @@ def test_appending_to_a_long_history_writes_one_small_key(profile_dir: Path) -> 
         small = rooms.create_room("Quiet", "me").owner_vk
         await ctl.save(session, rooms)
         for vk, count in ((big, 10_000), (small, 10)):
-            msgs = [rooms.post_message(vk, f"message {i:05d}", timestamp=1_000 + i) for i in range(count)]
+            msgs = [
+                rooms.post_message(vk, f"message {i:05d}", now=SystemTime.from_millis(1_000 + i)) for i in range(count)
+            ]
             await ctl.append_messages(session, msgs)
         sizes = {}
         for vk in (big, small):
             kv.reset()
-            msg = rooms.post_message(vk, "one more message", timestamp=99_999)
+            msg = rooms.post_message(vk, "one more message", now=SystemTime.from_millis(99_999))
             assert await ctl.append_message(session, msg)
             assert [k for k, _ in kv.writes] == [msg_key(vk, msg.id)]
             sizes[vk] = kv.writes[0][1]

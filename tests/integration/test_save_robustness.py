@@ -245,7 +245,7 @@ def test_rooms_leave_at_the_largest_epoch_is_refused_and_writes_nothing(profile_
     with _raw_store(profile_dir) as store:
         slot = decode_slot(store.get(f"room:{key}") or b"")
         assert isinstance(slot, PresentSlot)
-        store.store(f"room:{key}", encode_slot(PresentSlot(replace(slot.room, epoch=MAX_COUNTER))))
+        store.store(f"room:{key}", encode_slot(PresentSlot(replace(slot.room, membership_epoch=MAX_COUNTER))))
     before = kv_rows(profile_dir)
     result = run_cli(profile_dir, "rooms", "leave", key)
     assert "largest possible value" in result.error_line
@@ -430,8 +430,22 @@ def test_a_file_size_limit_gives_a_clear_error_and_an_intact_database(tmp_path: 
     profile = tmp_path / "p"
     kept = cli_json(profile, "rooms", "create", "Before the limit")["key"]
     limit = 256 * 1024
-    cmd = [sys.executable, "-c", RLIMITED, str(limit), "--profile", str(profile),
-           "demo", "populate", "--rooms", "40", "--messages-per-room", "100", "--seed", "2"]
+    cmd = [
+        sys.executable,
+        "-c",
+        RLIMITED,
+        str(limit),
+        "--profile",
+        str(profile),
+        "demo",
+        "populate",
+        "--rooms",
+        "40",
+        "--messages-per-room",
+        "100",
+        "--seed",
+        "2",
+    ]
     proc = subprocess.run(cmd, cwd=REPO, env=_env(), capture_output=True, text=True, timeout=TIMEOUT_S)
     _assert_failed_cleanly(Run(tuple(cmd[3:]), proc.returncode, proc.stdout, proc.stderr), profile, kept)
 

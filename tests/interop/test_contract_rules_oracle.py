@@ -41,15 +41,22 @@ def test_a_message_twice_in_one_delta_is_stored_twice(oracle: Any, params: Calla
     assert [m.id for m in ours.recent_messages].count(room.recent_messages[0].id) == 1
 
 
-def test_re_merging_after_a_max_members_trim_is_not_idempotent(
-    oracle: Any, params: Callable[[bytes], bytes]
-) -> None:
+def test_re_merging_after_a_max_members_trim_is_not_idempotent(oracle: Any, params: Callable[[bytes], bytes]) -> None:
     """Found by tests/unit/river/test_laws.py: River's merge is not idempotent once max_members trims."""
     from tests.unit.river.histories import OVK, OWNER, grow, op_delta
 
-    shared = [("invite", 0, 0, 0, 0), ("invite", 0, 1, 0, 0), ("message", 0, 0, 0, 1), ("ban", 0, 0, 0, 0),
-              ("invite", 1, 0, 0, 0), ("invite", 0, 0, 0, 0), ("invite", 0, 0, 0, 0), ("invite", 0, 0, 0, 0),
-              ("invite", 0, 1, 0, 0), ("config", 0, 0, 1, 0)]
+    shared = [
+        ("invite", 0, 0, 0, 0),
+        ("invite", 0, 1, 0, 0),
+        ("message", 0, 0, 0, 1),
+        ("ban", 0, 0, 0, 0),
+        ("invite", 1, 0, 0, 0),
+        ("invite", 0, 0, 0, 0),
+        ("invite", 0, 0, 0, 0),
+        ("invite", 0, 0, 0, 0),
+        ("invite", 0, 1, 0, 0),
+        ("config", 0, 0, 1, 0),
+    ]
     state = grow(ChatRoomState.genesis(OWNER, "Laws", None, nickname="owner"), shared)  # type: ignore[arg-type]
     d = op_delta(state, ("invite", 0, 0, 0, 0))
     assert d is not None

@@ -56,9 +56,7 @@ def test_global_cap_and_its_horizon(oracle: Any, params: Callable[[bytes], bytes
     owner, room = build_room(n_members=2, n_messages=3)
     ovk = owner.verifying_key
     p = params(ovk)
-    cfg = AuthorizedConfiguration.create(
-        replace(room.config, configuration_version=2, max_direct_messages=5), owner
-    )
+    cfg = AuthorizedConfiguration.create(replace(room.config, configuration_version=2, max_direct_messages=5), owner)
     m1, m2 = ident(10), ident(11)
     d = Delta(
         configuration=cfg,

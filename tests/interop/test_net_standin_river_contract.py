@@ -72,13 +72,21 @@ def signed_config(version: int, signer: SigningKey = OWNER) -> dict[str, object]
 
 def initial_state() -> bytes:
     """A fresh public room as River lays it out (river-model.md §2.2): signed configuration, nothing else."""
-    return bytes(cbor2.dumps({
-        "configuration": signed_config(1), "bans": [], "members": {"members": []},
-        "member_info": {"member_info": []},
-        "secrets": {"current_version": 0, "versions": [], "encrypted_secrets": []},
-        "recent_messages": {"messages": []}, "direct_messages": {"messages": [], "purges": []},
-        "upgrade": None, "version": 0,
-    }))
+    return bytes(
+        cbor2.dumps(
+            {
+                "configuration": signed_config(1),
+                "bans": [],
+                "members": {"members": []},
+                "member_info": {"member_info": []},
+                "secrets": {"current_version": 0, "versions": [], "encrypted_secrets": []},
+                "recent_messages": {"messages": []},
+                "direct_messages": {"messages": [], "purges": []},
+                "upgrade": None,
+                "version": 0,
+            }
+        )
+    )
 
 
 def config_delta(version: int, signer: SigningKey = OWNER) -> bytes:
@@ -94,9 +102,7 @@ async def note(c: FreenetClient) -> UpdateNotification:
     return await asyncio.wait_for(c.notifications.get(), WAIT)
 
 
-def test_a_river_room_created_fetched_and_updated_through_the_standin(
-    river: RiverContract, wasm: ContractCode
-) -> None:
+def test_a_river_room_created_fetched_and_updated_through_the_standin(river: RiverContract, wasm: ContractCode) -> None:
     owner_vk = bytes(OWNER.verify_key)
     contract = RoomContract().container(owner_vk, wasm)
     params = room_params(owner_vk)

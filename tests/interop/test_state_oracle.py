@@ -90,9 +90,7 @@ def _lenient_variants(tree: Any) -> Any:
     return tree
 
 
-def test_lenient_input_reencodes_exactly_as_the_contract_does(
-    oracle: Any, params: Callable[[bytes], bytes]
-) -> None:
+def test_lenient_input_reencodes_exactly_as_the_contract_does(oracle: Any, params: Callable[[bytes], bytes]) -> None:
     import cbor2
 
     owner, state = build_room(n_members=3, n_messages=5)

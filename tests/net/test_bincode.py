@@ -41,12 +41,24 @@ DECODE_ERRORS: list[tuple[str, str, Callable[[Reader], object], str]] = [
     ("short length-prefixed", "0900000000000000" + "01", Reader.blob, "io error: "),
     ("bool 2", "02", Reader.boolean, "invalid u8 while decoding bool, expected 0 or 1, found 2"),
     ("option tag 5", "05", lambda r: r.option(Reader.u8), "tag for enum is not valid, found 5"),
-    ("variant out of range", "07000000", lambda r: r.variant(7),
-     "invalid value: integer `7`, expected variant index 0 <= i < 7"),
-    ("bad utf-8", "0200000000000000fffe", Reader.string,
-     "string is not valid utf8: invalid utf-8 sequence of 1 bytes from index 0"),
-    ("truncated utf-8", "0200000000000000 41c3".replace(" ", ""), Reader.string,
-     "string is not valid utf8: incomplete utf-8 byte sequence from index 1"),
+    (
+        "variant out of range",
+        "07000000",
+        lambda r: r.variant(7),
+        "invalid value: integer `7`, expected variant index 0 <= i < 7",
+    ),
+    (
+        "bad utf-8",
+        "0200000000000000fffe",
+        Reader.string,
+        "string is not valid utf8: invalid utf-8 sequence of 1 bytes from index 0",
+    ),
+    (
+        "truncated utf-8",
+        "0200000000000000 41c3".replace(" ", ""),
+        Reader.string,
+        "string is not valid utf8: incomplete utf-8 byte sequence from index 1",
+    ),
 ]
 
 
@@ -62,7 +74,7 @@ def test_trailing_bytes_are_ignored() -> None:
 
 
 def test_map_pairs_keep_wire_order() -> None:
-    data = bytes.fromhex("0200000000000000" "0201" "0102")
+    data = bytes.fromhex("020000000000000002010102")
     assert decode(data, lambda r: r.pairs(Reader.u8, Reader.u8)) == [(2, 1), (1, 2)]
 
 

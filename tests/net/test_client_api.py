@@ -38,8 +38,9 @@ def _lines(name: str) -> list[list[str]]:
     return [line.split(" ", 2) for line in text.splitlines() if line and not line.startswith("#")]
 
 
-ENCODED = {parts[1]: bytes.fromhex(parts[2]) for parts in _lines("freenet_stdlib_bincode_vectors.txt")
-           if parts[0] == "enc"}
+ENCODED = {
+    parts[1]: bytes.fromhex(parts[2]) for parts in _lines("freenet_stdlib_bincode_vectors.txt") if parts[0] == "enc"
+}
 DECODED = {parts[1]: parts[2] for parts in _lines("freenet_stdlib_bincode_vectors.txt") if parts[0] == "dec"}
 FROZEN = {parts[0]: bytes.fromhex(parts[1]) for parts in _lines("stdlib_wire_format_is_frozen.txt")}
 
@@ -63,13 +64,15 @@ def err(code: api.ErrorCode, **kw: object) -> api.ClientError:
 
 def contract_err(code: api.ContractErrorCode, **kw: object) -> api.ClientError:
     ce = api.ContractError(code, **kw)  # type: ignore[arg-type]
-    return api.ClientError(api.ErrorCode.REQUEST_ERROR,
-                           request=api.RequestError(api.RequestErrorCode.CONTRACT, contract=ce))
+    return api.ClientError(
+        api.ErrorCode.REQUEST_ERROR, request=api.RequestError(api.RequestErrorCode.CONTRACT, contract=ce)
+    )
 
 
 def delegate_err(de: api.DelegateError) -> api.ClientError:
-    return api.ClientError(api.ErrorCode.REQUEST_ERROR,
-                           request=api.RequestError(api.RequestErrorCode.DELEGATE, delegate=de))
+    return api.ClientError(
+        api.ErrorCode.REQUEST_ERROR, request=api.RequestError(api.RequestErrorCode.DELEGATE, delegate=de)
+    )
 
 
 REQUESTS: dict[str, api.ClientRequest] = {
@@ -112,8 +115,9 @@ RESULTS: dict[str, api.HostResult] = {
     "e_put": contract_err(api.ContractErrorCode.PUT, key=KEY, cause="not valid"),
     "e_missing": contract_err(api.ContractErrorCode.MISSING_CONTRACT, instance_id=iid(0x12)),
     "e_dmissing": delegate_err(api.DelegateError(api.DelegateErrorCode.MISSING, key=DKEY)),
-    "e_dsecret": delegate_err(api.DelegateError(api.DelegateErrorCode.MISSING_SECRET, key=DKEY,
-                                                secret=SecretsId(b"\x01\x02", b"\x88" * 32))),
+    "e_dsecret": delegate_err(
+        api.DelegateError(api.DelegateErrorCode.MISSING_SECRET, key=DKEY, secret=SecretsId(b"\x01\x02", b"\x88" * 32))
+    ),
     "e_timeout": api.ClientError(api.ErrorCode.REQUEST_ERROR, request=api.RequestError(api.RequestErrorCode.TIMEOUT)),
     "e_unknown_client": err(api.ErrorCode.UNKNOWN_CLIENT, client_id=7),
     "e_incorrect": err(api.ErrorCode.INCORRECT_STATE, key=KEY),
@@ -228,8 +232,10 @@ def test_errors_describe_themselves(name: str, text: str) -> None:
         lambda: api.ClientError(api.ErrorCode.REQUEST_ERROR),
         lambda: api.ContractError(api.ContractErrorCode.MISSING_CONTRACT, key=KEY),
         lambda: api.ContractError(api.ContractErrorCode.GET, instance_id=iid(1)),
-        lambda: api.RequestError(api.RequestErrorCode.TIMEOUT, contract=api.ContractError(
-            api.ContractErrorCode.MISSING_CONTRACT, instance_id=iid(1))),
+        lambda: api.RequestError(
+            api.RequestErrorCode.TIMEOUT,
+            contract=api.ContractError(api.ContractErrorCode.MISSING_CONTRACT, instance_id=iid(1)),
+        ),
         lambda: ContractInstanceId(b"\x00" * 31),
     ],
 )

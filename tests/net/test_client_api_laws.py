@@ -47,29 +47,56 @@ responses = st.one_of(
     st.builds(api.NotFound, ids),
     st.just(api.OkResponse()),
     st.builds(api.StreamChunk, u32, u32, u32, blob),
-    st.builds(api.StreamHeader, u32, st.integers(0, 2**64 - 1),
-              st.one_of(st.builds(api.StreamContentGet, keys, st.booleans()), st.just(api.StreamContentRaw()))),
+    st.builds(
+        api.StreamHeader,
+        u32,
+        st.integers(0, 2**64 - 1),
+        st.one_of(st.builds(api.StreamContentGet, keys, st.booleans()), st.just(api.StreamContentRaw())),
+    ),
 )
-keyed = [api.ContractErrorCode.GET, api.ContractErrorCode.PUT, api.ContractErrorCode.UPDATE,
-         api.ContractErrorCode.SUBSCRIBE]
+keyed = [
+    api.ContractErrorCode.GET,
+    api.ContractErrorCode.PUT,
+    api.ContractErrorCode.UPDATE,
+    api.ContractErrorCode.SUBSCRIBE,
+]
 unkeyed = [c for c in api.ContractErrorCode if c not in keyed]
 contract_errors = st.one_of(
     st.builds(lambda c, k, s: api.ContractError(c, key=k, cause=s), st.sampled_from(keyed), keys, text),
     st.builds(lambda c, i: api.ContractError(c, instance_id=i), st.sampled_from(unkeyed), ids),
 )
-simple_codes = [c for c in api.ErrorCode if c not in (
-    api.ErrorCode.DESERIALIZATION_ERROR, api.ErrorCode.UNHANDLED, api.ErrorCode.OPERATION_ERROR,
-    api.ErrorCode.INCORRECT_STATE, api.ErrorCode.UNKNOWN_CLIENT, api.ErrorCode.REQUEST_ERROR)]
+simple_codes = [
+    c
+    for c in api.ErrorCode
+    if c
+    not in (
+        api.ErrorCode.DESERIALIZATION_ERROR,
+        api.ErrorCode.UNHANDLED,
+        api.ErrorCode.OPERATION_ERROR,
+        api.ErrorCode.INCORRECT_STATE,
+        api.ErrorCode.UNKNOWN_CLIENT,
+        api.ErrorCode.REQUEST_ERROR,
+    )
+]
 errors = st.one_of(
     st.builds(api.ClientError, st.sampled_from(simple_codes)),
-    st.builds(lambda c, s: api.ClientError(c, cause=s), st.sampled_from(
-        [api.ErrorCode.DESERIALIZATION_ERROR, api.ErrorCode.UNHANDLED, api.ErrorCode.OPERATION_ERROR]), text),
+    st.builds(
+        lambda c, s: api.ClientError(c, cause=s),
+        st.sampled_from([api.ErrorCode.DESERIALIZATION_ERROR, api.ErrorCode.UNHANDLED, api.ErrorCode.OPERATION_ERROR]),
+        text,
+    ),
     st.builds(lambda k: api.ClientError(api.ErrorCode.INCORRECT_STATE, key=k), keys),
     st.builds(lambda n: api.ClientError(api.ErrorCode.UNKNOWN_CLIENT, client_id=n), st.integers(0, 2**64 - 1)),
-    st.builds(lambda e: api.ClientError(api.ErrorCode.REQUEST_ERROR, request=api.RequestError(
-        api.RequestErrorCode.CONTRACT, contract=e)), contract_errors),
-    st.builds(lambda c: api.ClientError(api.ErrorCode.REQUEST_ERROR, request=api.RequestError(c)),
-              st.sampled_from([api.RequestErrorCode.DISCONNECT, api.RequestErrorCode.TIMEOUT])),
+    st.builds(
+        lambda e: api.ClientError(
+            api.ErrorCode.REQUEST_ERROR, request=api.RequestError(api.RequestErrorCode.CONTRACT, contract=e)
+        ),
+        contract_errors,
+    ),
+    st.builds(
+        lambda c: api.ClientError(api.ErrorCode.REQUEST_ERROR, request=api.RequestError(c)),
+        st.sampled_from([api.RequestErrorCode.DISCONNECT, api.RequestErrorCode.TIMEOUT]),
+    ),
 )
 
 
@@ -81,4 +108,3 @@ def test_requests_round_trip_even_with_trailing_bytes(request: api.ClientRequest
 @given(st.one_of(responses, errors))
 def test_results_round_trip(result: api.HostResult) -> None:
     assert api.decode_result(api.encode_result(result)) == result
-

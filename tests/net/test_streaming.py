@@ -18,8 +18,12 @@ def test_threshold_is_strictly_greater_than_512_kib() -> None:
 def test_split_sizes() -> None:
     data = bytes(range(256)) * (3 * CHUNK_SIZE // 256) + b"x"
     chunks = split(data)
-    assert [(i, t, len(d)) for i, t, d in chunks] == [(0, 4, CHUNK_SIZE), (1, 4, CHUNK_SIZE), (2, 4, CHUNK_SIZE),
-                                                      (3, 4, 1)]
+    assert [(i, t, len(d)) for i, t, d in chunks] == [
+        (0, 4, CHUNK_SIZE),
+        (1, 4, CHUNK_SIZE),
+        (2, 4, CHUNK_SIZE),
+        (3, 4, 1),
+    ]
     assert split(b"") == [(0, 1, b"")]
     with pytest.raises(StreamError, match="exceeds maximum 256"):
         split(b"\0" * (CHUNK_SIZE * 256 + 1))
@@ -27,8 +31,10 @@ def test_split_sizes() -> None:
 
 @given(st.binary(max_size=3000), st.randoms())
 def test_reassembly_in_any_order(data: bytes, rnd: object) -> None:
-    chunks = [(i, t, data[i * 700 : (i + 1) * 700]) for i, t in ((i, max(1, -(-len(data) // 700)))
-                                                                 for i in range(max(1, -(-len(data) // 700))))]
+    chunks = [
+        (i, t, data[i * 700 : (i + 1) * 700])
+        for i, t in ((i, max(1, -(-len(data) // 700))) for i in range(max(1, -(-len(data) // 700))))
+    ]
     rnd.shuffle(chunks)  # type: ignore[attr-defined]
     r = Reassembler()
     outs = [r.receive(5, i, t, d) for i, t, d in chunks]

@@ -112,8 +112,13 @@ class _Conn:
 class StandinNode:
     """Start with ``await node.start()``; ``node.url`` is the bare ``ws://127.0.0.1:PORT`` a user would type."""
 
-    def __init__(self, merge: Merge = union_merge, summarize: Summarize = digest_summary,
-                 mode: Mode = Mode.NETWORK, validate: Validate = accept_any) -> None:
+    def __init__(
+        self,
+        merge: Merge = union_merge,
+        summarize: Summarize = digest_summary,
+        mode: Mode = Mode.NETWORK,
+        validate: Validate = accept_any,
+    ) -> None:
         self.merge = merge
         self.summarize = summarize
         self.validate = validate
@@ -133,8 +138,14 @@ class StandinNode:
 
     async def start(self, port: int = 0) -> None:
         """Listen on ``port`` (0: a free one, remembered so a restart can reuse it)."""
-        self._server = await serve(self._handle, "127.0.0.1", port or self.port, max_size=100 * 1024 * 1024,
-                                   compression=None, process_request=self._check_path)
+        self._server = await serve(
+            self._handle,
+            "127.0.0.1",
+            port or self.port,
+            max_size=100 * 1024 * 1024,
+            compression=None,
+            process_request=self._check_path,
+        )
         self.port = next(iter(self._server.sockets)).getsockname()[1]
 
     async def stop(self) -> None:
@@ -232,8 +243,9 @@ class StandinNode:
             try:
                 self.validate(wrapped.params, req.state)
             except MergeRejected as exc:
-                reason = (f"update error for contract {key}, reason: execution error: invalid contract update, "
-                          f"reason: {exc}")
+                reason = (
+                    f"update error for contract {key}, reason: execution error: invalid contract update, reason: {exc}"
+                )
                 await self._fail(conn, reason, ContractErrorCode.PUT, key, f"execution error: {exc}")
                 return
             self.contracts[key.instance] = StoredContract(req.contract, req.state)
@@ -268,8 +280,11 @@ class StandinNode:
     async def _update(self, conn: _Conn, req: Update) -> None:
         stored = self.contracts.get(req.key.instance)
         if stored is None or stored.container.key.code_hash != req.key.code_hash:
-            cause = ("UPDATE failed: Ran out of, or haven't found any, hosting peers for contract "
-                     f"{req.key}" if stored is None else f"UPDATE failed: missing contract: {req.key}")
+            cause = (
+                f"UPDATE failed: Ran out of, or haven't found any, hosting peers for contract {req.key}"
+                if stored is None
+                else f"UPDATE failed: missing contract: {req.key}"
+            )
             await self._fail(conn, cause, ContractErrorCode.UPDATE, req.key, "missing contract parameters")
             return
         data = req.data
@@ -292,23 +307,36 @@ class StandinNode:
                 conn.subscriptions.add(req.key)
                 await self._send(conn, _missing(req.key))
             else:
-                await self._send(conn, ClientError(ErrorCode.OPERATION_ERROR, cause=(
-                    f"Node error: Cannot subscribe to contract {req.key}: contract WASM/parameters not cached "
-                    "locally. PUT the contract or GET the contract before subscribing.")))
+                await self._send(
+                    conn,
+                    ClientError(
+                        ErrorCode.OPERATION_ERROR,
+                        cause=(
+                            f"Node error: Cannot subscribe to contract {req.key}: contract WASM/parameters not cached "
+                            "locally. PUT the contract or GET the contract before subscribing."
+                        ),
+                    ),
+                )
             return
         # The stand-in always notifies with full states, even when a summary was given.
         conn.subscriptions.add(req.key)
         await self._send(conn, SubscribeResponse(stored.container.key, True))
 
-    async def _apply(self, conn: _Conn, stored: StoredContract, key: ContractKey, update: tuple[str, bytes],
-                     code: ContractErrorCode) -> bool | None:
+    async def _apply(
+        self, conn: _Conn, stored: StoredContract, key: ContractKey, update: tuple[str, bytes], code: ContractErrorCode
+    ) -> bool | None:
         """Merge, commit and notify; ``None`` when the merge refused (the error has been sent)."""
         try:
             new_state = self.merge(stored.container.contract.params, stored.state, update)
         except MergeRejected as exc:
             reason = f"update error for contract {key}, reason: execution error: invalid contract update, reason: {exc}"
-            await self._fail(conn, f"UPDATE failed: {reason}" if code is ContractErrorCode.UPDATE else reason,
-                             code, key, f"execution error: {exc}")
+            await self._fail(
+                conn,
+                f"UPDATE failed: {reason}" if code is ContractErrorCode.UPDATE else reason,
+                code,
+                key,
+                f"execution error: {exc}",
+            )
             return None
         if new_state == stored.state:
             return False
@@ -325,14 +353,16 @@ class StandinNode:
                 with contextlib.suppress(ConnectionClosed):
                     await self._send(conn, note)
 
-    async def _fail(self, conn: _Conn, network_cause: str, code: ContractErrorCode, key: ContractKey,
-                    local_cause: str | None = None) -> None:
+    async def _fail(
+        self, conn: _Conn, network_cause: str, code: ContractErrorCode, key: ContractKey, local_cause: str | None = None
+    ) -> None:
         if self.mode is Mode.NETWORK:
             await self._send(conn, ClientError(ErrorCode.OPERATION_ERROR, cause=network_cause))
             return
         error = ContractError(code, key=key, cause=local_cause or network_cause)
-        await self._send(conn, ClientError(ErrorCode.REQUEST_ERROR,
-                                           request=RequestError(RequestErrorCode.CONTRACT, contract=error)))
+        await self._send(
+            conn, ClientError(ErrorCode.REQUEST_ERROR, request=RequestError(RequestErrorCode.CONTRACT, contract=error))
+        )
 
     # ---- sending, streamed above 512 KiB as freenet-core's ws.rs:1597-1700 does ----
 

@@ -6,7 +6,8 @@ from dataclasses import replace
 
 import pytest
 
-from river_desktop.domain.identity import SigningIdentity
+from river_desktop.domain.identity import SigningIdentity, member_id
+from river_desktop.domain.river.codec import SystemTime
 from river_desktop.domain.rooms import (
     NotificationMode,
     PresentSlot,
@@ -25,7 +26,7 @@ from river_desktop.storage.slots import LEGACY_BLOB_KEY, META_KEY, MIGRATION_DON
 def _room(name: str = "Room", epoch: int = 0) -> RoomData:
     rooms = Rooms()
     room = rooms.create_room(name, "me")
-    return replace(room, epoch=epoch)
+    return replace(room, membership_epoch=epoch)
 
 
 @pytest.mark.parametrize(
@@ -70,7 +71,7 @@ def test_present_over_present_merges_room_state() -> None:
     merged = decode_slot(decision.data)
     assert isinstance(merged, PresentSlot)
     assert merged.room.name == "Renamed by A"
-    assert merged.room.room_state.nickname(vk) == "nick-from-b"
+    assert merged.room.nickname_of(member_id(vk)) == "nick-from-b"
 
 
 @pytest.mark.parametrize("stored_epoch", [0, 1, 5])
@@ -120,7 +121,7 @@ def test_identity_generation_decides_identity_conflicts() -> None:
 
 def test_newer_membership_epoch_decides_identity() -> None:
     room = _room(epoch=0)
-    rejoined_elsewhere = replace(room, self_identity=SigningIdentity.generate(), epoch=2)
+    rejoined_elsewhere = replace(room, self_identity=SigningIdentity.generate(), membership_epoch=2)
     decision = rc.reconcile_present(encode_slot(PresentSlot(rejoined_elsewhere)), room, rejoined=False)
     assert isinstance(decision, rc.Unchanged)
 
@@ -233,7 +234,10 @@ def _edits() -> list[tuple[str, object]]:
     return [
         ("rename", lambda rooms, vk: rooms.rename(vk, "New name", "and a description")),
         ("nickname", lambda rooms, vk: rooms.set_nickname(vk, "another me")),
-        ("read marker", lambda rooms, vk: rooms.mark_read(vk, rooms.post_message(vk, "hello", timestamp=5))),
+        (
+            "read marker",
+            lambda rooms, vk: rooms.mark_read(vk, rooms.post_message(vk, "hello", now=SystemTime.from_millis(5))),
+        ),
         ("nothing", lambda rooms, vk: None),
     ]
 
@@ -266,7 +270,7 @@ def test_own_last_bytes_shortcut_is_not_taken_for_others_bytes() -> None:
     merged = decode_slot(decision.data)
     assert isinstance(merged, PresentSlot)
     assert merged.room.name == "Renamed here"
-    assert merged.room.room_state.nickname(vk) == "from another window"
+    assert merged.room.nickname_of(member_id(vk)) == "from another window"
 
 
 def test_rejoin_never_takes_the_own_bytes_shortcut() -> None:

@@ -3,7 +3,6 @@ decisions that keep other writers' rooms and foreign slots safe."""
 
 from __future__ import annotations
 
-import time
 from dataclasses import replace
 
 import pytest
@@ -13,7 +12,7 @@ from hypothesis import strategies as st
 from river_desktop.domain import limits
 from river_desktop.domain.identity import SigningIdentity
 from river_desktop.domain.invitation import Invitation
-from river_desktop.domain.room_state import Message
+from river_desktop.domain.river.room_ops import mention
 from river_desktop.domain.rooms import (
     MAX_COUNTER,
     NotificationMode,
@@ -23,7 +22,6 @@ from river_desktop.domain.rooms import (
     RoomsError,
     TombstoneSlot,
     encode_slot,
-    is_shown,
     unread_messages,
 )
 from river_desktop.storage import reconcile as rc
@@ -75,7 +73,8 @@ def test_input_exactly_at_the_limits_is_accepted() -> None:
     n = max(n for n in range(limits.MAX_MESSAGE_BYTES) if limits.message_content_len("m" * n) <= 1000)
     text = "m" * n
     assert limits.message_content_len(text) == limits.MAX_MESSAGE_BYTES
-    assert rooms.post_message(room.owner_vk, text).text == text
+    rooms.post_message(room.owner_vk, text)
+    assert rooms.get(room.owner_vk).messages()[-1].text == text
 
 
 def test_accepting_an_invitation_refuses_a_long_nickname() -> None:
@@ -92,7 +91,7 @@ def test_accepting_an_invitation_refuses_a_long_nickname() -> None:
 
 def test_leaving_at_the_largest_epoch_is_refused_and_changes_nothing() -> None:
     rooms, vk = _owned()
-    rooms.rooms[vk] = replace(rooms.rooms[vk], epoch=MAX_COUNTER)
+    rooms.rooms[vk] = replace(rooms.rooms[vk], membership_epoch=MAX_COUNTER)
     with pytest.raises(RoomsError, match="largest possible value"):
         rooms.leave(vk)
     assert vk in rooms.rooms and vk not in rooms.removed
@@ -111,15 +110,13 @@ def test_rejoining_a_room_left_at_the_largest_epoch_is_refused() -> None:
     "decide",
     [
         lambda cur, room: rc.reconcile_tombstone(cur, seen_epoch=MAX_COUNTER),
-        lambda cur, room: rc.reconcile_present(
-            encode_slot(TombstoneSlot(MAX_COUNTER)), room, rejoined=True
-        ),
+        lambda cur, room: rc.reconcile_present(encode_slot(TombstoneSlot(MAX_COUNTER)), room, rejoined=True),
     ],
     ids=["leave over Present at max", "rejoin over Tombstone at max"],
 )
 def test_reconcile_never_writes_an_epoch_past_the_u64_range(decide: object) -> None:
     rooms, vk = _owned()
-    room = replace(rooms.rooms[vk], epoch=MAX_COUNTER)
+    room = replace(rooms.rooms[vk], membership_epoch=MAX_COUNTER)
     with pytest.raises(rc.ReconcileError, match="largest possible value"):
         decide(encode_slot(PresentSlot(room)), room)  # type: ignore[operator]
 
@@ -198,22 +195,26 @@ def test_meta_keeps_rooms_of_other_writers_in_their_place(
 # --- unread counts count what is shown --------------------------------------------------------------
 
 
-def test_unread_candidates_and_shown_messages() -> None:
+def test_unread_counts_others_text_after_the_marker_by_mode() -> None:
     rooms, vk = _owned()
+    inv = Invitation.create(vk, rooms.rooms[vk].self_identity.seed)
+    friend = Rooms()
+    friend.accept_invitation(inv, "friend")
+    friend.receive_state(vk, rooms.rooms[vk].room_state)
+    own = rooms.post_message(vk, "mine")
+    friend.receive_state(vk, rooms.rooms[vk].room_state)
+    plain = friend.post_message(vk, "hello all")
+    token = mention(rooms.rooms[vk].room_state, rooms.rooms[vk].self_member_id)
+    named = friend.post_message(vk, f"{token} look")
+    reply = friend.post_message(vk, "answer", reply_to=own.id)
+    reaction = friend.react(vk, own.id, "👍")
     room = rooms.rooms[vk]
-    stranger = SigningIdentity.generate()
-    now = int(time.time() * 1000)
-    by_stranger = Message.create(vk, stranger, "not a member", timestamp=now)
-    other_room = Rooms().create_room("Other", "x")
-    elsewhere = Message.create(other_room.owner_vk, other_room.self_identity, "elsewhere", timestamp=now)
-    good = Message.create(vk, room.self_identity, "mine", timestamp=now)
-    forged = replace(good, text="forged")
-    assert is_shown(room, good)
-    assert not is_shown(room, by_stranger)
-    assert not is_shown(room, elsewhere)
-    assert not is_shown(room, forged)
-    assert unread_messages(room, NotificationMode.ALL, [good, by_stranger]) == [by_stranger]
-    assert unread_messages(room, NotificationMode.MUTED, [by_stranger]) == []
+    msgs = [own, plain, named, reply, reaction]
+    assert unread_messages(room, NotificationMode.ALL, msgs) == [plain, named, reply]
+    assert unread_messages(room, NotificationMode.MENTIONS_AND_REPLIES, msgs) == [named, reply]
+    assert unread_messages(room, NotificationMode.MUTED, msgs) == []
+    rooms.mark_read(vk, named)
+    assert unread_messages(rooms.rooms[vk], NotificationMode.ALL, msgs) == [reply]
 
 
 @settings(max_examples=200, deadline=None)

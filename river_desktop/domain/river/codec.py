@@ -249,6 +249,14 @@ class SystemTime(Record):
         return cls(secs, nanos)
 
     @classmethod
+    def from_millis(cls, ms: int) -> SystemTime:
+        return cls(ms // 1000, (ms % 1000) * 1_000_000)
+
+    @property
+    def millis(self) -> int:
+        return self.secs * 1000 + self.nanos // 1_000_000
+
+    @classmethod
     def from_unix(cls, seconds: float) -> SystemTime:
         whole = int(seconds)
         return cls(whole, round((seconds - whole) * 1e9) % 1_000_000_000)

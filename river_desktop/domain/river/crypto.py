@@ -114,9 +114,7 @@ def encrypt_secret_for_member(secret: bytes, member_vk: bytes) -> SecretBlob:
     _need(secret, ROOM_SECRET_LEN, "a room secret")
     _need(member_vk, 32, "a verifying key")
     ephemeral = blake3.blake3(ECIES_EPHEMERAL_DOMAIN + bytes(secret) + bytes(member_vk)).digest()
-    ephemeral_public = (
-        X25519PrivateKey.from_private_bytes(ephemeral).public_key().public_bytes_raw()
-    )
+    ephemeral_public = X25519PrivateKey.from_private_bytes(ephemeral).public_key().public_bytes_raw()
     key = _shared_key(ephemeral, x25519_public_from_ed25519(member_vk))
     ciphertext = AESGCM(key).encrypt(_ZERO_NONCE, bytes(secret), None)
     return SecretBlob(ciphertext, _ZERO_NONCE, ephemeral_public)

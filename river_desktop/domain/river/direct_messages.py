@@ -39,8 +39,12 @@ def purge_token(signature: bytes) -> bytes:
 
 
 def dm_signed_bytes(sender: int, recipient: int, owner_vk: bytes, timestamp: int, ciphertext: bytes) -> bytes:
-    return b"M" + struct.pack("<qq", sender, recipient) + owner_vk + struct.pack("<QI", timestamp, len(ciphertext)) + (
-        ciphertext
+    return (
+        b"M"
+        + struct.pack("<qq", sender, recipient)
+        + owner_vk
+        + struct.pack("<QI", timestamp, len(ciphertext))
+        + (ciphertext)
     )
 
 

@@ -193,9 +193,7 @@ class IdentityToken:
 
     def _check(self) -> None:
         if self.identity.verifying_key != self.authorized_member.member_vk:
-            raise IdentityTokenError(
-                TokenProblem.KEY_MISMATCH, "the token's signing key does not belong to its member"
-            )
+            raise IdentityTokenError(TokenProblem.KEY_MISMATCH, "the token's signing key does not belong to its member")
         known = {member_id(self.room_owner): self.room_owner}
         known.update((m.member.id, m.member_vk) for m in self.invite_chain)
         for which, m in (("membership", self.authorized_member), *(("invite chain", c) for c in self.invite_chain)):

@@ -193,6 +193,7 @@ class Summary(c.Record):
     def from_obj(cls, value: object) -> Summary:
         w = "summary"
         m = c.fields(value, w)
+
         def ids(key: str) -> tuple[int, ...]:
             return tuple(sorted(set(c.seq(c.req(m, key, w), key, lambda v: c.i64(v, key)))))
 

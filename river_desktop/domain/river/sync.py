@@ -62,9 +62,7 @@ def _dm_pair_horizons(dms: DirectMessages) -> tuple[DmPairHorizon, ...]:
     by_pair: dict[tuple[int, int], list[tuple[int, bytes]]] = {}
     for dm in dms.messages:
         by_pair.setdefault((dm.message.sender, dm.message.recipient), []).append(dm.order_key)
-    out = [
-        DmPairHorizon(s, r, min(keys)) for (s, r), keys in by_pair.items() if len(keys) >= MAX_DM_MESSAGES_PER_PAIR
-    ]
+    out = [DmPairHorizon(s, r, min(keys)) for (s, r), keys in by_pair.items() if len(keys) >= MAX_DM_MESSAGES_PER_PAIR]
     return tuple(sorted(out, key=lambda h: (h.sender, h.recipient, h.oldest)))
 
 
@@ -116,11 +114,7 @@ def raw_delta(state: ChatRoomState, summary: Summary) -> Delta | None:
     bans = tuple(b for b in state.bans if b.id not in known_bans)
     known_members = set(summary.members)
     added = tuple(m for m in state.members if m.member.id not in known_members)
-    infos = tuple(
-        i
-        for i in state.member_info
-        if (old := summary.member_info.get(i.member_id)) is None or i.rank > old
-    )
+    infos = tuple(i for i in state.member_info if (old := summary.member_info.get(i.member_id)) is None or i.rank > old)
     known_versions = set(summary.secrets_version_ids)
     known_blobs = set(summary.secrets_member_secrets)
     sec = state.secrets
@@ -272,9 +266,7 @@ def _apply_members(s: ChatRoomState, owner_vk: bytes, owner_id: int, d: Delta) -
         for am in d.members:
             if am.member.invited_by == owner_id:
                 if not mem.member_signed_by(am, owner_vk):
-                    raise RiverRuleError(
-                        f"Invalid signature for member invited by owner: Invalid signature: {SIG_ERR}"
-                    )
+                    raise RiverRuleError(f"Invalid signature for member invited by owner: Invalid signature: {SIG_ERR}")
             else:
                 mem.invite_chain(am, owner_vk, owner_id, combined)
         present = {m.member.id for m in members}
@@ -339,9 +331,7 @@ def _apply_secrets(s: ChatRoomState, owner_vk: bytes, owner_id: int, d: Delta) -
             if mid != owner_id and mid not in lookup:
                 continue
             if not any(v.record.version == blob.secret.secret_version for v in versions):
-                raise RiverRuleError(
-                    f"Encrypted secret references non-existent version: {blob.secret.secret_version}"
-                )
+                raise RiverRuleError(f"Encrypted secret references non-existent version: {blob.secret.secret_version}")
             if any(b.key == blob.key for b in blobs):
                 raise RiverRuleError(
                     f"Duplicate encrypted secret for member {mem.dbg(mid)} version {blob.secret.secret_version}"

@@ -40,8 +40,24 @@ T0 = 1_700_000_000
 
 op_strategy = st.tuples(
     st.sampled_from(
-        ["invite", "invite", "message", "message", "reply", "nick", "ban", "config", "deputize", "secret", "dm",
-         "dm", "purge", "upgrade", "privatize", "sealed"]
+        [
+            "invite",
+            "invite",
+            "message",
+            "message",
+            "reply",
+            "nick",
+            "ban",
+            "config",
+            "deputize",
+            "secret",
+            "dm",
+            "dm",
+            "purge",
+            "upgrade",
+            "privatize",
+            "sealed",
+        ]
     ),
     st.integers(0, 8),  # actor, an index into who is present
     st.integers(0, 8),  # target, likewise
@@ -79,8 +95,16 @@ def op_delta(state: ChatRoomState, op: Op) -> Delta | None:
         if not state.recent_messages:
             return None
         target_msg = state.recent_messages[t % len(state.recent_messages)]
-        data = bytes(cbor2.dumps({"text": "re", "target_message_id": target_msg.id,
-                                  "target_author_name": "x", "target_content_preview": "y"}))
+        data = bytes(
+            cbor2.dumps(
+                {
+                    "text": "re",
+                    "target_message_id": target_msg.id,
+                    "target_author_name": "x",
+                    "target_content_preview": "y",
+                }
+            )
+        )
         body = RoomMessageBody.public(CONTENT_TYPE_REPLY, 1, data)
         return Delta(recent_messages=(AuthorizedMessage.create(OVK, actor, when, body),))
     if kind == "nick":

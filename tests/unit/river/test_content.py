@@ -36,9 +36,12 @@ def test_legacy_fixture_is_the_array_form_of_what_we_write() -> None:
     legacy = cbor2.dumps({"action_type": 1, "target": TARGET, "payload": list(action.payload)})
     assert legacy == _fixture("legacy_edit_action_pre_443.hex")
     new = action.encode()
-    assert new == bytes.fromhex("a36b616374696f6e5f747970650166746172676574197c42677061796c6f616458") + bytes(
-        [len(action.payload)]
-    ) + action.payload
+    assert (
+        new
+        == bytes.fromhex("a36b616374696f6e5f747970650166746172676574197c42677061796c6f616458")
+        + bytes([len(action.payload)])
+        + action.payload
+    )
     assert len(new) < len(legacy)
 
 
@@ -127,14 +130,16 @@ def test_display_text() -> None:
 _i64 = st.integers(-(1 << 63), (1 << 63) - 1)
 
 
-@given(st.one_of(
-    st.builds(c.TextContent, st.text()),
-    st.builds(c.ActionContent.edit, _i64, st.text()),
-    st.builds(c.ActionContent.reaction, _i64, st.text()),
-    st.builds(c.ActionContent.delete, _i64),
-    st.builds(c.ReplyContent, st.text(), _i64, st.text(), st.text()),
-    st.builds(c.EventContent, st.integers(0, (1 << 32) - 1)),
-))
+@given(
+    st.one_of(
+        st.builds(c.TextContent, st.text()),
+        st.builds(c.ActionContent.edit, _i64, st.text()),
+        st.builds(c.ActionContent.reaction, _i64, st.text()),
+        st.builds(c.ActionContent.delete, _i64),
+        st.builds(c.ReplyContent, st.text(), _i64, st.text(), st.text()),
+        st.builds(c.EventContent, st.integers(0, (1 << 32) - 1)),
+    )
+)
 def test_round_trip(value: c.TextContent | c.ActionContent | c.ReplyContent | c.EventContent) -> None:
     data = value.encode()
     assert c.decode_content(value.content_type, value.content_version, data) == value

@@ -173,7 +173,12 @@ def test_records_are_owner_signed_over_their_canonical_cbor() -> None:
     blob = p.encrypted_secret_for_member(OWNER, ALICE.verifying_key, 2, SECRET)
     inner = blob["secret"]
     assert list(inner) == [
-        "member_id", "secret_version", "ciphertext", "nonce", "sender_ephemeral_public_key", "provider"
+        "member_id",
+        "secret_version",
+        "ciphertext",
+        "nonce",
+        "sender_ephemeral_public_key",
+        "provider",
     ]
     assert inner["member_id"] == ALICE.member_id and inner["provider"] == OWNER.member_id
     assert inner["nonce"] == [0] * 12

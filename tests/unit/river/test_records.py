@@ -67,8 +67,11 @@ ROTATED = sync.apply_delta(ROOM, OVK, Delta(secrets=SecretsDelta(None, (_record(
 SECRET_ABORTS: list[tuple[str, Callable[[], SecretsDelta], str]] = [
     ("record signed by a member", lambda: SecretsDelta(1, (_record(1, ident(10)),)), "Invalid version record"),
     ("version announced twice", lambda: SecretsDelta(None, (_record(0),)), "Duplicate secret version: 0"),
-    ("blob for an unknown version", lambda: SecretsDelta(None, (), (_blob(5, OWNER.member_id),)),
-     "non-existent version: 5"),
+    (
+        "blob for an unknown version",
+        lambda: SecretsDelta(None, (), (_blob(5, OWNER.member_id),)),
+        "non-existent version: 5",
+    ),
     ("blob twice", lambda: SecretsDelta(None, (), (_blob(0, OWNER.member_id),)), "Duplicate encrypted secret"),
     ("current version not newer", lambda: SecretsDelta(0, ()), "must be greater than existing version 0"),
     ("current version never announced", lambda: SecretsDelta(3, ()), "non-existent version: 3"),

@@ -38,8 +38,15 @@ def test_reads_rivers_shape() -> None:
 def test_state_tree_has_bytes_exactly_where_rivers_cbor_does() -> None:
     state = _load().rooms[0].state
     assert list(state) == [
-        "configuration", "bans", "members", "member_info", "secrets",
-        "recent_messages", "direct_messages", "upgrade", "version",
+        "configuration",
+        "bans",
+        "members",
+        "member_info",
+        "secrets",
+        "recent_messages",
+        "direct_messages",
+        "upgrade",
+        "version",
     ]
     member = state["members"]["members"][0]
     assert member["member"]["member_vk"] == ME.verifying_key  # bstr, as ed25519-dalek writes it
@@ -75,11 +82,13 @@ def test_bad_room_is_reported_and_the_rest_still_load() -> None:
     bad_vk = copy.deepcopy(good)
     bad_vk["state"]["members"]["members"][0]["member"]["member_vk"] = [999] * 32
     other = SigningIdentity(bytes([8] * 32)).verifying_key
-    doc["rooms"].update({
-        "not-base58-0OIl": good,
-        base58.b58encode(other).decode(): short_key,
-        base58.b58encode(SigningIdentity(bytes([9] * 32)).verifying_key).decode(): bad_vk,
-    })
+    doc["rooms"].update(
+        {
+            "not-base58-0OIl": good,
+            base58.b58encode(other).decode(): short_key,
+            base58.b58encode(SigningIdentity(bytes([9] * 32)).verifying_key).decode(): bad_vk,
+        }
+    )
     parsed = rj.parse_rooms_json(json.dumps(doc))
     assert [r.room_key for r in parsed.rooms] == [ROOM_KEY]
     messages = {p.message for p in parsed.problems}
@@ -111,8 +120,14 @@ def test_serde_defaults_for_old_files() -> None:
     assert parsed.self_authorized_member is None and parsed.invite_chain == () and parsed.invitation_secrets == ()
     out = rj.room_to_json(parsed)
     assert list(out) == [
-        "signing_key_bytes", "state", "contract_key", "self_authorized_member",
-        "invite_chain", "previous_contract_key", "invitation_secrets", "self_nickname",
+        "signing_key_bytes",
+        "state",
+        "contract_key",
+        "self_authorized_member",
+        "invite_chain",
+        "previous_contract_key",
+        "invitation_secrets",
+        "self_nickname",
     ]
     assert out["invitation_secrets"] == {} and out["invite_chain"] == []
 

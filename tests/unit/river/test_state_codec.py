@@ -110,13 +110,23 @@ def test_tampered_signatures_are_rejected() -> None:
     ovk = owner.verifying_key
     cases = [
         replace(state, configuration=replace(state.configuration, signature=_flip(state.configuration.signature))),
-        replace(state, members=(replace(state.members[0], signature=_flip(state.members[0].signature)),
-                                *state.members[1:])),
-        replace(state, member_info=(replace(state.member_info[0], signature=_flip(state.member_info[0].signature)),
-                                    *state.member_info[1:])),
-        replace(state, recent_messages=(replace(state.recent_messages[0],
-                                                signature=_flip(state.recent_messages[0].signature)),
-                                        *state.recent_messages[1:])),
+        replace(
+            state, members=(replace(state.members[0], signature=_flip(state.members[0].signature)), *state.members[1:])
+        ),
+        replace(
+            state,
+            member_info=(
+                replace(state.member_info[0], signature=_flip(state.member_info[0].signature)),
+                *state.member_info[1:],
+            ),
+        ),
+        replace(
+            state,
+            recent_messages=(
+                replace(state.recent_messages[0], signature=_flip(state.recent_messages[0].signature)),
+                *state.recent_messages[1:],
+            ),
+        ),
     ]
     for bad in cases:
         with pytest.raises(RiverRuleError):
@@ -194,7 +204,13 @@ def test_decode_errors_never_echo_values() -> None:
 def test_to_obj_and_from_obj_are_inverse_for_every_record() -> None:
     _, state = build_room()
     assert ChatRoomState.from_obj(state.to_obj()) == state
-    records = [state.configuration, state.member_info[0], state.recent_messages[0],
-               state.recent_messages[0].message.time, state.secrets, state.direct_messages]
+    records = [
+        state.configuration,
+        state.member_info[0],
+        state.recent_messages[0],
+        state.recent_messages[0].message.time,
+        state.secrets,
+        state.direct_messages,
+    ]
     for record in records:
         assert type(record).from_obj(record.to_obj()) == record  # type: ignore[attr-defined]

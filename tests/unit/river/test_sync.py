@@ -44,30 +44,57 @@ def _ids(state: ChatRoomState) -> set[int]:
 
 
 ABORTS: list[tuple[str, Callable[[], Delta], str]] = [
-    ("config by a non-owner",
-     lambda: Delta(configuration=ROOM.configuration.with_changes(M1)), "Invalid signature"),
-    ("config not newer",
-     lambda: Delta(configuration=ROOM.configuration), "must be greater than the current version"),
-    ("config changes the owner id",
-     lambda: Delta(configuration=ROOM.configuration.with_changes(OWNER, owner_member_id=7)),
-     "Cannot change the owner_member_id"),
-    ("config with a zero limit",
-     lambda: Delta(configuration=ROOM.configuration.with_changes(OWNER, max_members=0)),
-     "Invalid configuration values"),
-    ("member with an unknown inviter",
-     lambda: Delta(members=(AuthorizedMember.create(OVK, STRANGER, ident(51).verifying_key),)), "not found"),
-    ("member with a bad signature",
-     lambda: Delta(members=(replace(AuthorizedMember.create(OVK, OWNER, ident(52).verifying_key),
-                                    signature=bytes(64)),)), "Invalid signature"),
-    ("member info signed by the wrong key",
-     lambda: Delta(member_info=(replace(AuthorizedMemberInfo.nickname(M1, "x", version=9),
-                                        signature=AuthorizedMemberInfo.nickname(M2, "x").signature),)),
-     "Invalid signature"),
-    ("nickname over max_nickname_size",
-     lambda: Delta(member_info=(AuthorizedMemberInfo.nickname(M1, "n" * 51, version=9),)), "Nickname declared length"),
-    ("more new bans than max_user_bans",
-     lambda: Delta(bans=tuple(AuthorizedUserBan.create(UserBan(OWNER.member_id, SystemTime(i), M3.member_id), OWNER)
-                              for i in range(11))), "refusing to process a flood"),
+    ("config by a non-owner", lambda: Delta(configuration=ROOM.configuration.with_changes(M1)), "Invalid signature"),
+    ("config not newer", lambda: Delta(configuration=ROOM.configuration), "must be greater than the current version"),
+    (
+        "config changes the owner id",
+        lambda: Delta(configuration=ROOM.configuration.with_changes(OWNER, owner_member_id=7)),
+        "Cannot change the owner_member_id",
+    ),
+    (
+        "config with a zero limit",
+        lambda: Delta(configuration=ROOM.configuration.with_changes(OWNER, max_members=0)),
+        "Invalid configuration values",
+    ),
+    (
+        "member with an unknown inviter",
+        lambda: Delta(members=(AuthorizedMember.create(OVK, STRANGER, ident(51).verifying_key),)),
+        "not found",
+    ),
+    (
+        "member with a bad signature",
+        lambda: Delta(
+            members=(replace(AuthorizedMember.create(OVK, OWNER, ident(52).verifying_key), signature=bytes(64)),)
+        ),
+        "Invalid signature",
+    ),
+    (
+        "member info signed by the wrong key",
+        lambda: Delta(
+            member_info=(
+                replace(
+                    AuthorizedMemberInfo.nickname(M1, "x", version=9),
+                    signature=AuthorizedMemberInfo.nickname(M2, "x").signature,
+                ),
+            )
+        ),
+        "Invalid signature",
+    ),
+    (
+        "nickname over max_nickname_size",
+        lambda: Delta(member_info=(AuthorizedMemberInfo.nickname(M1, "n" * 51, version=9),)),
+        "Nickname declared length",
+    ),
+    (
+        "more new bans than max_user_bans",
+        lambda: Delta(
+            bans=tuple(
+                AuthorizedUserBan.create(UserBan(OWNER.member_id, SystemTime(i), M3.member_id), OWNER)
+                for i in range(11)
+            )
+        ),
+        "refusing to process a flood",
+    ),
 ]
 
 
@@ -85,8 +112,9 @@ def test_duplicate_ban_aborts() -> None:
 
 
 def test_no_delta_changes_nothing_but_an_empty_one_runs_cleanup() -> None:
-    small = replace(ROOM, configuration=AuthorizedConfiguration.create(
-        replace(ROOM.config, max_recent_messages=2), OWNER))
+    small = replace(
+        ROOM, configuration=AuthorizedConfiguration.create(replace(ROOM.config, max_recent_messages=2), OWNER)
+    )
     assert sync.apply_delta(small, OVK, None) is small
     trimmed = sync.apply_delta(small, OVK, Delta())
     assert [m.id for m in trimmed.recent_messages] == [m.id for m in ROOM.recent_messages[-2:]]
@@ -115,8 +143,9 @@ def test_member_info_for_a_non_member_is_dropped() -> None:
 def test_newest_messages_are_kept_by_time_then_id() -> None:
     cfg = AuthorizedConfiguration.create(replace(ROOM.config, max_recent_messages=3, configuration_version=2), OWNER)
     early, late = SystemTime(1), SystemTime(2_000_000_000)
-    out = sync.apply_delta(ROOM, OVK, Delta(configuration=cfg, recent_messages=(_msg(M1, "old", early),
-                                                                                _msg(M2, "new", late))))
+    out = sync.apply_delta(
+        ROOM, OVK, Delta(configuration=cfg, recent_messages=(_msg(M1, "old", early), _msg(M2, "new", late)))
+    )
     assert len(out.recent_messages) == 3
     assert out.recent_messages[-1].message.time == late
     assert all(m.message.time != early for m in out.recent_messages)
