@@ -124,6 +124,7 @@ class _FontSet:
         self.small.setPointSizeF(max(base.pointSizeF() * 0.85, 6.0))
         self.quote = QFont(self.small)
         self.quote.setItalic(True)
+        self.body_fm = QFontMetrics(self.body)
         self.author_fm = QFontMetrics(self.author)
         self.small_fm = QFontMetrics(self.small)
         self.quote_fm = QFontMetrics(self.quote)
@@ -252,10 +253,10 @@ class MessageDelegate(QStyledItemDelegate):
     ) -> tuple[list[tuple[Reaction, QRect]], int, int]:
         """Chips flowed into rows of ``width``: (chips with rects from (0, 0), height, widest row)."""
         placed: list[tuple[Reaction, QRect]] = []
-        h = f.small_fm.height() + 4
+        h = f.body_fm.height() + 4
         x = y = widest = 0
         for reaction in reactions:
-            w = f.small_fm.horizontalAdvance(self.chip_label(reaction)) + 2 * self.CHIP_PAD
+            w = f.body_fm.horizontalAdvance(self.chip_label(reaction)) + 2 * self.CHIP_PAD
             if x > 0 and x + w > width:
                 x, y = 0, y + h + self.CHIP_GAP
             placed.append((reaction, QRect(x, y, w, h)))
@@ -465,7 +466,7 @@ class MessageDelegate(QStyledItemDelegate):
         g.layout.draw(painter, origin)
 
         highlight = palette.color(QPalette.ColorRole.Highlight)
-        painter.setFont(fset.small)
+        painter.setFont(fset.body)
         for reaction, rect in g.chips:
             chip = rect.translated(bubble.topLeft())
             chip_fill = QColor(highlight)
