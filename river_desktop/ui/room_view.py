@@ -191,11 +191,11 @@ class RoomView(MessageActionsMixin, QWidget):
         first = self.messageList.actions()[0]
         self.actionReply = self._list_action("actionReply", "&Reply", "Ctrl+R", before=first)
         self.actionReply.triggered.connect(self.reply_to_selected_message)
-        self.actionReact = self._list_action("actionReact", "R&eact…", "Ctrl+Shift+R", before=first)
+        self.actionReact = self._list_action("actionReact", "Re&act…", "Ctrl+Shift+R", before=first)
         self.actionReact.triggered.connect(self.react_to_selected_message)
-        self.actionEdit = self._list_action("actionEditMessage", "E&dit", "Ctrl+E", before=first)
+        self.actionEdit = self._list_action("actionEditMessage", "&Edit", "Ctrl+E", before=first)
         self.actionEdit.triggered.connect(self.edit_selected_message)
-        self.actionDelete = self._list_action("actionDeleteMessage", "De&lete…", "Delete", before=first)
+        self.actionDelete = self._list_action("actionDeleteMessage", "&Delete…", "Delete", before=first)
         self.actionDelete.triggered.connect(self.delete_selected_message)
         self._picker: ReactionPicker | None = None
         self._delete_dialog: QMessageBox | None = None

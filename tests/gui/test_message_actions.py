@@ -276,3 +276,24 @@ def test_copy_text_and_copy_link(qtbot: QtBot, pair: tuple[MainWindow, MainWindo
     names = [x.objectName() for x in a.roomView.messageList.actions()]
     for name in ("actionReply", "actionReact", "actionEditMessage", "actionDeleteMessage", "actionCopyLink"):
         assert name in names
+
+
+def test_the_message_menu_has_one_mnemonic_per_item_and_the_shortcut_list_shows_its_keys(
+    qtbot: QtBot, pair: tuple[MainWindow, MainWindow, bytes]
+) -> None:
+    a, _b, _key = pair
+    texts = [x.text() for x in a.roomView.messageList.actions()]
+    mnemonics = [t[t.index("&") + 1].casefold() for t in texts if "&" in t]
+    assert len(mnemonics) == len(texts) and len(set(mnemonics)) == len(mnemonics), texts
+    a.show_shortcuts()
+    dialog = a.dialog("ShortcutsDialog")
+    assert dialog is not None
+    rows = dialog.rows()  # type: ignore[attr-defined]
+    described = {keys for _what, keys in rows}
+    for name, keys in (
+        ("actionEditMessage", "Ctrl+E"),
+        ("actionDeleteMessage", "Del"),
+        ("actionReact", "Ctrl+Shift+R"),
+    ):
+        assert keys in described, (name, rows)
+    assert any("last message" in what and keys == "Up" for what, keys in rows)

@@ -15,8 +15,10 @@ from pytestqt.qtbot import QtBot
 from river_desktop.domain.identity import SigningIdentity, member_id_display
 from river_desktop.domain.invitation import Invitation
 from river_desktop.domain.river import room_ops as ops
+from river_desktop.domain.river import views
 from river_desktop.domain.river.content import ActionContent
-from river_desktop.domain.river.messages import AuthorizedMessage
+from river_desktop.domain.river.member_info import AuthorizedMemberInfo
+from river_desktop.domain.river.messages import AuthorizedMessage, RoomMessageBody
 from river_desktop.domain.rooms import ReadMarker, Rooms
 from river_desktop.ui.history_view import HistoryView
 from river_desktop.ui.message_model import ShownMessage
@@ -412,3 +414,43 @@ def test_room_view_update_room_ignores_other_rooms(view: RoomView) -> None:
     renamed = a.rooms.rename(a.key, "A2")
     view.update_room(renamed)
     assert view.roomTitle.text() == "A2"
+
+
+# --- what River cannot show as text -------------------------------------------------------------------
+
+
+def test_unknown_types_and_unreadable_private_bodies_show_a_placeholder_never_bytes(view: RoomView) -> None:
+    world = World(join_at=T0 + 100_000)
+    unknown = AuthorizedMessage.create(world.key, world.ann, at(T0), RoomMessageBody.public(77, 3, b"\x01secret?"))
+    sealed = AuthorizedMessage.create(
+        world.key, world.bob, at(T0 + 1), RoomMessageBody.private(1, 1, b"\x99" * 40, b"\x07" * 12, 5)
+    )
+    view.show_room(world.room, [unknown, sealed])
+    texts = [view.model.index(r).data() for r in range(2)]
+    assert texts == ["[unsupported message type 77.3]", "[encrypted message: secret version 5 not held]"]
+    kinds = [view.model.index(r).data(MessageListModel.KindRole) for r in range(2)]
+    assert kinds == [views.MessageKind.UNKNOWN, views.MessageKind.UNREADABLE]
+    assert view.delegate.links_of(view.model.index(0)) == []
+    first = view.model.message_at(0)
+    assert first is not None and not first.has_text
+    _select_first(view)
+    assert not view.actionEdit.isEnabled(), "a placeholder is not text that can be edited"
+    assert view.actionDelete.isEnabled(), "your own message can still be deleted"
+
+
+def _select_first(view: RoomView) -> None:
+    view.messageList.selectionModel().setCurrentIndex(
+        view.model.index(0), QItemSelectionModel.SelectionFlag.ClearAndSelect
+    )
+
+
+def test_member_panel_marks_deputies(view: RoomView) -> None:
+    world = World()
+    ann_info = next(i for i in world.state.member_info if i.member_info.member_id == world.ann.member_id)
+    named = replace(ann_info.member_info, version=ann_info.member_info.version + 1, deputies=(world.bob.member_id,))
+    others = tuple(i for i in world.state.member_info if i is not ann_info)
+    state = replace(world.state, member_info=(*others, AuthorizedMemberInfo.create(named, world.ann)))
+    view.show_room(world.room.with_state(state), [])
+    rows = _tree([view.memberList.topLevelItem(i) for i in range(view.memberList.topLevelItemCount())])  # type: ignore[misc]
+    assert [(depth, text) for depth, text, _ in rows] == [(0, "ann (owner, you)"), (1, "bob (deputy)")]
+    assert "a deputy" in rows[1][2]
