@@ -8,11 +8,13 @@ The view asks, the window acts: the signals carry River's message id.
 from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, Qt, SignalInstance
-from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
-from PySide6.QtWidgets import QFrame, QLabel, QMessageBox, QWidget
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QPalette
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QMessageBox, QToolButton, QWidget
 
 from river_desktop.domain.rooms import RoomData
+from river_desktop.ui import message_list
 from river_desktop.ui.composer import Composer
+from river_desktop.ui.message_delegate import MessageDelegate
 from river_desktop.ui.message_list import MessageListView
 from river_desktop.ui.message_model import MessageListModel, Reaction, ShownMessage, message_link, one_line
 from river_desktop.ui.reaction_picker import ReactionPicker
@@ -44,6 +46,8 @@ class MessageActionsMixin:
     _draft_before_edit: str
     _picker: ReactionPicker | None
     _delete_dialog: QMessageBox | None
+    _link_dialog: QMessageBox | None
+    delegate: MessageDelegate
 
     def selected_message(self) -> ShownMessage | None:
         raise NotImplementedError
@@ -51,9 +55,6 @@ class MessageActionsMixin:
     def _widget(self) -> QWidget:
         assert isinstance(self, QWidget)
         return self
-
-    def cancel_reply(self) -> None:
-        raise NotImplementedError
 
     def can_edit(self, message: ShownMessage | None) -> bool:
         return message is not None and self.model.is_own(message) and message.has_text
@@ -217,6 +218,94 @@ class MessageActionsMixin:
         msg = self.selected_message()
         if msg is not None:
             QGuiApplication.clipboard().setText(msg.text)
+
+    # -- replying and links
+
+    def reply_to_selected_message(self) -> None:
+        msg = self.selected_message()
+        if msg is not None:
+            self.start_reply(msg)
+
+    def start_reply(self, message: ShownMessage) -> None:
+        """Write the next message as a reply to ``message``: the bar quotes it, Escape or × drops it."""
+        if self._room is None or message.room != self._room.owner_vk:
+            return
+        self.cancel_edit()
+        self._reply_to = message
+        self.replyLead.setText("Replying to")
+        quote = f"{self.model.author(message.author_id)}: {one_line(message.text, 160)}"
+        self.replyQuote.setText(quote)
+        self.replyBar.show()
+        self.composer.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def cancel_reply(self) -> None:
+        self._reply_to = None
+        if self._editing is None:
+            self.replyQuote.setText("")
+            self.replyBar.hide()
+
+    def reply_target(self) -> ShownMessage | None:
+        """The message the composer's next send replies to, if any."""
+        return self._reply_to
+
+    def reply_to_id(self) -> int | None:
+        return None if self._reply_to is None else self._reply_to.id
+
+    def open_link_of_selected_message(self) -> None:
+        """The keyboard path to a link: the first link of the selected message, confirmed first."""
+        index = self.messageList.currentIndex()
+        if self.selected_message() is None:
+            return
+        links = self.delegate.links_of(index)
+        if links:
+            self.confirm_open_link(links[0])
+
+    def confirm_open_link(self, url: str) -> QMessageBox:
+        """Ask before a link leaves the app, showing its whole address; nothing is fetched until then."""
+        if self._link_dialog is not None:
+            self._link_dialog.close()
+        box = QMessageBox(self._widget())
+        box.setObjectName("linkConfirm")
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setWindowTitle("Open Link")
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.setText("Open this address in your web browser?")
+        box.setInformativeText(url)
+        open_button = box.addButton("&Open in Browser", QMessageBox.ButtonRole.AcceptRole)
+        open_button.setObjectName("openLinkButton")
+        cancel = box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(cancel)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.accepted.connect(lambda: message_list.open_in_browser(url))
+        box.finished.connect(lambda _result: setattr(self, "_link_dialog", None))
+        self._link_dialog = box
+        box.open()
+        return box
+
+    def _build_reply_bar(self) -> QFrame:
+        bar = QFrame(self._widget())
+        bar.setObjectName("replyBar")
+        bar.setFrameShape(QFrame.Shape.StyledPanel)
+        row = QHBoxLayout(bar)
+        row.setContentsMargins(6, 2, 2, 2)
+        lead = QLabel("Replying to", bar)
+        lead.setObjectName("replyLead")
+        lead.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        self.replyLead = lead
+        self.replyQuote = ElidedLabel(bar)
+        self.replyQuote.setObjectName("replyQuote")
+        close = QToolButton(bar)
+        close.setObjectName("replyCancel")
+        close.setText("×")
+        close.setToolTip("Cancel the reply or edit (Esc)")
+        close.setAccessibleName("Cancel the reply or edit")
+        close.setAutoRaise(True)
+        close.clicked.connect(self._composer_escape)
+        row.addWidget(lead)
+        row.addWidget(self.replyQuote, 1)
+        row.addWidget(close)
+        bar.hide()
+        return bar
 
 
 __all__ = ["MessageActionsMixin"]

@@ -34,7 +34,6 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -58,8 +57,7 @@ from river_desktop.ui.member_panel import MemberNameDelegate, build_member_items
 from river_desktop.ui.message_actions import MessageActionsMixin
 from river_desktop.ui.message_delegate import MessageDelegate
 from river_desktop.ui.message_list import MessageListView
-from river_desktop.ui.message_list import open_in_browser as open_in_browser
-from river_desktop.ui.message_model import MessageListModel, ShownMessage, format_time, one_line
+from river_desktop.ui.message_model import MessageListModel, ShownMessage, format_time
 from river_desktop.ui.reaction_picker import ReactionPicker
 from river_desktop.ui.text_widgets import ElidedLabel, WrappedLabel
 
@@ -412,67 +410,6 @@ class RoomView(MessageActionsMixin, QWidget):
     def members_visible(self) -> bool:
         return not self.memberList.isHidden()
 
-    def reply_to_selected_message(self) -> None:
-        msg = self.selected_message()
-        if msg is not None:
-            self.start_reply(msg)
-
-    def start_reply(self, message: ShownMessage) -> None:
-        """Write the next message as a reply to ``message``: the bar quotes it, Escape or × drops it."""
-        if self._room is None or message.room != self._room.owner_vk:
-            return
-        self.cancel_edit()
-        self._reply_to = message
-        self.replyLead.setText("Replying to")
-        quote = f"{self.model.author(message.author_id)}: {one_line(message.text, 160)}"
-        self.replyQuote.setText(quote)
-        self.replyBar.show()
-        self.composer.setFocus(Qt.FocusReason.OtherFocusReason)
-
-    def cancel_reply(self) -> None:
-        self._reply_to = None
-        if self._editing is None:
-            self.replyQuote.setText("")
-            self.replyBar.hide()
-
-    def reply_target(self) -> ShownMessage | None:
-        """The message the composer's next send replies to, if any."""
-        return self._reply_to
-
-    def reply_to_id(self) -> int | None:
-        return None if self._reply_to is None else self._reply_to.id
-
-    def open_link_of_selected_message(self) -> None:
-        """The keyboard path to a link: the first link of the selected message, confirmed first."""
-        index = self.messageList.currentIndex()
-        if self.selected_message() is None:
-            return
-        links = self.delegate.links_of(index)
-        if links:
-            self.confirm_open_link(links[0])
-
-    def confirm_open_link(self, url: str) -> QMessageBox:
-        """Ask before a link leaves the app, showing its whole address; nothing is fetched until then."""
-        if self._link_dialog is not None:
-            self._link_dialog.close()
-        box = QMessageBox(self)
-        box.setObjectName("linkConfirm")
-        box.setIcon(QMessageBox.Icon.Question)
-        box.setWindowTitle("Open Link")
-        box.setTextFormat(Qt.TextFormat.PlainText)
-        box.setText("Open this address in your web browser?")
-        box.setInformativeText(url)
-        open_button = box.addButton("&Open in Browser", QMessageBox.ButtonRole.AcceptRole)
-        open_button.setObjectName("openLinkButton")
-        cancel = box.addButton(QMessageBox.StandardButton.Cancel)
-        box.setDefaultButton(cancel)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.accepted.connect(lambda: open_in_browser(url))
-        box.finished.connect(lambda _result: setattr(self, "_link_dialog", None))
-        self._link_dialog = box
-        box.open()
-        return box
-
     # -- events
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
@@ -500,31 +437,6 @@ class RoomView(MessageActionsMixin, QWidget):
         ids = plain.horizontalAdvance("WWWWWWWW") + 16
         chrome = 2 * self.memberList.indentation() + 2 * self.memberList.frameWidth() + 24
         return max(190, name + ids + chrome)
-
-    def _build_reply_bar(self) -> QFrame:
-        bar = QFrame(self)
-        bar.setObjectName("replyBar")
-        bar.setFrameShape(QFrame.Shape.StyledPanel)
-        row = QHBoxLayout(bar)
-        row.setContentsMargins(6, 2, 2, 2)
-        lead = QLabel("Replying to", bar)
-        lead.setObjectName("replyLead")
-        lead.setForegroundRole(QPalette.ColorRole.PlaceholderText)
-        self.replyLead = lead
-        self.replyQuote = ElidedLabel(bar)
-        self.replyQuote.setObjectName("replyQuote")
-        close = QToolButton(bar)
-        close.setObjectName("replyCancel")
-        close.setText("×")
-        close.setToolTip("Cancel the reply or edit (Esc)")
-        close.setAccessibleName("Cancel the reply or edit")
-        close.setAutoRaise(True)
-        close.clicked.connect(self._composer_escape)
-        row.addWidget(lead)
-        row.addWidget(self.replyQuote, 1)
-        row.addWidget(close)
-        bar.hide()
-        return bar
 
     def _on_composer_send(self, text: str) -> None:
         """Forward a send (or an edit); the window reads :meth:`reply_to_id` while handling a send."""

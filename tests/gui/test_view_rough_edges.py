@@ -30,7 +30,7 @@ from river_desktop.domain import limits
 from river_desktop.domain.identity import SigningIdentity
 from river_desktop.domain.invitation import Invitation
 from river_desktop.domain.rooms import NotificationMode, RoomData, Rooms
-from river_desktop.ui import room_view
+from river_desktop.ui import message_list
 from river_desktop.ui.dialogs import (
     AcceptInvitationDialog,
     CreateRoomDialog,
@@ -512,7 +512,7 @@ def _point_on_link(view: RoomView, row: int, url: str) -> QPoint:
 
 def test_clicking_a_link_asks_first_and_shows_the_address(qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> None:
     opened: list[str] = []
-    monkeypatch.setattr(room_view, "open_in_browser", lambda url: opened.append(url) or True)
+    monkeypatch.setattr(message_list, "open_in_browser", lambda url: opened.append(url) or True)
     view = _room_with_messages(qtbot, ["no link here", f"read {URL} please"])
     assert view.messageList.link_at(_point_on_link(view, 1, URL)) == URL
     viewport = view.messageList.viewport()
