@@ -539,9 +539,10 @@ async def _known_member(profile: Path, room_vk: bytes, wanted: int) -> bytes | N
     room = getattr(slot, "room", None)
     if not isinstance(room, RoomData):
         return None
-    if room.waiting:
-        return room.owner_vk if member_id(room.owner_vk) == wanted else None
-    return room.room_state.member_vk(room.owner_vk, wanted)
+    for vk in (room.owner_vk, room.self_vk):
+        if member_id(vk) == wanted:
+            return vk
+    return None if room.waiting else room.room_state.member_vk(room.owner_vk, wanted)
 
 
 async def cmd_invite_accept(args: argparse.Namespace) -> Output:

@@ -25,7 +25,18 @@ from tests.cli.conftest import (
 pytestmark = pytest.mark.slow
 
 ROOM_FIELDS = {"key", "name", "nickname", "member_id", "notifications", "unread", "state"}
-MESSAGE_FIELDS = {"id", "author_member_id", "author", "timestamp", "text"}
+MESSAGE_FIELDS = {
+    "id",
+    "author_member_id",
+    "author",
+    "timestamp",
+    "text",
+    "content_type",
+    "reply_to",
+    "reactions",
+    "edited",
+    "deleted",
+}
 
 
 def listed(profile: Path, *extra: str) -> dict[str, dict[str, object]]:
@@ -380,14 +391,14 @@ def test_eight_processes_sending_ten_messages_each_lose_nothing(tmp_path: Path) 
         for j in range(10):
             run = cli(p, "messages", "send", room[:10], f"message {j} from worker {i}")
             assert run.rc == 0, run.describe()
-            ids.append(run.out.strip())
+            ids.append(int(run.out.strip()))
         return ids
 
     sent = _eight_workers(job)
     msgs = cli_json(p, "messages", "list", room, "--limit", "500")
     assert len(msgs) == 80 and {m["id"] for m in msgs} == set(sent)
     assert {m["text"] for m in msgs} == {f"message {j} from worker {i}" for i in range(8) for j in range(10)}
-    assert [(m["timestamp"], m["id"]) for m in msgs] == sorted((m["timestamp"], m["id"]) for m in msgs)
+    assert [m["timestamp"] for m in msgs] == sorted(m["timestamp"] for m in msgs)  # River's (time, id) order
     assert listed(p)[room]["unread"] == 0  # own messages are never unread
 
 
@@ -400,7 +411,7 @@ def test_messages_send_and_list(tmp_path: Path) -> None:
     sent = cli_json(p, "messages", "send", "Chat", "first\x1b[31m line")
     assert set(sent) >= {"id", "timestamp"} and sent["room"] == room
     plain = cli(p, "messages", "send", room, "second")
-    assert plain.rc == 0 and len(plain.out.strip()) == 32
+    assert plain.rc == 0 and isinstance(int(plain.out.strip()), int)  # River's MessageId, an i64
     h, j, limited = cli_parallel(
         [
             (p, ["messages", "list", "Chat"], False),
@@ -413,7 +424,9 @@ def test_messages_send_and_list(tmp_path: Path) -> None:
     for m in msgs:
         assert set(m) >= MESSAGE_FIELDS
         assert m["author"] == "me" and m["author_member_id"] == listed(p)[room]["member_id"]
-    assert msgs[0]["id"] == sent["id"]
+    assert msgs[0]["id"] == sent["id"] and msgs[1]["id"] == int(plain.out)
+    assert all(m["content_type"] == 1 and m["reply_to"] is None and m["reactions"] == {} for m in msgs)
+    assert not any(m["edited"] or m["deleted"] for m in msgs)
     assert [m["text"] for m in limited.json()] == ["second"]
     lines = h.out.splitlines()
     assert len(lines) == 2 and "me: first" in lines[0] and "\x1b" not in h.out
@@ -465,8 +478,9 @@ def test_store_keys(tmp_path: Path) -> None:
     assert {"key", "generation", "size"} <= set(entries[f"room:{room}"])
     assert entries[f"room:{room}"]["generation"] >= 2
     assert "rooms_meta" in entries
-    msg_keys = [k for k in entries if k.startswith(f"msg:{room}:")]
+    msg_keys = [k for k in entries if k.startswith(f"hist:{room}:")]
     assert len(msg_keys) == 1 and entries[msg_keys[0]]["generation"] == 1
+    assert len([k for k in entries if k.startswith(f"outbox:{room}:")]) == 1
     assert all(isinstance(e["size"], int) and e["size"] > 0 for e in entries.values())
     assert len(h.out.splitlines()) == len(entries) and f"room:{room}" in h.out
 

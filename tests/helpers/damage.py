@@ -29,7 +29,7 @@ def rows(db: Path) -> dict[str, bytes]:
         conn.close()
 
 
-def leaf_page_in_the_middle(db: Path, prefix: str = "msg:") -> tuple[int, set[str]]:
+def leaf_page_in_the_middle(db: Path, prefix: str = "hist:") -> tuple[int, set[str]]:
     """A table leaf page near the middle of ``kv`` whose rows all start with ``prefix``, and the keys on it.
 
     Leaves in tree order (dbstat's ``path``) hold the rows in rowid order, ``ncell`` each.

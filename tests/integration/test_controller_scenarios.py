@@ -168,13 +168,15 @@ def test_concurrent_posts_all_survive(profile_dir: Path) -> None:
         for i in range(10):
             for ctl, sess, copy in ((ctl_a, a, rooms_a), (ctl_b, b, rooms_b)):
                 msg = copy.post_message(r, f"{sess.name} {i}", now=SystemTime.from_millis(1_000 + i))
-                assert await ctl.append_message(sess, msg)
+                report = await ctl.save(sess, copy, messages=[msg])
+                assert report.ok and msg.id in report.messages_stored
                 sent.append(msg.id)
-        assert (await ctl_a.save(a, rooms_a)).ok
-        assert (await ctl_b.save(b, rooms_b)).ok
         stored = await ctl_a.read_messages(r, limit=100)
         assert sorted(m.id for m in stored) == sorted(sent)
-        assert [m.sort_key for m in stored] == sorted(m.sort_key for m in stored)
+        assert [m.order_key for m in stored] == sorted(m.order_key for m in stored)
+        merged = (await ctl_a.load()).get(r)
+        merged.room_state.verify(r)
+        assert sorted(m.id for m in merged.room_state.recent_messages) == sorted(sent)
         await ctl_a.close()
         await ctl_b.close()
 

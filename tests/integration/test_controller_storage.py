@@ -10,11 +10,13 @@ from pathlib import Path
 from typing import TypeVar
 
 from river_desktop.domain.river.codec import SystemTime
+from river_desktop.domain.river.messages import AuthorizedMessage, RoomMessageBody
 from river_desktop.domain.rooms import NotificationMode, Rooms
-from river_desktop.storage.controller import RoomOutcome, StorageController
-from river_desktop.storage.slots import LEGACY_BLOB_KEY, META_KEY, MIGRATION_DONE_KEY, msg_key, room_key
+from river_desktop.storage.controller import RoomOutcome, StorageController, hist_key_of
+from river_desktop.storage.slots import LEGACY_BLOB_KEY, META_KEY, MIGRATION_DONE_KEY, outbox_prefix, room_key
 from river_desktop.storage.sqlite_kv import SqliteKV
 from tests.helpers.kv_wrappers import AlwaysConflictKV, CountingKV
+from tests.helpers.river_blob import legacy_blob
 
 T = TypeVar("T")
 
@@ -63,7 +65,7 @@ def _legacy_rooms() -> Rooms:
 
 def test_legacy_blob_migrates_completely_and_is_left_in_place(profile_dir: Path) -> None:
     legacy = _legacy_rooms()
-    blob = legacy.encode()
+    blob = legacy_blob(legacy)
 
     async def scenario() -> None:
         kv = CountingKV(SqliteKV(_db(profile_dir)))
@@ -85,8 +87,8 @@ def test_legacy_blob_migrates_completely_and_is_left_in_place(profile_dir: Path)
         written = {k for k, _ in kv.writes}
         assert {room_key(vk) for vk in [*legacy.rooms, *legacy.removed]} <= written
         assert META_KEY in written and MIGRATION_DONE_KEY in written
-        posted = next(m for r in legacy.rooms.values() for m in r.room_state.messages.values())
-        assert msg_key(posted.room, posted.id) in written
+        posted = next((vk, m) for vk, r in legacy.rooms.items() for m in r.room_state.recent_messages)
+        assert hist_key_of(*posted) in written
         assert kv.get(LEGACY_BLOB_KEY) == blob
         kv.reset()
         again = await ctl.load()
@@ -108,7 +110,7 @@ def test_interrupted_migration_is_finished_by_the_next_load(profile_dir: Path) -
 
     async def first_run() -> None:
         kv = DiesAfterTwoRooms(SqliteKV(_db(profile_dir)))
-        kv.store(LEGACY_BLOB_KEY, legacy.encode())
+        kv.store(LEGACY_BLOB_KEY, legacy_blob(legacy))
         ctl = StorageController(kv)
         with contextlib.suppress(KeyboardInterrupt):
             await ctl.load()
@@ -139,7 +141,9 @@ def test_changing_one_room_of_a_thousand_writes_only_that_slot(profile_dir: Path
         kv.reset()
         rooms.rename(keys[500], "The one that changed")
         assert (await ctl.save(session, rooms)).ok
-        assert [k for k, _ in kv.writes] == [room_key(keys[500])]
+        written = [k for k, _ in kv.writes]
+        assert written[0] == room_key(keys[500])
+        assert len(written) == 2 and written[1].startswith(outbox_prefix(keys[500]))  # the rename's River delta
         kv.reset()
         rooms.move_room(keys[10], keys[0])
         assert (await ctl.save(session, rooms)).ok
@@ -149,7 +153,9 @@ def test_changing_one_room_of_a_thousand_writes_only_that_slot(profile_dir: Path
     run(scenario)
 
 
-def test_appending_to_a_long_history_writes_one_small_key(profile_dir: Path) -> None:
+def test_posting_after_a_long_history_writes_the_same_small_keys(profile_dir: Path) -> None:
+    """A post writes its slot (River's bounded window), its outbox entry and one history key, whatever the history."""
+
     async def scenario() -> None:
         kv = CountingKV(SqliteKV(_db(profile_dir)))
         ctl = StorageController(kv)
@@ -159,19 +165,27 @@ def test_appending_to_a_long_history_writes_one_small_key(profile_dir: Path) -> 
         small = rooms.create_room("Quiet", "me").owner_vk
         await ctl.save(session, rooms)
         for vk, count in ((big, 10_000), (small, 10)):
+            me = rooms.get(vk).self_identity
             msgs = [
-                rooms.post_message(vk, f"message {i:05d}", now=SystemTime.from_millis(1_000 + i)) for i in range(count)
+                AuthorizedMessage.create(vk, me, SystemTime(1_000 + i), RoomMessageBody.text(f"message {i:05d}"))
+                for i in range(count)
             ]
-            await ctl.append_messages(session, msgs)
+            assert await ctl.append_messages(session, vk, msgs) == count
         sizes = {}
         for vk in (big, small):
             kv.reset()
-            msg = rooms.post_message(vk, "one more message", now=SystemTime.from_millis(99_999))
-            assert await ctl.append_message(session, msg)
-            assert [k for k, _ in kv.writes] == [msg_key(vk, msg.id)]
-            sizes[vk] = kv.writes[0][1]
-        assert sizes[big] == sizes[small]
+            msg = rooms.post_message(vk, "one more message", now=SystemTime(99_999))
+            report = await ctl.save(session, rooms, messages=[msg])
+            assert msg.id in report.messages_stored
+            keys = [k for k, _ in kv.writes]
+            assert keys[0] == room_key(vk) and keys[1].startswith(outbox_prefix(vk))
+            assert keys[2:] == [hist_key_of(vk, msg)]
+            sizes[vk] = [n for _, n in kv.writes]
+        # Equal but for the rooms' names ("Busy" / "Quiet") and the varint widths of their keys.
+        assert all(abs(a - b) <= 8 for a, b in zip(sizes[big], sizes[small], strict=True))
         assert await ctl.message_count(big) == 10_001
+        page = await ctl.read_messages(big, limit=3)
+        assert [m.id for m in page][-1] == rooms.get(big).room_state.recent_messages[-1].id
         await ctl.close()
 
     run(scenario)

@@ -52,9 +52,9 @@ def damaged(populated: Path, tmp_path: Path) -> tuple[Path, dict[str, bytes], se
 
 def _try_every_write(store: SqliteKV) -> list[BaseException]:
     attempts: list[Callable[[], object]] = [
-        lambda: store.store("msg:new", b"x"),
+        lambda: store.store("hist:new", b"x"),
         lambda: store.cas_store("room:new", b"x", 0),
-        lambda: store.cas_store_many([("msg:a", b"x", 0), ("msg:b", b"y", 0)]),
+        lambda: store.cas_store_many([("hist:a", b"x", 0), ("hist:b", b"y", 0)]),
         lambda: store.delete("rooms_meta"),
         lambda: store.restore_raw([("zzz", encode_versioned(1, b"x"))]),
     ]
@@ -94,7 +94,7 @@ def test_corruption_met_after_open_stops_every_later_write(
     bytes_before = digest(db)
     with SqliteKV(db) as store:
         assert store.health.writable
-        store.scan("msg:")
+        store.scan("hist:")
         assert store.health.damaged is not None
         _try_every_write(store)
     assert digest(db) == bytes_before
@@ -105,10 +105,10 @@ def test_a_scan_over_a_damaged_page_returns_every_intact_key_and_names_the_damag
 ) -> None:
     profile, before, lost = damaged
     with SqliteKV(profile / DB_NAME) as store:
-        found, skipped = store.scan_report("msg:")
+        found, skipped = store.scan_report("hist:")
         got = {key for key, _gen, _payload in found}
         assert {row.key for row in skipped} == lost
-        assert got == {k for k in before if k.startswith("msg:")} - lost
+        assert got == {k for k in before if k.startswith("hist:")} - lost
         for key, generation, payload in found:
             assert encode_versioned(generation, payload) == before[key]
         assert set(store.list("room:")) == {k for k in before if k.startswith("room:")}

@@ -24,9 +24,11 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 
 from river_desktop.domain.identity import SigningIdentity
 from river_desktop.domain.invitation import Invitation
+from river_desktop.domain.river.codec import fast_hash
+from river_desktop.domain.river.messages import AuthorizedMessage
 from river_desktop.domain.rooms import Rooms
 from river_desktop.storage.controller import RoomOutcome, SaveSession, StorageController
-from river_desktop.storage.slots import msg_prefix, room_key
+from river_desktop.storage.slots import hist_prefix, parse_hist_key, room_key
 
 T = TypeVar("T")
 WRITERS = 2
@@ -43,7 +45,7 @@ class MultiWriterMachine(RuleBasedStateMachine):
         self.rejoin_marks: list[set[bytes]] = [set() for _ in range(WRITERS)]
         self.owners: dict[bytes, SigningIdentity] = {}
         self.expected: dict[bytes, str] = {}  # vk -> "present" | "left", from save reports only
-        self.messages: dict[bytes, set[str]] = {}
+        self.messages: dict[bytes, set[int]] = {}
         self.corrupt: dict[bytes, bytes] = {}
         self.stored_epoch: dict[bytes, int] = {}  # epoch of the stored Present, from save reports
         self.leave_seen: dict[tuple[int, bytes], int] = {}  # (writer, room) -> epoch the user left
@@ -77,7 +79,7 @@ class MultiWriterMachine(RuleBasedStateMachine):
         keys = sorted(self.copies[w].rooms)
         if keys:
             vk = keys[pick % len(keys)]
-            self.leave_seen[(w, vk)] = self.copies[w].rooms[vk].epoch
+            self.leave_seen[(w, vk)] = self.copies[w].rooms[vk].membership_epoch
             self.ctl.leave_room(self.sessions[w], self.copies[w], vk)
             self.rejoin_marks[w].discard(vk)
 
@@ -100,12 +102,15 @@ class MultiWriterMachine(RuleBasedStateMachine):
 
     @rule(w=st.integers(0, WRITERS - 1), pick=st.integers(0, 10_000))
     def post(self, w: int, pick: int) -> None:
-        keys = sorted(self.copies[w].rooms)
-        if keys:
-            vk = keys[pick % len(keys)]
-            msg = self.copies[w].post_message(vk, f"w{w} says {pick}")
-            self._run(self.ctl.append_message(self.sessions[w], msg))
-            self.messages.setdefault(vk, set()).add(msg.id)
+        self._post(w, pick)
+
+    def _post(self, w: int, pick: int) -> AuthorizedMessage | None:
+        """Post in a room whose state this writer holds (not one still waiting after a rejoin)."""
+        keys = sorted(vk for vk, room in self.copies[w].rooms.items() if not room.waiting)
+        if not keys:
+            return None
+        vk = keys[pick % len(keys)]
+        return self.copies[w].post_message(vk, f"w{w} says {pick}")
 
     @rule(w=st.integers(0, WRITERS - 1), a=st.integers(0, 10_000), b=st.integers(0, 10_000))
     def reorder(self, w: int, a: int, b: int) -> None:
@@ -115,8 +120,15 @@ class MultiWriterMachine(RuleBasedStateMachine):
 
     @rule(w=st.integers(0, WRITERS - 1))
     def save(self, w: int) -> None:
+        self._save(w)
+
+    def _save(self, w: int, posted: AuthorizedMessage | None = None) -> None:
         marks = set(self.rejoin_marks[w])
-        report = self._run(self.ctl.save(self.sessions[w], self.copies[w]))
+        report = self._run(self.ctl.save(self.sessions[w], self.copies[w], messages=() if posted is None else [posted]))
+        if posted is not None and posted.id in report.messages_stored:
+            room = posted.message.room_owner
+            vk = next(k for k in self.owners if fast_hash(k) == room)
+            self.messages.setdefault(vk, set()).add(posted.id)
         for vk, result in report.rooms.items():
             if vk in self.corrupt:
                 assert result.outcome is RoomOutcome.FAILED
@@ -150,8 +162,7 @@ class MultiWriterMachine(RuleBasedStateMachine):
     @rule(w=st.integers(0, WRITERS - 1), pick=st.integers(0, 10_000))
     def post_and_save(self, w: int, pick: int) -> None:
         """A stale writer touching a room it still shows: the classic lost-leave / lost-room trap."""
-        self.post(w, pick)
-        self.save(w)
+        self._save(w, self._post(w, pick))
 
     @rule(w=st.integers(0, WRITERS - 1), pick=st.integers(0, 10_000))
     def rejoin_and_save(self, w: int, pick: int) -> None:
@@ -196,7 +207,7 @@ class MultiWriterMachine(RuleBasedStateMachine):
     def messages_survive(self) -> None:
         store = self.ctl.store
         for vk, ids in self.messages.items():
-            stored = {k.rsplit(":", 1)[1] for k in store.list(msg_prefix(vk))}
+            stored = {parsed[1][2] for k in store.list(hist_prefix(vk)) if (parsed := parse_hist_key(k))}
             assert ids <= stored, "invariant 3: a message was lost"
 
     @invariant()
