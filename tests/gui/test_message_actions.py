@@ -64,6 +64,11 @@ def pair(qtbot: QtBot, make_desktop: DesktopFactory) -> tuple[MainWindow, MainWi
     return a, b, key
 
 
+def _valid(window: MainWindow, key: bytes) -> None:
+    """The room's state after the action is one River's contract accepts (``validate_state``)."""
+    window.rooms.get(key).room_state.verify(key)
+
+
 def _post(qtbot: QtBot, a: MainWindow, b: MainWindow, text: str) -> int:
     message = a.post_message(text)
     assert message is not None
@@ -77,7 +82,7 @@ def _post(qtbot: QtBot, a: MainWindow, b: MainWindow, text: str) -> int:
 def test_edit_through_the_menu_shows_edited_here_and_live_in_a_second_window(
     qtbot: QtBot, pair: tuple[MainWindow, MainWindow, bytes]
 ) -> None:
-    a, b, _key = pair
+    a, b, key = pair
     mid = _post(qtbot, a, b, "Shall we read Dune?")
     view = a.roomView
     QTest.keyClicks(view.composer, "a draft")
@@ -105,6 +110,8 @@ def test_edit_through_the_menu_shows_edited_here_and_live_in_a_second_window(
     assert other is not None and other.item.edited
     assert len(_rows(b)) == 1, "an edit is not a message of its own"
     wait_saved(qtbot, a)
+    _valid(a, key)
+    _valid(b, key)
 
 
 def test_up_in_an_empty_composer_edits_your_last_message_and_escape_cancels(
@@ -158,7 +165,7 @@ def test_edit_and_delete_are_offered_for_your_own_messages_only(
 def test_delete_asks_first_and_then_the_text_is_gone_everywhere(
     qtbot: QtBot, pair: tuple[MainWindow, MainWindow, bytes]
 ) -> None:
-    a, b, _key = pair
+    a, b, key = pair
     keep = _post(qtbot, a, b, "this stays")
     gone = _post(qtbot, a, b, "an embarrassing typo")
     _select(qtbot, a, gone)
@@ -179,6 +186,8 @@ def test_delete_asks_first_and_then_the_text_is_gone_everywhere(
         assert [m.id for m in _rows(window)] == [keep]
         assert not any("embarrassing" in t for t in texts)
     wait_saved(qtbot, a)
+    _valid(a, key)
+    _valid(b, key)
 
 
 def test_a_reply_to_a_deleted_message_never_quotes_its_text(
@@ -221,7 +230,7 @@ def _reactions(window: MainWindow, message_id: int) -> tuple[Reaction, ...]:
 def test_react_with_the_picker_then_click_your_chip_to_take_it_back(
     qtbot: QtBot, pair: tuple[MainWindow, MainWindow, bytes]
 ) -> None:
-    a, b, _key = pair
+    a, b, key = pair
     mid = _post(qtbot, a, b, "Dune it is")
     _select(qtbot, a, mid)
     _action(a, "actionReact").trigger()
@@ -251,6 +260,8 @@ def test_react_with_the_picker_then_click_your_chip_to_take_it_back(
     assert [r.emoji for r in _reactions(a, mid)] == ["🚀"]
     qtbot.waitUntil(lambda: [r.emoji for r in _reactions(b, mid)] == ["🚀"], timeout=LIVE_MS)
     wait_saved(qtbot, a)
+    _valid(a, key)
+    _valid(b, key)
 
 
 @pytest.mark.parametrize(
