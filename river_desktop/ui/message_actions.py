@@ -1,4 +1,5 @@
-"""The message actions of the room view: edit and delete your own, react, copy text, copy a link.
+"""The message actions of the room view: reply, edit and delete your own, react, copy text, copy a
+link, open a link (after showing its address).
 
 A mixin of :class:`~river_desktop.ui.room_view.RoomView` (it needs the view's model, list, composer and
 reply bar, declared below); kept apart so the view's file holds layout and feeding, this one the actions.
@@ -22,7 +23,7 @@ from river_desktop.ui.text_widgets import ElidedLabel
 
 
 class MessageActionsMixin:
-    """Edit mode, the delete confirmation, the reaction picker and the copy actions."""
+    """The reply bar and edit mode, the delete and open-link confirmations, the reaction picker, copying."""
 
     model: MessageListModel
     messageList: MessageListView
