@@ -12,7 +12,7 @@ profiles; nothing outside ``--out`` is written.
 
 Shots: ``two-windows.png`` (the whole screen: two windows on one profile, different rooms),
 ``accept-invitation.png`` (the Join dialog with a pasted code and its preview) and ``room.png``
-(one window: a room with messages, own messages, a reply and the member list).
+(one window: a room with messages, own messages, a reply, an edited message, reactions and the member list).
 """
 
 from __future__ import annotations
@@ -147,7 +147,7 @@ async def shoot(profile: Path, code: str, out: Path, log_dir: Path) -> None:
             room = window.rooms.rooms[key]
             if room.waiting or window.rooms.notification_mode(key) is not NotificationMode.ALL:
                 return False
-            return len(room.room_state.member_records) >= 5
+            return len(room.members()) >= 5
         return ok
 
     async def show_room(window: MainWindow, key: bytes) -> None:
@@ -156,9 +156,20 @@ async def shoot(profile: Path, code: str, out: Path, log_dir: Path) -> None:
         await settle(0.4)
 
     def shown_messages_fit(window: MainWindow) -> bool:
-        msgs = window.roomView.model.messages()[-12:]
-        me = window.rooms.rooms[window.current_room].self_vk if window.current_room else b""
-        return any(m.author_vk == me for m in msgs) and any(m.reply_to for m in msgs)
+        model = window.roomView.model
+        msgs = model.messages()[-12:]
+        return any(model.is_own(m) and m.has_text for m in msgs) and any(m.item.reply_to for m in msgs)
+
+    def decorate(window: MainWindow) -> None:
+        """Issue 12's actions on screen: an edited message of yours and reactions (yours highlighted)."""
+        model = window.roomView.model
+        msgs = model.messages()[-8:]
+        own = [m for m in msgs if model.is_own(m) and m.has_text]
+        others = [m for m in msgs if not model.is_own(m) and m.has_text]
+        if own:
+            window.edit_message(own[-1].id, own[-1].text + " (Thursday works better for me)")
+        for message, emoji in zip(others[-2:], ("👍", "🎉"), strict=False):
+            window.react(message.id, emoji)
 
     desktop = await RiverDesktop.create(profile, log_dir=log_dir)
     try:
@@ -175,6 +186,8 @@ async def shoot(profile: Path, code: str, out: Path, log_dir: Path) -> None:
                 break
         if chosen is None:
             raise RuntimeError("no demo room shows an own message and a reply; change SEED")
+        decorate(a)
+        await settle()
         a.raise_()
         a.activateWindow()
         a.roomView.composer.setFocus()
@@ -191,6 +204,8 @@ async def shoot(profile: Path, code: str, out: Path, log_dir: Path) -> None:
         await place(b, half + 5, 10, half - 15, SCREEN[1] - 20)
         await show_room(a, chosen)
         await show_room(b, pick(b, lambda k: k != chosen and has_reply_and_own(b)(k)))
+        for window in (a, b):  # messages 3 : members 1 at this width, as a fresh window lays them out
+            window.roomView.splitter.setSizes([3000, 1000])
         await settle(1.0)
         save(screen.grabWindow(0), "two-windows.png")
 

@@ -437,8 +437,6 @@ class StorageController:
                 continue
             try:
                 slot = decode_slot(payload, trusted=True)
-                if isinstance(slot, PresentSlot):
-                    slot.room.room_state  # noqa: B018  (decoded here, off the event loop, so damage is isolated)
             except (DecodeError, ValueError) as exc:
                 issues.append(LoadIssue(key, f"undecodable room slot ({exc})"))
                 log.warning("room %s: undecodable slot left untouched", room_label(vk))
@@ -568,9 +566,9 @@ class StorageController:
         for vk, room in rooms.rooms.items():
             intent = intents.get(vk)
             rejoin = intent is not None and intent.kind is IntentKind.REJOIN
+            if not rejoin and session.persisted_rooms.get(vk) is room:
+                continue  # untouched since the last load or save (its pending changes were written with it)
             pending = _pending_entries(session, room)
-            if not rejoin and not pending and session.persisted_rooms.get(vk) is room:
-                continue  # untouched since the last load or save
             digest = _digest(room.slot_bytes)
             if not rejoin and not pending and session.persisted.get(vk) == digest:
                 session.persisted_rooms[vk] = room

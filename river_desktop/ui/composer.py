@@ -1,6 +1,7 @@
 """The message composer and its reply bar.
 
-Enter sends, Shift+Enter starts a new line, Escape drops the reply being written. A message is measured
+Enter sends, Shift+Enter starts a new line, Escape drops the reply (or edit) being written, Up in an
+empty box asks to edit your last message. A message is measured
 the way River's contract measures it (:func:`river_desktop.domain.limits.measure_message`); one over the
 limit is not sent and not cut: it stays in the box and the view says by how much it is too long.
 """
@@ -26,6 +27,7 @@ class Composer(QPlainTextEdit):
     send_requested = Signal(str)
     refused = Signal(str)
     escape_pressed = Signal()
+    edit_last_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -51,6 +53,14 @@ class Composer(QPlainTextEdit):
         if event.key() == Qt.Key.Key_Escape:
             event.accept()
             self.escape_pressed.emit()
+            return
+        if (
+            event.key() == Qt.Key.Key_Up
+            and event.modifiers() == Qt.KeyboardModifier.NoModifier
+            and not self.toPlainText()
+        ):
+            event.accept()
+            self.edit_last_requested.emit()
             return
         super().keyPressEvent(event)
 

@@ -448,13 +448,12 @@ class EditRoomDialog(_Dialog):
     def __init__(self, room: RoomData, parent: QWidget | None = None) -> None:
         super().__init__("Room Settings", parent)
         self._owner = room.is_owner
-        config = room.room_state.configuration
         self.roomNameEdit = QLineEdit(room.name, self)
         self.roomNameEdit.setObjectName("roomNameEdit")
         self.roomNameEdit.setPlaceholderText("(waiting for room data)" if room.waiting else "Room name")
         self.descriptionEdit = GuardedPlainTextEdit(self)
         self.descriptionEdit.setObjectName("descriptionEdit")
-        self.descriptionEdit.setPlainText(config.description if config is not None else "")
+        self.descriptionEdit.setPlainText(room.description)
         self.descriptionEdit.setTabChangesFocus(True)
         self.descriptionEdit.setFixedHeight(self.fontMetrics().lineSpacing() * 4 + 12)
         self.nameCounter = counter_for(

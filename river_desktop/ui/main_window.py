@@ -39,7 +39,8 @@ from PySide6.QtWidgets import (
 )
 
 from river_desktop.domain.invitation import Invitation, InvitationError
-from river_desktop.domain.room_state import Message
+from river_desktop.domain.river.messages import AuthorizedMessage
+from river_desktop.domain.river.views import nickname_of
 from river_desktop.domain.rooms import (
     NotificationMode,
     ReadMarker,
@@ -65,8 +66,9 @@ from river_desktop.ui.dialogs import (
     NotificationsDialog,
 )
 from river_desktop.ui.drafts import DraftKeeper
+from river_desktop.ui.message_model import ShownMessage
 from river_desktop.ui.room_list import RoomFilterProxy, RoomListModel, RoomListView, RoomRow
-from river_desktop.ui.room_view import RoomView
+from river_desktop.ui.room_view import RoomView, read_marker
 from river_desktop.ui.shortcuts import ShortcutsDialog
 from river_desktop.ui.status import SAVED_TEXT, SAVING_TEXT, local_only_label
 from river_desktop.ui.titles import profile_label, window_title
@@ -388,6 +390,10 @@ class MainWindow(QMainWindow):
         self.roomView.send_requested.connect(self._on_send_requested)
         self.roomView.older_requested.connect(self._on_older_requested)
         self.roomView.message_read.connect(self._on_message_read)
+        self.roomView.edit_requested.connect(self.edit_message)
+        self.roomView.delete_requested.connect(self.delete_message)
+        self.roomView.react_requested.connect(self.react)
+        self.roomView.unreact_requested.connect(self.unreact)
         self.contentPage.addWidget(left)
         self.contentPage.addWidget(self.roomView)
         self.contentPage.setStretchFactor(0, 0)
@@ -665,7 +671,6 @@ class MainWindow(QMainWindow):
             self._report_error(f"Messages could not be read: {exc}")
         if not self._alive or token != self._room_token or key not in self.rooms.rooms:
             return
-        self.rooms.add_messages(key, messages)
         with self.drafts.showing(key):
             self.roomView.show_room(self.rooms.rooms[key], messages)
         self.roomView.set_older_available(len(messages) >= PAGE_SIZE)
@@ -677,7 +682,6 @@ class MainWindow(QMainWindow):
         messages = await self.controller.read_messages(key, limit=PAGE_SIZE)
         if not self._alive or token != self._room_token or key != self._current or key not in self.rooms.rooms:
             return
-        self.rooms.add_messages(key, messages)
         if self.roomView.current_room_key() == key:
             self.roomView.add_messages(messages)
 
@@ -685,8 +689,8 @@ class MainWindow(QMainWindow):
         key = self._current
         if key is None:
             return
-        shown = self.roomView.model.messages()
-        before = ReadMarker.of(shown[0]) if shown else None
+        oldest = self.roomView.oldest_loaded()
+        before = ReadMarker.of(oldest) if oldest is not None else None
         self._start_task(self._load_older(key, before, self._room_token))
 
     async def _load_older(self, key: bytes, before: ReadMarker | None, token: int) -> None:
@@ -701,12 +705,12 @@ class MainWindow(QMainWindow):
         if len(messages) < PAGE_SIZE:
             self.roomView.set_older_available(False)
 
-    def _on_message_read(self, message: Message) -> None:
+    def _on_message_read(self, message: ShownMessage) -> None:
         key = message.room
         if key not in self.rooms.rooms:
             return
         before = self.rooms.rooms[key]
-        after = self.rooms.mark_read(key, message)
+        after = self.rooms.mark_read(key, read_marker(message))
         if after is not before:
             self.schedule_save()
             self.request_unread()
@@ -857,18 +861,34 @@ class MainWindow(QMainWindow):
         self.refresh()
         self.schedule_save()
 
-    def post_message(self, text: str, reply_to: str | None = None) -> Message | None:
+    def post_message(self, text: str, reply_to: int | None = None) -> AuthorizedMessage | None:
+        """Post to the current room; the new state shows it at once, the save writes it to the history."""
+        return self._post(lambda key: self.rooms.post_message(key, text, reply_to=reply_to))
+
+    def edit_message(self, message_id: int, text: str) -> AuthorizedMessage | None:
+        return self._post(lambda key: self.rooms.edit_message(key, message_id, text))
+
+    def delete_message(self, message_id: int) -> AuthorizedMessage | None:
+        return self._post(lambda key: self.rooms.delete_message(key, message_id))
+
+    def react(self, message_id: int, emoji: str) -> AuthorizedMessage | None:
+        return self._post(lambda key: self.rooms.react(key, message_id, emoji))
+
+    def unreact(self, message_id: int, emoji: str) -> AuthorizedMessage | None:
+        return self._post(lambda key: self.rooms.unreact(key, message_id, emoji))
+
+    def _post(self, op: Callable[[bytes], AuthorizedMessage]) -> AuthorizedMessage | None:
+        """One River message (a text, a reply or an action) into the current room, shown and saved."""
         key = self._current
         if key is None:
             return None
         try:
-            message = self.rooms.post_message(key, text, reply_to=reply_to)
+            message = op(key)
         except RoomsError as exc:
             self._report_error(str(exc))
             return None
-        self.roomView.add_messages([message])
         self.refresh()
-        self.schedule_save(before=lambda: self.controller.append_message(self.session, message))
+        self.schedule_save()
         return message
 
     def _on_send_requested(self, text: str) -> None:
@@ -1149,7 +1169,11 @@ class MainWindow(QMainWindow):
         if room is None:
             return
         key = room.owner_vk
-        current = room.room_state.nickname(room.self_vk) or room.self_nickname
+        current = room.self_nickname or ""
+        if not room.waiting:
+            shown = nickname_of(room.room_state, room.self_member_id, room.keyring)
+            if shown is not None and shown.text:
+                current = shown.text
 
         def accepted(dialog: QDialog) -> None:
             assert isinstance(dialog, NicknameDialog)

@@ -1,4 +1,5 @@
-"""The message bubbles: author and time, an optional reply quote, the wrapped text.
+"""The message bubbles: author and time ("edited" when it was), an optional reply quote, the wrapped
+text (placeholders in italics), and the reactions as chips with counts, yours highlighted.
 
 Row heights are cached per width and content (a list with varying heights measures every row often).
 """
@@ -11,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from PySide6.QtCore import (
+    QEvent,
     QModelIndex,
     QPersistentModelIndex,
     QPoint,
@@ -23,6 +25,7 @@ from PySide6.QtGui import (
     QColor,
     QFont,
     QFontMetrics,
+    QHelpEvent,
     QPainter,
     QPalette,
     QTextCharFormat,
@@ -31,13 +34,16 @@ from PySide6.QtGui import (
     QTextOption,
 )
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QListView,
     QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
+    QToolTip,
 )
 
-from river_desktop.ui.message_model import MessageListModel, format_time
+from river_desktop.domain.river.views import MessageKind
+from river_desktop.ui.message_model import MessageListModel, Reaction, format_time
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +92,22 @@ class _Geometry:
     links: tuple[Link, ...]
     own: bool
     reply: str | None
+    chips: tuple[tuple[Reaction, QRect], ...]
+    """Each reaction chip and where it sits, relative to the bubble's top-left corner."""
+    placeholder: bool
+
+
+@dataclass(frozen=True)
+class _Content:
+    text: str
+    author: str
+    stamp: str
+    reply: str | None
+    own: bool
+    message_id: int
+    reactions: tuple[Reaction, ...]
+    placeholder: bool
+    """The text is not the author's words (an event, an unknown type, a body we cannot read)."""
 
 
 # --- the delegate --------------------------------------------------------------------------------
@@ -102,6 +124,7 @@ class _FontSet:
         self.small.setPointSizeF(max(base.pointSizeF() * 0.85, 6.0))
         self.quote = QFont(self.small)
         self.quote.setItalic(True)
+        self.body_fm = QFontMetrics(self.body)
         self.author_fm = QFontMetrics(self.author)
         self.small_fm = QFontMetrics(self.small)
         self.quote_fm = QFontMetrics(self.quote)
@@ -143,31 +166,40 @@ class MessageDelegate(QStyledItemDelegate):
         return f.body, f.author, f.small, f.quote
 
     @staticmethod
-    def _content(index: ModelIndex) -> tuple[str, str, str, str | None, bool, str]:
-        """(text, author, time, reply quote, own, message id) of a row; read straight from our model."""
+    def _content(index: ModelIndex) -> _Content:
+        """What a row shows; read straight from our model (its roles otherwise)."""
         model = index.model()
         if isinstance(model, MessageListModel):
             msg = model.message_at(index.row())
             if msg is not None:
-                room = model.room()
-                own = room is not None and msg.author_vk == room.self_vk
-                return (
+                item = msg.item
+                stamp = format_time(msg.timestamp) + (" · edited" if item.edited else "")
+                return _Content(
                     msg.text,
-                    model.author(msg.author_vk),
-                    format_time(msg.timestamp),
+                    model.author(msg.author_id),
+                    stamp,
                     model.reply_snippet(msg),
-                    own,
+                    model.is_own(msg),
                     msg.id,
+                    model.reactions(msg),
+                    item.text is None or item.kind in (MessageKind.EVENT, MessageKind.UNKNOWN, MessageKind.UNREADABLE),
                 )
         reply = index.data(MessageListModel.ReplyToRole)
-        return (
+        edited = " · edited" if index.data(MessageListModel.EditedRole) else ""
+        return _Content(
             str(index.data(_ROLE.DisplayRole) or ""),
             str(index.data(MessageListModel.AuthorRole) or ""),
-            format_time(int(index.data(MessageListModel.TimestampRole) or 0)),
+            format_time(int(index.data(MessageListModel.TimestampRole) or 0)) + edited,
             str(reply) if reply else None,
             bool(index.data(MessageListModel.IsOwnRole)),
-            str(index.data(MessageListModel.MessageIdRole) or ""),
+            int(index.data(MessageListModel.MessageIdRole) or 0),
+            tuple(index.data(MessageListModel.ReactionsRole) or ()),
+            False,
         )
+
+    @staticmethod
+    def chip_label(reaction: Reaction) -> str:
+        return f"{reaction.emoji} {reaction.count}"
 
     def _row_width(self, option: QStyleOptionViewItem) -> int:
         """The width rows are wrapped to: the viewport's width *with* the vertical scroll bar, shown or
@@ -213,15 +245,36 @@ class MessageDelegate(QStyledItemDelegate):
         layout.endLayout()
         return layout, int(height + 0.999), int(widest + 0.999)
 
+    CHIP_PAD = 6
+    CHIP_GAP = 4
+
+    def _chips(
+        self, f: _FontSet, reactions: Sequence[Reaction], width: int
+    ) -> tuple[list[tuple[Reaction, QRect]], int, int]:
+        """Chips flowed into rows of ``width``: (chips with rects from (0, 0), height, widest row)."""
+        placed: list[tuple[Reaction, QRect]] = []
+        h = f.body_fm.height() + 4
+        x = y = widest = 0
+        for reaction in reactions:
+            w = f.body_fm.horizontalAdvance(self.chip_label(reaction)) + 2 * self.CHIP_PAD
+            if x > 0 and x + w > width:
+                x, y = 0, y + h + self.CHIP_GAP
+            placed.append((reaction, QRect(x, y, w, h)))
+            x += w + self.CHIP_GAP
+            widest = max(widest, x - self.CHIP_GAP)
+        return placed, (y + h if placed else 0), widest
+
     def _geometry(self, option: QStyleOptionViewItem, index: ModelIndex) -> _Geometry:
         f = self._font_set(option)
-        text, author, stamp, reply, own, _id = self._content(index)
+        content = self._content(index)
+        text, author, stamp, reply = content.text, content.author, content.stamp, content.reply
         row_width = self._row_width(option)
         max_bubble = max(int(row_width * self.MAX_FRACTION), 80)
         text_width = max_bubble - 2 * self.PAD
-        links = find_links(shown_text(text))
+        links = () if content.placeholder else find_links(shown_text(text))
         link_color = option.palette.color(QPalette.ColorRole.Link)
-        layout, body_h, body_w = self._layout_text(text, f.body, text_width, links, link_color)
+        body_font = f.quote if content.placeholder else f.body
+        layout, body_h, body_w = self._layout_text(text, body_font, text_width, links, link_color)
         author_w = f.author_fm.horizontalAdvance(author)
         stamp_w = f.small_fm.horizontalAdvance(stamp) + 2  # + rounding slack: never elided when it fits
         one_line = author_w + self.HEADER_GAP + stamp_w <= text_width
@@ -235,8 +288,26 @@ class MessageDelegate(QStyledItemDelegate):
         if reply:
             content_w = max(content_w, min(f.quote_fm.horizontalAdvance(reply) + self.BAR + 6, text_width))
             height += f.quote_fm.height() + self.GAP
+        chips, chips_h, chips_w = self._chips(f, content.reactions, text_width)
+        if chips:
+            content_w = max(content_w, min(chips_w, text_width))
+            top = self.PAD + height + self.GAP
+            chips = [(r, rect.translated(self.PAD, top)) for r, rect in chips]
+            height += self.GAP + chips_h
         bubble_w = min(content_w, text_width) + 2 * self.PAD
-        return _Geometry(bubble_w, height + 2 * self.PAD, layout, body_h, one_line, header_h, links, own, reply)
+        return _Geometry(
+            bubble_w,
+            height + 2 * self.PAD,
+            layout,
+            body_h,
+            one_line,
+            header_h,
+            links,
+            content.own,
+            reply,
+            tuple(chips),
+            content.placeholder,
+        )
 
     def _place(self, rect: QRect, width: int, height: int, own: bool) -> QRect:
         left = rect.right() - self.MARGIN * 2 - width if own else rect.left() + self.MARGIN * 2
@@ -251,9 +322,22 @@ class MessageDelegate(QStyledItemDelegate):
         """Where the author's name and the time are drawn: side by side when both fit, else stacked."""
         return self._header_rects(option, self._geometry(option, index), index)
 
+    def chip_rects(self, option: QStyleOptionViewItem, index: ModelIndex) -> list[tuple[Reaction, QRect]]:
+        """Each reaction chip of ``index`` and where it is drawn (viewport coordinates)."""
+        g = self._geometry(option, index)
+        bubble = self._place(option.rect, g.bubble_w, g.bubble_h, g.own)
+        return [(r, rect.translated(bubble.topLeft())) for r, rect in g.chips]
+
+    def reaction_at(self, option: QStyleOptionViewItem, index: ModelIndex, point: QPoint) -> Reaction | None:
+        """The reaction chip under ``point`` (viewport coordinates), or None."""
+        for reaction, rect in self.chip_rects(option, index):
+            if rect.contains(point):
+                return reaction
+        return None
+
     def _header_rects(self, option: QStyleOptionViewItem, g: _Geometry, index: ModelIndex) -> tuple[QRect, QRect]:
         f = self._font_set(option)
-        _text, _author, stamp, _reply, _own, _id = self._content(index)
+        stamp = self._content(index).stamp
         bubble = self._place(option.rect, g.bubble_w, g.bubble_h, g.own)
         x, y = bubble.left() + self.PAD, bubble.top() + self.PAD
         inner_w = g.bubble_w - 2 * self.PAD
@@ -289,15 +373,29 @@ class MessageDelegate(QStyledItemDelegate):
 
     def links_of(self, index: ModelIndex) -> list[str]:
         """The links in a message, in order (for the keyboard path: "Open Link…")."""
-        text, *_ = self._content(index)
-        return [link.url for link in find_links(shown_text(text))]
+        content = self._content(index)
+        if content.placeholder:
+            return []
+        return [link.url for link in find_links(shown_text(content.text))]
+
+    def helpEvent(
+        self, event: QHelpEvent, view: QAbstractItemView, option: QStyleOptionViewItem, index: ModelIndex
+    ) -> bool:
+        """Over a reaction chip the tooltip names who reacted."""
+        if event is not None and event.type() == QEvent.Type.ToolTip and index.isValid():
+            reaction = self.reaction_at(option, index, event.pos())
+            if reaction is not None:
+                QToolTip.showText(event.globalPos(), reaction_tooltip(reaction), view)
+                return True
+        return super().helpEvent(event, view, option, index)
 
     def sizeHint(self, option: QStyleOptionViewItem, index: ModelIndex) -> QSize:
         # A list with varying row heights asks for every row's size on each layout pass (showing a
         # room, scrolling to the bottom, every resize); wrapping the text is the costly part, so a
         # message's height is kept per width and per everything else the bubble shows.
-        _text, author, stamp, reply, _own, message_id = self._content(index)
-        key = (message_id, author, stamp, reply, self._row_width(option), option.font.key())
+        c = self._content(index)
+        chips = tuple(self.chip_label(r) for r in c.reactions)
+        key = (c.message_id, c.text, c.author, c.stamp, c.reply, chips, self._row_width(option), option.font.key())
         height = self._heights.get(key)
         if height is None:
             height = self._geometry(option, index).bubble_h
@@ -310,7 +408,8 @@ class MessageDelegate(QStyledItemDelegate):
         g = self._geometry(option, index)
         fset = self._font_set(option)
         palette: QPalette = option.palette
-        _text, author, stamp, reply, own, _id = self._content(index)
+        content = self._content(index)
+        author, stamp, reply, own = content.author, content.stamp, content.reply, content.own
         bubble = self._place(option.rect, g.bubble_w, g.bubble_h, own)
 
         painter.save()
@@ -363,9 +462,27 @@ class MessageDelegate(QStyledItemDelegate):
                 quote_fm.elidedText(reply, Qt.TextElideMode.ElideRight, quote_w),
             )
 
-        painter.setPen(text_color)
+        painter.setPen(dim if g.placeholder else text_color)
         g.layout.draw(painter, origin)
+
+        highlight = palette.color(QPalette.ColorRole.Highlight)
+        painter.setFont(fset.body)
+        for reaction, rect in g.chips:
+            chip = rect.translated(bubble.topLeft())
+            chip_fill = QColor(highlight)
+            chip_fill.setAlpha(110 if reaction.mine else 30)
+            painter.setBrush(chip_fill)
+            painter.setPen(highlight if reaction.mine else Qt.PenStyle.NoPen)
+            painter.drawRoundedRect(chip.adjusted(0, 0, -1, -1), chip.height() / 2, chip.height() / 2)
+            painter.setPen(text_color)
+            painter.drawText(chip, int(Qt.AlignmentFlag.AlignCenter), self.chip_label(reaction))
         painter.restore()
 
 
-__all__ = ["Link", "MessageDelegate", "find_links", "shown_text"]
+def reaction_tooltip(reaction: Reaction) -> str:
+    """``"ann, bob reacted with 👍"``; "you" stands first when you are among them."""
+    names = list(reaction.who)
+    return f"{', '.join(names)} reacted with {reaction.emoji}" + ("\n(click to remove yours)" if reaction.mine else "")
+
+
+__all__ = ["Link", "MessageDelegate", "find_links", "reaction_tooltip", "shown_text"]

@@ -1,7 +1,9 @@
-"""The message list's model: one room's messages, oldest first, unique by id, and their derived text.
+"""The message list's model: one room's shown messages, oldest first, unique by River's message id.
 
-Times are formatted here in one explicit, locale-independent form; reply quotes are resolved against the
-loaded rows and the room's own state.
+Rows are :class:`ShownMessage` values wrapping River's :class:`~domain.river.views.MessageItem` (actions
+already applied: an edit's new text, reactions; deleted messages are never rows). Times are formatted
+here in one explicit, locale-independent form; reply quotes come from the item's live-state resolution,
+else from the rows loaded here.
 """
 
 from __future__ import annotations
@@ -10,7 +12,8 @@ import bisect
 import datetime
 import functools
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from PySide6.QtCore import (
@@ -23,9 +26,12 @@ from PySide6.QtCore import (
     Qt,
 )
 
-from river_desktop.domain.identity import member_id, member_id_display
-from river_desktop.domain.room_state import Message
+from river_desktop.domain.identity import member_id_display
+from river_desktop.domain.river.actions import time_key
+from river_desktop.domain.river.views import MessageItem, MessageKind, ReplyStatus
 from river_desktop.domain.rooms import RoomData
+from river_desktop.storage.slots import b58
+from river_desktop.ui.room_facts import RoomFacts, facts
 
 log = logging.getLogger(__name__)
 
@@ -34,8 +40,56 @@ _ROLE = Qt.ItemDataRole
 SNIPPET_CHARS = 120
 
 
-def _key(message: Message) -> tuple[int, str]:
-    return (message.timestamp, message.id)
+@dataclass(frozen=True)
+class ShownMessage:
+    """One row: River's displayed message and the room it belongs to."""
+
+    room: bytes
+    item: MessageItem
+
+    @property
+    def id(self) -> int:
+        return self.item.message_id
+
+    @property
+    def author_id(self) -> int:
+        return self.item.author_id
+
+    @property
+    def text(self) -> str:
+        """What the bubble shows: the (newest) text, else the placeholder (event, unknown, unreadable)."""
+        return self.item.display
+
+    @property
+    def timestamp(self) -> int:
+        """Milliseconds since the epoch (for display)."""
+        t = self.item.time
+        return t.secs * 1000 + t.nanos // 1_000_000
+
+    @property
+    def order(self) -> tuple[int, int]:
+        """River's display order: (time, message id)."""
+        t = self.item.time
+        return (time_key(t.secs, t.nanos), self.item.message_id)
+
+    @property
+    def has_text(self) -> bool:
+        """A text or reply whose text we can read (the ones that can be copied, quoted or edited)."""
+        return self.item.text is not None and self.item.kind in (MessageKind.TEXT, MessageKind.REPLY)
+
+
+@dataclass(frozen=True)
+class Reaction:
+    """One reaction chip: the emoji, who reacted (names, in River's order), and whether you did."""
+
+    emoji: str
+    count: int
+    mine: bool
+    who: tuple[str, ...]
+
+
+def _key(message: ShownMessage) -> tuple[int, int]:
+    return message.order
 
 
 def one_line(text: str, limit: int = SNIPPET_CHARS) -> str:
@@ -88,24 +142,20 @@ def format_full_time(timestamp_ms: int) -> str:
     )
 
 
-def author_name(room: RoomData | None, author_vk: bytes) -> str:
-    """The author's nickname in the room, else their member id's display form."""
-    if room is not None:
-        nickname = room.room_state.nickname(author_vk)
-        if nickname:
-            return nickname
-    return member_id_display(member_id(author_vk))
+def message_link(room: bytes, message_id: int) -> str:
+    """A link naming one message: the room's owner key and River's message id (as ``messages list`` prints it)."""
+    return f"river://room/{b58(room)}/message/{message_id}"
 
 
 # --- the model -----------------------------------------------------------------------------------
 
 
 class MessageListModel(QAbstractListModel):
-    """Messages of one room, oldest first, ordered by (timestamp, id) and unique by id.
+    """Shown messages of one room, ordered by River's (time, id) and unique by id.
 
-    Rows only ever arrive (messages are immutable and never deleted): every insertion goes through
-    ``beginInsertRows``, one contiguous run at a time, so views keep their selection and scroll position
-    even when a message merged from another writer lands between two already shown.
+    Rows arrive (a page, a live message), change (an edit, a reaction, a nickname) and leave (a delete):
+    each through ``beginInsertRows`` / ``dataChanged`` / ``beginRemoveRows`` for one contiguous run, so
+    views keep their selection and scroll position whatever other writers do.
     """
 
     AuthorRole: ClassVar[int] = _ROLE.UserRole + 1
@@ -113,17 +163,29 @@ class MessageListModel(QAbstractListModel):
     IsOwnRole: ClassVar[int] = _ROLE.UserRole + 3
     ReplyToRole: ClassVar[int] = _ROLE.UserRole + 4
     MessageIdRole: ClassVar[int] = _ROLE.UserRole + 5
-    AuthorKeyRole: ClassVar[int] = _ROLE.UserRole + 6
+    AuthorIdRole: ClassVar[int] = _ROLE.UserRole + 6
     MessageRole: ClassVar[int] = _ROLE.UserRole + 7
+    EditedRole: ClassVar[int] = _ROLE.UserRole + 8
+    ReactionsRole: ClassVar[int] = _ROLE.UserRole + 9
+    KindRole: ClassVar[int] = _ROLE.UserRole + 10
+
+    _DECORATION_ROLES: ClassVar[list[int]] = [
+        AuthorRole,
+        IsOwnRole,
+        ReplyToRole,
+        ReactionsRole,
+        _ROLE.ToolTipRole,
+        _ROLE.AccessibleTextRole,
+    ]
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("messageListModel")
-        self._rows: list[Message] = []
-        self._keys: list[tuple[int, str]] = []
-        self._by_id: dict[str, Message] = {}
+        self._rows: list[ShownMessage] = []
+        self._keys: list[tuple[int, int]] = []
+        self._by_id: dict[int, ShownMessage] = {}
         self._room: RoomData | None = None
-        self._authors: dict[bytes, str] = {}
+        self._facts: RoomFacts | None = None
 
     # -- Qt model API
 
@@ -137,26 +199,36 @@ class MessageListModel(QAbstractListModel):
         if role == _ROLE.DisplayRole:
             return msg.text
         if role == self.AuthorRole:
-            return self.author(msg.author_vk)
+            return self.author(msg.author_id)
         if role == self.TimestampRole:
             return msg.timestamp
         if role == self.IsOwnRole:
-            return self._room is not None and msg.author_vk == self._room.self_vk
+            return self.is_own(msg)
         if role == self.ReplyToRole:
             return self.reply_snippet(msg)
         if role == self.MessageIdRole:
             return msg.id
-        if role == self.AuthorKeyRole:
-            return msg.author_vk
+        if role == self.AuthorIdRole:
+            return msg.author_id
         if role == self.MessageRole:
             return msg
+        if role == self.EditedRole:
+            return msg.item.edited
+        if role == self.ReactionsRole:
+            return self.reactions(msg)
+        if role == self.KindRole:
+            return msg.item.kind
         if role == _ROLE.ToolTipRole:
             stamp = format_full_time(msg.timestamp)
-            return f"{self.author(msg.author_vk)} ({member_id_display(member_id(msg.author_vk))})\n{stamp}"
+            edited = " (edited)" if msg.item.edited else ""
+            return f"{self.author(msg.author_id)} ({member_id_display(msg.author_id)})\n{stamp}{edited}"
         if role == _ROLE.AccessibleTextRole:
             reply = self.reply_snippet(msg)
             prefix = f"In reply to {reply}. " if reply else ""
-            return f"{self.author(msg.author_vk)}, {format_time(msg.timestamp)}: {prefix}{msg.text}"
+            edited = " (edited)" if msg.item.edited else ""
+            chips = "".join(f" {r.emoji} {r.count}" for r in self.reactions(msg))
+            reacted = f". Reactions:{chips}" if chips else ""
+            return f"{self.author(msg.author_id)}, {format_time(msg.timestamp)}: {prefix}{msg.text}{edited}{reacted}"
         return None
 
     def flags(self, index: ModelIndex) -> Qt.ItemFlag:
@@ -172,8 +244,11 @@ class MessageListModel(QAbstractListModel):
             (self.IsOwnRole, b"isOwn"),
             (self.ReplyToRole, b"replyTo"),
             (self.MessageIdRole, b"messageId"),
-            (self.AuthorKeyRole, b"authorKey"),
+            (self.AuthorIdRole, b"authorId"),
             (self.MessageRole, b"message"),
+            (self.EditedRole, b"edited"),
+            (self.ReactionsRole, b"reactions"),
+            (self.KindRole, b"kind"),
         ):
             names[role] = QByteArray(name)
         return names
@@ -183,18 +258,17 @@ class MessageListModel(QAbstractListModel):
     def room(self) -> RoomData | None:
         return self._room
 
-    def set_room(self, room: RoomData | None) -> None:
-        """The room whose nicknames and own key decorate the rows (rows are untouched)."""
-        self._room = room
-        self._authors.clear()
-        if self._rows:
-            self.dataChanged.emit(
-                self.index(0),
-                self.index(len(self._rows) - 1),
-                [self.AuthorRole, self.IsOwnRole, self.ReplyToRole, _ROLE.ToolTipRole, _ROLE.AccessibleTextRole],
-            )
+    def room_facts(self) -> RoomFacts | None:
+        return self._facts
 
-    def set_messages(self, messages: Iterable[Message]) -> None:
+    def set_room(self, room: RoomData | None) -> None:
+        """The room whose nicknames, own id and live state decorate the rows (rows are untouched)."""
+        self._room = room
+        self._facts = None if room is None else facts(room)
+        if self._rows:
+            self.dataChanged.emit(self.index(0), self.index(len(self._rows) - 1), self._DECORATION_ROLES)
+
+    def set_messages(self, messages: Iterable[ShownMessage]) -> None:
         """Replace every row (a different room); use :meth:`append` to merge into the same room."""
         unique = {m.id: m for m in messages}
         self.beginResetModel()
@@ -203,15 +277,22 @@ class MessageListModel(QAbstractListModel):
         self._by_id = unique
         self.endResetModel()
 
-    def append(self, messages: Iterable[Message]) -> int:
-        """Merge messages in, wherever they belong in (timestamp, id) order; returns how many were new."""
-        fresh = {m.id: m for m in messages if m.id not in self._by_id}
+    def append(self, messages: Iterable[ShownMessage]) -> int:
+        """Merge messages in: new ones where they belong in (time, id) order, known ones updated in place
+        (an edit, a reaction); returns how many were new."""
+        incoming = {m.id: m for m in messages}
+        changed = [m for i, m in incoming.items() if i in self._by_id and self._by_id[i] != m]
+        for msg in changed:
+            self._replace(msg)
+        fresh = [m for i, m in incoming.items() if i not in self._by_id]
         if not fresh:
+            if changed:
+                self._refresh_replies({m.id for m in changed})
             return 0
-        ordered = sorted(fresh.values(), key=_key)
+        ordered = sorted(fresh, key=_key)
         # Group the new messages by where they land among the existing rows: each group is one contiguous
         # run of new rows, inserted with one begin/endInsertRows.
-        groups: list[tuple[int, list[Message]]] = []
+        groups: list[tuple[int, list[ShownMessage]]] = []
         for msg in ordered:
             position = bisect.bisect_left(self._keys, _key(msg))
             if groups and groups[-1][0] == position:
@@ -228,57 +309,129 @@ class MessageListModel(QAbstractListModel):
                 self._by_id[m.id] = m
             self.endInsertRows()
             shift += len(run)
-        self._refresh_replies({m.id for m in ordered})
+        self._refresh_replies({m.id for m in ordered} | {m.id for m in changed})
         return len(ordered)
 
-    def prepend_older(self, messages: Iterable[Message]) -> int:
+    def prepend_older(self, messages: Iterable[ShownMessage]) -> int:
         """A page of older history; merged like :meth:`append` (a page may overlap what is shown)."""
         return self.append(messages)
 
-    def message_at(self, row: int) -> Message | None:
+    def sync(self, messages: Iterable[ShownMessage]) -> int:
+        """Make the rows exactly ``messages``: rows no longer there leave (deleted), changed ones update in
+        place, new ones are inserted where they belong. Returns how many were new."""
+        page = {m.id: m for m in messages}
+        self.remove([i for i in self._by_id if i not in page])
+        return self.append(page.values())
+
+    def remove(self, message_ids: Iterable[int]) -> int:
+        """Drop rows (deleted messages), one contiguous run at a time; returns how many were shown."""
+        rows = sorted(self.row_of(i) for i in set(message_ids) if i in self._by_id)
+        removed = len(rows)
+        while rows:
+            last = rows.pop()
+            first = last
+            while rows and rows[-1] == first - 1:
+                first = rows.pop()
+            self.beginRemoveRows(QModelIndex(), first, last)
+            for msg in self._rows[first : last + 1]:
+                del self._by_id[msg.id]
+            del self._rows[first : last + 1]
+            del self._keys[first : last + 1]
+            self.endRemoveRows()
+        if removed:
+            self._refresh_replies(set())
+        return removed
+
+    def _replace(self, msg: ShownMessage) -> None:
+        row = self.row_of(msg.id)
+        self._rows[row] = msg
+        self._by_id[msg.id] = msg
+        index = self.index(row)
+        self.dataChanged.emit(
+            index, index, [_ROLE.DisplayRole, self.EditedRole, self.MessageRole, *self._DECORATION_ROLES]
+        )
+
+    def message_at(self, row: int) -> ShownMessage | None:
         return self._rows[row] if 0 <= row < len(self._rows) else None
 
-    def message(self, message_id: str) -> Message | None:
+    def message(self, message_id: int) -> ShownMessage | None:
         return self._by_id.get(message_id)
 
-    def row_of(self, message_id: str) -> int:
+    def row_of(self, message_id: int) -> int:
         """The row of a message, or -1."""
         msg = self._by_id.get(message_id)
         if msg is None:
             return -1
         return bisect.bisect_left(self._keys, _key(msg))
 
-    def messages(self) -> list[Message]:
+    def messages(self) -> list[ShownMessage]:
         return list(self._rows)
 
-    def last_message(self) -> Message | None:
+    def last_message(self) -> ShownMessage | None:
         return self._rows[-1] if self._rows else None
+
+    def last_own_editable(self) -> ShownMessage | None:
+        """Your newest message with text (what Up in an empty composer edits)."""
+        for msg in reversed(self._rows):
+            if self.is_own(msg) and msg.has_text:
+                return msg
+        return None
 
     # -- derived text
 
-    def author(self, author_vk: bytes) -> str:
-        name = self._authors.get(author_vk)
-        if name is None:
-            name = self._authors[author_vk] = author_name(self._room, author_vk)
-        return name
+    def self_id(self) -> int | None:
+        return None if self._facts is None else self._facts.self_id
 
-    def reply_snippet(self, msg: Message) -> str | None:
-        """``"Alice: the quoted text"`` for a reply; a placeholder when the original is not loaded."""
-        if msg.reply_to is None:
+    def is_own(self, msg: ShownMessage) -> bool:
+        return self._facts is not None and msg.author_id == self._facts.self_id
+
+    def author(self, author_id: int) -> str:
+        return member_id_display(author_id) if self._facts is None else self._facts.name_of(author_id)
+
+    def reactions(self, msg: ShownMessage) -> tuple[Reaction, ...]:
+        me = self.self_id()
+        return tuple(
+            Reaction(emoji, len(ids), me in ids, tuple(self.author(i) for i in ids))
+            for emoji, ids in _items(msg.item.reactions)
+            if ids
+        )
+
+    def reply_snippet(self, msg: ShownMessage) -> str | None:
+        """``"Alice: the quoted text"`` for a reply, resolved from the live state (as River does); a
+        deleted original says so, one outside the window is looked up among the loaded rows."""
+        target = msg.item.reply_to
+        if target is None:
             return None
-        original = self._by_id.get(msg.reply_to)
-        if original is None and self._room is not None:
-            original = self._room.room_state.messages.get(msg.reply_to)
-        if original is None:
-            return "an earlier message"
-        return f"{self.author(original.author_vk)}: {one_line(original.text)}"
+        if target.status is ReplyStatus.SHOWN and target.author_id is not None:
+            return f"{self.author(target.author_id)}: {one_line(target.text or '')}"
+        if target.status is ReplyStatus.DELETED:
+            who = f"{self.author(target.author_id)}: " if target.author_id is not None else ""
+            return f"{who}a deleted message"
+        original = self._by_id.get(target.message_id)
+        if original is not None:
+            return f"{self.author(original.author_id)}: {one_line(original.text)}"
+        return "an earlier message"
 
-    def _refresh_replies(self, new_ids: set[str]) -> None:
-        """Replies to messages that just arrived now have their quote: repaint those rows."""
+    def _refresh_replies(self, new_ids: set[int]) -> None:
+        """Replies whose original just arrived, changed or left: repaint those rows."""
         for row, msg in enumerate(self._rows):
-            if msg.reply_to in new_ids:
+            target = msg.item.reply_to
+            if target is not None and (not new_ids or target.message_id in new_ids):
                 index = self.index(row)
                 self.dataChanged.emit(index, index, [self.ReplyToRole, _ROLE.AccessibleTextRole])
 
 
-__all__ = ["MessageListModel", "author_name", "format_date", "format_full_time", "format_time", "one_line"]
+def _items(reactions: Mapping[str, tuple[int, ...]]) -> list[tuple[str, tuple[int, ...]]]:
+    return list(reactions.items())
+
+
+__all__ = [
+    "MessageListModel",
+    "Reaction",
+    "ShownMessage",
+    "format_date",
+    "format_full_time",
+    "format_time",
+    "message_link",
+    "one_line",
+]

@@ -4,12 +4,16 @@
 room's data changes, ``add_messages`` for new messages (from this window, other windows or other processes),
 ``prepend_older`` for pages of history the view asked for with ``older_requested``. Re-showing the room that is
 already shown is a merge: the composer draft, the selected message and the scroll position all survive.
+
+Message actions (reply, edit and delete your own, react, copy text, copy link) live on the list's context
+menu and keyboard; the view asks, the window acts: :attr:`edit_requested`, :attr:`delete_requested` (after
+a confirmation), :attr:`react_requested` and :attr:`unreact_requested` carry River's message id.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 
 from PySide6.QtCore import (
     QEvent,
@@ -18,27 +22,18 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     QPoint,
     Qt,
-    QUrl,
     Signal,
 )
 from PySide6.QtGui import (
-    QBrush,
-    QDesktopServices,
     QFont,
     QFontMetrics,
-    QGuiApplication,
     QKeySequence,
-    QMouseEvent,
-    QPainter,
     QPalette,
-    QResizeEvent,
     QShowEvent,
     QWheelEvent,
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QApplication,
-    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -46,27 +41,34 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QSplitter,
     QStackedWidget,
-    QStyle,
-    QStyledItemDelegate,
-    QStyleOptionViewItem,
     QToolButton,
     QTreeWidget,
-    QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
 from river_desktop.domain import limits
-from river_desktop.domain.identity import member_id, member_id_display
-from river_desktop.domain.room_state import Message
+from river_desktop.domain.river.messages import AuthorizedMessage
 from river_desktop.domain.rooms import ReadMarker, RoomData
 from river_desktop.ui.composer import Composer
+from river_desktop.ui.history_view import HistoryView
 from river_desktop.ui.inputs import LimitCounter
+from river_desktop.ui.member_panel import MemberNameDelegate, build_member_items
+from river_desktop.ui.message_actions import MessageActionsMixin
 from river_desktop.ui.message_delegate import MessageDelegate
-from river_desktop.ui.message_model import MessageListModel, format_time, one_line
+from river_desktop.ui.message_list import MessageListView
+from river_desktop.ui.message_model import MessageListModel, ShownMessage, format_time
+from river_desktop.ui.reaction_picker import ReactionPicker
 from river_desktop.ui.text_widgets import ElidedLabel, WrappedLabel
 
 log = logging.getLogger(__name__)
+
+
+def read_marker(message: ShownMessage) -> ReadMarker:
+    """The read marker that ``message`` being seen sets: River's (time, id) order."""
+    t = message.item.time
+    return ReadMarker(t.secs, t.nanos, message.id)
+
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 _ROLE = Qt.ItemDataRole
@@ -74,69 +76,17 @@ _ROLE = Qt.ItemDataRole
 # --- the view ------------------------------------------------------------------------------------
 
 
-def open_in_browser(url: str) -> bool:
-    """Hand ``url`` to the desktop's browser (the only place a link leaves the app; tests replace it)."""
-    return QDesktopServices.openUrl(QUrl(url))
-
-
-class MessageListView(QListView):
-    """The message list; keeps itself scrolled to the bottom across resizes while it was there.
-
-    A click on a link emits :attr:`link_activated` with its address (the view asks before opening it).
-    """
-
-    link_activated = Signal(str)
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("messageList")
-        self.stick_to_bottom = True
-        self.setMouseTracking(True)
-
-    def link_at(self, point: QPoint) -> str | None:
-        """The link under ``point`` (viewport coordinates), or None."""
-        index = self.indexAt(point)
-        delegate = self.itemDelegate()
-        if not index.isValid() or not isinstance(delegate, MessageDelegate):
-            return None
-        option = QStyleOptionViewItem()
-        self.initViewItemOption(option)
-        option.rect = self.visualRect(index)
-        return delegate.link_at(option, index, point)
-
-    def mouseMoveEvent(self, event: QMouseEvent) -> None:
-        super().mouseMoveEvent(event)
-        over_link = self.link_at(event.position().toPoint()) is not None
-        if over_link:
-            self.viewport().setCursor(Qt.CursorShape.PointingHandCursor)
-        else:
-            self.viewport().unsetCursor()
-
-    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
-        super().mouseReleaseEvent(event)
-        if event.button() == Qt.MouseButton.LeftButton:
-            url = self.link_at(event.position().toPoint())
-            if url is not None:
-                self.link_activated.emit(url)
-
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        stick = self.stick_to_bottom
-        super().resizeEvent(event)
-        if stick:
-            self.scrollToBottom()
-
-    def at_bottom(self) -> bool:
-        bar = self.verticalScrollBar()
-        return bar.value() >= bar.maximum() - 4
-
-
-class RoomView(QWidget):
+class RoomView(MessageActionsMixin, QWidget):
     """Messages, composer and members of the current room (see the module docstring for the contract)."""
 
     send_requested = Signal(str)
     members_visible_changed = Signal(bool)
     older_requested = Signal()
     message_read = Signal(object)
+    edit_requested = Signal(object, str)
+    delete_requested = Signal(object)
+    react_requested = Signal(object, str)
+    unreact_requested = Signal(object, str)
 
     EMPTY_NO_ROOM = "No room selected.\n\nPick a room on the left, create one, or join one with an invitation code."
     EMPTY_WAITING = (
@@ -151,8 +101,9 @@ class RoomView(QWidget):
         super().__init__(parent)
         self.setObjectName("RoomView")
         self._room: RoomData | None = None
+        self._history: HistoryView | None = None
         self._drafts: dict[bytes, str] = {}
-        self._read_emitted: dict[bytes, str] = {}
+        self._read_emitted: dict[bytes, int] = {}
         self._older_pending = False
         self._older_exhausted = False
         self._adjusting = False
@@ -192,11 +143,14 @@ class RoomView(QWidget):
         self.messageList.verticalScrollBar().setSingleStep(24)
         self.messageList.viewport().installEventFilter(self)
 
-        copy = self.messageList.addAction("Copy message")  # a context-free shortcut on the list only
+        copy = self.messageList.addAction("&Copy Text")  # a context-free shortcut on the list only
         copy.setObjectName("actionCopyMessage")
         copy.setShortcut(QKeySequence(QKeySequence.StandardKey.Copy))
         copy.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
         copy.triggered.connect(self.copy_selected_message)
+        self.actionCopyText = copy
+        self.actionCopyLink = self._list_action("actionCopyLink", "Copy &Link to Message", "Ctrl+Shift+C")
+        self.actionCopyLink.triggered.connect(self.copy_link_of_selected_message)
         self.messageList.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
 
         self.emptyState = QLabel(self)
@@ -215,7 +169,8 @@ class RoomView(QWidget):
         self.composer = Composer(self)
         self.composer.send_requested.connect(self._on_composer_send)
         self.composer.refused.connect(self._show_composer_problem)
-        self.composer.escape_pressed.connect(self.cancel_reply)
+        self.composer.escape_pressed.connect(self._composer_escape)
+        self.composer.edit_last_requested.connect(self.edit_last_own_message)
         self.composer.textChanged.connect(self._composer_changed)
         self.composerCounter = LimitCounter(limits.measure_message, "the message", self)
         self.composerCounter.setObjectName("composerCounter")
@@ -226,17 +181,24 @@ class RoomView(QWidget):
         self.composerError.setTextFormat(Qt.TextFormat.PlainText)
         self.composerError.setStyleSheet("QLabel#composerError { color: #d93025; }")
         self.composerError.hide()
-        self._reply_to: Message | None = None
+        self._reply_to: ShownMessage | None = None
+        self._editing: ShownMessage | None = None
+        self._draft_before_edit = ""
         self.replyBar = self._build_reply_bar()
 
-        reply = self.messageList.addAction("Reply")
-        reply.setObjectName("actionReply")
-        reply.setShortcut(QKeySequence("Ctrl+R"))
-        reply.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
-        reply.triggered.connect(self.reply_to_selected_message)
-        self.messageList.insertAction(self.messageList.actions()[0], reply)
-        self.actionReply = reply
-        open_link = self.messageList.addAction("Open Link…")
+        first = self.messageList.actions()[0]
+        self.actionReply = self._list_action("actionReply", "&Reply", "Ctrl+R", before=first)
+        self.actionReply.triggered.connect(self.reply_to_selected_message)
+        self.actionReact = self._list_action("actionReact", "Re&act…", "Ctrl+Shift+R", before=first)
+        self.actionReact.triggered.connect(self.react_to_selected_message)
+        self.actionEdit = self._list_action("actionEditMessage", "&Edit", "Ctrl+E", before=first)
+        self.actionEdit.triggered.connect(self.edit_selected_message)
+        self.actionDelete = self._list_action("actionDeleteMessage", "&Delete…", "Delete", before=first)
+        self.actionDelete.triggered.connect(self.delete_selected_message)
+        self._picker: ReactionPicker | None = None
+        self._delete_dialog: QMessageBox | None = None
+        self.messageList.reaction_clicked.connect(self._on_reaction_clicked)
+        open_link = self.messageList.addAction("&Open Link…")
         open_link.setObjectName("actionOpenLink")
         open_link.setShortcut(QKeySequence("Ctrl+Return"))
         open_link.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
@@ -309,7 +271,13 @@ class RoomView(QWidget):
         bar.valueChanged.connect(self._scrolled)
         bar.rangeChanged.connect(self._range_changed)
         self.model.rowsInserted.connect(self._update_empty_state)
+        self.model.rowsRemoved.connect(self._update_empty_state)
+        self.model.rowsRemoved.connect(self._forget_removed)
         self.model.modelReset.connect(self._update_empty_state)
+        self.model.dataChanged.connect(self._update_message_actions)
+        self.messageList.selectionModel().currentChanged.connect(self._update_message_actions)
+        self.messageList.selectionModel().selectionChanged.connect(self._update_message_actions)
+        self._update_message_actions()
 
         self._show_header()
         self._update_empty_state()
@@ -323,25 +291,30 @@ class RoomView(QWidget):
     def current_room(self) -> RoomData | None:
         return self._room
 
-    def show_room(self, room: RoomData | None, messages: Sequence[Message] | Iterable[Message] = ()) -> None:
-        """Show ``room``; the same room again is a merge that keeps the draft, selection and scroll position."""
+    def show_room(self, room: RoomData | None, messages: Iterable[AuthorizedMessage] = ()) -> None:
+        """Show ``room`` with a page of its history (River's signed messages; its live window is added);
+        the same room again is a merge that keeps the draft, selection and scroll position."""
         if room is not None and self._room is not None and room.owner_vk == self._room.owner_vk:
             self.update_room(room)
             self.add_messages(messages)
             return
+        self.cancel_edit()
         self._stash_draft()
         self.cancel_reply()
         self._room = room
-        if room is not None:
-            messages = [m for m in messages if m.room == room.owner_vk]
+        self._history = None if room is None else HistoryView(room)
+        rows: list[ShownMessage] = []
+        if self._history is not None:
+            self._history.add(messages)
+            rows = self._history.rows()
         self._older_pending = False
         self._older_exhausted = False
-        if messages:
+        if rows:
             # lay the rows out at the list's real width: while the empty state is showing, the (hidden)
             # list keeps a stale size, and every row would be measured twice
             self.messageStack.setCurrentWidget(self.messageList)
         self.model.set_room(room)
-        self.model.set_messages(messages if room is not None else ())
+        self.model.set_messages(rows)
         self.composer.setEnabled(room is not None)
         draft = self._drafts.get(room.owner_vk, "") if room is not None else ""
         self.composer.setPlainText(draft)
@@ -353,47 +326,59 @@ class RoomView(QWidget):
         self._maybe_read()
 
     def update_room(self, room: RoomData) -> None:
-        """New data for the shown room (nicknames, members, name); rows, draft and position stay."""
-        if self._room is None or room.owner_vk != self._room.owner_vk:
+        """New data for the shown room (its live state: messages, edits, reactions, nicknames, members,
+        name); the draft, selection and position stay, new messages are followed only from the bottom."""
+        if self._room is None or self._history is None or room.owner_vk != self._room.owner_vk:
             log.debug("update_room for a room that is not shown; ignored")
             return
         self._room = room
+        self._history.set_room(room)
         self.model.set_room(room)
+        self._sync_rows()
         self._show_header()
         self._fill_members()
         self._update_empty_state()
 
-    def add_messages(self, messages: Iterable[Message]) -> int:
-        """Merge in new messages; follows them only when the list was scrolled to the bottom."""
-        if self._room is None:
+    def add_messages(self, messages: Iterable[AuthorizedMessage]) -> int:
+        """Merge in messages read from the store (this or other writers'); returns how many rows are new."""
+        if self._history is None:
             return 0
-        batch = [m for m in messages if m.room == self._room.owner_vk]
-        if not batch:
-            return 0
+        self._history.add(messages)
+        return self._sync_rows()
+
+    def _sync_rows(self) -> int:
+        """Bring the rows in line with the loaded history; follows new rows only from the bottom."""
+        assert self._history is not None
         follow = self.messageList.at_bottom()
         anchor = None if follow else self._capture_anchor()
-        added = self.model.append(batch)
+        added = self.model.sync(self._history.rows())
+        if follow:
+            self._scroll_to_bottom()
+        else:
+            self._restore_anchor(anchor)
         if added:
-            if follow:
-                self._scroll_to_bottom()
-            else:
-                self._restore_anchor(anchor)
             self._maybe_read()
         return added
 
-    def prepend_older(self, messages: Iterable[Message]) -> int:
+    def prepend_older(self, messages: Iterable[AuthorizedMessage]) -> int:
         """A page of older history, keeping the messages on screen where they are."""
         self._older_pending = False
-        if self._room is None:
+        if self._history is None:
             return 0
-        batch = [m for m in messages if m.room == self._room.owner_vk]
-        anchor = self._capture_anchor()
-        added = self.model.prepend_older(batch)
-        if added:
-            self._restore_anchor(anchor)
-        else:
+        page = list(messages)
+        before = self._history.loaded_count()
+        self._history.add(page)
+        if self._history.loaded_count() == before:
             self._older_exhausted = True
+            return 0
+        anchor = self._capture_anchor()
+        added = self.model.sync(self._history.rows())
+        self._restore_anchor(anchor)
         return added
+
+    def oldest_loaded(self) -> AuthorizedMessage | None:
+        """Where the next older page ends."""
+        return None if self._history is None else self._history.oldest()
 
     def set_older_available(self, available: bool = True) -> None:
         """Tell the view whether scrolling to the top may ask for more history (reset on room switch)."""
@@ -409,7 +394,7 @@ class RoomView(QWidget):
         self._drafts.pop(owner_vk, None)
         self._read_emitted.pop(owner_vk, None)
 
-    def selected_message(self) -> Message | None:
+    def selected_message(self) -> ShownMessage | None:
         index = self.messageList.currentIndex()
         if not index.isValid() or not self.messageList.selectionModel().isSelected(index):
             return None
@@ -424,69 +409,6 @@ class RoomView(QWidget):
 
     def members_visible(self) -> bool:
         return not self.memberList.isHidden()
-
-    def reply_to_selected_message(self) -> None:
-        msg = self.selected_message()
-        if msg is not None:
-            self.start_reply(msg)
-
-    def start_reply(self, message: Message) -> None:
-        """Write the next message as a reply to ``message``: the bar quotes it, Escape or × drops it."""
-        if self._room is None or message.room != self._room.owner_vk:
-            return
-        self._reply_to = message
-        quote = f"{self.model.author(message.author_vk)}: {one_line(message.text, 160)}"
-        self.replyQuote.setText(quote)
-        self.replyBar.show()
-        self.composer.setFocus(Qt.FocusReason.OtherFocusReason)
-
-    def cancel_reply(self) -> None:
-        self._reply_to = None
-        self.replyQuote.setText("")
-        self.replyBar.hide()
-
-    def reply_target(self) -> Message | None:
-        """The message the composer's next send replies to, if any."""
-        return self._reply_to
-
-    def reply_to_id(self) -> str | None:
-        return None if self._reply_to is None else self._reply_to.id
-
-    def open_link_of_selected_message(self) -> None:
-        """The keyboard path to a link: the first link of the selected message, confirmed first."""
-        index = self.messageList.currentIndex()
-        if self.selected_message() is None:
-            return
-        links = self.delegate.links_of(index)
-        if links:
-            self.confirm_open_link(links[0])
-
-    def confirm_open_link(self, url: str) -> QMessageBox:
-        """Ask before a link leaves the app, showing its whole address; nothing is fetched until then."""
-        if self._link_dialog is not None:
-            self._link_dialog.close()
-        box = QMessageBox(self)
-        box.setObjectName("linkConfirm")
-        box.setIcon(QMessageBox.Icon.Question)
-        box.setWindowTitle("Open Link")
-        box.setTextFormat(Qt.TextFormat.PlainText)
-        box.setText("Open this address in your web browser?")
-        box.setInformativeText(url)
-        open_button = box.addButton("&Open in Browser", QMessageBox.ButtonRole.AcceptRole)
-        open_button.setObjectName("openLinkButton")
-        cancel = box.addButton(QMessageBox.StandardButton.Cancel)
-        box.setDefaultButton(cancel)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.accepted.connect(lambda: open_in_browser(url))
-        box.finished.connect(lambda _result: setattr(self, "_link_dialog", None))
-        self._link_dialog = box
-        box.open()
-        return box
-
-    def copy_selected_message(self) -> None:
-        msg = self.selected_message()
-        if msg is not None:
-            QGuiApplication.clipboard().setText(msg.text)
 
     # -- events
 
@@ -516,32 +438,18 @@ class RoomView(QWidget):
         chrome = 2 * self.memberList.indentation() + 2 * self.memberList.frameWidth() + 24
         return max(190, name + ids + chrome)
 
-    def _build_reply_bar(self) -> QFrame:
-        bar = QFrame(self)
-        bar.setObjectName("replyBar")
-        bar.setFrameShape(QFrame.Shape.StyledPanel)
-        row = QHBoxLayout(bar)
-        row.setContentsMargins(6, 2, 2, 2)
-        lead = QLabel("Replying to", bar)
-        lead.setObjectName("replyLead")
-        lead.setForegroundRole(QPalette.ColorRole.PlaceholderText)
-        self.replyQuote = ElidedLabel(bar)
-        self.replyQuote.setObjectName("replyQuote")
-        close = QToolButton(bar)
-        close.setObjectName("replyCancel")
-        close.setText("×")
-        close.setToolTip("Cancel the reply (Esc)")
-        close.setAccessibleName("Cancel the reply")
-        close.setAutoRaise(True)
-        close.clicked.connect(self.cancel_reply)
-        row.addWidget(lead)
-        row.addWidget(self.replyQuote, 1)
-        row.addWidget(close)
-        bar.hide()
-        return bar
-
     def _on_composer_send(self, text: str) -> None:
-        """Forward a send; the window reads :meth:`reply_to_id` while handling it, then the reply is done."""
+        """Forward a send (or an edit); the window reads :meth:`reply_to_id` while handling a send."""
+        editing = self._editing
+        if editing is not None:
+            self._editing = None
+            self.composer.setPlainText(self._draft_before_edit)
+            self._draft_before_edit = ""
+            self.replyQuote.setText("")
+            self.replyBar.hide()
+            if text != editing.text:
+                self.edit_requested.emit(editing.id, text)
+            return
         self.send_requested.emit(text)
         self.cancel_reply()
 
@@ -560,7 +468,7 @@ class RoomView(QWidget):
     def _stash_draft(self) -> None:
         if self._room is None:
             return
-        text = self.composer.toPlainText()
+        text = self._draft_before_edit if self._editing is not None else self.composer.toPlainText()
         if text.strip():
             self._drafts[self._room.owner_vk] = text
         else:
@@ -576,11 +484,10 @@ class RoomView(QWidget):
             self.roomDescription.hide()
             self.networkNotice.hide()
             return
-        config = room.room_state.configuration
         self.roomTitle.setText(room.name if not room.waiting else "Waiting for room data…")
         self.roomTitle.show()
         self.membersToggle.show()
-        description = config.description if config is not None else ""
+        description = room.description
         self.roomDescription.setText(description)
         self.roomDescription.setVisible(bool(description))
         self.networkNotice.setVisible(room.waiting)
@@ -645,7 +552,7 @@ class RoomView(QWidget):
         self._older_pending = True
         self.older_requested.emit()
 
-    def _capture_anchor(self) -> tuple[str, int] | None:
+    def _capture_anchor(self) -> tuple[int, int] | None:
         """The top visible message and its pixel offset, to pin it across insertions above it."""
         view = self.messageList
         if self.model.rowCount() == 0:
@@ -655,9 +562,9 @@ class RoomView(QWidget):
             index = view.indexAt(QPoint(1, 1))
         if not index.isValid():
             return None
-        return str(index.data(MessageListModel.MessageIdRole)), view.visualRect(index).top()
+        return int(index.data(MessageListModel.MessageIdRole)), view.visualRect(index).top()
 
-    def _restore_anchor(self, anchor: tuple[str, int] | None) -> None:
+    def _restore_anchor(self, anchor: tuple[int, int] | None) -> None:
         if anchor is None:
             return
         message_id, top = anchor
@@ -679,115 +586,12 @@ class RoomView(QWidget):
         last = self.model.last_message()
         if room is None or last is None or not self.isVisible() or not self.messageList.stick_to_bottom:
             return
-        if room.last_read is not None and ReadMarker.of(last) <= room.last_read:
+        if room.last_read is not None and read_marker(last) <= room.last_read:
             return
         if self._read_emitted.get(room.owner_vk) == last.id:
             return
         self._read_emitted[room.owner_vk] = last.id
         self.message_read.emit(last)
-
-
-MemberKeyRole = _ROLE.UserRole + 1
-MemberNameRole = _ROLE.UserRole + 2
-MemberMarksRole = _ROLE.UserRole + 3
-
-
-class MemberNameDelegate(QStyledItemDelegate):
-    """The member column: a long name is elided, its "(owner, you)" marks never are."""
-
-    def shown_text(self, option: QStyleOptionViewItem, index: ModelIndex) -> str:
-        """What is painted for ``index`` in ``option`` (initialised), marks kept whole."""
-        name = index.data(MemberNameRole)
-        marks = index.data(MemberMarksRole) or ""
-        if name is None:
-            return str(index.data(_ROLE.DisplayRole) or "")
-        widget = option.widget
-        style = widget.style() if widget is not None else QApplication.style()
-        rect = style.subElementRect(QStyle.SubElement.SE_ItemViewItemText, option, widget)
-        fm = QFontMetrics(option.font)
-        room_for_name = max(rect.width() - 4 - fm.horizontalAdvance(marks), fm.horizontalAdvance("…"))
-        return fm.elidedText(str(name), Qt.TextElideMode.ElideRight, room_for_name) + marks
-
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: ModelIndex) -> None:
-        opt = QStyleOptionViewItem(option)
-        self.initStyleOption(opt, index)
-        opt.text = self.shown_text(opt, index)
-        opt.textElideMode = Qt.TextElideMode.ElideNone
-        widget = opt.widget
-        if widget is None:
-            super().paint(painter, option, index)
-            return
-        widget.style().drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, widget)
-
-
-def build_member_items(room: RoomData) -> list[QTreeWidgetItem]:
-    """The member tree: the owner at the root, each member under the member who invited them.
-
-    Columns: display name (nickname, else member id) with "owner" / "you" marks, and the member id.
-    A member who joined by invitation before the room's data arrived may not be provably admitted yet;
-    they are listed at the top level with their (pending) inviter named in the tooltip.
-    """
-    state = room.room_state
-    owner = state.owner_vk
-    me = room.self_vk
-    members = state.members
-
-    def label(vk: bytes) -> str:
-        return state.display_name(vk)
-
-    def make(vk: bytes, inviter: bytes | None, *, pending: bool = False) -> QTreeWidgetItem:
-        marks = []
-        if vk == owner:
-            marks.append("owner")
-        if vk == me:
-            marks.append("you")
-        suffix = f" ({', '.join(marks)})" if marks else ""
-        shown = label(vk) + suffix
-        mid = member_id_display(member_id(vk))
-        item = QTreeWidgetItem([shown, mid])
-        item.setData(0, MemberKeyRole, vk)
-        item.setData(0, MemberNameRole, label(vk))
-        item.setData(0, MemberMarksRole, suffix)
-        item.setForeground(1, QBrush(QGuiApplication.palette().color(QPalette.ColorRole.PlaceholderText)))
-        if vk == owner:
-            tip = f"{label(vk)}, member {mid}: the room's owner"
-        elif inviter is not None:
-            tip = f"{label(vk)}, member {mid}: invited by {label(inviter)}"
-        else:
-            tip = f"{label(vk)}, member {mid}"
-        if pending:
-            tip += " (membership not confirmed until the room's data arrives)"
-        item.setToolTip(0, tip)
-        item.setToolTip(1, tip)
-        if vk in (owner, me):
-            font = item.font(0)
-            font.setBold(vk == owner)
-            font.setItalic(vk == me)
-            item.setFont(0, font)
-        return item
-
-    invited: dict[bytes, list[bytes]] = {}
-    for vk in members:
-        inviter = state.inviter_of(vk)
-        invited.setdefault(inviter if inviter is not None else owner, []).append(vk)
-
-    def attach(parent: QTreeWidgetItem, inviter: bytes) -> None:
-        for vk in sorted(invited.get(inviter, ()), key=lambda k: (label(k).casefold(), k)):
-            child = make(vk, inviter)
-            parent.addChild(child)
-            attach(child, vk)
-
-    root = make(owner, None)
-    attach(root, owner)
-    items = [root]
-    if me != owner and me not in members:
-        record = room.self_authorized_member
-        inviter_id = None if record is None else record.member.invited_by
-        pending = make(me, None, pending=True)
-        if inviter_id is not None:
-            pending.setToolTip(0, pending.toolTip(0) + f"; invited by member {member_id_display(inviter_id)}")
-        items.append(pending)
-    return items
 
 
 __all__ = ["Composer", "MessageDelegate", "MessageListModel", "MessageListView", "RoomView", "format_time"]

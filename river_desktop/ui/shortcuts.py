@@ -20,6 +20,9 @@ from PySide6.QtWidgets import (
 WIDGET_KEYS: tuple[tuple[str, str], ...] = (
     ("Send the message (in the message box)", "Enter"),
     ("New line in the message (in the message box)", "Shift+Enter"),
+    ("Edit your last message (in an empty message box)", "Up"),
+    ("Cancel the reply or the edit (in the message box)", "Esc"),
+    ("Take back your reaction (click its chip)", "Click"),
     ("Room settings (in the room list)", "F2"),
     ("Leave the room (in the room list)", "Del"),
     ("The room's menu (in the room list)", "Shift+F10"),

@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from river_desktop.storage.controller import ChangeEvent, StorageController
-from river_desktop.storage.slots import META_KEY, ROOM_PREFIX, parse_msg_key, parse_room_key
+from river_desktop.storage.slots import META_KEY, ROOM_PREFIX, parse_hist_room, parse_room_key
 
 log = logging.getLogger(__name__)
 
@@ -49,8 +49,8 @@ class PendingChanges:
                 vk = parse_room_key(key)  # River's rule, ed25519 point check included
                 if vk is not None:
                     self.rooms.add(vk)
-            elif (parsed := parse_msg_key(key)) is not None:
-                self.message_rooms.add(parsed[0])
+            elif (room := parse_hist_room(key)) is not None:
+                self.message_rooms.add(room)
 
 
 Applier = Callable[[PendingChanges], Awaitable[None]]

@@ -13,7 +13,6 @@ import signal
 import subprocess
 import sys
 import time
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -35,8 +34,11 @@ from pytestqt.qtbot import QtBot
 from river_desktop import __version__
 from river_desktop.domain.identity import SigningIdentity
 from river_desktop.domain.invitation import Invitation
-from river_desktop.domain.member import AuthorizedMember
-from river_desktop.domain.room_state import Message
+from river_desktop.domain.river import codec as river_codec
+from river_desktop.domain.river import room_ops as ops
+from river_desktop.domain.river.content import display_text
+from river_desktop.domain.river.messages import AuthorizedMessage
+from river_desktop.domain.river.views import open_body
 from river_desktop.domain.rooms import NotificationMode, Rooms
 from river_desktop.storage.controller import LoadResult, SaveReport, SaveSession, StorageController
 from river_desktop.storage.errors import StorageError
@@ -64,6 +66,7 @@ from tests.gui.conftest import (
     run,
     wait_saved,
 )
+from tests.gui.river_world import text_message
 
 LIVE_MS = 1000
 REPO = Path(__file__).resolve().parents[2]
@@ -308,8 +311,9 @@ def test_a_legacy_profile_is_migrated_with_a_visible_state(
 ) -> None:
     legacy = Rooms()
     old = legacy.create_room("From the old format", "me")
+    blob = river_codec.dumps({"map": {old.owner_vk: river_codec.loads(old.encode())}})  # River's rooms_data
     profile = Profile.open(tmp_path / "profile")
-    profile.store.store(LEGACY_BLOB_KEY, legacy.encode())
+    profile.store.store(LEGACY_BLOB_KEY, blob)
     profile.store.close()
     desktop = make_desktop()
     window = desktop.open_window()
@@ -429,14 +433,15 @@ def test_shutdown_with_a_save_in_flight_completes_it(
     fresh = fresh_load(qtbot, tmp_path / "profile")
     assert room.owner_vk in fresh.rooms
 
-    async def messages() -> list[Message]:
+    async def messages() -> list[AuthorizedMessage]:
         ctl = await StorageController.open(tmp_path / "profile")
         try:
             return await ctl.read_messages(room.owner_vk)
         finally:
             await ctl.close()
 
-    assert [m.text for m in run(qtbot, messages())] == ["written just before quitting"]
+    texts = [display_text(open_body(m.message.content).content) for m in run(qtbot, messages())]  # type: ignore[arg-type]
+    assert texts == ["written just before quitting"]
 
 
 # ---------------------------------------------------------------------------- the window
@@ -585,15 +590,11 @@ def test_tray_notifies_for_others_messages_respecting_modes(qtbot: QtBot, make_d
     notes: list[tuple[str, str]] = []
     desktop.tray.notified.connect(lambda title, body: notes.append((title, body)))
     stranger = SigningIdentity.generate()
-    for room in (loud, quiet, picky):  # only members' messages are shown, so only theirs are counted
-        held = window.rooms.get(room)
-        record = AuthorizedMember.create(room, held.self_identity, stranger.verifying_key)
-        window.rooms.rooms[room] = replace(held, room_state=held.room_state.with_member(record))
     session = desktop.controller.open_session("someone else")
 
     def post(room: bytes, text: str) -> None:
-        message = Message.create(room, stranger, text, timestamp=int(time.time() * 1000))
-        run(qtbot, desktop.controller.append_message(session, message))
+        message = text_message(window.rooms.get(room), text, int(time.time() * 1000), stranger)
+        run(qtbot, desktop.controller.append_messages(session, room, [message]))
 
     post(quiet, "nobody hears this")
     post(picky, "not about you")
@@ -602,7 +603,8 @@ def test_tray_notifies_for_others_messages_respecting_modes(qtbot: QtBot, make_d
     qtbot.waitUntil(lambda: len(notes) == 1)
     assert notes[0][0] == "Loud"
     assert window.unread.get(quiet) == 0 and window.unread.get(picky) == 0
-    post(picky, "hey me, look at this")
+    held = window.rooms.get(picky)
+    post(picky, f"hey {ops.mention(held.room_state, held.self_member_id)}, look at this")
     qtbot.waitUntil(lambda: window.unread.get(picky) == 1, timeout=LIVE_MS * 2)
     qtbot.waitUntil(lambda: len(notes) == 2)
     assert notes[1][0] == "Picky"

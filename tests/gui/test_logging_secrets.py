@@ -25,6 +25,7 @@ import logging.handlers
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,7 +38,11 @@ from pytestqt.qtbot import QtBot
 
 from river_desktop import cli
 from river_desktop.__main__ import LOG_FILENAME, configure_logging
+from river_desktop.domain.identity import member_id_display
 from river_desktop.domain.invitation import Invitation
+from river_desktop.domain.river import room_ops as ops
+from river_desktop.domain.river.codec import SystemTime
+from river_desktop.domain.river.state import ChatRoomState
 from river_desktop.domain.rooms import Rooms
 from river_desktop.storage.controller import StorageController
 from river_desktop.storage.profile import default_log_dir
@@ -205,8 +210,16 @@ def post(qtbot: QtBot, window: MainWindow, room: bytes, text: str) -> str:
     composer.setPlainText(text)
     QTest.keyClick(composer, Qt.Key.Key_Return)
     wait_saved(qtbot, window)
-    (message,) = [m for m in window.rooms.get(room).room_state.messages.values() if m.text == text]
-    return message.id
+    (message,) = [m for m in window.roomView.model.messages() if m.text == text]
+    return member_id_display(message.id)
+
+
+def deliver(qtbot: QtBot, window: MainWindow, room: bytes, state: ChatRoomState) -> None:
+    """What a network sync would do: the room's state as another profile holds it arrives here."""
+    window.rooms.receive_state(room, state)
+    window.refresh()
+    window.schedule_save()
+    wait_saved(qtbot, window)
 
 
 def test_desktop_session_logs_no_secret(
@@ -227,6 +240,7 @@ def test_desktop_session_logs_no_secret(
     accept(qtbot, b, code, "bruno")
     wait_saved(qtbot, b)
     secrets.key("invitee seed", b.rooms.get(lobby).self_identity.seed)
+    deliver(qtbot, b, lobby, a.rooms.get(lobby).room_state)
     posted = [post(qtbot, a, lobby, "welcome, bruno"), post(qtbot, b, lobby, "hello olive")]
 
     # A private room owned elsewhere, with a room secret: A joins it, invites B (A is not the owner,
@@ -242,6 +256,7 @@ def test_desktop_session_logs_no_secret(
     secrets.code("vault invitation code", vault_code)
     vault = accept(qtbot, a, vault_code, "olive")
     wait_saved(qtbot, a)
+    deliver(qtbot, a, vault, vault_room.room_state)
     assert a.rooms.get(vault).invitation_secrets == {1: room_secret}
     secrets.key("vault member seed (A)", a.rooms.get(vault).self_identity.seed)
     second_code = invite(qtbot, a, vault)
@@ -249,8 +264,10 @@ def test_desktop_session_logs_no_secret(
     secrets.code("second vault invitation code", second_code)
     accept(qtbot, b, second_code, "bruno")
     wait_saved(qtbot, b)
+    deliver(qtbot, b, vault, a.rooms.get(vault).room_state)
     secrets.key("vault member seed (B)", b.rooms.get(vault).self_identity.seed)
     posted.append(post(qtbot, b, vault, "anyone in the vault?"))
+    assert len(set(posted)) == 3
 
     for desktop in (owner_desktop, guest_desktop):
         desktop.request_quit()
@@ -264,7 +281,7 @@ def test_desktop_session_logs_no_secret(
         "DEBUG river_desktop.ui.app: window 1 opened",
         f"save by window-1: wrote {room_key(lobby)}",
         f"save by window-1: wrote {room_key(vault)}",
-        *(f"message {mid} stored in room" for mid in posted),
+        *(f"hist:{b58(r)}:" for r in (lobby, vault)),  # the posts' history keys (ids only, never text)
         "INFO river_desktop.ui.app: shut down",
     ]
     assert_clean(secrets, f"the log files in {debug_logging}", text, expected)
@@ -281,6 +298,7 @@ def cli_session(run_cli: Callable[..., str], profiles: Path, secrets: Secrets) -
     secrets.code("invitation code", code)
     secrets.key("invitee seed", Invitation.decode(code).invitee_signing_key)
     run_cli(b, "invite", "accept", code, "--nickname", "bruno")
+    deliver_between(a, b, room)
     run_cli(a, "messages", "send", room, "welcome, bruno")
     run_cli(b, "messages", "send", room, "hello olive")
 
@@ -292,11 +310,16 @@ def cli_session(run_cli: Callable[..., str], profiles: Path, secrets: Secrets) -
     secrets.code("vault invitation code", vault_code.encode())
     secrets.key("vault member seed (A)", vault_code.invitee_signing_key)
     run_cli(a, "invite", "accept", vault_code.encode())
+    # the network brings A the vault's state with A's join in it (as the owner's node would hold it)
+    joined = ops.join(elsewhere.room_state, vault_code, "a", now=SystemTime.from_unix(time.time()))
+    assert joined.state is not None
+    deliver_state(a, elsewhere.owner_vk, joined.state)
     second = run_cli(a, "invite", "create", b58(elsewhere.owner_vk)).strip()
     assert Invitation.decode(second).room_secrets == [(7, room_secret)]
     secrets.code("second vault invitation code", second)
     secrets.key("vault member seed (B)", Invitation.decode(second).invitee_signing_key)
     run_cli(b, "invite", "accept", second)
+    deliver_between(a, b, b58(elsewhere.owner_vk))
     run_cli(b, "messages", "send", b58(elsewhere.owner_vk), "anyone in the vault?")
 
     # The owner's seed is only in the profile: read it the way the app does.
@@ -305,8 +328,39 @@ def cli_session(run_cli: Callable[..., str], profiles: Path, secrets: Secrets) -
     return [
         f"save by cli: wrote {room_key(elsewhere.owner_vk)}",
         f"save by cli: wrote {cli_room_key(room)}",
-        "stored in room",
+        "stored by cli",
     ]
+
+
+def deliver_state(profile: Path, vk: bytes, state: ChatRoomState) -> None:
+    """What a network sync would do between CLI runs: a room state arrives in ``profile`` (River's merge)."""
+
+    async def go() -> None:
+        ctl = await StorageController.open(profile)
+        try:
+            session = ctl.open_session("network")
+            rooms = await ctl.load(session)
+            rooms.receive_state(vk, state)
+            report = await ctl.save(session, rooms)
+            assert report.ok, report.summary()
+        finally:
+            await ctl.close()
+
+    asyncio.run(go())
+
+
+def deliver_between(source: Path, target: Path, room: str) -> None:
+    vk = parse_b58_room(room)
+    assert vk is not None
+
+    async def read() -> ChatRoomState:
+        ctl = await StorageController.open(source)
+        try:
+            return (await ctl.load()).get(vk).room_state
+        finally:
+            await ctl.close()
+
+    deliver_state(target, vk, asyncio.run(read()))
 
 
 def cli_room_key(room: str) -> str:

@@ -36,7 +36,7 @@ def test_a_damaged_profile_opens_shows_its_rooms_and_refuses_to_save(
     profile = tmp_path / "profile"
     populate(profile, rooms=5, messages=40)
     db = profile / DB_NAME
-    page, _lost = leaf_page_in_the_middle(db)
+    page, _lost = leaf_page_in_the_middle(db, prefix="hist:")
     trash_page(db, page)
     before = digest(db)
     desktop = make_desktop(profile)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import replace
 
 import base58
 import pytest
@@ -30,9 +29,8 @@ from pytestqt.qtbot import QtBot
 from river_desktop.domain import limits
 from river_desktop.domain.identity import SigningIdentity
 from river_desktop.domain.invitation import Invitation
-from river_desktop.domain.room_state import Configuration, Message
 from river_desktop.domain.rooms import NotificationMode, RoomData, Rooms
-from river_desktop.ui import room_view
+from river_desktop.ui import message_list
 from river_desktop.ui.dialogs import (
     AcceptInvitationDialog,
     CreateRoomDialog,
@@ -41,6 +39,7 @@ from river_desktop.ui.dialogs import (
     LeaveRoomDialog,
     NicknameDialog,
 )
+from river_desktop.ui.history_view import HistoryView
 from river_desktop.ui.main_window import MainWindow
 from river_desktop.ui.message_delegate import find_links, shown_text
 from river_desktop.ui.room_list import RoomDelegate, RoomListModel, RoomListView, RoomRow
@@ -48,16 +47,13 @@ from river_desktop.ui.room_view import MessageListModel, RoomView, format_time
 from river_desktop.ui.text_widgets import ElidedLabel
 
 from .conftest import DesktopFactory, child, open_window
+from .river_world import text_message, with_display
 
 MAX_MIN_WIDTH = 700
 
 
 def _with_config(room: RoomData, name: str, description: str) -> RoomData:
-    """The room as its owner configured it (built below the domain's input checks: a hostile peer's data)."""
-    old = room.room_state.configuration
-    version = 1 if old is None else old.version + 1
-    config = Configuration.create(room.self_identity, name, description, version)
-    return replace(room, room_state=room.room_state.with_configuration(config))
+    return with_display(room, name, description)
 
 
 def _show_long_room(qtbot: QtBot, window: MainWindow, name: str, description: str) -> RoomData:
@@ -345,7 +341,7 @@ def test_reply_through_the_menu_and_keyboard_posts_reply_to(qtbot: QtBot, make_d
     assert original is not None
     view = window.roomView
     actions = {a.objectName(): a for a in view.messageList.actions()}
-    assert actions["actionReply"].text() == "Reply"  # in the message's context menu
+    assert actions["actionReply"].text() == "&Reply"  # in the message's context menu
     assert view.messageList.contextMenuPolicy() == Qt.ContextMenuPolicy.ActionsContextMenu
     _select_row(view, view.model.row_of(original.id))
     actions["actionReply"].trigger()
@@ -360,8 +356,8 @@ def test_reply_through_the_menu_and_keyboard_posts_reply_to(qtbot: QtBot, make_d
     assert bar.isVisible() and view.composer.hasFocus()
     QTest.keyClicks(view.composer, "Yes, let's")
     QTest.keyClick(view.composer, Qt.Key.Key_Return)
-    reply = next(m for m in window.rooms.rooms[created.owner_vk].room_state.messages.values() if m.text == "Yes, let's")
-    assert reply.reply_to == original.id
+    reply = next(m for m in view.model.messages() if m.text == "Yes, let's")
+    assert reply.item.reply_to is not None and reply.item.reply_to.message_id == original.id
     assert bar.isHidden()
     row = view.model.row_of(reply.id)
     assert view.model.index(row).data(MessageListModel.ReplyToRole) == "ann: Shall we read Dune next?"
@@ -426,7 +422,9 @@ def test_message_tooltip_spells_the_date_out(qtbot: QtBot) -> None:
     room = Rooms().create_room("Room", "me")
     model.set_room(room)
     stamp = _local_ms(2026, 11, 30, 12, 3)
-    model.set_messages([Message.create(room.owner_vk, room.self_identity, "hi", timestamp=stamp)])
+    history = HistoryView(room)
+    history.add([text_message(room, "hi", stamp)])
+    model.set_messages(history.rows())
     tip = model.index(0).data(Qt.ItemDataRole.ToolTipRole)
     assert "30 Nov 2026, 12:03:00 UTC" in tip
 
@@ -496,10 +494,7 @@ def _room_with_messages(qtbot: QtBot, texts: list[str], width: int = 640) -> Roo
     view.resize(width, 480)
     rooms = Rooms()
     room = rooms.create_room("Room", "ann")
-    messages = [
-        Message.create(room.owner_vk, room.self_identity, text, timestamp=_local_ms(2026, 11, 30, 12, i))
-        for i, text in enumerate(texts)
-    ]
+    messages = [text_message(room, text, _local_ms(2026, 11, 30, 12, i)) for i, text in enumerate(texts)]
     view.show_room(room, messages)
     view.show()
     qtbot.waitExposed(view)
@@ -517,7 +512,7 @@ def _point_on_link(view: RoomView, row: int, url: str) -> QPoint:
 
 def test_clicking_a_link_asks_first_and_shows_the_address(qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> None:
     opened: list[str] = []
-    monkeypatch.setattr(room_view, "open_in_browser", lambda url: opened.append(url) or True)
+    monkeypatch.setattr(message_list, "open_in_browser", lambda url: opened.append(url) or True)
     view = _room_with_messages(qtbot, ["no link here", f"read {URL} please"])
     assert view.messageList.link_at(_point_on_link(view, 1, URL)) == URL
     viewport = view.messageList.viewport()

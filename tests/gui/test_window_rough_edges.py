@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -19,8 +18,6 @@ from pytestqt.qtbot import QtBot
 
 from river_desktop.domain.identity import SigningIdentity
 from river_desktop.domain.invitation import Invitation
-from river_desktop.domain.member import AuthorizedMember
-from river_desktop.domain.room_state import Message
 from river_desktop.domain.rooms import NotificationMode, Rooms
 from river_desktop.storage.slots import b58
 from river_desktop.ui.app import RiverDesktop
@@ -37,6 +34,7 @@ from tests.gui.conftest import (
     run,
     wait_saved,
 )
+from tests.gui.river_world import text_message
 
 
 def activate(qtbot: QtBot, window: MainWindow) -> None:
@@ -208,14 +206,11 @@ def test_unmuting_does_not_notify_old_messages_and_a_click_opens_the_room(
     notes: list[tuple[str, str]] = []
     tray.notified.connect(lambda title, body: notes.append((title, body)))
     stranger = SigningIdentity.generate()
-    held = window.rooms.get(quiet)  # only members' messages are shown, so only theirs are counted
-    record = AuthorizedMember.create(quiet, held.self_identity, stranger.verifying_key)
-    window.rooms.rooms[quiet] = replace(held, room_state=held.room_state.with_member(record))
     session = desktop.controller.open_session("someone else")
 
     def post(text: str) -> None:
-        message = Message.create(quiet, stranger, text, timestamp=int(time.time() * 1000))
-        run(qtbot, desktop.controller.append_message(session, message))
+        message = text_message(window.rooms.get(quiet), text, int(time.time() * 1000), stranger)
+        run(qtbot, desktop.controller.append_messages(session, quiet, [message]))
 
     for i in range(5):
         post(f"old {i}")

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from pytestqt.qtbot import QtBot
 
-from river_desktop.domain.room_state import Configuration
 from river_desktop.ui import main_window
 from river_desktop.ui.titles import elide, profile_label, window_title
 from tests.gui.conftest import DesktopFactory, create_room_via_dialog, open_window, run, wait_saved
+from tests.gui.river_world import with_display
 
 LONG_NAME = "W" * 10_000  # no spaces: nothing to wrap at
 SMALL = 700  # px; the window's own minimum is far below this
@@ -26,11 +25,7 @@ def test_a_huge_room_name_changes_neither_the_minimum_width_nor_the_title_length
     assert window.minimumSizeHint().width() < SMALL
     room = create_room_via_dialog(qtbot, window, "short")
     # What a hostile or older writer may store: past River's limits, so not through Rooms.rename.
-    held = window.rooms.get(room)
-    assert held.room_state.configuration is not None
-    version = held.room_state.configuration.version + 1
-    config = Configuration.create(held.self_identity, LONG_NAME, "D" * 10_000, version)
-    window.rooms.rooms[room] = replace(held, room_state=held.room_state.with_configuration(config))
+    window.rooms.rooms[room] = with_display(window.rooms.get(room), LONG_NAME, "D" * 10_000)
     window.refresh()
     window.schedule_save()
     wait_saved(qtbot, window)
