@@ -36,12 +36,15 @@ from river_desktop.domain.rooms import (
     RoomSlot,
     RoomsMeta,
     TombstoneSlot,
+    count_unread,
     encode_slot,
     room_label,
 )
 from river_desktop.storage import reconcile as rc
 from river_desktop.storage.errors import StorageError
+from river_desktop.storage.history_index import HistoryIndexKV, IndexEntry, IndexIncompleteError, UnreadQuery
 from river_desktop.storage.kv import Conflict, KVStore, Stored
+from river_desktop.storage.message_rows import MESSAGE_INDEXER
 from river_desktop.storage.profile import Profile
 from river_desktop.storage.slots import (
     LEGACY_BLOB_KEY,
@@ -236,6 +239,9 @@ class StorageController:
         self._cursor = store.current_cursor()
         self._closed = False
         self._message_index: dict[bytes, list[tuple[int, str]]] = {}
+        self._history = store if isinstance(store, HistoryIndexKV) else None
+        self._history_attached = False
+        self._start_history_index()
 
     # -- lifecycle
 
@@ -645,9 +651,14 @@ class StorageController:
         return index
 
     def _read_messages_sync(self, owner_vk: bytes, before: ReadMarker | None, limit: int) -> list[Message]:
-        order = self._message_order(owner_vk)
-        end = len(order) if before is None else bisect.bisect_left(order, (before.timestamp, before.message_id))
-        page = order[max(0, end - limit) : end]
+        point = None if before is None else (before.timestamp, before.message_id)
+        entries = self._indexed(lambda h: h.index_page(owner_vk, before=point, limit=limit))
+        if entries is not None:
+            page = [(e.time, e.id) for e in entries]
+        else:
+            order = self._message_order(owner_vk)
+            end = len(order) if point is None else bisect.bisect_left(order, point)
+            page = order[max(0, end - limit) : end]
         found = self._store.get_many([msg_key(owner_vk, mid) for _, mid in page])
         out = []
         for _, mid in page:
@@ -663,14 +674,64 @@ class StorageController:
         return out
 
     async def message_count(self, owner_vk: bytes) -> int:
-        return len(await self._call(self._message_order, owner_vk))
+        return await self._call(self._message_count_sync, owner_vk)
+
+    def _message_count_sync(self, owner_vk: bytes) -> int:
+        counted = self._indexed(lambda h: h.index_count(owner_vk))
+        return len(self._message_order(owner_vk)) if counted is None else counted
 
     async def unread_counts(self, rooms: Rooms) -> dict[bytes, int]:
         """Unread badges for every room, computed on the storage thread."""
         return await self._call(self._unread_sync, rooms.copy())
 
     def _unread_sync(self, rooms: Rooms) -> dict[bytes, int]:
-        """One scan of every message key; counts trust the local store (signatures are checked on display)."""
+        """Per room, the index rows after the read marker by others; "Mentions & replies" decodes only those."""
+        counts = dict.fromkeys(rooms.rooms, 0)
+        queries: dict[bytes, UnreadQuery] = {}
+        for vk, room in rooms.rooms.items():
+            if rooms.notification_mode(vk) is not NotificationMode.MUTED:
+                marker = None if room.last_read is None else (room.last_read.timestamp, room.last_read.message_id)
+                queries[vk] = UnreadQuery(vk, marker, room.self_vk)
+        plain = [q for vk, q in queries.items() if rooms.notification_mode(vk) is NotificationMode.ALL]
+        counted = self._indexed(lambda h: h.index_count_after(plain))
+        if counted is None:
+            return self._unread_by_scan(rooms)
+        counts.update(zip((q.room for q in plain), counted, strict=True))
+        for vk, query in queries.items():
+            mode = rooms.notification_mode(vk)
+            if mode is NotificationMode.MENTIONS_AND_REPLIES:
+                counts[vk] = count_unread(rooms.rooms[vk], mode, self._unread_summaries(query))
+        return counts
+
+    def _unread_summaries(self, query: UnreadQuery) -> list[MessageSummary]:
+        """The unread rows' summaries, plus a stand-in for each of this user's messages they reply to.
+
+        The stand-ins let ``count_unread`` apply today's rule (a reply to one of mine counts) without reading
+        this user's older messages: the index says who wrote the message a reply names.
+        """
+        entries: list[IndexEntry] = self._indexed(lambda h: h.index_rows_after(query)) or []
+        found = self._store.get_many(e.key for e in entries)
+        summaries: list[MessageSummary] = []
+        for entry in entries:
+            payload = found.get(entry.key, (None, 0))[0]
+            if payload is None:
+                continue
+            try:
+                summaries.append(summarize_message(payload, entry.id))
+            except (DecodeError, ValueError):
+                continue
+        targets = {msg_key(query.room, s.reply_to) for s in summaries if s.reply_to is not None}
+        if targets:
+            authors = self._indexed(lambda h: h.index_lookup(targets)) or {}
+            summaries.extend(
+                MessageSummary(e.time, e.id, e.author, "", None)
+                for e in authors.values()
+                if e.author == query.exclude_author and e.room == query.room
+            )
+        return summaries
+
+    def _unread_by_scan(self, rooms: Rooms) -> dict[bytes, int]:
+        """Without an order index (a store that has none): one scan of every message key."""
         wanted = {b58(vk): vk for vk in rooms.rooms if rooms.notification_mode(vk) is not NotificationMode.MUTED}
         by_room: dict[bytes, list[MessageSummary]] = {vk: [] for vk in wanted.values()}
         for key, _gen, payload in self._store.scan(MSG_PREFIX):
@@ -686,6 +747,47 @@ class StorageController:
         for vk, msgs in by_room.items():
             counts[vk] = rooms.unread_count(vk, msgs)
         return counts
+
+    # -- the message order index (history_index.py)
+
+    def _start_history_index(self) -> None:
+        """Queue the index's open check (and any build) on the storage thread, never the caller's."""
+        if self._history is not None:
+            self._io.submit(self._history_job)
+
+    def _attach_history(self, history: HistoryIndexKV) -> None:
+        if not self._history_attached:
+            history.attach_indexer(MESSAGE_INDEXER)
+            self._history_attached = True
+
+    def _history_job(self) -> None:
+        """One bounded batch of the check or build, then the next one queued behind other storage work."""
+        history = self._history
+        if history is None or self._closed:
+            return
+        try:
+            self._attach_history(history)
+            done = history.index_step()
+        except StorageError as exc:
+            log.warning("message index: %s", exc)
+            return
+        if not done:
+            with contextlib.suppress(RuntimeError):  # the controller closed meanwhile
+                self._io.submit(self._history_job)
+
+    def _indexed(self, read: Callable[[HistoryIndexKV], T]) -> T | None:
+        """``read`` on the index, finishing an unfinished build here first; ``None`` when the store has none."""
+        history = self._history
+        if history is None:
+            return None
+        for _attempt in range(3):
+            try:
+                self._attach_history(history)
+                return read(history)
+            except IndexIncompleteError:
+                while not history.index_step():
+                    pass
+        return read(history)
 
     async def run(self, fn: Callable[[], T]) -> T:
         """Run other blocking work (crypto, decoding) on the storage thread, off the event loop."""

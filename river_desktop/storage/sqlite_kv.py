@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import builtins
 import contextlib
+import logging
 import os
 import sqlite3
 import threading
@@ -22,6 +23,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Final
 
+from river_desktop.storage import history_index as hi
 from river_desktop.storage.envelope import HEADER_SIZE, decode_versioned, encode_deleted, encode_versioned
 from river_desktop.storage.errors import (
     NotADatabaseError,
@@ -34,7 +36,7 @@ from river_desktop.storage.errors import (
 )
 from river_desktop.storage.kv import CasResult, Conflict, Stored, check_key, check_value, prefix_upper_bound
 
-SCHEMA_VERSION: Final = 1
+SCHEMA_VERSION: Final = 2
 """The ``PRAGMA user_version`` this code writes. A file with a higher one is refused, never touched."""
 
 _CACHE_KIB: Final = 32 * 1024
@@ -58,7 +60,12 @@ def _create_v1(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE UNIQUE INDEX kv_seq ON kv (seq)")
 
 
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {0: _create_v1}
+def _create_v2(conn: sqlite3.Connection) -> None:
+    """The message order index (history_index.py), empty and marked for a rebuild from the keys."""
+    hi.create_tables(conn)
+
+
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {0: _create_v1, 1: _create_v2}
 """Forward migrations: ``MIGRATIONS[v]`` turns a schema-``v`` database into schema ``v + 1``.
 
 Opening a file below ``SCHEMA_VERSION`` runs every step from its version up, then sets ``user_version``, all inside
@@ -82,6 +89,12 @@ def _in_transaction(conn: sqlite3.Connection, begin: str) -> Iterator[None]:
         raise
 
 
+log = logging.getLogger(__name__)
+
+_NOT_INDEXED: Final = object()
+"""``_index_row``'s answer for a key the attached indexer does not cover (or when none is attached)."""
+
+
 def _fetch_int(conn: sqlite3.Connection, sql: str, params: tuple[object, ...] = ()) -> int:
     row = conn.execute(sql, params).fetchone()
     return int(row[0])
@@ -93,6 +106,9 @@ class SqliteKV:
     Opening checks, without writing anything, that the file is a SQLite database of this schema or an older one;
     a missing file is created with mode 0600 first (SQLite gives its ``-wal`` / ``-shm`` files the same mode).
     """
+
+    _indexer: hi.Indexer | None = None
+    _index_checked: bool = False
 
     def __init__(self, path: str | os.PathLike[str], *, busy_timeout_ms: int = 30_000) -> None:
         if busy_timeout_ms < 0:
@@ -380,19 +396,23 @@ class SqliteKV:
     def store(self, key: str, value: bytes) -> int:
         check_key(key)
         data = check_value(value)
+        row = self._index_row(key, data)
         with self._write() as conn:
             generation = self._current(conn, key)[1] + 1
             self._put(conn, key, encode_versioned(generation, data))
+            self._index_put(conn, key, row)
         return generation
 
     def cas_store(self, key: str, value: bytes, expected_generation: int) -> CasResult:
         check_key(key)
         data = check_value(value)
+        row = self._index_row(key, data)
         with self._write() as conn:
             payload, generation = self._current(conn, key)
             if generation != expected_generation:
                 return Conflict(generation, payload)
             self._put(conn, key, encode_versioned(generation + 1, data))
+            self._index_put(conn, key, row)
         return Stored(generation + 1)
 
     def cas_store_many(self, items: Iterable[tuple[str, bytes, int]]) -> builtins.list[CasResult]:
@@ -402,13 +422,15 @@ class SqliteKV:
             if self._closed:
                 raise self._closed_error()
             return results
+        rows = [self._index_row(key, data) for key, data, _expected in batch]
         with self._write() as conn:
-            for key, data, expected in batch:
+            for (key, data, expected), row in zip(batch, rows, strict=True):
                 payload, generation = self._current(conn, key)
                 if generation != expected:
                     results.append(Conflict(generation, payload))
                     continue
                 self._put(conn, key, encode_versioned(generation + 1, data))
+                self._index_put(conn, key, row)
                 results.append(Stored(generation + 1))
         return results
 
@@ -417,6 +439,7 @@ class SqliteKV:
         with self._write() as conn:
             generation = self._current(conn, key)[1] + 1
             self._put(conn, key, encode_deleted(generation))
+            self._index_drop(conn, key)
         return generation
 
     def list(self, prefix: str = "") -> builtins.list[str]:
@@ -445,6 +468,37 @@ class SqliteKV:
         with self._guard():
             rows = self._conn().execute(f"SELECT key, value FROM kv WHERE {where} AND {_LIVE} ORDER BY key", params)
             for key, value in rows:
+                generation, payload = decode_versioned(value)
+                if payload is not None:
+                    result.append((key, generation, payload))
+        return result
+
+    def scan_range(
+        self,
+        prefix: str,
+        *,
+        after: str | None = None,
+        before: str | None = None,
+        reverse: bool = False,
+        limit: int | None = None,
+    ) -> builtins.list[tuple[str, int, bytes]]:
+        check_key(prefix)
+        if limit is not None and limit < 0:
+            raise ValueError("limit must not be negative")
+        where, params = self._prefix_where(prefix)
+        bounds: builtins.list[object] = builtins.list(params)
+        if after is not None:
+            where += " AND key > ?"
+            bounds.append(check_key(after))
+        if before is not None:
+            where += " AND key < ?"
+            bounds.append(check_key(before))
+        order = "DESC" if reverse else "ASC"
+        bounds.append(-1 if limit is None else int(limit))
+        sql = f"SELECT key, value FROM kv WHERE {where} AND {_LIVE} ORDER BY key {order} LIMIT ?"
+        result: builtins.list[tuple[str, int, bytes]] = []
+        with self._guard():
+            for key, value in self._conn().execute(sql, bounds):
                 generation, payload = decode_versioned(value)
                 if payload is not None:
                     result.append((key, generation, payload))
@@ -512,3 +566,98 @@ class SqliteKV:
     def schema_version(self) -> int:
         with self._guard():
             return _fetch_int(self._conn(), "PRAGMA user_version")
+
+    # -- message order index (history_index.HistoryIndexKV)
+
+    def _index_row(self, key: str, data: bytes) -> object:
+        """The index row for a write, computed before the write lock is taken (an indexer may verify signatures)."""
+        indexer = self._indexer
+        if indexer is None or not key.startswith(indexer.prefix):
+            return _NOT_INDEXED
+        return indexer.row(key, data)
+
+    def _index_put(self, conn: sqlite3.Connection, key: str, row: object) -> None:
+        if row is _NOT_INDEXED:
+            if self._indexer is None:
+                hi.mark_stale_if_indexed(conn, key)
+            return
+        assert row is None or isinstance(row, hi.IndexRow)
+        hi.put_row(conn, key, row)
+
+    def _index_drop(self, conn: sqlite3.Connection, key: str) -> None:
+        with contextlib.suppress(sqlite3.OperationalError):  # a store without index tables has nothing to drop
+            hi.drop_row(conn, key)
+
+    def attach_indexer(self, indexer: hi.Indexer) -> None:
+        with self._read() as conn:
+            needed = hi.needs_attach(conn, indexer)
+        if needed:
+            with self._write() as conn:
+                hi.attach(conn, indexer)
+        self._indexer = indexer
+        self._index_checked = False
+
+    def index_step(self, batch: int = hi.INDEX_BATCH) -> bool:
+        indexer = self._indexer
+        if indexer is None:
+            raise hi.IndexIncompleteError("no indexer is attached to this store")
+        if batch < 1:
+            raise ValueError("batch must be at least 1")
+        where, params = self._prefix_where(indexer.prefix)
+        with self._write() as conn:
+            if hi.needs_attach(conn, indexer):  # the tables went missing, or another indexer took over
+                hi.attach(conn, indexer)
+            if hi.is_complete(conn):
+                if self._index_checked:
+                    return True
+                live = _fetch_int(conn, f"SELECT COUNT(*) FROM kv WHERE {where} AND {_LIVE}", params)
+                if hi.check(conn, live):
+                    self._index_checked = True
+                    return True
+                log.warning("the message index of %s disagrees with its messages; rebuilding it", self._path)
+                hi.reset(conn, indexer)
+            start = hi.progress(conn) or ""
+            rows = conn.execute(
+                f"SELECT key, value FROM kv WHERE {where} AND key > ? ORDER BY key LIMIT ?", (*params, start, batch)
+            ).fetchall()
+            for key, value in rows:
+                payload = decode_versioned(value)[1]
+                if payload is None:
+                    hi.drop_row(conn, key)
+                else:
+                    hi.put_row(conn, key, indexer.row(key, payload))
+            done = len(rows) < batch
+            hi.set_progress(conn, None if done else str(rows[-1][0]))
+        self._index_checked = done
+        return done
+
+    @contextlib.contextmanager
+    def _index_read(self) -> Iterator[sqlite3.Connection]:
+        with self._read() as conn:
+            if self._indexer is None or not self._index_checked or not hi.is_complete(conn):
+                raise hi.IndexIncompleteError(f"the message index of {self._path} is not built yet")
+            yield conn
+
+    def index_page(
+        self, room: bytes, *, before: hi.SortPoint | None = None, limit: int
+    ) -> builtins.list[hi.IndexEntry]:
+        with self._index_read() as conn:
+            return hi.page(conn, room, before, limit)
+
+    def index_count(self, room: bytes) -> int:
+        with self._index_read() as conn:
+            return hi.count(conn, room)
+
+    def index_count_after(self, queries: Iterable[hi.UnreadQuery]) -> builtins.list[int]:
+        wanted = builtins.list(queries)
+        with self._index_read() as conn:
+            return hi.count_after(conn, wanted)
+
+    def index_rows_after(self, query: hi.UnreadQuery) -> builtins.list[hi.IndexEntry]:
+        with self._index_read() as conn:
+            return hi.rows_after(conn, query)
+
+    def index_lookup(self, keys: Iterable[str]) -> dict[str, hi.IndexEntry]:
+        wanted = builtins.list(dict.fromkeys(check_key(k) for k in keys))
+        with self._index_read() as conn:
+            return hi.lookup(conn, wanted)
