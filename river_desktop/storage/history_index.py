@@ -7,7 +7,8 @@ that must not count): the store knows nothing of the message format, so changing
 an indexer of another name makes the store rebuild its index from the keys.
 
 A store whose index is missing, belongs to another indexer, was left behind by a writer without one, or fails the
-open-time check (one row per live key under the prefix) is rebuilt from the keys in bounded, resumable batches
+open-time check (as many rows as keys under the prefix, range by range; deleted and rejected keys keep a row with
+a NULL room, so the check never reads a payload) is rebuilt from the keys in bounded, resumable batches
 (``index_step``); until that finishes, index reads raise ``IndexIncompleteError``.
 """
 
@@ -26,6 +27,9 @@ SortPoint = tuple[int, str]
 
 INDEX_BATCH: Final = 256
 """Keys indexed per ``index_step``: one short write transaction, so other writers and readers interleave."""
+
+CHECK_BATCH: Final = 4096
+"""Keys compared per ``index_step`` of the open-time check (two counts over key ranges, no payload read)."""
 
 _LOWEST_TIME: Final = -(2**63)
 _GET_CHUNK: Final = 500
@@ -93,6 +97,10 @@ class HistoryIndexKV(Protocol):
 
     def index_step(self, batch: int = INDEX_BATCH) -> bool:
         """Check or (re)build a bounded batch of the index; ``True`` once it is complete and checked."""
+        ...
+
+    def index_pending(self) -> bool:
+        """A build or rebuild is under way (cheap; the open-time check is left to the first index read)."""
         ...
 
     def index_page(self, room: bytes, *, before: SortPoint | None = None, limit: int) -> builtins.list[IndexEntry]:
@@ -188,18 +196,26 @@ def put_row(conn: sqlite3.Connection, key: str, row: IndexRow | None) -> None:
     )
 
 
-def drop_row(conn: sqlite3.Connection, key: str) -> None:
-    conn.execute("DELETE FROM msg_index WHERE key = ?", (key,))
+def _stored_prefix(conn: sqlite3.Connection) -> str | None:
+    try:
+        prefix = _state(conn, "prefix")
+    except sqlite3.OperationalError:  # no index tables: nothing to keep in step
+        return None
+    return prefix if isinstance(prefix, str) else None
 
 
 def mark_stale_if_indexed(conn: sqlite3.Connection, key: str) -> None:
     """A writer without an indexer wrote ``key``: when it is under the indexed prefix, the index must be rebuilt."""
-    try:
-        prefix = _state(conn, "prefix")
-    except sqlite3.OperationalError:  # no index tables: nothing to keep in step
-        return
-    if isinstance(prefix, str) and key.startswith(prefix):
+    prefix = _stored_prefix(conn)
+    if prefix is not None and key.startswith(prefix):
         reset(conn)
+
+
+def deleted(conn: sqlite3.Connection, key: str, indexer: Indexer | None) -> None:
+    """``key`` now holds a deleted marker: it keeps a row that matches no room (any writer can do this)."""
+    prefix = indexer.prefix if indexer is not None else _stored_prefix(conn)
+    if prefix is not None and key.startswith(prefix):
+        put_row(conn, key, None)
 
 
 def is_complete(conn: sqlite3.Connection) -> bool:
@@ -211,10 +227,23 @@ def is_complete(conn: sqlite3.Connection) -> bool:
     return row is not None and row[0] is None
 
 
-def check(conn: sqlite3.Connection, live_keys: int) -> bool:
-    """The cheap open-time check: exactly one row per live key under the prefix."""
-    rows = int(conn.execute("SELECT COUNT(*) FROM msg_index").fetchone()[0])
-    return rows == live_keys
+def check_range(
+    conn: sqlite3.Connection, keys_where: str, params: tuple[str, ...], after: str, batch: int
+) -> tuple[bool, str | None]:
+    """Compare the next ``batch`` keys under the prefix (``keys_where`` bounds it) with the index rows between them.
+
+    Returns ``(agrees, last key compared)``; the last key is ``None`` when the range reached the end. Index rows
+    past the last key (rows without a key) are caught by the final range, which is open-ended.
+    """
+    keys = conn.execute(
+        f"SELECT key FROM kv WHERE {keys_where} AND key > ? ORDER BY key LIMIT ?", (*params, after, batch)
+    ).fetchall()
+    last = str(keys[-1][0]) if len(keys) == batch else None
+    if last is None:
+        rows = conn.execute("SELECT COUNT(*) FROM msg_index WHERE key > ?", (after,)).fetchone()
+    else:
+        rows = conn.execute("SELECT COUNT(*) FROM msg_index WHERE key > ? AND key <= ?", (after, last)).fetchone()
+    return int(rows[0]) == len(keys), last
 
 
 def progress(conn: sqlite3.Connection) -> str | None:

@@ -280,6 +280,9 @@ class MemoryKV:
             self._open()
             return self._index.indexer is not None
 
+    def index_pending(self) -> bool:
+        return False
+
     def _index_ready(self) -> hi.MemoryIndex:
         self._open()
         if self._index.indexer is None:

@@ -109,6 +109,7 @@ class SqliteKV:
 
     _indexer: hi.Indexer | None = None
     _index_checked: bool = False
+    _check_cursor: str = ""
 
     def __init__(self, path: str | os.PathLike[str], *, busy_timeout_ms: int = 30_000) -> None:
         if busy_timeout_ms < 0:
@@ -585,8 +586,7 @@ class SqliteKV:
         hi.put_row(conn, key, row)
 
     def _index_drop(self, conn: sqlite3.Connection, key: str) -> None:
-        with contextlib.suppress(sqlite3.OperationalError):  # a store without index tables has nothing to drop
-            hi.drop_row(conn, key)
+        hi.deleted(conn, key, self._indexer)
 
     def attach_indexer(self, indexer: hi.Indexer) -> None:
         with self._read() as conn:
@@ -596,6 +596,7 @@ class SqliteKV:
                 hi.attach(conn, indexer)
         self._indexer = indexer
         self._index_checked = False
+        self._check_cursor = ""
 
     def index_step(self, batch: int = hi.INDEX_BATCH) -> bool:
         indexer = self._indexer
@@ -604,32 +605,43 @@ class SqliteKV:
         if batch < 1:
             raise ValueError("batch must be at least 1")
         where, params = self._prefix_where(indexer.prefix)
+        disagrees = False
+        with self._read() as conn:
+            if not hi.needs_attach(conn, indexer) and hi.is_complete(conn):
+                if self._index_checked:
+                    return True
+                agrees, last = hi.check_range(conn, where, params, self._check_cursor, hi.CHECK_BATCH)
+                if agrees:
+                    self._check_cursor = last or ""
+                    self._index_checked = last is None
+                    return self._index_checked
+                disagrees = True
+        self._index_checked = False
         with self._write() as conn:
             if hi.needs_attach(conn, indexer):  # the tables went missing, or another indexer took over
                 hi.attach(conn, indexer)
             if hi.is_complete(conn):
-                if self._index_checked:
-                    return True
-                live = _fetch_int(conn, f"SELECT COUNT(*) FROM kv WHERE {where} AND {_LIVE}", params)
-                if hi.check(conn, live):
-                    self._index_checked = True
-                    return True
+                if not disagrees:
+                    return False  # another process finished a build meanwhile: check it on the next step
                 log.warning("the message index of %s disagrees with its messages; rebuilding it", self._path)
                 hi.reset(conn, indexer)
+                self._check_cursor = ""
             start = hi.progress(conn) or ""
             rows = conn.execute(
                 f"SELECT key, value FROM kv WHERE {where} AND key > ? ORDER BY key LIMIT ?", (*params, start, batch)
             ).fetchall()
             for key, value in rows:
                 payload = decode_versioned(value)[1]
-                if payload is None:
-                    hi.drop_row(conn, key)
-                else:
-                    hi.put_row(conn, key, indexer.row(key, payload))
+                hi.put_row(conn, key, None if payload is None else indexer.row(key, payload))
             done = len(rows) < batch
             hi.set_progress(conn, None if done else str(rows[-1][0]))
         self._index_checked = done
         return done
+
+    def index_pending(self) -> bool:
+        indexer = self._indexer
+        with self._read() as conn:
+            return indexer is None or hi.needs_attach(conn, indexer) or not hi.is_complete(conn)
 
     @contextlib.contextmanager
     def _index_read(self) -> Iterator[sqlite3.Connection]:

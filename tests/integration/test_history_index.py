@@ -79,6 +79,9 @@ class ReadCountingKV(CountingKV):
     def index_step(self, batch: int = hi.INDEX_BATCH) -> bool:
         return self.index.index_step(batch)
 
+    def index_pending(self) -> bool:
+        return self.index.index_pending()
+
     def index_page(
         self, room: bytes, *, before: hi.SortPoint | None = None, limit: int
     ) -> builtins.list[hi.IndexEntry]:
