@@ -15,6 +15,7 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from collections.abc import Iterable
 from dataclasses import replace
@@ -412,3 +413,40 @@ def test_the_index_survives_sigkill_while_messages_are_written_and_while_it_is_b
         os.kill(proc.pid, signal.SIGKILL)
         proc.communicate()
         assert _check_consistent(db, room) == stored
+
+
+class ThreadRecordingKV(ReadCountingKV):
+    """Records which thread ran each index build or check step."""
+
+    def __init__(self, inner: KVStore) -> None:
+        super().__init__(inner)
+        self.step_threads: list[str] = []
+
+    def index_step(self, batch: int = hi.INDEX_BATCH) -> bool:
+        self.step_threads.append(threading.current_thread().name)
+        return self.index.index_step(batch)
+
+
+def test_a_store_from_before_the_index_is_indexed_on_the_storage_thread_in_batches(tmp_path: Path) -> None:
+    db = tmp_path / "river.sqlite3"
+    room = Rooms().create_room("Old", "me")
+    messages = sorted(history(room, SigningIdentity.generate(), 3 * hi.INDEX_BATCH + 5), key=lambda m: m.sort_key)
+    with SqliteKV(db) as kv:  # written as schema 1 would have: messages, no index tables
+        kv.cas_store_many([(msg_key(room.owner_vk, m.id), m.encode(), 0) for m in messages])
+    with sqlite3.connect(db) as conn:
+        conn.execute("DROP TABLE msg_index")
+        conn.execute("DROP TABLE msg_index_state")
+        conn.execute("PRAGMA user_version = 1")
+    conn.close()
+    kv = ThreadRecordingKV(SqliteKV(db))
+
+    async def go() -> list[str]:
+        ctl = StorageController(kv)
+        page = await ctl.read_messages(room.owner_vk, limit=10)
+        await ctl.close()
+        return [m.id for m in page]
+
+    assert run(go()) == [m.id for m in messages[-10:]]
+    assert len(kv.step_threads) >= 4  # one bounded batch per step
+    assert all(name.startswith("river-storage") for name in kv.step_threads), set(kv.step_threads)
+    assert threading.current_thread().name not in kv.step_threads
