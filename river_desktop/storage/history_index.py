@@ -230,20 +230,22 @@ def is_complete(conn: sqlite3.Connection) -> bool:
 def check_range(
     conn: sqlite3.Connection, keys_where: str, params: tuple[str, ...], after: str, batch: int
 ) -> tuple[bool, str | None]:
-    """Compare the next ``batch`` keys under the prefix (``keys_where`` bounds it) with the index rows between them.
+    """Compare the next ``batch`` keys (``keys_where``: under the prefix and after ``after``) with the index rows
+    between the same bounds.
 
     Returns ``(agrees, last key compared)``; the last key is ``None`` when the range reached the end. Index rows
     past the last key (rows without a key) are caught by the final range, which is open-ended.
     """
-    keys = conn.execute(
-        f"SELECT key FROM kv WHERE {keys_where} AND key > ? ORDER BY key LIMIT ?", (*params, after, batch)
-    ).fetchall()
-    last = str(keys[-1][0]) if len(keys) == batch else None
-    if last is None:
+    bound = conn.execute(
+        f"SELECT key FROM kv WHERE {keys_where} ORDER BY key LIMIT 1 OFFSET ?", (*params, batch - 1)
+    ).fetchone()
+    if bound is None:
+        keys = conn.execute(f"SELECT COUNT(*) FROM kv WHERE {keys_where}", params).fetchone()
         rows = conn.execute("SELECT COUNT(*) FROM msg_index WHERE key > ?", (after,)).fetchone()
-    else:
-        rows = conn.execute("SELECT COUNT(*) FROM msg_index WHERE key > ? AND key <= ?", (after, last)).fetchone()
-    return int(rows[0]) == len(keys), last
+        return int(rows[0]) == int(keys[0]), None
+    last = str(bound[0])
+    rows = conn.execute("SELECT COUNT(*) FROM msg_index WHERE key > ? AND key <= ?", (after, last)).fetchone()
+    return int(rows[0]) == batch, last
 
 
 def progress(conn: sqlite3.Connection) -> str | None:

@@ -486,20 +486,14 @@ class SqliteKV:
         check_key(prefix)
         if limit is not None and limit < 0:
             raise ValueError("limit must not be negative")
-        where, params = self._prefix_where(prefix)
-        bounds: builtins.list[object] = builtins.list(params)
-        if after is not None:
-            where += " AND key > ?"
-            bounds.append(check_key(after))
-        if before is not None:
-            where += " AND key < ?"
-            bounds.append(check_key(before))
+        where, params = self._range_where(
+            prefix, None if after is None else check_key(after), None if before is None else check_key(before)
+        )
         order = "DESC" if reverse else "ASC"
-        bounds.append(-1 if limit is None else int(limit))
         sql = f"SELECT key, value FROM kv WHERE {where} AND {_LIVE} ORDER BY key {order} LIMIT ?"
         result: builtins.list[tuple[str, int, bytes]] = []
         with self._guard():
-            for key, value in self._conn().execute(sql, bounds):
+            for key, value in self._conn().execute(sql, (*params, -1 if limit is None else int(limit))):
                 generation, payload = decode_versioned(value)
                 if payload is not None:
                     result.append((key, generation, payload))
@@ -568,6 +562,24 @@ class SqliteKV:
         with self._guard():
             return _fetch_int(self._conn(), "PRAGMA user_version")
 
+    @staticmethod
+    def _range_where(prefix: str, after: str | None, before: str | None = None) -> tuple[str, tuple[str, ...]]:
+        """Keys under ``prefix`` strictly between ``after`` and ``before``, as ONE lower and ONE upper bound.
+
+        With two lower bounds SQLite seeks to one and filters by the other row by row, so a range read late in a
+        long prefix would cost everything before it.
+        """
+        lower = "key > ?" if after is not None and after >= prefix else "key >= ?"
+        bounds = [lower]
+        params = [after if after is not None and after >= prefix else prefix]
+        upper = prefix_upper_bound(prefix)
+        if before is not None and (upper is None or before < upper):
+            upper = before
+        if upper is not None:
+            bounds.append("key < ?")
+            params.append(upper)
+        return " AND ".join(bounds), tuple(params)
+
     # -- message order index (history_index.HistoryIndexKV)
 
     def _index_row(self, key: str, data: bytes) -> object:
@@ -604,12 +616,12 @@ class SqliteKV:
             raise hi.IndexIncompleteError("no indexer is attached to this store")
         if batch < 1:
             raise ValueError("batch must be at least 1")
-        where, params = self._prefix_where(indexer.prefix)
         disagrees = False
         with self._read() as conn:
             if not hi.needs_attach(conn, indexer) and hi.is_complete(conn):
                 if self._index_checked:
                     return True
+                where, params = self._range_where(indexer.prefix, self._check_cursor or None)
                 agrees, last = hi.check_range(conn, where, params, self._check_cursor, hi.CHECK_BATCH)
                 if agrees:
                     self._check_cursor = last or ""
@@ -626,10 +638,9 @@ class SqliteKV:
                 log.warning("the message index of %s disagrees with its messages; rebuilding it", self._path)
                 hi.reset(conn, indexer)
                 self._check_cursor = ""
-            start = hi.progress(conn) or ""
-            rows = conn.execute(
-                f"SELECT key, value FROM kv WHERE {where} AND key > ? ORDER BY key LIMIT ?", (*params, start, batch)
-            ).fetchall()
+            where, params = self._range_where(indexer.prefix, hi.progress(conn) or None)
+            sql = f"SELECT key, value FROM kv WHERE {where} ORDER BY key LIMIT ?"
+            rows = conn.execute(sql, (*params, batch)).fetchall()
             for key, value in rows:
                 payload = decode_versioned(value)[1]
                 hi.put_row(conn, key, None if payload is None else indexer.row(key, payload))

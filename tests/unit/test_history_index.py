@@ -105,7 +105,16 @@ def test_sqlite_scan_range_agrees_with_memory(tmp_path: Path) -> None:
             kv.store(f"r:{i:03d}", bytes([i]))
             if i % 7 == 0:
                 kv.delete(f"r:{i:03d}")
-    for args in [{}, {"after": "r:010"}, {"before": "r:020", "reverse": True, "limit": 5}, {"limit": 3}]:
+    cases = [
+        {},
+        {"after": "r:010"},
+        {"after": "a"},  # below the prefix: the prefix bounds the range
+        {"after": "s"},  # above it: nothing
+        {"before": "r:020", "reverse": True, "limit": 5},
+        {"before": "z", "limit": 3},
+        {"after": "r:005", "before": "r:030", "reverse": True},
+    ]
+    for args in cases:
         assert disk.scan_range("r:", **args) == mem.scan_range("r:", **args)  # type: ignore[arg-type]
     disk.close()
 
