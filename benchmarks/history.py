@@ -15,6 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from river_desktop.domain.identity import SigningIdentity
+from river_desktop.domain.member import AuthorizedMember
 from river_desktop.domain.room_state import Message
 from river_desktop.domain.rooms import ReadMarker, Rooms
 from river_desktop.storage.controller import StorageController
@@ -89,12 +90,14 @@ def b10_unread_counts(tmp: Path, runs: int) -> tuple[float, float]:
     db.parent.mkdir(parents=True)
     rooms = Rooms()
     other = SigningIdentity.generate()
+    other_vk = other.verifying_key
     messages: list[Message] = []
     for r in range(1_000):
         room = rooms.create_room(f"Room {r}", "me")
         seen = [Message.create(room.owner_vk, other, f"read {i}", timestamp=1_000 + i) for i in range(10)]
         unread = [Message.create(room.owner_vk, other, f"unread {i}", timestamp=2_000 + i) for i in range(100)]
-        rooms.rooms[room.owner_vk] = replace(room, last_read=ReadMarker.of(seen[-1]))
+        state = room.room_state.with_member(AuthorizedMember.create(room.owner_vk, room.self_identity, other_vk))
+        rooms.rooms[room.owner_vk] = replace(room, room_state=state, last_read=ReadMarker.of(seen[-1]))
         messages += seen + unread
 
     async def go() -> tuple[float, float]:

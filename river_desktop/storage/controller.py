@@ -689,31 +689,52 @@ class StorageController:
         return await self._call(self._unread_sync, rooms.copy())
 
     def _unread_sync(self, rooms: Rooms) -> dict[bytes, int]:
-        """Per room, the index rows after the read marker by others; "Mentions & replies" decodes only those."""
+        """Per room, the index rows after the read marker by members other than this user; only messages a
+        room shows count (this room's, signed, by a member). "Mentions & replies" decodes only those rows.
+
+        Membership is decided now, not when indexed, and only for rooms with unread rows (deciding it checks the
+        room's invitations): the index knows who wrote in each room, so a writer who is not (or no longer) a
+        member is left out by a second count of that room alone.
+        """
         counts = dict.fromkeys(rooms.rooms, 0)
         queries: dict[bytes, UnreadQuery] = {}
         for vk, room in rooms.rooms.items():
             if rooms.notification_mode(vk) is not NotificationMode.MUTED:
                 marker = None if room.last_read is None else (room.last_read.timestamp, room.last_read.message_id)
-                queries[vk] = UnreadQuery(vk, marker, room.self_vk)
+                queries[vk] = UnreadQuery(vk, marker, frozenset({room.self_vk}))
         plain = [q for vk, q in queries.items() if rooms.notification_mode(vk) is NotificationMode.ALL]
         counted = self._indexed(lambda h: h.index_count_after(plain))
         if counted is None:
             return self._unread_by_scan(rooms)
         counts.update(zip((q.room for q in plain), counted, strict=True))
+        busy = [q.room for q, n in zip(plain, counted, strict=True) if n]
+        writers = self._indexed(lambda h: h.index_authors(busy)) or {}
+        recount: list[UnreadQuery] = []
+        for vk in busy:
+            query, state = queries[vk], rooms.rooms[vk].room_state
+            strangers = {a for a in writers.get(vk, ()) if a not in query.exclude_authors and not state.is_member(a)}
+            if strangers:
+                recount.append(UnreadQuery(vk, query.after, query.exclude_authors | strangers))
+        if recount:
+            recounted = self._indexed(lambda h: h.index_count_after(recount)) or []
+            counts.update(zip((q.room for q in recount), recounted, strict=True))
         for vk, query in queries.items():
             mode = rooms.notification_mode(vk)
             if mode is NotificationMode.MENTIONS_AND_REPLIES:
-                counts[vk] = count_unread(rooms.rooms[vk], mode, self._unread_summaries(query))
+                room = rooms.rooms[vk]
+                counts[vk] = count_unread(room, mode, self._unread_summaries(query, room))
         return counts
 
-    def _unread_summaries(self, query: UnreadQuery) -> list[MessageSummary]:
-        """The unread rows' summaries, plus a stand-in for each of this user's messages they reply to.
+    def _unread_summaries(self, query: UnreadQuery, room: RoomData) -> list[MessageSummary]:
+        """The unread rows' summaries (members' only), plus a stand-in for each of this user's messages they
+        reply to.
 
         The stand-ins let ``count_unread`` apply today's rule (a reply to one of mine counts) without reading
         this user's older messages: the index says who wrote the message a reply names.
         """
-        entries: list[IndexEntry] = self._indexed(lambda h: h.index_rows_after(query)) or []
+        rows: list[IndexEntry] = self._indexed(lambda h: h.index_rows_after(query)) or []
+        state, me = room.room_state, room.self_vk
+        entries = [e for e in rows if state.is_member(e.author)]
         found = self._store.get_many(e.key for e in entries)
         summaries: list[MessageSummary] = []
         for entry in entries:
@@ -730,7 +751,7 @@ class StorageController:
             summaries.extend(
                 MessageSummary(e.time, e.id, e.author, "", None)
                 for e in authors.values()
-                if e.author == query.exclude_author and e.room == query.room
+                if e.author == me and e.room == query.room
             )
         return summaries
 
@@ -749,7 +770,9 @@ class StorageController:
                 continue
         counts = dict.fromkeys(rooms.rooms, 0)
         for vk, msgs in by_room.items():
-            counts[vk] = rooms.unread_count(vk, msgs)
+            room = rooms.rooms[vk]
+            shown = [m for m in msgs if m.author_vk == room.self_vk or room.room_state.is_member(m.author_vk)]
+            counts[vk] = rooms.unread_count(vk, shown)
         return counts
 
     # -- the message order index (history_index.py)

@@ -76,11 +76,11 @@ class Indexer:
 
 @dataclass(frozen=True)
 class UnreadQuery:
-    """Rows of ``room`` after ``after`` (all rows when ``None``) not written by ``exclude_author``."""
+    """Rows of ``room`` after ``after`` (all rows when ``None``) not written by any of ``exclude_authors``."""
 
     room: bytes
     after: SortPoint | None
-    exclude_author: bytes
+    exclude_authors: frozenset[bytes]
 
 
 class IndexIncompleteError(StorageError):
@@ -123,6 +123,10 @@ class HistoryIndexKV(Protocol):
         """The rows of those keys that are indexed (rejected or unknown keys are absent)."""
         ...
 
+    def index_authors(self, rooms: Iterable[bytes]) -> dict[bytes, frozenset[bytes]]:
+        """Everyone with a row in each room (a superset after deletes): who a count may have to leave out."""
+        ...
+
 
 def _check_limit(limit: int) -> int:
     if limit < 0:
@@ -141,14 +145,19 @@ def create_tables(conn: sqlite3.Connection) -> None:
     )
     conn.execute("CREATE INDEX IF NOT EXISTS msg_index_order ON msg_index (room, time, id, author)")
     conn.execute("CREATE TABLE IF NOT EXISTS msg_index_state (name TEXT PRIMARY KEY NOT NULL, value) WITHOUT ROWID")
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS msg_authors (room BLOB NOT NULL, author BLOB NOT NULL,"
+        " PRIMARY KEY (room, author)) WITHOUT ROWID"
+    )
     conn.execute("INSERT OR IGNORE INTO msg_index_state (name, value) VALUES ('progress', '')")
 
 
 def tables_exist(conn: sqlite3.Connection) -> bool:
     found = conn.execute(
-        "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name IN ('msg_index', 'msg_index_state')"
+        "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'"
+        " AND name IN ('msg_index', 'msg_index_state', 'msg_authors')"
     ).fetchone()
-    return int(found[0]) == 2
+    return int(found[0]) == 3
 
 
 def _state(conn: sqlite3.Connection, name: str) -> object:
@@ -163,6 +172,7 @@ def _set_state(conn: sqlite3.Connection, name: str, value: object) -> None:
 def reset(conn: sqlite3.Connection, indexer: Indexer | None = None) -> None:
     """Forget every row and start the rebuild from the first key."""
     conn.execute("DELETE FROM msg_index")
+    conn.execute("DELETE FROM msg_authors")
     _set_state(conn, "progress", "")
     if indexer is not None:
         _set_state(conn, "indexer", indexer.name)
@@ -194,6 +204,8 @@ def put_row(conn: sqlite3.Connection, key: str, row: IndexRow | None) -> None:
     conn.execute(
         "INSERT OR REPLACE INTO msg_index (key, room, time, id, author) VALUES (?, ?, ?, ?, ?)", row_params(key, row)
     )
+    if row is not None:
+        conn.execute("INSERT OR IGNORE INTO msg_authors (room, author) VALUES (?, ?)", (row.room, row.author))
 
 
 def _stored_prefix(conn: sqlite3.Connection) -> str | None:
@@ -271,10 +283,6 @@ PAGE_NEWEST: Final = f"SELECT {_COLUMNS} FROM msg_index WHERE room = ? ORDER BY 
 PAGE_BEFORE: Final = (
     f"SELECT {_COLUMNS} FROM msg_index WHERE room = ? AND (time, id) < (?, ?) ORDER BY time DESC, id DESC LIMIT ?"
 )
-COUNT_AFTER: Final = "SELECT COUNT(*) FROM msg_index WHERE room = ? AND (time, id) > (?, ?) AND author IS NOT ?"
-ROWS_AFTER: Final = (
-    f"SELECT {_COLUMNS} FROM msg_index WHERE room = ? AND (time, id) > (?, ?) AND author IS NOT ? ORDER BY time, id"
-)
 
 
 def page(conn: sqlite3.Connection, room: bytes, before: SortPoint | None, limit: int) -> builtins.list[IndexEntry]:
@@ -295,18 +303,48 @@ def _after(query: UnreadQuery) -> SortPoint:
     return (_LOWEST_TIME, "") if query.after is None else (int(query.after[0]), query.after[1])
 
 
+_AFTER_WHERE: Final = "room = ? AND (time, id) > (?, ?) AND author NOT IN ({marks})"
+
+
+def count_after_sql(excluded: int) -> str:
+    """The unread count for a room leaving out ``excluded`` authors (this user, and writers who are not members)."""
+    marks = ", ".join("?" * max(1, excluded))
+    return "SELECT COUNT(*) FROM msg_index WHERE " + _AFTER_WHERE.format(marks=marks)
+
+
+def rows_after_sql(excluded: int) -> str:
+    marks = ", ".join("?" * max(1, excluded))
+    return f"SELECT {_COLUMNS} FROM msg_index WHERE " + _AFTER_WHERE.format(marks=marks) + " ORDER BY time, id"
+
+
+def _after_params(query: UnreadQuery) -> tuple[object, ...]:
+    t, mid = _after(query)
+    excluded = sorted(query.exclude_authors) or [b""]
+    return (query.room, t, mid, *excluded)
+
+
 def count_after(conn: sqlite3.Connection, queries: builtins.list[UnreadQuery]) -> builtins.list[int]:
     """One indexed range count per room (the author test reads the covering index, never a message)."""
     out: builtins.list[int] = []
     for q in queries:
-        t, mid = _after(q)
-        out.append(int(conn.execute(COUNT_AFTER, (q.room, t, mid, q.exclude_author)).fetchone()[0]))
+        sql = count_after_sql(len(q.exclude_authors))
+        out.append(int(conn.execute(sql, _after_params(q)).fetchone()[0]))
     return out
 
 
 def rows_after(conn: sqlite3.Connection, query: UnreadQuery) -> builtins.list[IndexEntry]:
-    t, mid = _after(query)
-    return [_entry(r) for r in conn.execute(ROWS_AFTER, (query.room, t, mid, query.exclude_author))]
+    sql = rows_after_sql(len(query.exclude_authors))
+    return [_entry(r) for r in conn.execute(sql, _after_params(query))]
+
+
+def authors(conn: sqlite3.Connection, rooms: builtins.list[bytes]) -> dict[bytes, frozenset[bytes]]:
+    found: dict[bytes, set[bytes]] = {room: set() for room in rooms}
+    for start in range(0, len(rooms), _GET_CHUNK):
+        chunk = rooms[start : start + _GET_CHUNK]
+        marks = ", ".join("?" * len(chunk))
+        for room, author in conn.execute(f"SELECT room, author FROM msg_authors WHERE room IN ({marks})", chunk):
+            found[room].add(author)
+    return {room: frozenset(who) for room, who in found.items()}
 
 
 def lookup(conn: sqlite3.Connection, keys: builtins.list[str]) -> dict[str, IndexEntry]:
@@ -361,7 +399,10 @@ class MemoryIndex:
 
     def rows_after(self, query: UnreadQuery) -> builtins.list[IndexEntry]:
         after = _after(query)
-        return [e for e in self._room(query.room) if e.point > after and e.author != query.exclude_author]
+        return [e for e in self._room(query.room) if e.point > after and e.author not in query.exclude_authors]
+
+    def authors(self, rooms: Iterable[bytes]) -> dict[bytes, frozenset[bytes]]:
+        return {room: frozenset(e.author for e in self._room(room)) for room in rooms}
 
     def lookup(self, keys: Iterable[str]) -> dict[str, IndexEntry]:
         out: dict[str, IndexEntry] = {}

@@ -314,6 +314,11 @@ class MemoryKV:
         with self._lock:
             return self._index_ready().lookup(wanted)
 
+    def index_authors(self, rooms: Iterable[bytes]) -> dict[bytes, frozenset[bytes]]:
+        wanted = builtins.list(rooms)
+        with self._lock:
+            return self._index_ready().authors(wanted)
+
     def changes_since(self, cursor: int) -> tuple[int, builtins.list[str]]:
         with self._lock:
             self._open()

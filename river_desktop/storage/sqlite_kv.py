@@ -684,3 +684,8 @@ class SqliteKV:
         wanted = builtins.list(dict.fromkeys(check_key(k) for k in keys))
         with self._index_read() as conn:
             return hi.lookup(conn, wanted)
+
+    def index_authors(self, rooms: Iterable[bytes]) -> dict[bytes, frozenset[bytes]]:
+        wanted = builtins.list(dict.fromkeys(rooms))
+        with self._index_read() as conn:
+            return hi.authors(conn, wanted)

@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 
 from river_desktop.domain.identity import SigningIdentity
+from river_desktop.domain.member import AuthorizedMember
 from river_desktop.domain.room_state import Message, summarize_message
 from river_desktop.domain.rooms import NotificationMode, ReadMarker, RoomData, Rooms, count_unread
 from river_desktop.storage import history_index as hi
@@ -36,6 +37,8 @@ from tests.helpers.kv_wrappers import CountingKV
 
 REPO = Path(__file__).resolve().parents[2]
 BIG = 100_000
+APPENDER_SEED = bytes([7]) * 32
+"""A throwaway test identity shared with the appender subprocess, so the parent can admit it as a member."""
 
 
 class ReadCountingKV(CountingKV):
@@ -100,12 +103,23 @@ class ReadCountingKV(CountingKV):
     def index_lookup(self, keys: Iterable[str]) -> dict[str, hi.IndexEntry]:
         return self.index.index_lookup(keys)
 
+    def index_authors(self, rooms: Iterable[bytes]) -> dict[bytes, frozenset[bytes]]:
+        return self.index.index_authors(rooms)
+
     def message_keys_read(self) -> list[str]:
         return [k for k in self.keys_read if k.startswith("msg:")]
 
 
 def run(coro: object) -> object:
     return asyncio.run(coro)  # type: ignore[arg-type]
+
+
+def admit(room: RoomData, *people: SigningIdentity) -> RoomData:
+    """``room`` with ``people`` invited by its owner (this user, in rooms made by ``create_room``)."""
+    state = room.room_state
+    for who in people:
+        state = state.with_member(AuthorizedMember.create(room.owner_vk, room.self_identity, who.verifying_key))
+    return replace(room, room_state=state)
 
 
 def history(room: RoomData, other: SigningIdentity, count: int, *, start: int = 1_000) -> list[Message]:
@@ -128,7 +142,9 @@ def big_room(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, RoomData, 
     """A store holding one room of 100,000 messages (built once for the module)."""
     db = tmp_path_factory.mktemp("big") / "river.sqlite3"
     room = Rooms().create_room("Busy", "me")
-    messages = history(room, SigningIdentity.generate(), BIG)
+    other = SigningIdentity.generate()
+    messages = history(room, other, BIG)
+    room = admit(room, other)
 
     async def fill() -> None:
         ctl = StorageController(SqliteKV(db))
@@ -193,9 +209,11 @@ def test_unread_counting_reads_no_message_outside_the_unread_range(
 
 
 def _todays_rule(rooms: Rooms, vk: bytes, messages: list[Message]) -> int:
-    """The rule before the index: every stored message of the room, summarised, through ``count_unread``."""
+    """The rule without the index: every message the room shows (by a member), summarised, through
+    ``count_unread``."""
     mode = rooms.notification_mode(vk)
-    summaries = [summarize_message(m.encode(), m.id) for m in messages]
+    state = rooms.rooms[vk].room_state
+    summaries = [summarize_message(m.encode(), m.id) for m in messages if state.is_member(m.author_vk)]
     return 0 if mode is NotificationMode.MUTED else count_unread(rooms.rooms[vk], mode, summaries)
 
 
@@ -204,7 +222,8 @@ def _todays_rule(rooms: Rooms, vk: bytes, messages: list[Message]) -> int:
 def test_unread_counts_keep_todays_meaning(tmp_path: Path, mode: NotificationMode, marker_at: int | None) -> None:
     rooms = Rooms()
     room = rooms.create_room("Small", "ann")
-    other = SigningIdentity.generate()
+    other, stranger = SigningIdentity.generate(), SigningIdentity.generate()
+    rooms.rooms[room.owner_vk] = room = admit(room, other)
     me = room.self_identity
     mine_old = Message.create(room.owner_vk, me, "an old one of mine", timestamp=10)
     theirs_old = Message.create(room.owner_vk, other, "someone else's", timestamp=11)
@@ -215,6 +234,7 @@ def test_unread_counts_keep_todays_meaning(tmp_path: Path, mode: NotificationMod
         Message.create(room.owner_vk, other, "a reply to theirs", timestamp=23, reply_to=theirs_old.id),
         Message.create(room.owner_vk, me, "mine, @ann", timestamp=24),
         Message.create(room.owner_vk, other, "plain", timestamp=24),
+        Message.create(room.owner_vk, stranger, "hello ann from a non-member", timestamp=25),
     ]
     everything = sorted([mine_old, theirs_old, *later] * 2, key=lambda m: m.sort_key)[::2]
     marker = None if marker_at is None else ReadMarker.of(everything[min(marker_at, len(everything) - 1)])
@@ -246,7 +266,7 @@ _APPENDER = textwrap.dedent(
     async def main():
         ctl = StorageController(SqliteKV(db))
         session = ctl.open_session("appender")
-        author = SigningIdentity.generate()
+        author = SigningIdentity(bytes([7]) * 32)
         room = bytes.fromhex(room_hex)
         for first in range(0, count, batch):
             msgs = [Message.create(room, author, f"from afar {i}", timestamp=start + i)
@@ -272,6 +292,7 @@ def test_counts_follow_another_process_and_merges_of_old_messages(tmp_path: Path
     rooms = Rooms()
     room = rooms.create_room("Shared", "me")
     other = SigningIdentity.generate()
+    room = admit(room, other, SigningIdentity(APPENDER_SEED))
     seen = [Message.create(room.owner_vk, other, f"seen {i}", timestamp=100 + i) for i in range(20)]
     rooms.rooms[room.owner_vk] = replace(room, last_read=ReadMarker.of(seen[-1]))
 
@@ -436,6 +457,7 @@ def test_a_store_from_before_the_index_is_indexed_on_the_storage_thread_in_batch
     with sqlite3.connect(db) as conn:
         conn.execute("DROP TABLE msg_index")
         conn.execute("DROP TABLE msg_index_state")
+        conn.execute("DROP TABLE msg_authors")
         conn.execute("PRAGMA user_version = 1")
     conn.close()
     kv = ThreadRecordingKV(SqliteKV(db))
@@ -450,3 +472,21 @@ def test_a_store_from_before_the_index_is_indexed_on_the_storage_thread_in_batch
     assert len(kv.step_threads) >= 4  # one bounded batch per step
     assert all(name.startswith("river-storage") for name in kv.step_threads), set(kv.step_threads)
     assert threading.current_thread().name not in kv.step_threads
+
+
+def test_a_writer_admitted_later_counts_without_reindexing(tmp_path: Path) -> None:
+    rooms = Rooms()
+    room = rooms.create_room("Growing", "me")
+    newcomer = SigningIdentity.generate()
+    early = [Message.create(room.owner_vk, newcomer, f"before the invitation {i}", timestamp=10 + i) for i in range(4)]
+
+    async def go() -> list[int]:
+        ctl = StorageController(SqliteKV(tmp_path / "river.sqlite3"))
+        await append(ctl, early)
+        counts = [(await ctl.unread_counts(rooms))[room.owner_vk]]
+        rooms.rooms[room.owner_vk] = admit(rooms.rooms[room.owner_vk], newcomer)
+        counts.append((await ctl.unread_counts(rooms))[room.owner_vk])
+        await ctl.close()
+        return counts
+
+    assert run(go()) == [0, 4]

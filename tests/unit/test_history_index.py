@@ -159,13 +159,20 @@ def test_counts_after_a_point_exclude_one_author(store: KVStore) -> None:
         put(store, "A", f"m{i}", i, "m" if i % 3 == 0 else "y")
     put(store, "B", "b0", 0, "y")
     queries = [
-        UnreadQuery(ROOM_A, None, ME),
-        UnreadQuery(ROOM_A, (2, "m2"), ME),
-        UnreadQuery(ROOM_A, (2, "m2"), YOU),
-        UnreadQuery(ROOM_B, (0, "b0"), ME),
+        UnreadQuery(ROOM_A, None, frozenset({ME})),
+        UnreadQuery(ROOM_A, (2, "m2"), frozenset({ME})),
+        UnreadQuery(ROOM_A, (2, "m2"), frozenset({YOU})),
+        UnreadQuery(ROOM_A, (2, "m2"), frozenset({ME, YOU})),
+        UnreadQuery(ROOM_A, (2, "m2"), frozenset()),
+        UnreadQuery(ROOM_B, (0, "b0"), frozenset({ME})),
     ]
-    assert kv.index_count_after(queries) == [4, 2, 1, 0]
+    assert kv.index_count_after(queries) == [4, 2, 1, 0, 3, 0]
     assert [e.id for e in kv.index_rows_after(queries[1])] == ["m4", "m5"]
+    assert kv.index_authors([ROOM_A, ROOM_B, b"C" * 32]) == {
+        ROOM_A: frozenset({ME, YOU}),
+        ROOM_B: frozenset({YOU}),
+        b"C" * 32: frozenset(),
+    }
 
 
 def test_cas_store_many_indexes_only_what_it_stored(store: KVStore) -> None:
@@ -206,6 +213,7 @@ def test_an_indexed_store_is_trusted_by_the_next_opener_after_one_check(tmp_path
     "damage",
     [
         "DROP TABLE msg_index",
+        "DROP TABLE msg_authors",
         "DELETE FROM msg_index WHERE key LIKE '%7'",
         "DELETE FROM kv WHERE key = 't:A:0003'",
         "UPDATE msg_index_state SET value = 'another-indexer' WHERE name = 'indexer'",
@@ -248,6 +256,7 @@ def test_schema_one_files_gain_the_index_tables(tmp_path: Path) -> None:
     with sqlite3.connect(db) as conn:
         conn.execute("DROP TABLE msg_index")
         conn.execute("DROP TABLE msg_index_state")
+        conn.execute("DROP TABLE msg_authors")
         conn.execute("PRAGMA user_version = 1")
     conn.close()
     with SqliteKV(db) as kv:
@@ -264,8 +273,9 @@ def test_page_and_unread_queries_read_only_the_covering_index(tmp_path: Path) ->
         statements = [
             (hi.PAGE_NEWEST, (ROOM_A, 5)),
             (hi.PAGE_BEFORE, (ROOM_A, 1, "x", 5)),
-            (hi.COUNT_AFTER, (ROOM_A, 1, "x", ME)),
-            (hi.ROWS_AFTER, (ROOM_A, 1, "x", ME)),
+            (hi.count_after_sql(1), (ROOM_A, 1, "x", ME)),
+            (hi.count_after_sql(2), (ROOM_A, 1, "x", ME, YOU)),
+            (hi.rows_after_sql(1), (ROOM_A, 1, "x", ME)),
         ]
         for sql, params in statements:
             plan = " ".join(str(row[-1]) for row in conn.execute("EXPLAIN QUERY PLAN " + sql, params))
