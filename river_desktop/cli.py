@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import io
 import json
 import logging
 import os
@@ -38,6 +39,7 @@ from river_desktop.domain.rooms import (
     RoomsError,
     RoomsMeta,
     decode_slot,
+    is_shown,
 )
 from river_desktop.storage.controller import (
     CAS_MAX_ATTEMPTS,
@@ -84,6 +86,14 @@ Json = object
 
 class CliError(Exception):
     """An expected failure: printed as one line on stderr, exit status 1."""
+
+
+class SaveFailed(CliError):
+    """A save that did not go through; ``messages_stored``: the ids of the messages in the store all the same."""
+
+    def __init__(self, message: str, messages_stored: frozenset[str] = frozenset()) -> None:
+        super().__init__(message)
+        self.messages_stored = messages_stored
 
 
 @dataclass
@@ -145,8 +155,9 @@ def resolve_room(rooms: Rooms, text: str) -> bytes:
     shown = repr(one_line(text, 60))
     if candidates:
         raise CliError(f"room {shown} is ambiguous; candidates: {_list_rooms(rooms, candidates)}")
-    if vk is not None and vk in rooms.removed:
-        raise CliError(f"you left room {shown}; accept a new invitation to rejoin it")
+    left = [k for k in rooms.removed if k not in rooms.rooms and (k == vk or _is_prefix(text, k))]
+    if len(left) == 1:
+        raise CliError(f"you left room {b58(left[0])}; accept a new invitation to rejoin it")
     near = [
         k
         for k, room in rooms.rooms.items()
@@ -156,9 +167,17 @@ def resolve_room(rooms: Rooms, text: str) -> bytes:
     hint = f" (a key prefix needs at least {MIN_PREFIX} characters)" if short else ""
     if near:
         raise CliError(f"no room matches {shown}{hint}; candidates: {_list_rooms(rooms, near)}")
+    gone = sorted(k for k in rooms.removed if k not in rooms.rooms)
+    if gone:  # a tombstone keeps no name: name the left rooms, so "Book Club" after leaving it is explained
+        keys = ", ".join(b58(k) for k in gone[:MAX_CANDIDATES]) + (", ..." if len(gone) > MAX_CANDIDATES else "")
+        hint += f" (if it is a room you left: you left {keys}; accept a new invitation to rejoin)"
     if not rooms.rooms:
-        raise CliError(f"no room matches {shown}: this profile has no rooms")
-    raise CliError(f"no room matches {shown}; rooms: {_list_rooms(rooms, rooms.ordered_keys())}")
+        raise CliError(f"no room matches {shown}{hint}: this profile has no rooms")
+    raise CliError(f"no room matches {shown}{hint}; rooms: {_list_rooms(rooms, rooms.ordered_keys())}")
+
+
+def _is_prefix(text: str, vk: bytes) -> bool:
+    return len(text) >= MIN_PREFIX and b58(vk).startswith(text)
 
 
 def _list_rooms(rooms: Rooms, keys: Sequence[bytes]) -> str:
@@ -167,23 +186,73 @@ def _list_rooms(rooms: Rooms, keys: Sequence[bytes]) -> str:
     return shown + (f", and {more} more" if more > 0 else "")
 
 
-def _int_at_least(minimum: int, complaint: str) -> Callable[[str], int]:
-    """An argparse type: a whole number no smaller than ``minimum``."""
+MAX_LIST_LIMIT = 100_000
+MAX_DEMO_ROOMS = 100_000
+MAX_DEMO_MESSAGES_PER_ROOM = 100_000
+MAX_DEMO_MESSAGES = 10_000_000
+MAX_SEED = 2**64 - 1
+MAX_NAME_COMPONENT_BYTES = 255
+MAX_PATH_BYTES = 4096
+
+
+def int_between(minimum: int, maximum: int) -> Callable[[str], int]:
+    """An argparse type: a whole number in ``[minimum, maximum]`` (every integer argument is bounded)."""
 
     def parse(text: str) -> int:
+        if len(text) > 40:
+            raise argparse.ArgumentTypeError(f"{one_line(text, 20)!r} is not a whole number up to {maximum:,}")
         try:
             value = int(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+            raise argparse.ArgumentTypeError(f"{one_line(text, 40)!r} is not a whole number") from None
         if value < minimum:
-            raise argparse.ArgumentTypeError(f"{value} {complaint}")
+            raise argparse.ArgumentTypeError(f"{value} is too small: at least {minimum:,}")
+        if value > maximum:
+            raise argparse.ArgumentTypeError(f"{value} is too large: at most {maximum:,}")
         return value
 
+    parse.__name__ = "whole number"  # argparse names the type in its complaint
     return parse
 
 
-positive_int = _int_at_least(1, "must be at least 1")
-non_negative_int = _int_at_least(0, "must not be negative")
+TEXT_ARGUMENTS = {
+    "name": "the room name",
+    "nickname": "the nickname",
+    "nick": "the nickname",
+    "text": "the message",
+    "room": "the room",
+    "before": "the room",
+    "code": "the invitation code",
+}
+
+
+def check_text_arguments(args: argparse.Namespace) -> None:
+    """Refuse arguments that are not text: bytes that are not UTF-8 arrive as lone surrogates."""
+    for attr, what in TEXT_ARGUMENTS.items():
+        value = getattr(args, attr, None)
+        if isinstance(value, str) and not _is_utf8(value):
+            raise CliError(f"{what} is not valid UTF-8 text (check the terminal's or the script's encoding)")
+
+
+def _is_utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def check_profile_path(path: Path) -> None:
+    """A path the file system cannot hold is refused in one line, before anything opens it."""
+    raw = os.fsencode(path.expanduser())
+    if len(raw) > MAX_PATH_BYTES:
+        raise CliError(f"the profile path is {len(raw)} bytes long; at most {MAX_PATH_BYTES} are possible")
+    for part in raw.split(b"/"):
+        if len(part) > MAX_NAME_COMPONENT_BYTES:
+            raise CliError(
+                f"a folder name in the profile path is {len(part)} bytes long; "
+                f"file systems allow at most {MAX_NAME_COMPONENT_BYTES}"
+            )
 
 
 def decode_invitation(code: str) -> Invitation:
@@ -204,21 +273,32 @@ class Workspace:
     rooms: Rooms
     issues: tuple[LoadIssue, ...]
 
-    async def save(self, *focus: bytes) -> SaveReport:
+    async def save(self, *focus: bytes, messages: Sequence[Message] = ()) -> SaveReport:
         """Save; a failed room (or preferences) is an error, as is a focus room lost to a remote leave.
 
         A room whose CAS loop gave up under heavy contention (many writers on one slot) is saved
         again, a few times: the session re-reads and re-merges, and rooms already saved are skipped.
+        ``messages`` go into the store in one transaction with their room (see ``StorageController.save``);
+        the error raised is a :class:`SaveFailed` that says which of them are stored all the same.
         """
-        report = await self.ctl.save(self.session, self.rooms)
+        report = await self.ctl.save(self.session, self.rooms, messages=messages)
         results = dict(report.rooms)
+        stored = set(report.messages_stored)
         for _ in range(SAVE_RETRIES):
             contended = any(r.attempts >= CAS_MAX_ATTEMPTS for r in report.failures) or report.meta_error
             if not contended:
                 break
-            report = await self.ctl.save(self.session, self.rooms)
+            report = await self.ctl.save(self.session, self.rooms, messages=messages)
             results.update(report.rooms)
-        report = SaveReport(results, report.meta, report.meta_error)
+            stored.update(report.messages_stored)
+        report = SaveReport(results, report.meta, report.meta_error, frozenset(stored))
+        try:
+            self._check(report, focus)
+        except CliError as exc:
+            raise SaveFailed(str(exc), report.messages_stored) from None
+        return report
+
+    def _check(self, report: SaveReport, focus: Sequence[bytes]) -> None:
         for vk in focus:
             result = report.rooms.get(vk)
             if result is not None and result.outcome is RoomOutcome.ADOPTED_LEAVE:
@@ -230,7 +310,6 @@ class Workspace:
             raise CliError(f"could not save room {b58(first.owner_vk)}: {first.reason}")
         if report.meta_error:
             raise CliError(f"could not save the room list preferences: {report.meta_error}")
-        return report
 
     def notes(self) -> list[str]:
         return [
@@ -239,9 +318,15 @@ class Workspace:
         ]
 
 
+async def open_for_reading(profile: Path) -> StorageController:
+    """The store of an existing profile, opened without creating or tightening anything (read commands)."""
+    store = await asyncio.get_running_loop().run_in_executor(None, SqliteKV, db_path(profile))
+    return StorageController(store)
+
+
 @asynccontextmanager
-async def workspace(profile: Path, name: str = "cli") -> AsyncIterator[Workspace]:
-    ctl = await StorageController.open(profile)
+async def workspace(profile: Path, name: str = "cli", *, reading: bool = False) -> AsyncIterator[Workspace]:
+    ctl = await (open_for_reading(profile) if reading else StorageController.open(profile))
     try:
         session = ctl.open_session(name)
         result = await ctl.load_with_report(session)
@@ -251,12 +336,16 @@ async def workspace(profile: Path, name: str = "cli") -> AsyncIterator[Workspace
 
 
 @asynccontextmanager
-async def read_workspace(profile: Path) -> AsyncIterator[Workspace | None]:
-    """Like :func:`workspace` for read-only commands, but ``None`` (nothing created) when there is no profile."""
+async def read_workspace(profile: Path, *, writes: bool = False) -> AsyncIterator[Workspace | None]:
+    """Like :func:`workspace` for read commands, but ``None`` (nothing created) when there is no profile.
+
+    The profile is opened as it is (no folder created, no permission changed) unless the command
+    may write (``writes``: ``messages list --mark-read``).
+    """
     if not profile_exists(profile):
         yield None
         return
-    async with workspace(profile) as ws:
+    async with workspace(profile, reading=not writes) as ws:
         yield ws
 
 
@@ -443,7 +532,7 @@ async def _known_member(profile: Path, room_vk: bytes, wanted: int) -> bytes | N
     """The verifying key of member ``wanted`` in the profile's copy of the room, if any. Read-only."""
     if not profile_exists(profile):
         return None
-    ctl = await StorageController.open(profile)
+    ctl = await open_for_reading(profile)
     try:
         slot = (await ctl.read_slots([room_vk])).get(room_vk)
     finally:
@@ -478,24 +567,29 @@ async def cmd_messages_send(args: argparse.Namespace) -> Output:
     async with workspace(args.profile) as ws:
         vk = resolve_room(ws.rooms, args.room)
         msg = ws.rooms.post_message(vk, args.text)
-        await ws.ctl.append_message(ws.session, msg)
-        await ws.save(vk)
+        notes = ws.notes()
+        try:
+            await ws.save(vk, messages=[msg])
+        except SaveFailed as exc:
+            if msg.id not in exc.messages_stored:
+                raise CliError(f"{exc}; the message was not posted") from None
+            notes.append(f"{PROG}: warning: the message was posted, but {exc}; do not send it again")
         data = {
             "id": msg.id,
             "room": b58(vk),
             "timestamp": msg.timestamp,
             "author_member_id": member_id(msg.author_vk),
         }
-        return Output(data, msg.id, ws.notes())
+        return Output(data, msg.id, notes)
 
 
 async def cmd_messages_list(args: argparse.Namespace) -> Output:
-    async with read_workspace(args.profile) as ws:
+    async with read_workspace(args.profile, writes=args.mark_read) as ws:
         rooms = Rooms() if ws is None else ws.rooms
         vk = resolve_room(rooms, args.room)
         assert ws is not None  # resolve_room found a room, so there is a profile
         room = rooms.rooms[vk]
-        msgs = await ws.ctl.read_messages(vk, limit=args.limit)
+        msgs = [m for m in await ws.ctl.read_messages(vk, limit=args.limit) if is_shown(room, m)]
         items: list[dict[str, Json]] = []
         lines = []
         for msg in msgs:
@@ -677,6 +771,12 @@ class CheckFailed(Exception):
 async def cmd_demo_populate(args: argparse.Namespace) -> Output:
     from river_desktop.demo import populate
 
+    total = args.rooms * args.messages_per_room
+    if total > MAX_DEMO_MESSAGES:
+        raise CliError(
+            f"{args.rooms:,} rooms x {args.messages_per_room:,} messages is {total:,} messages; "
+            f"demo populate makes at most {MAX_DEMO_MESSAGES:,}"
+        )
     async with workspace(args.profile, "demo") as ws:
         stats = await populate(ws.ctl, ws.session, ws.rooms, args.rooms, args.messages_per_room, args.seed)
         data = stats.to_json()
@@ -759,7 +859,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=cmd_messages_send)
     p = messages.add_parser("list", help="the newest messages, oldest first")
     p.add_argument("room", metavar="ROOM")
-    p.add_argument("--limit", type=positive_int, default=50, metavar="N", help="at most N messages (default 50)")
+    p.add_argument(
+        "--limit",
+        type=int_between(1, MAX_LIST_LIMIT),
+        default=50,
+        metavar="N",
+        help=f"at most N messages (default 50, at most {MAX_LIST_LIMIT:,})",
+    )
     p.add_argument("--mark-read", action="store_true", help="mark the room read up to the newest listed message")
     p.set_defaults(handler=cmd_messages_list)
 
@@ -773,9 +879,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = groups.add_parser("demo", help="demo data").add_subparsers(dest="command", metavar="ACTION", required=True)
     p = demo.add_parser("populate", help="add realistic demo rooms, members and messages")
-    p.add_argument("--rooms", type=non_negative_int, required=True, metavar="N")
-    p.add_argument("--messages-per-room", type=non_negative_int, required=True, metavar="M")
-    p.add_argument("--seed", type=int, default=None, metavar="S", help="reproducible names, keys and texts")
+    p.add_argument("--rooms", type=int_between(0, MAX_DEMO_ROOMS), required=True, metavar="N")
+    p.add_argument(
+        "--messages-per-room", type=int_between(0, MAX_DEMO_MESSAGES_PER_ROOM), required=True, metavar="M"
+    )
+    p.add_argument(
+        "--seed", type=int_between(0, MAX_SEED), default=None, metavar="S", help="reproducible names, keys and texts"
+    )
     p.set_defaults(handler=cmd_demo_populate)
     return parser
 
@@ -793,6 +903,13 @@ def _emit(output: Output, as_json: bool) -> None:
         sys.stderr.write(note + "\n")
 
 
+def _tolerant_stdout() -> None:
+    """Text the terminal's encoding cannot show (an emoji on Latin-1) is replaced, never a traceback."""
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper) and stream.errors == "strict":
+            stream.reconfigure(errors="replace")
+
+
 def _error(message: str) -> int:
     sys.stderr.write(f"{PROG}: error: {one_line(message, 2000)}\n")
     return 1
@@ -808,8 +925,11 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.INFO if args.verbose else logging.ERROR,
         format=f"{PROG}: %(levelname)s: %(name)s: %(message)s",
     )
+    _tolerant_stdout()
     handler: Handler = args.handler
     try:
+        check_text_arguments(args)
+        check_profile_path(args.profile)
         output = asyncio.run(handler(args))
     except CheckFailed as failed:
         _emit(failed.output, args.json)
@@ -818,6 +938,8 @@ def main(argv: list[str] | None = None) -> int:
         return _error(str(exc))
     except sqlite3.Error as exc:
         return _error(f"database error: {exc}")
+    except OSError as exc:
+        return _error(f"{exc.strerror or exc}: {exc.filename}" if exc.filename else str(exc.strerror or exc))
     except KeyboardInterrupt:
         return 130
     try:

@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import Enum
 from functools import cached_property
+from typing import TypeVar
 
 import base58
 
-from river_desktop.domain import cbor
+from river_desktop.domain import cbor, limits
 from river_desktop.domain.cbor import CborObj, DecodeError
 from river_desktop.domain.identity import (
     SEED_LEN,
@@ -31,10 +32,31 @@ from river_desktop.domain.member import AuthorizedMember
 from river_desktop.domain.room_state import Configuration, MemberInfo, Message, MessageSummary, RoomState, merge
 
 ROOM_SECRET_LEN = 32
+MAX_COUNTER = 2**64 - 1
+"""Epochs, versions and generations are CBOR unsigned 64-bit integers (River's u64): never go past this."""
 
 
 class RoomsError(ValueError):
     """A room-list operation the user asked for cannot be done (the message says why)."""
+
+
+class RoomLimitError(RoomsError, limits.LimitError):
+    """Input over one of River's limits: a :class:`RoomsError` for front ends, a ``LimitError`` by kind."""
+
+
+def _within(check: Callable[[str], str], text: str) -> str:
+    """Apply one of River's limits (``limits.check_*``), raising it as a :class:`RoomLimitError`."""
+    try:
+        return check(text)
+    except limits.LimitError as exc:
+        raise RoomLimitError(str(exc)) from None
+
+
+def next_counter(value: int, what: str) -> int:
+    """``value + 1`` for an epoch or version, refused at the end of the encodable range."""
+    if value >= MAX_COUNTER:
+        raise RoomsError(f"the {what} has reached its largest possible value; it cannot be advanced")
+    return value + 1
 
 
 class NotificationMode(Enum):
@@ -398,37 +420,42 @@ class Rooms:
     # -- operations
 
     def create_room(self, name: str, nickname: str, description: str = "") -> RoomData:
-        name = name.strip()
+        """A new room owned by a new key; it goes to the end of the manual order (every writer's rule)."""
+        name = _within(limits.check_room_name, name.strip())
         if not name:
             raise RoomsError("a room needs a name")
-        nickname = nickname.strip()
+        description = _within(limits.check_room_description, description)
+        nickname = _within(limits.check_nickname, nickname.strip())
         owner = SigningIdentity.generate()
         state = RoomState.genesis(owner, name, description, nickname=nickname or None)
         room = RoomData(owner.verifying_key, owner, state, self_nickname=nickname)
         self.rooms[room.owner_vk] = room
         self.removed.pop(room.owner_vk, None)
+        self._append_to_order(room.owner_vk)
         return room
 
     def rename(self, owner_vk: bytes, name: str, description: str | None = None) -> RoomData:
         room = self.get(owner_vk)
         if not room.is_owner:
             raise RoomsError("only the room owner can rename a room")
-        name = name.strip()
+        name = _within(limits.check_room_name, name.strip())
         if not name:
             raise RoomsError("a room needs a name")
         old = room.room_state.configuration
-        version = 1 if old is None else old.version + 1
+        version = 1 if old is None else next_counter(old.version, "room configuration version")
         desc = (old.description if old else "") if description is None else description
+        desc = _within(limits.check_room_description, desc)
         cfg = Configuration.create(room.self_identity, name, desc, version)
         return self._put(replace(room, room_state=room.room_state.with_configuration(cfg)))
 
     def set_nickname(self, owner_vk: bytes, nickname: str) -> RoomData:
         room = self.get(owner_vk)
-        nickname = nickname.strip()
+        nickname = _within(limits.check_nickname, nickname.strip())
         if not nickname:
             raise RoomsError("a nickname cannot be empty")
         current = room.room_state.member_info.get(room.self_vk)
-        info = MemberInfo.create(room.self_identity, nickname, 1 if current is None else current.version + 1)
+        version = 1 if current is None else next_counter(current.version, "nickname version")
+        info = MemberInfo.create(room.self_identity, nickname, version)
         return self._put(replace(room, room_state=room.room_state.with_member_info(info), self_nickname=nickname))
 
     def post_message(
@@ -437,6 +464,7 @@ class Rooms:
         room = self.get(owner_vk)
         if not text.strip():
             raise RoomsError("a message cannot be empty")
+        _within(limits.check_message, text)
         ts = int(time.time() * 1000) if timestamp is None else timestamp
         msg = Message.create(owner_vk, room.self_identity, text, timestamp=ts, reply_to=reply_to)
         self._put(replace(room, room_state=room.room_state.with_message(msg), last_read=_later(room.last_read, msg)))
@@ -496,8 +524,9 @@ class Rooms:
     def leave(self, owner_vk: bytes) -> None:
         """Leave a room here; the storage controller turns the recorded intent into a tombstone."""
         room = self.get(owner_vk)
+        left_at = next_counter(room.epoch, "room's membership epoch")
         del self.rooms[owner_vk]
-        self.removed[owner_vk] = room.epoch + 1
+        self.removed[owner_vk] = left_at
         self.room_order = [vk for vk in self.room_order if vk != owner_vk]
         if self.current_room == owner_vk:
             self.current_room = None
@@ -511,10 +540,13 @@ class Rooms:
             if existing.self_vk == invitee.verifying_key:
                 return existing
             raise RoomsError("you are already a member of this room with another identity")
-        nickname = nickname.strip() or f"member-{member_id_display(invitee.member_id)[:4].lower()}"
+        nickname = _within(limits.check_nickname, nickname.strip())
+        nickname = nickname or f"member-{member_id_display(invitee.member_id)[:4].lower()}"
+        left_at = self.removed.get(owner_vk)
+        epoch = 0 if left_at is None else next_counter(left_at, "room's membership epoch")
         state = RoomState.placeholder(owner_vk).with_member(invitation.invitee)
         state = state.with_member_info(MemberInfo.create(invitee, nickname, 1))
-        left_at = self.removed.pop(owner_vk, None)
+        self.removed.pop(owner_vk, None)
         room = RoomData(
             owner_vk=owner_vk,
             self_identity=invitee,
@@ -522,9 +554,10 @@ class Rooms:
             self_authorized_member=invitation.invitee,
             invitation_secrets=dict(invitation.room_secrets),
             self_nickname=nickname,
-            epoch=0 if left_at is None else left_at + 1,
+            epoch=epoch,
         )
         self.rooms[owner_vk] = room
+        self._append_to_order(owner_vk)
         return room
 
     # -- merging remote state
@@ -615,6 +648,17 @@ class Rooms:
     def decode(cls, data: bytes) -> Rooms:
         return cls.from_obj(cbor.loads(data))
 
+    def _append_to_order(self, owner_vk: bytes) -> None:
+        """A new room goes to the end of the order, from every writer; the rooms shown keep their places.
+
+        When the manual order does not cover every room yet, the order shown (manual, then by key)
+        becomes the manual order first.
+        """
+        if len(self.room_order) == len(self.rooms) - 1 and owner_vk not in self.room_order:
+            self.room_order.append(owner_vk)
+            return
+        self.room_order = [vk for vk in self.ordered_keys() if vk != owner_vk] + [owner_vk]
+
     def _put(self, room: RoomData) -> RoomData:
         self.rooms[room.owner_vk] = room
         return room
@@ -626,14 +670,26 @@ def _later(marker: ReadMarker | None, own: Message) -> ReadMarker | None:
     return mine if marker is None or mine > marker else marker
 
 
+M = TypeVar("M", bound=Message | MessageSummary)
+
+
+def is_shown(room: RoomData, msg: Message) -> bool:
+    """What every front end shows of a room's history: its own messages, validly signed, by a member."""
+    return msg.room == room.owner_vk and room.room_state.is_member(msg.author_vk) and msg.verify()
+
+
 def count_unread(room: RoomData, mode: NotificationMode, messages: Iterable[Message | MessageSummary]) -> int:
+    return len(unread_messages(room, mode, list(messages)))
+
+
+def unread_messages(room: RoomData, mode: NotificationMode, messages: Sequence[M]) -> list[M]:
+    """Others' messages after the read marker that the mode lets through (the caller checks they are shown)."""
     if mode is NotificationMode.MUTED:
-        return 0
-    messages = list(messages)
+        return []
     me = room.self_vk
     mine = {m.id for m in messages if m.author_vk == me} if mode is NotificationMode.MENTIONS_AND_REPLIES else set()
     seen = None if room.last_read is None else (room.last_read.timestamp, room.last_read.message_id)
-    count = 0
+    out: list[M] = []
     for msg in messages:
         if msg.author_vk == me:
             continue
@@ -643,5 +699,5 @@ def count_unread(room: RoomData, mode: NotificationMode, messages: Iterable[Mess
             mentions(msg.text, room.self_nickname) or (msg.reply_to is not None and msg.reply_to in mine)
         ):
             continue
-        count += 1
-    return count
+        out.append(msg)
+    return out

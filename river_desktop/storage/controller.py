@@ -16,7 +16,7 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from enum import Enum
@@ -39,11 +39,12 @@ from river_desktop.domain.rooms import (
     count_unread,
     encode_slot,
     room_label,
+    unread_messages,
 )
 from river_desktop.storage import reconcile as rc
 from river_desktop.storage.errors import StorageError
 from river_desktop.storage.history_index import HistoryIndexKV, IndexEntry, IndexIncompleteError, UnreadQuery
-from river_desktop.storage.kv import Conflict, KVStore, Stored
+from river_desktop.storage.kv import CasResult, Conflict, KVStore, Stored
 from river_desktop.storage.message_rows import MESSAGE_INDEXER
 from river_desktop.storage.profile import Profile
 from river_desktop.storage.slots import (
@@ -64,6 +65,7 @@ from river_desktop.storage.slots import (
 log = logging.getLogger(__name__)
 
 CAS_MAX_ATTEMPTS = 8
+SLOT_HOLDS_ANOTHER_ROOM = "the slot holds another room's data (written by a faulty program); it is left untouched"
 POLL_INTERVAL_S = 0.25
 
 T = TypeVar("T")
@@ -95,6 +97,8 @@ class SaveReport:
     rooms: dict[bytes, RoomSaveResult] = field(default_factory=dict)
     meta: RoomOutcome | None = None
     meta_error: str = ""
+    messages_stored: frozenset[str] = frozenset()
+    """Ids of the messages given to ``save(messages=...)`` that are in the store after it."""
 
     @property
     def ok(self) -> bool:
@@ -239,6 +243,9 @@ class StorageController:
         self._cursor = store.current_cursor()
         self._closed = False
         self._message_index: dict[bytes, list[tuple[int, str]]] = {}
+        self._intact: dict[tuple[bytes, str], bytes | None] = {}
+        """Per stored message (room, id): its author when it decodes, has its id, belongs to the room and its
+        signature verifies, else None. Write-once, content-addressed keys make the answer permanent."""
         self._history = store if isinstance(store, HistoryIndexKV) else None
         self._history_attached = False
         self._start_history_index()
@@ -378,7 +385,8 @@ class StorageController:
                 continue
             if isinstance(slot, PresentSlot):
                 if slot.room.owner_vk != vk:
-                    issues.append(LoadIssue(key, "slot holds another room"))
+                    issues.append(LoadIssue(key, SLOT_HOLDS_ANOTHER_ROOM))
+                    log.warning("room %s: a slot holding another room left untouched", room_label(vk))
                     continue
                 rooms.rooms[vk] = slot.room
                 slot.room.__dict__["slot_bytes"] = payload  # canonical: what encoding would give
@@ -425,7 +433,7 @@ class StorageController:
         for vk, epoch in legacy.removed.items():
             key = room_key(vk)
             try:
-                _, decision = self._cas_loop(key, partial(rc.reconcile_migrated_tombstone, epoch=epoch))
+                _, decision = self._cas_loop(key, partial(rc.reconcile_migrated_tombstone, epoch=epoch, owner_vk=vk))
                 if isinstance(decision, rc.Write):
                     written.append(key)
             except (rc.ReconcileError, StorageError, _CasExhausted) as exc:
@@ -442,8 +450,18 @@ class StorageController:
 
     # -- save
 
-    async def save(self, session: SaveSession, rooms: Rooms) -> SaveReport:
-        """Persist this writer's copy. Bursts coalesce: one running save plus one catch-up for all queued."""
+    async def save(self, session: SaveSession, rooms: Rooms, *, messages: Sequence[Message] = ()) -> SaveReport:
+        """Persist this writer's copy. Bursts coalesce: one running save plus one catch-up for all queued.
+
+        ``messages`` (just posted in ``rooms``) are written in the same transaction as their room's
+        slot, so a post and the read marker it moves land together or not at all; such a save runs
+        on its own, not coalesced. ``SaveReport.messages_stored`` says which of them are stored.
+        """
+        if messages:
+            report, written = await self._call(self._save_sync, session, rooms.copy(), tuple(messages))
+            session.saves_run += 1
+            self._announce(written, external=False, session=session)
+            return report
         loop = asyncio.get_running_loop()
         session._pending = rooms.copy()
         if session._pending_future is None:
@@ -473,22 +491,30 @@ class StorageController:
             session._running = False
         return await future
 
-    def _save_sync(self, session: SaveSession, rooms: Rooms) -> tuple[SaveReport, list[str]]:
+    def _save_sync(
+        self, session: SaveSession, rooms: Rooms, messages: tuple[Message, ...] = ()
+    ) -> tuple[SaveReport, list[str]]:
         intents = session._snapshot_intents()
         results: dict[bytes, RoomSaveResult] = {}
         written: list[str] = []
+        extras: dict[bytes, list[tuple[str, bytes]]] = {}
+        for msg in messages:
+            extras.setdefault(msg.room, []).append((msg_key(msg.room, msg.id), msg.encode()))
+        landed: set[str] = set()
         for vk, room in rooms.rooms.items():
             intent = intents.get(vk)
             rejoin = intent is not None and intent.kind is IntentKind.REJOIN
-            if not rejoin and session.persisted_rooms.get(vk) is room:
+            extra = extras.get(vk, ())
+            if not rejoin and not extra and session.persisted_rooms.get(vk) is room:
                 continue  # untouched since the last load or save
             digest = _digest(encode_slot(PresentSlot(room)))
-            if not rejoin and session.persisted.get(vk) == digest:
+            if not rejoin and not extra and session.persisted.get(vk) == digest:
                 session.persisted_rooms[vk] = room
                 continue
             last = session.persisted.get(vk)
             ours = None if last is None or last == _TOMBSTONE_MARK else partial(_digest_is, last)
-            result = self._save_room(vk, partial(rc.reconcile_present, local=room, rejoined=rejoin, ours=ours))
+            decide = partial(rc.reconcile_present, local=room, rejoined=rejoin, ours=ours)
+            result = self._save_room(vk, decide, extra, landed)
             results[vk] = result
             if result.outcome is RoomOutcome.FAILED:
                 continue
@@ -501,7 +527,9 @@ class StorageController:
         for vk, intent in intents.items():
             if intent.kind is not IntentKind.LEAVE or vk in rooms.rooms:
                 continue
-            result = self._save_room(vk, partial(rc.reconcile_tombstone, seen_epoch=intent.seen_epoch))
+            result = self._save_room(
+                vk, partial(rc.reconcile_tombstone, seen_epoch=intent.seen_epoch, owner_vk=vk)
+            )
             results[vk] = result
             if result.outcome is RoomOutcome.FAILED:
                 continue
@@ -516,7 +544,13 @@ class StorageController:
         if session.meta_saved != meta:
             known = set(rooms.rooms) | set(rooms.removed)
             try:
-                decide = partial(rc.reconcile_meta, local=meta, known_rooms=known, base=session.meta_base)
+                decide = partial(
+                    rc.reconcile_meta,
+                    local=meta,
+                    known_rooms=known,
+                    base=session.meta_base,
+                    left_rooms=set(rooms.removed) - set(rooms.rooms),
+                )
                 _, decision = self._cas_loop(META_KEY, decide)
             except (rc.ReconcileError, StorageError, _CasExhausted) as exc:
                 meta_outcome, meta_error = RoomOutcome.FAILED, str(exc)
@@ -526,7 +560,12 @@ class StorageController:
                 meta_outcome = RoomOutcome.STORED if isinstance(decision, rc.Write) else RoomOutcome.UNCHANGED
                 if isinstance(decision, rc.Write):
                     written.append(META_KEY)
-        report = SaveReport(results, meta_outcome, meta_error)
+        written.extend(sorted(landed))
+        stored_ids = frozenset(m.id for m in messages if msg_key(m.room, m.id) in landed)
+        for msg in messages:
+            if msg.id in stored_ids:
+                log.info("message %s stored in room %s by %s", msg.id, room_label(msg.room), session.name)
+        report = SaveReport(results, meta_outcome, meta_error, stored_ids)
         if not report.ok:
             log.warning("save by %s: %s", session.name, report.summary())
         elif written:
@@ -534,9 +573,15 @@ class StorageController:
             log.info("save by %s: wrote %s", session.name, shown)
         return report, written
 
-    def _save_room(self, vk: bytes, decide: Callable[[bytes | None], rc.Decision]) -> RoomSaveResult:
+    def _save_room(
+        self,
+        vk: bytes,
+        decide: Callable[[bytes | None], rc.Decision],
+        extra: Sequence[tuple[str, bytes]] = (),
+        landed: set[str] | None = None,
+    ) -> RoomSaveResult:
         try:
-            attempts, decision = self._cas_loop(room_key(vk), decide)
+            attempts, decision = self._cas_loop(room_key(vk), decide, extra, landed)
         except rc.ReconcileError as exc:
             return RoomSaveResult(vk, RoomOutcome.FAILED, str(exc))
         except _CasExhausted as exc:
@@ -551,14 +596,29 @@ class StorageController:
             return RoomSaveResult(vk, RoomOutcome.REJOINED_ELSEWHERE, slot=decision.slot, attempts=attempts)
         return RoomSaveResult(vk, RoomOutcome.UNCHANGED, attempts=attempts)
 
-    def _cas_loop(self, key: str, decide: Callable[[bytes | None], rc.Decision]) -> tuple[int, rc.Decision]:
-        """Read, decide, compare-and-swap; on a conflict read again. Bounded, like River's."""
+    def _cas_loop(
+        self,
+        key: str,
+        decide: Callable[[bytes | None], rc.Decision],
+        extra: Sequence[tuple[str, bytes]] = (),
+        landed: set[str] | None = None,
+    ) -> tuple[int, rc.Decision]:
+        """Read, decide, compare-and-swap; on a conflict read again. Bounded, like River's.
+
+        ``extra``: write-once keys (new messages) written in the same transaction as ``key``, or
+        alone when ``key`` needs no change; the ones in the store afterwards are added to ``landed``.
+        """
         for attempt in range(1, CAS_MAX_ATTEMPTS + 1):
             current, generation = self._store.get_versioned(key)
             decision = decide(current)
             if not isinstance(decision, rc.Write):
+                if extra and isinstance(decision, rc.Unchanged):
+                    self._write_once(extra, landed)
                 return attempt, decision
-            outcome = self._store.cas_store(key, decision.data, generation)
+            if extra:
+                outcome = self._write_once(extra, landed, (key, decision.data, generation))
+            else:
+                outcome = self._store.cas_store(key, decision.data, generation)
             if isinstance(outcome, Stored):
                 return attempt, decision
             assert isinstance(outcome, Conflict)
@@ -566,6 +626,21 @@ class StorageController:
             # racing on one slot stop colliding in lockstep.
             time.sleep(random.uniform(0, 0.002 * 2**attempt))
         raise _CasExhausted(f"gave up after {CAS_MAX_ATTEMPTS} attempts under concurrent writers")
+
+    def _write_once(
+        self,
+        extra: Sequence[tuple[str, bytes]],
+        landed: set[str] | None,
+        first: tuple[str, bytes, int] | None = None,
+    ) -> CasResult:
+        """One transaction: ``first`` (a CAS) and every write-once key in ``extra``; ``first``'s result."""
+        items = ([first] if first is not None else []) + [(k, v, 0) for k, v in extra]
+        results = self._store.cas_store_many(items)
+        tail = results[1:] if first is not None else results
+        for (k, _v), res in zip(extra, tail, strict=True):
+            if landed is not None and (isinstance(res, Stored) or res.current_value is not None):
+                landed.add(k)
+        return results[0] if first is not None else Stored(0)
 
     # -- reading changed keys (live sync)
 
@@ -582,9 +657,14 @@ class StorageController:
                 out[vk] = None
                 continue
             try:
-                out[vk] = decode_slot(payload, trusted=True)
+                slot = decode_slot(payload, trusted=True)
             except (DecodeError, RoomStateError, ValueError) as exc:
                 out[vk] = LoadIssue(key, f"undecodable room slot ({exc})")
+                continue
+            if isinstance(slot, PresentSlot) and slot.room.owner_vk != vk:
+                out[vk] = LoadIssue(key, SLOT_HOLDS_ANOTHER_ROOM)
+                continue
+            out[vk] = slot
         return out
 
     def note_meta_adopted(self, session: SaveSession, meta: RoomsMeta) -> None:
@@ -756,9 +836,15 @@ class StorageController:
         return summaries
 
     def _unread_by_scan(self, rooms: Rooms) -> dict[bytes, int]:
-        """Without an order index (a store that has none): one scan of every message key."""
+        """Without an order index (a store that has none): one scan of every message key; only messages a room
+        would show count (see :func:`is_shown`).
+
+        Summaries pick the candidates cheaply (after the read marker, others', let through by the
+        mode); only those few are decoded and have their signature checked.
+        """
         wanted = {b58(vk): vk for vk in rooms.rooms if rooms.notification_mode(vk) is not NotificationMode.MUTED}
         by_room: dict[bytes, list[MessageSummary]] = {vk: [] for vk in wanted.values()}
+        payloads: dict[tuple[bytes, str], bytes] = {}
         for key, _gen, payload in self._store.scan(MSG_PREFIX):
             room_text, _, message_id = key[len(MSG_PREFIX) :].partition(":")
             vk = wanted.get(room_text)
@@ -768,17 +854,27 @@ class StorageController:
                 by_room[vk].append(summarize_message(payload, message_id))
             except (DecodeError, ValueError):
                 continue
+            payloads[(vk, message_id)] = payload
         counts = dict.fromkeys(rooms.rooms, 0)
         for vk, msgs in by_room.items():
             room = rooms.rooms[vk]
-            shown = [m for m in msgs if m.author_vk == room.self_vk or room.room_state.is_member(m.author_vk)]
-            counts[vk] = rooms.unread_count(vk, shown)
+            candidates = unread_messages(room, rooms.notification_mode(vk), msgs)
+            counts[vk] = sum(1 for s in candidates if self._shown(room, payloads[(vk, s.id)], s.id))
         return counts
+
+    def _shown(self, room: RoomData, payload: bytes, message_id: str) -> bool:
+        key = (room.owner_vk, message_id)
+        if key not in self._intact:
+            if len(self._intact) >= _INTACT_CACHE_MAX:
+                self._intact.clear()
+            self._intact[key] = _intact_author(room, payload, message_id)
+        author = self._intact[key]
+        return author is not None and room.room_state.is_member(author)
 
     # -- the message order index (history_index.py)
 
     def _start_history_index(self) -> None:
-        """Queue the index's open check (and any build) on the storage thread, never the caller's."""
+        """Queue any build of the index on the storage thread, never the caller's."""
         if self._history is not None:
             self._io.submit(self._history_job)
 
@@ -822,6 +918,18 @@ class StorageController:
     async def run(self, fn: Callable[[], T]) -> T:
         """Run other blocking work (crypto, decoding) on the storage thread, off the event loop."""
         return await self._call(fn)
+
+
+_INTACT_CACHE_MAX = 200_000
+
+
+def _intact_author(room: RoomData, payload: bytes, message_id: str) -> bytes | None:
+    """The author of a stored message when it is intact for this room (see :func:`is_shown`), else None."""
+    try:
+        msg = Message.decode(payload)
+    except (DecodeError, RoomStateError, ValueError):
+        return None
+    return msg.author_vk if msg.id == message_id and msg.room == room.owner_vk and msg.verify() else None
 
 
 def _message_timestamp(payload: bytes) -> int:

@@ -13,6 +13,7 @@ from enum import Enum
 from river_desktop.domain.cbor import DecodeError
 from river_desktop.domain.room_state import RoomStateError
 from river_desktop.domain.rooms import (
+    MAX_COUNTER,
     PresentSlot,
     RoomData,
     RoomSlot,
@@ -89,13 +90,24 @@ class RejoinedElsewhere:
 Decision = Write | Unchanged | AdoptLeave | RejoinedElsewhere
 
 
-def read_slot(current: bytes | None) -> RoomSlot | None:
+def read_slot(current: bytes | None, owner_vk: bytes | None = None) -> RoomSlot | None:
+    """Decode a stored slot; one that cannot be decoded, or that holds a room other than
+    ``owner_vk`` (a buggy or hostile writer), is a :class:`ReconcileError`: never written over."""
     if current is None:
         return None
     try:
-        return decode_slot(current, trusted=True)
+        slot = decode_slot(current, trusted=True)
     except (DecodeError, RoomStateError, ValueError) as exc:
         raise ReconcileError(f"the stored room slot cannot be decoded ({exc})") from None
+    if owner_vk is not None and isinstance(slot, PresentSlot) and slot.room.owner_vk != owner_vk:
+        raise ReconcileError("the stored room slot holds another room's data; it was left untouched")
+    return slot
+
+
+def _next_epoch(epoch: int) -> int:
+    if epoch >= MAX_COUNTER:
+        raise ReconcileError("the room's membership epoch is at its largest possible value; it cannot advance")
+    return epoch + 1
 
 
 def slot_kind(slot: RoomSlot | None) -> SlotKind:
@@ -124,7 +136,7 @@ def reconcile_present(
     """
     if current is not None and ours is not None and not rejoined and ours(current):
         return _write(PresentSlot(local), current)
-    stored = read_slot(current)
+    stored = read_slot(current, local.owner_vk)
     action = present_action(slot_kind(stored), rejoined)
     if action is PresentAction.ABORT_ADOPT_LEAVE:
         assert isinstance(stored, TombstoneSlot)
@@ -132,11 +144,11 @@ def reconcile_present(
     if stored is None:
         return _write(PresentSlot(local), current)
     if isinstance(stored, TombstoneSlot):
-        return _write(PresentSlot(replace(local, epoch=stored.epoch + 1)), current)
+        return _write(PresentSlot(replace(local, epoch=_next_epoch(stored.epoch))), current)
     return _write(PresentSlot(merge_room_data(local, stored.room, trusted=True)), current)
 
 
-def reconcile_tombstone(current: bytes | None, seen_epoch: int) -> Decision:
+def reconcile_tombstone(current: bytes | None, seen_epoch: int, owner_vk: bytes | None = None) -> Decision:
     """Apply a leave the user performed on the membership they saw at ``seen_epoch``.
 
     ============================ =====================================
@@ -148,25 +160,30 @@ def reconcile_tombstone(current: bytes | None, seen_epoch: int) -> Decision:
     Present at e > seen_epoch    rejoined elsewhere: keep it (never bury a newer rejoin)
     ============================ =====================================
     """
-    stored = read_slot(current)
+    stored = read_slot(current, owner_vk)
     if stored is None:
         return _write(TombstoneSlot(1), current)
     if isinstance(stored, TombstoneSlot):
         return Unchanged()
     if stored.epoch > seen_epoch:
         return RejoinedElsewhere(stored)
-    return _write(TombstoneSlot(stored.epoch + 1), current)
+    return _write(TombstoneSlot(_next_epoch(stored.epoch)), current)
 
 
-def reconcile_migrated_tombstone(current: bytes | None, epoch: int) -> Decision:
+def reconcile_migrated_tombstone(current: bytes | None, epoch: int, owner_vk: bytes | None = None) -> Decision:
     """A leave carried over from the legacy blob: only fills an absent slot."""
-    if read_slot(current) is not None:
+    if read_slot(current, owner_vk) is not None:
         return Unchanged()
     return _write(TombstoneSlot(max(epoch, 1)), current)
 
 
 def reconcile_meta(
-    current: bytes | None, local: RoomsMeta, known_rooms: Collection[bytes], base: RoomsMeta | None = None
+    current: bytes | None,
+    local: RoomsMeta,
+    known_rooms: Collection[bytes],
+    base: RoomsMeta | None = None,
+    *,
+    left_rooms: Collection[bytes] | None = None,
 ) -> Decision:
     """Merge this writer's list preferences into the stored ones.
 
@@ -175,6 +192,11 @@ def reconcile_meta(
     at its last load, save or live update), otherwise the stored ones stay: a window that merely
     switched rooms must not revert another window's drag. Without a base (River's rule) this
     writer's order and modes win. Entries for rooms this writer has never seen are always kept.
+
+    When this writer's order wins, a stored entry missing from it keeps its place: it goes right
+    after the nearest room before it in the stored order (at the front when there is none), so
+    rooms other writers created keep their creation order. Entries of rooms this writer left are
+    dropped; with ``left_rooms`` unknown (``None``) every room this writer knows counts as left.
 
     ============================ =============================== ==========================
     field                        changed here since base         not changed here
@@ -198,8 +220,8 @@ def reconcile_meta(
         return [vk for vk in meta.room_order if vk in known]
 
     if base is None or known_order(local) != known_order(base):
-        order = list(local.room_order)
-        order.extend(vk for vk in stored.room_order if vk not in known and vk not in order)
+        dropped = known if left_rooms is None else set(left_rooms)
+        order = _keep_stored_places(list(local.room_order), stored.room_order, dropped)
     else:
         order = list(stored.room_order)
     modes = dict(stored.notification_modes)
@@ -213,6 +235,19 @@ def reconcile_meta(
     merged = RoomsMeta(local.current_room_key, modes, tuple(order))
     data = merged.encode()
     return Unchanged() if data == current else Write(data)
+
+
+def _keep_stored_places(order: list[bytes], stored: Iterable[bytes], dropped: Collection[bytes]) -> list[bytes]:
+    placed = set(order)
+    previous: bytes | None = None
+    for vk in stored:
+        if vk not in placed and vk not in dropped:
+            at = 0 if previous is None else order.index(previous) + 1
+            order.insert(at, vk)
+            placed.add(vk)
+        if vk in placed:
+            previous = vk
+    return order
 
 
 # --- load plan -----------------------------------------------------------------------------------

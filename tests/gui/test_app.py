@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -34,6 +35,7 @@ from pytestqt.qtbot import QtBot
 
 from river_desktop.domain.identity import SigningIdentity
 from river_desktop.domain.invitation import Invitation
+from river_desktop.domain.member import AuthorizedMember
 from river_desktop.domain.room_state import Message
 from river_desktop.domain.rooms import NotificationMode, Rooms
 from river_desktop.storage.controller import LoadResult, SaveReport, SaveSession, StorageController
@@ -582,6 +584,10 @@ def test_tray_notifies_for_others_messages_respecting_modes(qtbot: QtBot, make_d
     notes: list[tuple[str, str]] = []
     desktop.tray.notified.connect(lambda title, body: notes.append((title, body)))
     stranger = SigningIdentity.generate()
+    for room in (loud, quiet, picky):  # only members' messages are shown, so only theirs are counted
+        held = window.rooms.get(room)
+        record = AuthorizedMember.create(room, held.self_identity, stranger.verifying_key)
+        window.rooms.rooms[room] = replace(held, room_state=held.room_state.with_member(record))
     session = desktop.controller.open_session("someone else")
 
     def post(room: bytes, text: str) -> None:

@@ -81,6 +81,7 @@ def _sorted_rooms(count: int) -> tuple[Rooms, list[bytes]]:
     rooms = Rooms()
     for i in range(count):
         rooms.create_room(f"R{i}", "me")
+    rooms.room_order = []  # created rooms join the manual order; these tables start from River's by-key order
     return rooms, sorted(rooms.rooms)
 
 
