@@ -153,7 +153,7 @@ def test_rejected_and_deleted_keys_do_not_count(store: KVStore) -> None:
     assert set(kv.index_lookup(["t:A:good", "t:A:bad", "t:A:gone", "t:A:never"])) == {"t:A:good"}
 
 
-def test_counts_after_a_point_exclude_one_author(store: KVStore) -> None:
+def test_counts_after_a_point_leave_out_the_given_authors(store: KVStore) -> None:
     kv = indexed(store)
     for i in range(6):
         put(store, "A", f"m{i}", i, "m" if i % 3 == 0 else "y")
