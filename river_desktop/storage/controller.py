@@ -36,13 +36,16 @@ from river_desktop.domain.rooms import (
     RoomSlot,
     RoomsMeta,
     TombstoneSlot,
+    count_unread,
     encode_slot,
     room_label,
     unread_messages,
 )
 from river_desktop.storage import reconcile as rc
 from river_desktop.storage.errors import StorageError
+from river_desktop.storage.history_index import HistoryIndexKV, IndexEntry, IndexIncompleteError, UnreadQuery
 from river_desktop.storage.kv import CasResult, Conflict, KVStore, Stored, StoreHealth, health_of, scan_reporting
+from river_desktop.storage.message_rows import MESSAGE_INDEXER
 from river_desktop.storage.profile import Profile
 from river_desktop.storage.slots import (
     LEGACY_BLOB_KEY,
@@ -245,6 +248,9 @@ class StorageController:
         signature verifies, else None. Write-once, content-addressed keys make the answer permanent."""
         self._health = health_of(store)
         self._health_subscribers: list[Callable[[StoreHealth], None]] = []
+        self._history = store if isinstance(store, HistoryIndexKV) else None
+        self._history_attached = False
+        self._start_history_index()
 
     # -- lifecycle
 
@@ -771,32 +777,113 @@ class StorageController:
         return index
 
     def _read_messages_sync(self, owner_vk: bytes, before: ReadMarker | None, limit: int) -> list[Message]:
-        order = self._message_order(owner_vk)
-        end = len(order) if before is None else bisect.bisect_left(order, (before.timestamp, before.message_id))
-        page = order[max(0, end - limit) : end]
-        found = self._store.get_many([msg_key(owner_vk, mid) for _, mid in page])
+        point = None if before is None else (before.timestamp, before.message_id)
+        entries = self._indexed(lambda h: h.index_page(owner_vk, before=point, limit=limit))
+        # An index row exists only for bytes whose signature the indexer verified; the id is their content hash,
+        # so a payload that still hashes to it is those bytes and needs no second verification.
+        vouched = entries is not None
+        if entries is not None:
+            page = [(e.key, e.id) for e in entries]
+        else:
+            order = self._message_order(owner_vk)
+            end = len(order) if point is None else bisect.bisect_left(order, point)
+            prefix = msg_prefix(owner_vk)
+            page = [(prefix + mid, mid) for _, mid in order[max(0, end - limit) : end]]
+        found = self._store.get_many(key for key, _ in page)
         out = []
-        for _, mid in page:
-            payload = found.get(msg_key(owner_vk, mid), (None, 0))[0]
+        for key, mid in page:
+            payload = found.get(key, (None, 0))[0]
             if payload is None:
                 continue
             try:
                 msg = Message.decode(payload)
             except (DecodeError, RoomStateError, ValueError):
                 continue
-            if msg.room == owner_vk and msg.id == mid and msg.verify():
+            if msg.room == owner_vk and msg.id == mid and (vouched or msg.verify()):
                 out.append(msg)
         return out
 
     async def message_count(self, owner_vk: bytes) -> int:
-        return len(await self._call(self._message_order, owner_vk))
+        return await self._call(self._message_count_sync, owner_vk)
+
+    def _message_count_sync(self, owner_vk: bytes) -> int:
+        counted = self._indexed(lambda h: h.index_count(owner_vk))
+        return len(self._message_order(owner_vk)) if counted is None else counted
 
     async def unread_counts(self, rooms: Rooms) -> dict[bytes, int]:
         """Unread badges for every room, computed on the storage thread."""
         return await self._call(self._unread_sync, rooms.copy())
 
     def _unread_sync(self, rooms: Rooms) -> dict[bytes, int]:
-        """One scan of every message key; only messages a room would show count (see :func:`is_shown`).
+        """Per room, the index rows after the read marker by members other than this user; only messages a
+        room shows count (this room's, signed, by a member). "Mentions & replies" decodes only those rows.
+
+        Membership is decided now, not when indexed, and only for rooms with unread rows (deciding it checks the
+        room's invitations): the index knows who wrote in each room, so a writer who is not (or no longer) a
+        member is left out by a second count of that room alone.
+        """
+        counts = dict.fromkeys(rooms.rooms, 0)
+        queries: dict[bytes, UnreadQuery] = {}
+        for vk, room in rooms.rooms.items():
+            if rooms.notification_mode(vk) is not NotificationMode.MUTED:
+                marker = None if room.last_read is None else (room.last_read.timestamp, room.last_read.message_id)
+                queries[vk] = UnreadQuery(vk, marker, frozenset({room.self_vk}))
+        plain = [q for vk, q in queries.items() if rooms.notification_mode(vk) is NotificationMode.ALL]
+        counted = self._indexed(lambda h: h.index_count_after(plain))
+        if counted is None:
+            return self._unread_by_scan(rooms)
+        counts.update(zip((q.room for q in plain), counted, strict=True))
+        busy = [q.room for q, n in zip(plain, counted, strict=True) if n]
+        writers = self._indexed(lambda h: h.index_authors(busy)) or {}
+        recount: list[UnreadQuery] = []
+        for vk in busy:
+            query, state = queries[vk], rooms.rooms[vk].room_state
+            strangers = {a for a in writers.get(vk, ()) if a not in query.exclude_authors and not state.is_member(a)}
+            if strangers:
+                recount.append(UnreadQuery(vk, query.after, query.exclude_authors | strangers))
+        if recount:
+            recounted = self._indexed(lambda h: h.index_count_after(recount)) or []
+            counts.update(zip((q.room for q in recount), recounted, strict=True))
+        for vk, query in queries.items():
+            mode = rooms.notification_mode(vk)
+            if mode is NotificationMode.MENTIONS_AND_REPLIES:
+                room = rooms.rooms[vk]
+                counts[vk] = count_unread(room, mode, self._unread_summaries(query, room))
+        return counts
+
+    def _unread_summaries(self, query: UnreadQuery, room: RoomData) -> list[MessageSummary]:
+        """The unread rows' summaries (members' only), plus a stand-in for each of this user's messages they
+        reply to.
+
+        The stand-ins let ``count_unread`` apply today's rule (a reply to one of mine counts) without reading
+        this user's older messages: the index says who wrote the message a reply names.
+        """
+        rows: list[IndexEntry] = self._indexed(lambda h: h.index_rows_after(query)) or []
+        state, me = room.room_state, room.self_vk
+        entries = [e for e in rows if state.is_member(e.author)]
+        found = self._store.get_many(e.key for e in entries)
+        summaries: list[MessageSummary] = []
+        for entry in entries:
+            payload = found.get(entry.key, (None, 0))[0]
+            if payload is None:
+                continue
+            try:
+                summaries.append(summarize_message(payload, entry.id))
+            except (DecodeError, ValueError):
+                continue
+        targets = {msg_key(query.room, s.reply_to) for s in summaries if s.reply_to is not None}
+        if targets:
+            authors = self._indexed(lambda h: h.index_lookup(targets)) or {}
+            summaries.extend(
+                MessageSummary(e.time, e.id, e.author, "", None)
+                for e in authors.values()
+                if e.author == me and e.room == query.room
+            )
+        return summaries
+
+    def _unread_by_scan(self, rooms: Rooms) -> dict[bytes, int]:
+        """Without an order index (a store that has none): one scan of every message key; only messages a room
+        would show count (see :func:`is_shown`).
 
         Summaries pick the candidates cheaply (after the read marker, others', let through by the
         mode); only those few are decoded and have their signature checked.
@@ -829,6 +916,55 @@ class StorageController:
             self._intact[key] = _intact_author(room, payload, message_id)
         author = self._intact[key]
         return author is not None and room.room_state.is_member(author)
+
+    # -- the message order index (history_index.py)
+
+    def _start_history_index(self) -> None:
+        """Queue any build of the index on the storage thread, never the caller's."""
+        if self._history is not None:
+            self._io.submit(self._history_job)
+
+    def _attach_history(self, history: HistoryIndexKV) -> None:
+        if not self._history_attached:
+            history.attach_indexer(MESSAGE_INDEXER)
+            self._history_attached = True
+
+    def _history_job(self) -> None:
+        """One bounded batch of a build, then the next one queued behind other storage work.
+
+        A complete index is left alone here: its check runs on the first index read, so opening costs nothing.
+        """
+        history = self._history
+        if history is None or self._closed:
+            return
+        try:
+            self._attach_history(history)
+            done = not history.index_pending() or history.index_step()
+        except StorageError as exc:
+            log.warning("message index: %s", exc)
+            return
+        if not done:
+            with contextlib.suppress(RuntimeError):  # the controller closed meanwhile
+                self._io.submit(self._history_job)
+
+    def _indexed(self, read: Callable[[HistoryIndexKV], T]) -> T | None:
+        """``read`` on the index, finishing an unfinished build here first; ``None`` when the store has none."""
+        history = self._history
+        if history is None:
+            return None
+        try:
+            for _attempt in range(3):
+                try:
+                    self._attach_history(history)
+                    return read(history)
+                except IndexIncompleteError:
+                    while not history.index_step():
+                        pass
+            return read(history)
+        except StorageError:
+            if health_of(self._store).writable:
+                raise
+            return None  # read-only or damaged: the index cannot be built or trusted here, so callers scan
 
     async def run(self, fn: Callable[[], T]) -> T:
         """Run other blocking work (crypto, decoding) on the storage thread, off the event loop."""
