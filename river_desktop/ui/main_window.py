@@ -169,6 +169,8 @@ class MainWindow(QMainWindow):
         self._saves_in_flight = 0
         self._meta_deferred = False
         self._save_tasks: set[asyncio.Task[None]] = set()
+        self._unsent: dict[str, Message] = {}
+        """Posted here but not yet in the store: every save carries them with their room, in one transaction."""
         self._unread_dirty = False
         self._unread_task: asyncio.Task[None] | None = None
         self._room_token = 0
@@ -868,7 +870,8 @@ class MainWindow(QMainWindow):
             return None
         self.roomView.add_messages([message])
         self.refresh()
-        self.schedule_save(before=lambda: self.controller.append_message(self.session, message))
+        self._unsent[message.id] = message
+        self.schedule_save()
         return message
 
     def _on_send_requested(self, text: str) -> None:
@@ -876,11 +879,11 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ saving
 
-    def schedule_save(self, before: Callable[[], Awaitable[object]] | None = None) -> None:
+    def schedule_save(self) -> None:
         """Persist this window's copy (coalesced by the controller) and show the outcome."""
         self._saves_in_flight += 1
         self._set_save_state(SaveState.SAVING)
-        task = self.desktop.track(self._save(before), save=True)
+        task = self.desktop.track(self._save(), save=True)
         self._save_tasks.add(task)
         task.add_done_callback(self._save_tasks.discard)
 
@@ -892,13 +895,20 @@ class MainWindow(QMainWindow):
         while self._save_tasks:
             await asyncio.gather(*list(self._save_tasks), return_exceptions=True)
 
-    async def _save(self, before: Callable[[], Awaitable[object]] | None) -> None:
+    @property
+    def unsent_messages(self) -> list[Message]:
+        """Messages posted in this window that no save has stored yet (Retry stores them, once each)."""
+        return list(self._unsent.values())
+
+    async def _save(self) -> None:
         report: SaveReport | None = None
         error = ""
         try:
-            if before is not None:
-                await before()
-            report = await self.controller.save(self.session, self.rooms)
+            # A post and the room it changes are saved together or not at all; a message that did not land
+            # stays unsent and goes with the next save under the same id, so a retry can never post it twice.
+            report = await self.controller.save(self.session, self.rooms, messages=list(self._unsent.values()))
+            for message_id in report.messages_stored:
+                self._unsent.pop(message_id, None)
         except (StorageError, OSError, RuntimeError) as exc:
             error = str(exc) or type(exc).__name__
             log.warning("window %d: save failed: %s", self.window_id, error)
