@@ -52,6 +52,7 @@ from river_desktop.domain.rooms import (
 from river_desktop.storage import reconcile
 from river_desktop.storage.controller import LoadIssue, RoomOutcome, SaveReport
 from river_desktop.storage.errors import StorageError
+from river_desktop.storage.kv import StoreHealth
 from river_desktop.storage.profile import default_profile_dir
 from river_desktop.storage.slots import LEGACY_BLOB_KEY, MIGRATION_DONE_KEY
 from river_desktop.ui.about import AboutDialog
@@ -65,6 +66,7 @@ from river_desktop.ui.dialogs import (
     NotificationsDialog,
 )
 from river_desktop.ui.drafts import DraftKeeper
+from river_desktop.ui.health_banner import NOTHING_CAN_BE_POSTED, HealthBanner
 from river_desktop.ui.room_list import RoomFilterProxy, RoomListModel, RoomListView, RoomRow
 from river_desktop.ui.room_view import RoomView
 from river_desktop.ui.shortcuts import ShortcutsDialog
@@ -370,8 +372,9 @@ class MainWindow(QMainWindow):
         self.roomList.selectionModel().currentChanged.connect(self._on_current_index_changed)
         self.roomList.contextMenuRequested.connect(self._show_context_menu)
         self.roomList.activatedRoom.connect(self._on_room_activated)
-        self.roomList.editRequested.connect(lambda _key: self.show_edit_room_dialog())
-        self.roomList.leaveRequested.connect(lambda _key: self.show_leave_dialog())
+        # through the actions, so a profile that cannot be changed (actions disabled) opens neither dialog
+        self.roomList.editRequested.connect(lambda _key: self.actionRenameRoom.trigger())
+        self.roomList.leaveRequested.connect(lambda _key: self.actionLeaveRoom.trigger())
         self.roomList.moveRequested.connect(self.move_current)
         buttons = QHBoxLayout()
         self.createRoomButton = QPushButton("New Room", left)
@@ -387,6 +390,7 @@ class MainWindow(QMainWindow):
         left_layout.addLayout(buttons)
 
         self.roomView = RoomView(self.contentPage)
+        self._composer_placeholder = self.roomView.composer.placeholderText()
         self.roomView.send_requested.connect(self._on_send_requested)
         self.roomView.older_requested.connect(self._on_older_requested)
         self.roomView.message_read.connect(self._on_message_read)
@@ -399,7 +403,17 @@ class MainWindow(QMainWindow):
 
         for page in (self.loadingPage, self.failedPage, self.contentPage):
             self.stack.addWidget(page)
-        self.setCentralWidget(self.stack)
+        central = QWidget(self)
+        central.setObjectName("centralArea")
+        central_layout = QVBoxLayout(central)
+        central_layout.setContentsMargins(0, 0, 0, 0)
+        central_layout.setSpacing(0)
+        self.healthBanner = HealthBanner(self.controller, central)
+        central_layout.addWidget(self.healthBanner)
+        central_layout.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+        self._unsubscribe_health = self.controller.subscribe_health(self._on_health)
+        self.destroyed.connect(lambda _obj=None, stop=self._unsubscribe_health: stop())
 
     def _build_status_bar(self) -> None:
         status = self.statusBar()
@@ -718,24 +732,32 @@ class MainWindow(QMainWindow):
         name = None if room is None else room.name
         self.setWindowTitle(window_title(name, waiting=room is not None, profile=self._profile_label))
 
+    def _on_health(self, health: StoreHealth) -> None:
+        """The profile stopped accepting changes: say so here and offer only what cannot change anything."""
+        if not self._alive:
+            return
+        self.healthBanner.show_health(health)
+        self._update_actions()
+
     def _update_actions(self) -> None:
         ready = self._load_state is LoadState.READY
+        writable = self.controller.health.writable
         room = self.rooms.rooms.get(self._current) if self._current is not None else None
-        for action in (self.actionCreateRoom, self.actionJoinWithCode, self.actionFindRoom):
-            action.setEnabled(ready)
-        for action in (
-            self.actionInviteMember,
-            self.actionRenameRoom,
-            self.actionNickname,
-            self.actionNotifications,
-            self.actionLeaveRoom,
-        ):
-            action.setEnabled(ready and room is not None)
-        reorder = ready and room is not None and not self.proxy.is_filtering
+        self.actionFindRoom.setEnabled(ready)
+        self.actionInviteMember.setEnabled(ready and room is not None)  # shows a code; writes nothing
+        for action in (self.actionCreateRoom, self.actionJoinWithCode):
+            action.setEnabled(ready and writable)
+        for action in (self.actionRenameRoom, self.actionNickname, self.actionNotifications, self.actionLeaveRoom):
+            action.setEnabled(ready and writable and room is not None)
+        reorder = ready and writable and room is not None and not self.proxy.is_filtering
         self.actionMoveRoomUp.setEnabled(reorder)
         self.actionMoveRoomDown.setEnabled(reorder)
-        self.createRoomButton.setEnabled(ready)
-        self.joinButton.setEnabled(ready)
+        self.roomList.set_reorder_enabled(writable and not self.proxy.is_filtering)
+        self.createRoomButton.setEnabled(ready and writable)
+        self.joinButton.setEnabled(ready and writable)
+        composer = self.roomView.composer
+        composer.setReadOnly(not writable)
+        composer.setPlaceholderText(self._composer_placeholder if writable else NOTHING_CAN_BE_POSTED)
 
     # ------------------------------------------------------------------ filter and keyboard
 
@@ -862,6 +884,9 @@ class MainWindow(QMainWindow):
     def post_message(self, text: str, reply_to: str | None = None) -> Message | None:
         key = self._current
         if key is None:
+            return None
+        if not self.controller.health.writable:
+            self._report_error(f"Not posted: {self.controller.health.problem}")
             return None
         try:
             message = self.rooms.post_message(key, text, reply_to=reply_to)
