@@ -194,6 +194,8 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._build_central()
         self.drafts = DraftKeeper(desktop.settings, self.roomView, self)
+        self.roomView.set_members_visible(desktop.settings.members_visible())
+        self.roomView.members_visible_changed.connect(desktop.settings.set_members_visible)
         self._build_status_bar()
         self._update_actions()
         self._update_title()
