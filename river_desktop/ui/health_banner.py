@@ -150,7 +150,7 @@ class HealthBanner(QFrame):
 
     async def _salvage(self, target_dir: Path) -> None:
         store = self._controller.store
-        profile = self._controller.profile
+        source = None if self._controller.profile is None else self._controller.profile.db_path
         outcome: SalvageReport | str
         if not isinstance(store, SqliteKV):
             outcome = "Only a profile stored on disk can be salvaged."
@@ -159,12 +159,15 @@ class HealthBanner(QFrame):
                 outcome = await self._controller.run(lambda: salvage(store, target_dir))
             except (StorageError, OSError) as exc:
                 outcome = f"Nothing was saved: {exc}"
-        self._salvaging = False
-        self.salvageButton.setEnabled(True)
         if isinstance(outcome, SalvageReport):
             log.info("salvaged %d key(s) into %s, %d lost", outcome.copied, outcome.target, len(outcome.lost))
-            self.result.setText(salvage_summary(outcome, None if profile is None else profile.db_path))
         else:
             log.warning("salvage into %s failed: %s", target_dir, outcome)
-            self.result.setText(outcome)
-        self.salvageFinished.emit(outcome)
+        try:
+            self._salvaging = False
+            self.salvageButton.setEnabled(True)
+            shown = outcome if isinstance(outcome, str) else salvage_summary(outcome, source)
+            self.result.setText(shown)
+            self.salvageFinished.emit(outcome)
+        except RuntimeError:  # the window closed while the copy ran: the copy is done, there is nobody to tell
+            log.info("the window that asked for the salvage into %s is gone", target_dir)

@@ -3,10 +3,12 @@ would change it can be started; a damaged profile's readable rooms and messages 
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import shutil
 import subprocess
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -163,7 +165,8 @@ def read_only_copy(source: Path, tmp_path: Path) -> Iterator[Path]:
         subprocess.run(["mount", "-o", "remount,bind,ro", str(view)], check=True, capture_output=True)
         yield view
     finally:
-        subprocess.run(["umount", str(view)], check=False, capture_output=True)
+        # lazy: a failed test may still hold the file open; the mount must not outlive the test either way
+        subprocess.run(["umount", "-l", str(view)], check=False, capture_output=True)
 
 
 def test_a_read_only_profile_shows_its_rooms_says_why_and_offers_no_change(
@@ -176,7 +179,8 @@ def test_a_read_only_profile_shows_its_rooms_says_why_and_offers_no_change(
         desktop = make_desktop(view)
         window = open_window(qtbot, desktop)
         _open_first_room(qtbot, window)
-        assert len(window.rooms.rooms) == 3 and window.roomView.model.rowCount() == 5
+        assert len(window.rooms.rooms) == 3
+        qtbot.waitUntil(lambda: window.roomView.model.rowCount() == 5, timeout=WAIT_MS)
         assert_says_it_cannot_change(window, "read-only")
         assert not window.healthBanner.salvageButton.isVisible()
         assert "not writable" in window.healthBanner.toolTip()  # the precise reason, for who wants it
@@ -202,3 +206,21 @@ def test_a_profile_deleted_while_open_turns_every_window_to_the_banner(
         qtbot.waitUntil(window.healthBanner.isVisible, timeout=WAIT_MS)
         assert_says_it_cannot_change(window, "deleted or replaced")
     assert not profile.exists()
+
+
+def test_a_window_closed_while_its_salvage_runs_lets_the_copy_finish_quietly(
+    qtbot: QtBot, make_desktop: DesktopFactory, damaged: tuple[Path, set[str]], tmp_path: Path
+) -> None:
+    profile, _lost = damaged
+    desktop = make_desktop(profile)
+    window = open_window(qtbot, desktop)
+    gate = threading.Event()
+    held = asyncio.ensure_future(desktop.controller.run(gate.wait))  # the storage thread waits for the close
+    target = tmp_path / "rescued"
+    task = window.healthBanner.start_salvage(target)
+    window.close()
+    qtbot.waitUntil(lambda: desktop.window(window.window_id) is None, timeout=WAIT_MS)
+    gate.set()
+    qtbot.waitUntil(lambda: task.done() and held.done(), timeout=WAIT_MS)
+    assert task.exception() is None
+    assert (target / DB_NAME).exists()
