@@ -740,6 +740,7 @@ class MainWindow(QMainWindow):
             return
         self.healthBanner.show_health(health)
         self._update_actions()
+        self._set_save_state(self._save_state)
 
     def _update_actions(self) -> None:
         ready = self._load_state is LoadState.READY
@@ -990,7 +991,8 @@ class MainWindow(QMainWindow):
         self.saveStatus.setText(text)
         self.saveStatus.setToolTip(self._save_error if state is SaveState.FAILED else "")
         self.saveStatus.setProperty("state", state.value)
-        self.saveRetryButton.setVisible(state is SaveState.FAILED)
+        # Retry cannot help a profile that takes no writes; the banner says what can.
+        self.saveRetryButton.setVisible(state is SaveState.FAILED and self.controller.health.writable)
         self.saveStateChanged.emit(self._save_state)
 
     # ------------------------------------------------------------------ live sync

@@ -17,6 +17,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog
 from pytestqt.qtbot import QtBot
 
+from river_desktop.domain.rooms import NotificationMode
 from river_desktop.storage.kv import StoreHealth
 from river_desktop.storage.salvage import SalvageReport
 from river_desktop.storage.sqlite_kv import SqliteKV
@@ -184,6 +185,10 @@ def test_a_read_only_profile_shows_its_rooms_says_why_and_offers_no_change(
         assert_says_it_cannot_change(window, "read-only")
         assert not window.healthBanner.salvageButton.isVisible()
         assert "not writable" in window.healthBanner.toolTip()  # the precise reason, for who wants it
+        assert window.set_notification_mode(window.model.keys()[0], NotificationMode.MUTED)  # changes the copy only
+        qtbot.waitUntil(lambda: window.save_state is SaveState.FAILED, timeout=WAIT_MS)
+        assert "read-only" in window.saveStatus.text()
+        assert not window.saveRetryButton.isVisibleTo(window), "Retry offered where it can never work"
         run(qtbot, desktop.shutdown())  # closes the file, so the mount can go
     assert digest(profile / DB_NAME) == before
     assert not (profile / f"{DB_NAME}-wal").exists() and not (profile / f"{DB_NAME}-shm").exists()
@@ -205,6 +210,7 @@ def test_a_profile_deleted_while_open_turns_every_window_to_the_banner(
     for window in windows:
         qtbot.waitUntil(window.healthBanner.isVisible, timeout=WAIT_MS)
         assert_says_it_cannot_change(window, "deleted or replaced")
+    assert not windows[0].saveRetryButton.isVisibleTo(windows[0])  # hidden once the failure turned out final
     assert not profile.exists()
 
 
