@@ -928,6 +928,13 @@ class MainWindow(QMainWindow):
         """Messages posted in this window that no save has stored yet (Retry stores them, once each)."""
         return list(self._unsent.values())
 
+    def _drop_unsent_of_left_rooms(self) -> None:
+        """A room left here or elsewhere takes no posts: its unsent messages would be carried forever."""
+        for message_id, message in list(self._unsent.items()):
+            if message.room not in self.rooms.rooms:
+                del self._unsent[message_id]
+                log.info("window %d: an unsent message was dropped with its left room", self.window_id)
+
     async def _save(self) -> None:
         report: SaveReport | None = None
         error = ""
@@ -937,6 +944,7 @@ class MainWindow(QMainWindow):
             report = await self.controller.save(self.session, self.rooms, messages=list(self._unsent.values()))
             for message_id in report.messages_stored:
                 self._unsent.pop(message_id, None)
+            self._drop_unsent_of_left_rooms()
         except (StorageError, OSError, RuntimeError) as exc:
             error = str(exc) or type(exc).__name__
             log.warning("window %d: save failed: %s", self.window_id, error)

@@ -37,3 +37,22 @@ def test_a_post_whose_save_fails_is_not_in_the_store_and_retry_posts_it_once(
     window.retry_save()  # a second retry (or any later save) finds nothing left to post
     wait_saved(qtbot, window)
     assert len(faulty.list(msg_prefix(room))) == 1
+
+
+def test_leaving_a_room_drops_its_unsent_post_instead_of_carrying_it_forever(
+    qtbot: QtBot, make_desktop: DesktopFactory
+) -> None:
+    desktop = make_desktop()
+    controller = desktop.controller
+    faulty = RoomWritesFailWhileArmedKV(controller.store)
+    controller._store = faulty
+    window = open_window(qtbot, desktop)
+    room = create_room_via_dialog(qtbot, window, "Left behind")
+    faulty.armed = True
+    post_via_composer(qtbot, window, "never sent")
+    qtbot.waitUntil(lambda: window.save_state is SaveState.FAILED, timeout=WAIT_MS)
+    faulty.armed = False
+    assert window.leave_room(room)
+    wait_saved(qtbot, window)
+    assert window.unsent_messages == []
+    assert faulty.list(msg_prefix(room)) == []

@@ -230,3 +230,19 @@ def test_a_window_closed_while_its_salvage_runs_lets_the_copy_finish_quietly(
     qtbot.waitUntil(lambda: task.done() and held.done(), timeout=WAIT_MS)
     assert task.exception() is None
     assert (target / DB_NAME).exists()
+
+
+def test_the_poller_alone_notices_a_deleted_profile_and_every_window_says_so(
+    qtbot: QtBot, make_desktop: DesktopFactory, tmp_path: Path
+) -> None:
+    """No click needed: the change poller checks the file's identity, and the banner follows."""
+    profile = tmp_path / "profile"
+    desktop = make_desktop(profile)
+    windows = [open_window(qtbot, desktop), open_window(qtbot, desktop)]
+    create_room_via_dialog(qtbot, windows[0], "Before")
+    shutil.rmtree(profile)
+    for window in windows:
+        qtbot.waitUntil(window.healthBanner.isVisible, timeout=WAIT_MS)
+        assert_says_it_cannot_change(window, "deleted or replaced")
+    assert all(w.save_state is not SaveState.FAILED for w in windows)  # found without a failed save
+    assert not profile.exists()
