@@ -503,7 +503,10 @@ class StorageController:
         on its own, not coalesced. ``SaveReport.messages_stored`` says which of them are stored.
         """
         if messages:
-            report, written = await self._call(self._save_sync, session, rooms.copy(), tuple(messages))
+            try:
+                report, written = await self._call(self._save_sync, session, rooms.copy(), tuple(messages))
+            finally:
+                self._note_health()
             session.saves_run += 1
             self._announce(written, external=False, session=session)
             return report
