@@ -26,6 +26,7 @@ from typing import Any
 
 import cbor2
 
+from benchmarks import history
 from river_desktop.storage.controller import StorageController
 from river_desktop.storage.envelope import decode_versioned
 
@@ -330,6 +331,25 @@ def b7_gui_stall(profile: Path, runs: int) -> Result:
                          "runs": runs})
 
 
+# -- B8 history page, B10 unread counts (benchmarks/history.py) ------------------------------------------
+
+
+def b8_history_page(tmp: Path, runs: int) -> list[Result]:
+    big, bare, small = history.b8_history_page(tmp, runs)
+    page = history.PAGE
+    return [
+        Result("B8", f"newest page of {page} messages, 100,000-message room, in process (vs bare indexed SQL)",
+               big, bare, big / bare, 3.0),
+        Result("B8b", "the same page: 100,000-message room vs 100-message room", big, small, big / small, 1.2),
+    ]
+
+
+def b10_unread_counts(tmp: Path, runs: int) -> Result:
+    ours, bare = history.b10_unread_counts(tmp, runs)
+    return Result("B10", "unread counts, 1,000 rooms x 100 unread (vs one SQL count of the same rows)", ours, bare,
+                  ours / bare, 3.0)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=7)
@@ -346,7 +366,7 @@ def main() -> int:
             populate(big, 1000, 50)
             print(f"demo populate --rooms 1000 --messages-per-room 50: {time.perf_counter() - start:.1f} s",
                   flush=True)
-        steps: list[tuple[str, Callable[[], Result]]] = [
+        steps: list[tuple[str, Callable[[], Result | list[Result]]]] = [
             ("B1", lambda: b1_cold_load(big, args.runs)),
             ("B2", lambda: b2_save_one_change(big, args.runs * 3)),
             ("B3", lambda: b3_append(tmp, args.runs)),
@@ -354,19 +374,30 @@ def main() -> int:
             ("B5", lambda: b5_cli_list(big, args.runs)),
             ("B6", lambda: b6_memory(big)),
             ("B7", lambda: b7_gui_stall(big, min(args.runs, 3))),
+            ("B8", lambda: b8_history_page(tmp, args.runs)),
+            ("B10", lambda: b10_unread_counts(tmp, args.runs)),
         ]
         for name, step in steps:
             if wanted is not None and name not in wanted:
                 continue
-            result = step()
-            results.append(result)
-            if result.limit is not None:
-                print(f"{result.name}: {result.verdict} {result.measured * 1000:.1f} ms "
-                      f"(limit {result.limit * 1000:g} ms)", flush=True)
-            else:
-                print(f"{result.name}: {result.verdict} ratio {result.ratio:.2f}", flush=True)
+            produced = step()
+            for result in produced if isinstance(produced, list) else [produced]:
+                results.append(result)
+                _report(result)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+    return _finish(args, results)
+
+
+def _report(result: Result) -> None:
+    if result.limit is not None:
+        print(f"{result.name}: {result.verdict} {result.measured * 1000:.1f} ms "
+              f"(limit {result.limit * 1000:g} ms)", flush=True)
+    else:
+        print(f"{result.name}: {result.verdict} ratio {result.ratio:.2f}", flush=True)
+
+
+def _finish(args: argparse.Namespace, results: list[Result]) -> int:
     print()
     print(table(results))
     payload = {

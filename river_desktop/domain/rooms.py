@@ -160,9 +160,13 @@ def counts_as_message(message: AuthorizedMessage) -> bool:
 
 
 def unread_messages(
-    room: RoomData, mode: NotificationMode, messages: Sequence[AuthorizedMessage]
+    room: RoomData, mode: NotificationMode, messages: Sequence[AuthorizedMessage], also_mine: Iterable[int] = ()
 ) -> list[AuthorizedMessage]:
-    """Others' messages after the read marker that the mode lets through, in the order given."""
+    """Others' messages after the read marker that the mode lets through, in the order given.
+
+    ``also_mine``: ids of this user's messages not among ``messages`` (a reply to one of them counts), so a caller
+    that knows them from an index need not read them.
+    """
     if mode is NotificationMode.MUTED:
         return []
     me = room.self_member_id
@@ -170,6 +174,7 @@ def unread_messages(
     mine: set[int] = set()
     if mode is NotificationMode.MENTIONS_AND_REPLIES:
         mine = {m.id for m in (*messages, *room.room_state.recent_messages) if m.author == me}
+        mine.update(also_mine)
     out = []
     for msg in messages:
         if msg.author == me or not counts_as_message(msg):

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Protocol, TypeAlias, runtime_checkable
 
+from river_desktop.storage import history_index as hi
 from river_desktop.storage.errors import StoreClosedError
 
 
@@ -111,6 +112,19 @@ class KVStore(Protocol):
         """``(key, generation, payload)`` for live keys starting with ``prefix``, sorted by key."""
         ...
 
+    def scan_range(
+        self,
+        prefix: str,
+        *,
+        after: str | None = None,
+        before: str | None = None,
+        reverse: bool = False,
+        limit: int | None = None,
+    ) -> builtins.list[tuple[str, int, bytes]]:
+        """``scan`` narrowed to keys strictly between ``after`` and ``before``, the first ``limit`` of them in key
+        order (descending when ``reverse``): a page costs the page, however many keys share the prefix."""
+        ...
+
     def changes_since(self, cursor: int) -> tuple[int, builtins.list[str]]:
         """``(new cursor, distinct keys written after cursor by anyone)``, keys in write order."""
         ...
@@ -192,6 +206,7 @@ class MemoryKV:
         self._records: dict[str, _Record] = {}
         self._seq = 0
         self._closed = False
+        self._index = hi.MemoryIndex()
 
     def __enter__(self) -> MemoryKV:
         return self
@@ -213,6 +228,7 @@ class MemoryKV:
         generation = self._versioned(key)[1] + 1
         self._seq += 1
         self._records[key] = _Record(generation, payload, self._seq)
+        self._index.on_write(key, payload)
         return generation
 
     def get(self, key: str) -> bytes | None:
@@ -277,6 +293,78 @@ class MemoryKV:
                 for key, record in self._records.items()
                 if record.payload is not None and key.startswith(prefix)
             )
+
+    def scan_range(
+        self,
+        prefix: str,
+        *,
+        after: str | None = None,
+        before: str | None = None,
+        reverse: bool = False,
+        limit: int | None = None,
+    ) -> builtins.list[tuple[str, int, bytes]]:
+        if limit is not None and limit < 0:
+            raise ValueError("limit must not be negative")
+        rows = [
+            row
+            for row in self.scan(prefix)
+            if (after is None or row[0] > after) and (before is None or row[0] < before)
+        ]
+        if reverse:
+            rows.reverse()
+        return rows if limit is None else rows[:limit]
+
+    # -- history index (history_index.HistoryIndexKV)
+
+    def attach_indexer(self, indexer: hi.Indexer) -> None:
+        with self._lock:
+            self._open()
+            live = {k: r.payload for k, r in self._records.items() if r.payload is not None}
+            self._index.rebuild(indexer, live)
+
+    def index_step(self, batch: int = hi.INDEX_BATCH) -> bool:
+        with self._lock:
+            self._open()
+            return self._index.indexer is not None
+
+    def index_pending(self) -> bool:
+        return False
+
+    def _index_ready(self) -> hi.MemoryIndex:
+        self._open()
+        if self._index.indexer is None:
+            raise hi.IndexIncompleteError("no indexer is attached to this store")
+        return self._index
+
+    def index_page(
+        self, room: bytes, *, before: hi.SortPoint | None = None, limit: int
+    ) -> builtins.list[hi.IndexEntry]:
+        with self._lock:
+            return self._index_ready().page(room, before, limit)
+
+    def index_count(self, room: bytes) -> int:
+        with self._lock:
+            return self._index_ready().count(room)
+
+    def index_count_after(self, queries: Iterable[hi.UnreadQuery]) -> builtins.list[int]:
+        wanted = builtins.list(queries)
+        with self._lock:
+            index = self._index_ready()
+            return [len(index.rows_after(q)) for q in wanted]
+
+    def index_rows_after(self, query: hi.UnreadQuery) -> builtins.list[hi.IndexEntry]:
+        with self._lock:
+            return self._index_ready().rows_after(query)
+
+    def index_lookup(self, keys: Iterable[str]) -> dict[str, hi.IndexEntry]:
+        wanted = builtins.list(keys)
+        with self._lock:
+            return self._index_ready().lookup(wanted)
+
+    def index_authors(self, rooms: Iterable[bytes]) -> dict[bytes, frozenset[bytes]]:
+        wanted = builtins.list(rooms)
+        with self._lock:
+            return self._index_ready().authors(wanted)
 
     def changes_since(self, cursor: int) -> tuple[int, builtins.list[str]]:
         with self._lock:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import builtins
 import contextlib
+import logging
 import os
 import sqlite3
 import threading
@@ -28,6 +29,7 @@ from types import TracebackType
 from typing import Final, TypeVar
 
 from river_desktop.storage import dbfile
+from river_desktop.storage import history_index as hi
 from river_desktop.storage import rows as rw
 from river_desktop.storage.envelope import (
     HEADER_SIZE,
@@ -62,7 +64,7 @@ from river_desktop.storage.kv import (
 
 T = TypeVar("T")
 
-SCHEMA_VERSION: Final = 1
+SCHEMA_VERSION: Final = 2
 """The ``PRAGMA user_version`` this code writes. A file with a higher one is refused, never touched."""
 
 _CACHE_KIB: Final = 32 * 1024
@@ -91,7 +93,12 @@ def _create_v1(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE UNIQUE INDEX kv_seq ON kv (seq)")
 
 
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {0: _create_v1}
+def _create_v2(conn: sqlite3.Connection) -> None:
+    """The message order index (history_index.py), empty and marked for a rebuild from the keys."""
+    hi.create_tables(conn)
+
+
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {0: _create_v1, 1: _create_v2}
 """Forward migrations: ``MIGRATIONS[v]`` turns a schema-``v`` database into schema ``v + 1``.
 
 Opening a file below ``SCHEMA_VERSION`` runs every step from its version up, then sets ``user_version``, all inside
@@ -120,6 +127,12 @@ def _in_transaction(conn: sqlite3.Connection, begin: str) -> Iterator[None]:
         raise
 
 
+log = logging.getLogger(__name__)
+
+_NOT_INDEXED: Final = object()
+"""``_index_row``'s answer for a key the attached indexer does not cover (or when none is attached)."""
+
+
 def _fetch_int(conn: sqlite3.Connection, sql: str, params: tuple[object, ...] = ()) -> int:
     row = conn.execute(sql, params).fetchone()
     return int(row[0])
@@ -140,6 +153,10 @@ class SqliteKV:
     ``read_only`` (a reason) opens the file read-only: reads work, every write raises ``StorageReadOnlyError``.
     ``connection_factory`` is SQLite's ``factory`` argument, for fault-injection tests.
     """
+
+    _indexer: hi.Indexer | None = None
+    _index_checked: bool = False
+    _check_cursor: str = ""
 
     def __init__(
         self,
@@ -242,7 +259,9 @@ class SqliteKV:
             self._check_damage(conn)
         conn.execute(f"PRAGMA cache_size = -{_CACHE_KIB}")
         if self._read_only is not None:
-            if version < SCHEMA_VERSION:
+            # An older schema still reads (what a newer step adds, such as the message index, is derived data
+            # that readers do without); only a file that was never set up has nothing to read.
+            if version == 0:
                 raise StorageReadOnlyError(
                     f"this profile is read-only ({self._read_only}) and its database {self._path} was never set up"
                 )
@@ -478,6 +497,14 @@ class SqliteKV:
         return self._reading(run)
 
     @contextlib.contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection]:
+        """A read transaction for the message index's several statements (one snapshot), errors translated."""
+        with self._guard():
+            conn = self._conn()
+            with _in_transaction(conn, "BEGIN"):
+                yield conn
+
+    @contextlib.contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         """A write transaction holding the file's write lock from its first read; refused when writes are off."""
         self._refuse_writes()
@@ -538,19 +565,23 @@ class SqliteKV:
     def store(self, key: str, value: bytes) -> int:
         check_key(key)
         data = check_value(value)
+        row = self._index_row(key, data)
         with self._write() as conn:
             generation = self._next_generation(key, self._current(conn, key)[1])
             self._put(conn, key, encode_versioned(generation, data))
+            self._index_put(conn, key, row)
         return generation
 
     def cas_store(self, key: str, value: bytes, expected_generation: int) -> CasResult:
         check_key(key)
         data = check_value(value)
+        row = self._index_row(key, data)
         with self._write() as conn:
             payload, generation = self._current(conn, key)
             if generation != expected_generation:
                 return Conflict(generation, payload)
             self._put(conn, key, encode_versioned(self._next_generation(key, generation), data))
+            self._index_put(conn, key, row)
         return Stored(generation + 1)
 
     def cas_store_many(self, items: Iterable[tuple[str, bytes, int]]) -> builtins.list[CasResult]:
@@ -560,13 +591,15 @@ class SqliteKV:
             if self._closed:
                 raise self._closed_error()
             return results
+        rows = [self._index_row(key, data) for key, data, _expected in batch]
         with self._write() as conn:
-            for key, data, expected in batch:
+            for (key, data, expected), row in zip(batch, rows, strict=True):
                 payload, generation = self._current(conn, key)
                 if generation != expected:
                     results.append(Conflict(generation, payload))
                     continue
                 self._put(conn, key, encode_versioned(self._next_generation(key, generation), data))
+                self._index_put(conn, key, row)
                 results.append(Stored(generation + 1))
         return results
 
@@ -575,6 +608,7 @@ class SqliteKV:
         with self._write() as conn:
             generation = self._next_generation(key, self._current(conn, key)[1])
             self._put(conn, key, encode_deleted(generation))
+            self._index_drop(conn, key)
         return generation
 
     def _note_skipped(self, skipped: Iterable[SkippedRow]) -> None:
@@ -657,6 +691,31 @@ class SqliteKV:
     def read_all(self) -> rw.RowsRead:
         """Every row, each one read on its own when a scan meets damage: what ``store check`` and salvage use."""
         return self._rows("1", ())
+
+    def scan_range(
+        self,
+        prefix: str,
+        *,
+        after: str | None = None,
+        before: str | None = None,
+        reverse: bool = False,
+        limit: int | None = None,
+    ) -> builtins.list[tuple[str, int, bytes]]:
+        check_key(prefix)
+        if limit is not None and limit < 0:
+            raise ValueError("limit must not be negative")
+        where, params = self._range_where(
+            prefix, None if after is None else check_key(after), None if before is None else check_key(before)
+        )
+        order = "DESC" if reverse else "ASC"
+        sql = f"SELECT key, value FROM kv WHERE {where} AND {_LIVE} ORDER BY key {order} LIMIT ?"
+        result: builtins.list[tuple[str, int, bytes]] = []
+        with self._guard():
+            for key, value in self._conn().execute(sql, (*params, -1 if limit is None else int(limit))):
+                generation, payload = decode_versioned(value)
+                if payload is not None:
+                    result.append((key, generation, payload))
+        return result
 
     def changes_since(self, cursor: int) -> tuple[int, builtins.list[str]]:
         """Keys written after ``cursor``, each once, in write order; foreign rows are skipped.
@@ -772,3 +831,131 @@ class SqliteKV:
     def schema_version(self) -> int:
         with self._guard():
             return _fetch_int(self._conn(), "PRAGMA user_version")
+
+    @staticmethod
+    def _range_where(prefix: str, after: str | None, before: str | None = None) -> tuple[str, tuple[str, ...]]:
+        """Keys under ``prefix`` strictly between ``after`` and ``before``, as ONE lower and ONE upper bound.
+
+        With two lower bounds SQLite seeks to one and filters by the other row by row, so a range read late in a
+        long prefix would cost everything before it.
+        """
+        lower = "key > ?" if after is not None and after >= prefix else "key >= ?"
+        bounds = [lower]
+        params = [after if after is not None and after >= prefix else prefix]
+        upper = prefix_upper_bound(prefix)
+        if before is not None and (upper is None or before < upper):
+            upper = before
+        if upper is not None:
+            bounds.append("key < ?")
+            params.append(upper)
+        return " AND ".join(bounds), tuple(params)
+
+    # -- message order index (history_index.HistoryIndexKV)
+
+    def _index_row(self, key: str, data: bytes) -> object:
+        """The index row for a write, computed before the write lock is taken (an indexer may verify signatures)."""
+        indexer = self._indexer
+        if indexer is None or not key.startswith(indexer.prefix):
+            return _NOT_INDEXED
+        return indexer.row(key, data)
+
+    def _index_put(self, conn: sqlite3.Connection, key: str, row: object) -> None:
+        if row is _NOT_INDEXED:
+            if self._indexer is None:
+                hi.mark_stale_if_indexed(conn, key)
+            return
+        assert row is None or isinstance(row, hi.IndexRow)
+        hi.put_row(conn, key, row)
+
+    def _index_drop(self, conn: sqlite3.Connection, key: str) -> None:
+        hi.deleted(conn, key, self._indexer)
+
+    def attach_indexer(self, indexer: hi.Indexer) -> None:
+        with self._read() as conn:
+            needed = hi.needs_attach(conn, indexer)
+        if needed:
+            with self._write() as conn:
+                hi.attach(conn, indexer)
+        self._indexer = indexer
+        self._index_checked = False
+        self._check_cursor = ""
+
+    def index_step(self, batch: int = hi.INDEX_BATCH) -> bool:
+        indexer = self._indexer
+        if indexer is None:
+            raise hi.IndexIncompleteError("no indexer is attached to this store")
+        if batch < 1:
+            raise ValueError("batch must be at least 1")
+        disagrees = False
+        with self._read() as conn:
+            if not hi.needs_attach(conn, indexer) and hi.is_complete(conn):
+                if self._index_checked:
+                    return True
+                where, params = self._range_where(indexer.prefix, self._check_cursor or None)
+                agrees, last = hi.check_range(conn, where, params, self._check_cursor, hi.CHECK_BATCH)
+                if agrees:
+                    self._check_cursor = last or ""
+                    self._index_checked = last is None
+                    return self._index_checked
+                disagrees = True
+        self._index_checked = False
+        with self._write() as conn:
+            if hi.needs_attach(conn, indexer):  # the tables went missing, or another indexer took over
+                hi.attach(conn, indexer)
+            if hi.is_complete(conn):
+                if not disagrees:
+                    return False  # another process finished a build meanwhile: check it on the next step
+                log.warning("the message index of %s disagrees with its messages; rebuilding it", self._path)
+                hi.reset(conn, indexer)
+                self._check_cursor = ""
+            where, params = self._range_where(indexer.prefix, hi.progress(conn) or None)
+            sql = f"SELECT key, value FROM kv WHERE {where} ORDER BY key LIMIT ?"
+            rows = conn.execute(sql, (*params, batch)).fetchall()
+            for key, value in rows:
+                payload = decode_versioned(value)[1]
+                hi.put_row(conn, key, None if payload is None else indexer.row(key, payload))
+            done = len(rows) < batch
+            hi.set_progress(conn, None if done else str(rows[-1][0]))
+        self._index_checked = done
+        return done
+
+    def index_pending(self) -> bool:
+        indexer = self._indexer
+        with self._read() as conn:
+            return indexer is None or hi.needs_attach(conn, indexer) or not hi.is_complete(conn)
+
+    @contextlib.contextmanager
+    def _index_read(self) -> Iterator[sqlite3.Connection]:
+        with self._read() as conn:
+            if self._indexer is None or not self._index_checked or not hi.is_complete(conn):
+                raise hi.IndexIncompleteError(f"the message index of {self._path} is not built yet")
+            yield conn
+
+    def index_page(
+        self, room: bytes, *, before: hi.SortPoint | None = None, limit: int
+    ) -> builtins.list[hi.IndexEntry]:
+        with self._index_read() as conn:
+            return hi.page(conn, room, before, limit)
+
+    def index_count(self, room: bytes) -> int:
+        with self._index_read() as conn:
+            return hi.count(conn, room)
+
+    def index_count_after(self, queries: Iterable[hi.UnreadQuery]) -> builtins.list[int]:
+        wanted = builtins.list(queries)
+        with self._index_read() as conn:
+            return hi.count_after(conn, wanted)
+
+    def index_rows_after(self, query: hi.UnreadQuery) -> builtins.list[hi.IndexEntry]:
+        with self._index_read() as conn:
+            return hi.rows_after(conn, query)
+
+    def index_lookup(self, keys: Iterable[str]) -> dict[str, hi.IndexEntry]:
+        wanted = builtins.list(dict.fromkeys(check_key(k) for k in keys))
+        with self._index_read() as conn:
+            return hi.lookup(conn, wanted)
+
+    def index_authors(self, rooms: Iterable[bytes]) -> dict[bytes, frozenset[bytes]]:
+        wanted = builtins.list(dict.fromkeys(rooms))
+        with self._index_read() as conn:
+            return hi.authors(conn, wanted)

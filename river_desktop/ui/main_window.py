@@ -53,6 +53,7 @@ from river_desktop.domain.rooms import (
 from river_desktop.storage import reconcile
 from river_desktop.storage.controller import LoadIssue, RoomOutcome, SaveReport
 from river_desktop.storage.errors import StorageError
+from river_desktop.storage.kv import StoreHealth
 from river_desktop.storage.profile import default_profile_dir
 from river_desktop.storage.slots import LEGACY_BLOB_KEY, MIGRATION_DONE_KEY
 from river_desktop.ui.about import AboutDialog
@@ -66,6 +67,7 @@ from river_desktop.ui.dialogs import (
     NotificationsDialog,
 )
 from river_desktop.ui.drafts import DraftKeeper
+from river_desktop.ui.health_banner import NOTHING_CAN_BE_POSTED, HealthBanner
 from river_desktop.ui.message_model import ShownMessage
 from river_desktop.ui.room_list import RoomFilterProxy, RoomListModel, RoomListView, RoomRow
 from river_desktop.ui.room_view import RoomView, read_marker
@@ -171,6 +173,9 @@ class MainWindow(QMainWindow):
         self._saves_in_flight = 0
         self._meta_deferred = False
         self._save_tasks: set[asyncio.Task[None]] = set()
+        self._unsent: dict[int, tuple[bytes, AuthorizedMessage]] = {}
+        """Posted here (room, message) but not yet in the store: every save carries them with their room, in one
+        transaction."""
         self._unread_dirty = False
         self._unread_task: asyncio.Task[None] | None = None
         self._room_token = 0
@@ -192,6 +197,8 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._build_central()
         self.drafts = DraftKeeper(desktop.settings, self.roomView, self)
+        self.roomView.set_members_visible(desktop.settings.members_visible())
+        self.roomView.members_visible_changed.connect(desktop.settings.set_members_visible)
         self._build_status_bar()
         self._update_actions()
         self._update_title()
@@ -370,8 +377,9 @@ class MainWindow(QMainWindow):
         self.roomList.selectionModel().currentChanged.connect(self._on_current_index_changed)
         self.roomList.contextMenuRequested.connect(self._show_context_menu)
         self.roomList.activatedRoom.connect(self._on_room_activated)
-        self.roomList.editRequested.connect(lambda _key: self.show_edit_room_dialog())
-        self.roomList.leaveRequested.connect(lambda _key: self.show_leave_dialog())
+        # through the actions, so a profile that cannot be changed (actions disabled) opens neither dialog
+        self.roomList.editRequested.connect(lambda _key: self.actionRenameRoom.trigger())
+        self.roomList.leaveRequested.connect(lambda _key: self.actionLeaveRoom.trigger())
         self.roomList.moveRequested.connect(self.move_current)
         buttons = QHBoxLayout()
         self.createRoomButton = QPushButton("New Room", left)
@@ -387,6 +395,7 @@ class MainWindow(QMainWindow):
         left_layout.addLayout(buttons)
 
         self.roomView = RoomView(self.contentPage)
+        self._composer_placeholder = self.roomView.composer.placeholderText()
         self.roomView.send_requested.connect(self._on_send_requested)
         self.roomView.older_requested.connect(self._on_older_requested)
         self.roomView.message_read.connect(self._on_message_read)
@@ -403,7 +412,17 @@ class MainWindow(QMainWindow):
 
         for page in (self.loadingPage, self.failedPage, self.contentPage):
             self.stack.addWidget(page)
-        self.setCentralWidget(self.stack)
+        central = QWidget(self)
+        central.setObjectName("centralArea")
+        central_layout = QVBoxLayout(central)
+        central_layout.setContentsMargins(0, 0, 0, 0)
+        central_layout.setSpacing(0)
+        self.healthBanner = HealthBanner(self.controller, central)
+        central_layout.addWidget(self.healthBanner)
+        central_layout.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+        self._unsubscribe_health = self.controller.subscribe_health(self._on_health)
+        self.destroyed.connect(lambda _obj=None, stop=self._unsubscribe_health: stop())
 
     def _build_status_bar(self) -> None:
         status = self.statusBar()
@@ -720,24 +739,33 @@ class MainWindow(QMainWindow):
         name = None if room is None else room.name
         self.setWindowTitle(window_title(name, waiting=room is not None, profile=self._profile_label))
 
+    def _on_health(self, health: StoreHealth) -> None:
+        """The profile stopped accepting changes: say so here and offer only what cannot change anything."""
+        if not self._alive:
+            return
+        self.healthBanner.show_health(health)
+        self._update_actions()
+        self._set_save_state(self._save_state)
+
     def _update_actions(self) -> None:
         ready = self._load_state is LoadState.READY
+        writable = self.controller.health.writable
         room = self.rooms.rooms.get(self._current) if self._current is not None else None
-        for action in (self.actionCreateRoom, self.actionJoinWithCode, self.actionFindRoom):
-            action.setEnabled(ready)
-        for action in (
-            self.actionInviteMember,
-            self.actionRenameRoom,
-            self.actionNickname,
-            self.actionNotifications,
-            self.actionLeaveRoom,
-        ):
-            action.setEnabled(ready and room is not None)
-        reorder = ready and room is not None and not self.proxy.is_filtering
+        self.actionFindRoom.setEnabled(ready)
+        self.actionInviteMember.setEnabled(ready and room is not None)  # shows a code; writes nothing
+        for action in (self.actionCreateRoom, self.actionJoinWithCode):
+            action.setEnabled(ready and writable)
+        for action in (self.actionRenameRoom, self.actionNickname, self.actionNotifications, self.actionLeaveRoom):
+            action.setEnabled(ready and writable and room is not None)
+        reorder = ready and writable and room is not None and not self.proxy.is_filtering
         self.actionMoveRoomUp.setEnabled(reorder)
         self.actionMoveRoomDown.setEnabled(reorder)
-        self.createRoomButton.setEnabled(ready)
-        self.joinButton.setEnabled(ready)
+        self.roomList.set_reorder_enabled(writable and not self.proxy.is_filtering)
+        self.createRoomButton.setEnabled(ready and writable)
+        self.joinButton.setEnabled(ready and writable)
+        composer = self.roomView.composer
+        composer.setReadOnly(not writable)
+        composer.setPlaceholderText(self._composer_placeholder if writable else NOTHING_CAN_BE_POSTED)
 
     # ------------------------------------------------------------------ filter and keyboard
 
@@ -882,12 +910,16 @@ class MainWindow(QMainWindow):
         key = self._current
         if key is None:
             return None
+        if not self.controller.health.writable:
+            self._report_error(f"Not posted: {self.controller.health.problem}")
+            return None
         try:
             message = op(key)
         except RoomsError as exc:
             self._report_error(str(exc))
             return None
         self.refresh()
+        self._unsent[message.id] = (key, message)
         self.schedule_save()
         return message
 
@@ -896,11 +928,11 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ saving
 
-    def schedule_save(self, before: Callable[[], Awaitable[object]] | None = None) -> None:
+    def schedule_save(self) -> None:
         """Persist this window's copy (coalesced by the controller) and show the outcome."""
         self._saves_in_flight += 1
         self._set_save_state(SaveState.SAVING)
-        task = self.desktop.track(self._save(before), save=True)
+        task = self.desktop.track(self._save(), save=True)
         self._save_tasks.add(task)
         task.add_done_callback(self._save_tasks.discard)
 
@@ -912,13 +944,28 @@ class MainWindow(QMainWindow):
         while self._save_tasks:
             await asyncio.gather(*list(self._save_tasks), return_exceptions=True)
 
-    async def _save(self, before: Callable[[], Awaitable[object]] | None) -> None:
+    @property
+    def unsent_messages(self) -> list[AuthorizedMessage]:
+        """Messages posted in this window that no save has stored yet (Retry stores them, once each)."""
+        return [message for _room, message in self._unsent.values()]
+
+    def _drop_unsent_of_left_rooms(self) -> None:
+        """A room left here or elsewhere takes no posts: its unsent messages would be carried forever."""
+        for message_id, (room, _message) in list(self._unsent.items()):
+            if room not in self.rooms.rooms:
+                del self._unsent[message_id]
+                log.info("window %d: an unsent message was dropped with its left room", self.window_id)
+
+    async def _save(self) -> None:
         report: SaveReport | None = None
         error = ""
         try:
-            if before is not None:
-                await before()
-            report = await self.controller.save(self.session, self.rooms)
+            # A post and the room it changes are saved together or not at all; a message that did not land
+            # stays unsent and goes with the next save under the same id, so a retry can never post it twice.
+            report = await self.controller.save(self.session, self.rooms, messages=self.unsent_messages)
+            for message_id in report.messages_stored:
+                self._unsent.pop(message_id, None)
+            self._drop_unsent_of_left_rooms()
         except (StorageError, OSError, RuntimeError) as exc:
             error = str(exc) or type(exc).__name__
             log.warning("window %d: save failed: %s", self.window_id, error)
@@ -973,7 +1020,8 @@ class MainWindow(QMainWindow):
         self.saveStatus.setText(text)
         self.saveStatus.setToolTip(self._save_error if state is SaveState.FAILED else "")
         self.saveStatus.setProperty("state", state.value)
-        self.saveRetryButton.setVisible(state is SaveState.FAILED)
+        # Retry cannot help a profile that takes no writes; the banner says what can.
+        self.saveRetryButton.setVisible(state is SaveState.FAILED and self.controller.health.writable)
         self.saveStateChanged.emit(self._save_state)
 
     # ------------------------------------------------------------------ live sync

@@ -95,6 +95,18 @@ class DesktopSettings:
         self._qs.setValue("tray/close_hint_shown", True)
         self.sync()
 
+    # ---- the room view
+
+    def members_visible(self) -> bool:
+        """Whether rooms show the member panel (``[view] members_visible``); shown until the user hides it."""
+        return _flag(self._qs.value("view/members_visible", True), True)
+
+    def set_members_visible(self, visible: bool) -> None:
+        if self.members_visible() == visible:
+            return
+        self._qs.setValue("view/members_visible", visible)
+        self.sync()
+
     # ---- drafts: one value per room, keyed by the room's base58 key (never logged: it is what the user wrote)
 
     def draft(self, room: bytes) -> str:

@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -379,10 +380,12 @@ def test_save_failure_shows_the_reason_and_retry_recovers(
     real_save = desktop.controller.save
     failures = [StorageError("the disk is full; free some space and retry")]
 
-    async def flaky_save(session: SaveSession, rooms: Rooms) -> SaveReport:
+    async def flaky_save(
+        session: SaveSession, rooms: Rooms, *, messages: Sequence[AuthorizedMessage] = ()
+    ) -> SaveReport:
         if failures:
             raise failures.pop()
-        return await real_save(session, rooms)
+        return await real_save(session, rooms, messages=messages)
 
     monkeypatch.setattr(desktop.controller, "save", flaky_save)
     window.create_room("Unlucky", "me")

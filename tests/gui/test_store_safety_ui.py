@@ -6,13 +6,13 @@ import gc
 import shutil
 from pathlib import Path
 
-from PySide6.QtWidgets import QApplication, QLineEdit, QPushButton
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from river_desktop.ui.dialogs import CreateRoomDialog
+from river_desktop.domain.rooms import NotificationMode
 from river_desktop.ui.main_window import SaveState
 from river_desktop.ui.settings import SETTINGS_FILENAME, DesktopSettings, WindowState
-from tests.gui.conftest import WAIT_MS, DesktopFactory, child, click, open_window
+from tests.gui.conftest import WAIT_MS, DesktopFactory, open_window
 from tests.helpers.damage import DB_NAME, digest, leaf_page_in_the_middle, populate, trash_page
 
 
@@ -42,12 +42,10 @@ def test_a_damaged_profile_opens_shows_its_rooms_and_refuses_to_save(
     desktop = make_desktop(profile)
     window = open_window(qtbot, desktop)
     assert len(window.rooms.rooms) == 5
-    window.actionCreateRoom.trigger()
-    dialog = window.dialog("CreateRoomDialog")
-    assert isinstance(dialog, CreateRoomDialog)
-    child(dialog, QLineEdit, "roomNameEdit").setText("Not saved")
-    child(dialog, QLineEdit, "nicknameEdit").setText("me")
-    click(child(dialog, QPushButton, "createButton"))
+    window.actionCreateRoom.trigger()  # disabled while the profile cannot be changed (tests/gui/test_health_banner.py)
+    assert window.dialog("CreateRoomDialog") is None
+    # a change that still reaches the window (a dialog opened before the damage was found) is refused by the store
+    assert window.set_notification_mode(next(iter(window.rooms.rooms)), NotificationMode.MUTED)
     qtbot.waitUntil(lambda: window.save_state is SaveState.FAILED, timeout=WAIT_MS)
     assert "damaged" in window.saveStatus.text() and "left as it is" in window.saveStatus.text()
     assert digest(db) == before

@@ -5,6 +5,7 @@ from __future__ import annotations
 import builtins
 from collections.abc import Iterable, Sequence
 
+from river_desktop.storage.errors import StorageIOError
 from river_desktop.storage.kv import CasResult, Conflict, KVStore
 
 
@@ -76,3 +77,24 @@ class AlwaysConflictKV(CountingKV):
             current, generation = self.inner.get_versioned(key)
             return Conflict(generation + 1, current)
         return super().cas_store(key, value, expected_generation)
+
+
+class RoomWritesFailWhileArmedKV(CountingKV):
+    """While ``armed``, every write that touches a room slot fails with an I/O error and writes nothing at all."""
+
+    def __init__(self, inner: KVStore) -> None:
+        super().__init__(inner)
+        self.armed = False
+
+    def _refuse(self, keys: Iterable[str]) -> None:
+        if self.armed and any(k.startswith("room:") for k in keys):
+            raise StorageIOError("injected I/O error")
+
+    def cas_store(self, key: str, value: bytes, expected_generation: int) -> CasResult:
+        self._refuse([key])
+        return super().cas_store(key, value, expected_generation)
+
+    def cas_store_many(self, items: Sequence[tuple[str, bytes, int]]) -> builtins.list[CasResult]:
+        items = list(items)
+        self._refuse(k for k, _, _ in items)
+        return super().cas_store_many(items)

@@ -1,0 +1,413 @@
+"""The message order index: history pages and unread counts that cost what is shown, not what is stored.
+
+The store keeps one row per key under the indexer's prefix, written in the same transaction as the key itself, so
+the index can never disagree with the keys it describes after a crash. What a row says is decided by an
+``Indexer`` the controller supplies (key + payload -> room, sort time, message id, author, or ``None`` for a key
+that must not count): the store knows nothing of the message format, so changing the format swaps the indexer, and
+an indexer of another name makes the store rebuild its index from the keys.
+
+A store whose index is missing, belongs to another indexer, was left behind by a writer without one, or fails the
+open-time check (as many rows as keys under the prefix, range by range; deleted and rejected keys keep a row with
+a NULL room, so the check never reads a payload) is rebuilt from the keys in bounded, resumable batches
+(``index_step``); until that finishes, index reads raise ``IndexIncompleteError``.
+"""
+
+from __future__ import annotations
+
+import builtins
+import sqlite3
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Final, NamedTuple, Protocol, runtime_checkable
+
+from river_desktop.storage.errors import StorageError
+
+SortPoint = tuple[int, str]
+"""A position in a room's history: ``(sort time, message id)``, compared as a tuple."""
+
+INDEX_BATCH: Final = 256
+"""Keys indexed per ``index_step``: one short write transaction, so other writers and readers interleave."""
+
+CHECK_BATCH: Final = 4096
+"""Keys compared per ``index_step`` of the open-time check (two counts over key ranges, no payload read)."""
+
+_LOWEST_TIME: Final = -(2**63)
+_GET_CHUNK: Final = 500
+
+
+@dataclass(frozen=True)
+class IndexRow:
+    """What the index records of one message key."""
+
+    room: bytes
+    time: int
+    id: str
+    author: bytes
+
+
+class IndexEntry(NamedTuple):
+    """An index row with the key it describes."""
+
+    key: str
+    room: bytes
+    time: int
+    id: str
+    author: bytes
+
+    @property
+    def point(self) -> SortPoint:
+        return (self.time, self.id)
+
+
+@dataclass(frozen=True)
+class Indexer:
+    """Turns a stored key under ``prefix`` into its index row; ``row`` returns ``None`` for keys not to count.
+
+    ``name`` identifies the rule: a store indexed under another name is rebuilt.
+    """
+
+    name: str
+    prefix: str
+    row: Callable[[str, bytes], IndexRow | None]
+
+    def __repr__(self) -> str:
+        return f"Indexer({self.name!r}, prefix={self.prefix!r})"
+
+
+@dataclass(frozen=True)
+class UnreadQuery:
+    """Rows of ``room`` after ``after`` (all rows when ``None``) not written by any of ``exclude_authors``."""
+
+    room: bytes
+    after: SortPoint | None
+    exclude_authors: frozenset[bytes]
+
+
+class IndexIncompleteError(StorageError):
+    """The index is being built or rebuilt; run ``index_step`` until it reports done, then read again."""
+
+
+@runtime_checkable
+class HistoryIndexKV(Protocol):
+    """What a store with a message order index offers beyond ``KVStore``."""
+
+    def attach_indexer(self, indexer: Indexer) -> None:
+        """Index keys under ``indexer.prefix`` from now on; a different stored indexer makes the index rebuild."""
+        ...
+
+    def index_step(self, batch: int = INDEX_BATCH) -> bool:
+        """Check or (re)build a bounded batch of the index; ``True`` once it is complete and checked."""
+        ...
+
+    def index_pending(self) -> bool:
+        """A build or rebuild is under way (cheap; the open-time check is left to the first index read)."""
+        ...
+
+    def index_page(self, room: bytes, *, before: SortPoint | None = None, limit: int) -> builtins.list[IndexEntry]:
+        """The newest ``limit`` rows of ``room`` strictly before ``before``, oldest first."""
+        ...
+
+    def index_count(self, room: bytes) -> int:
+        """How many rows ``room`` has."""
+        ...
+
+    def index_count_after(self, queries: Iterable[UnreadQuery]) -> builtins.list[int]:
+        """For each query, how many rows match it, from one consistent read."""
+        ...
+
+    def index_rows_after(self, query: UnreadQuery) -> builtins.list[IndexEntry]:
+        """The rows matching ``query``, oldest first."""
+        ...
+
+    def index_lookup(self, keys: Iterable[str]) -> dict[str, IndexEntry]:
+        """The rows of those keys that are indexed (rejected or unknown keys are absent)."""
+        ...
+
+    def index_authors(self, rooms: Iterable[bytes]) -> dict[bytes, frozenset[bytes]]:
+        """Everyone with a row in each room (a superset after deletes): who a count may have to leave out."""
+        ...
+
+
+def _check_limit(limit: int) -> int:
+    if limit < 0:
+        raise ValueError("limit must not be negative")
+    return limit
+
+
+# -- SQLite: schema, writes and reads (used by SqliteKV inside its transactions) ------------------------
+
+
+def create_tables(conn: sqlite3.Connection) -> None:
+    """The index tables; rows of rejected keys have a NULL room, so they count for the check but match no room."""
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS msg_index ("
+        " key TEXT PRIMARY KEY NOT NULL, room BLOB, time INTEGER, id TEXT, author BLOB) WITHOUT ROWID"
+    )
+    conn.execute("CREATE INDEX IF NOT EXISTS msg_index_order ON msg_index (room, time, id, author)")
+    conn.execute("CREATE TABLE IF NOT EXISTS msg_index_state (name TEXT PRIMARY KEY NOT NULL, value) WITHOUT ROWID")
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS msg_authors (room BLOB NOT NULL, author BLOB NOT NULL,"
+        " PRIMARY KEY (room, author)) WITHOUT ROWID"
+    )
+    conn.execute("INSERT OR IGNORE INTO msg_index_state (name, value) VALUES ('progress', '')")
+
+
+def tables_exist(conn: sqlite3.Connection) -> bool:
+    found = conn.execute(
+        "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'"
+        " AND name IN ('msg_index', 'msg_index_state', 'msg_authors')"
+    ).fetchone()
+    return int(found[0]) == 3
+
+
+def _state(conn: sqlite3.Connection, name: str) -> object:
+    row = conn.execute("SELECT value FROM msg_index_state WHERE name = ?", (name,)).fetchone()
+    return None if row is None else row[0]
+
+
+def _set_state(conn: sqlite3.Connection, name: str, value: object) -> None:
+    conn.execute("INSERT OR REPLACE INTO msg_index_state (name, value) VALUES (?, ?)", (name, value))
+
+
+def reset(conn: sqlite3.Connection, indexer: Indexer | None = None) -> None:
+    """Forget every row and start the rebuild from the first key."""
+    conn.execute("DELETE FROM msg_index")
+    conn.execute("DELETE FROM msg_authors")
+    _set_state(conn, "progress", "")
+    if indexer is not None:
+        _set_state(conn, "indexer", indexer.name)
+        _set_state(conn, "prefix", indexer.prefix)
+
+
+def attach(conn: sqlite3.Connection, indexer: Indexer) -> None:
+    """Inside a write transaction: make sure the tables exist and belong to ``indexer``."""
+    if not tables_exist(conn):
+        create_tables(conn)
+        reset(conn, indexer)
+    elif _state(conn, "indexer") != indexer.name or _state(conn, "prefix") != indexer.prefix:
+        reset(conn, indexer)
+
+
+def needs_attach(conn: sqlite3.Connection, indexer: Indexer) -> bool:
+    if not tables_exist(conn):
+        return True
+    return _state(conn, "indexer") != indexer.name or _state(conn, "prefix") != indexer.prefix
+
+
+def row_params(key: str, row: IndexRow | None) -> tuple[object, ...]:
+    if row is None:
+        return (key, None, None, None, None)
+    return (key, row.room, int(row.time), row.id, row.author)
+
+
+def put_row(conn: sqlite3.Connection, key: str, row: IndexRow | None) -> None:
+    conn.execute(
+        "INSERT OR REPLACE INTO msg_index (key, room, time, id, author) VALUES (?, ?, ?, ?, ?)", row_params(key, row)
+    )
+    if row is not None:
+        conn.execute("INSERT OR IGNORE INTO msg_authors (room, author) VALUES (?, ?)", (row.room, row.author))
+
+
+def _stored_prefix(conn: sqlite3.Connection) -> str | None:
+    try:
+        prefix = _state(conn, "prefix")
+    except sqlite3.OperationalError:  # no index tables: nothing to keep in step
+        return None
+    return prefix if isinstance(prefix, str) else None
+
+
+def mark_stale_if_indexed(conn: sqlite3.Connection, key: str) -> None:
+    """A writer without an indexer wrote ``key``: when it is under the indexed prefix, the index must be rebuilt."""
+    prefix = _stored_prefix(conn)
+    if prefix is not None and key.startswith(prefix):
+        reset(conn)
+
+
+def deleted(conn: sqlite3.Connection, key: str, indexer: Indexer | None) -> None:
+    """``key`` now holds a deleted marker: it keeps a row that matches no room (any writer can do this)."""
+    prefix = indexer.prefix if indexer is not None else _stored_prefix(conn)
+    if prefix is not None and key.startswith(prefix):
+        put_row(conn, key, None)
+
+
+def is_complete(conn: sqlite3.Connection) -> bool:
+    """The rebuild has finished (a missing table or state row reads as not complete)."""
+    try:
+        row = conn.execute("SELECT value FROM msg_index_state WHERE name = 'progress'").fetchone()
+    except sqlite3.OperationalError:
+        return False
+    return row is not None and row[0] is None
+
+
+def check_range(
+    conn: sqlite3.Connection, keys_where: str, params: tuple[str, ...], after: str, batch: int
+) -> tuple[bool, str | None]:
+    """Compare the next ``batch`` keys (``keys_where``: under the prefix and after ``after``) with the index rows
+    between the same bounds.
+
+    Returns ``(agrees, last key compared)``; the last key is ``None`` when the range reached the end. Index rows
+    past the last key (rows without a key) are caught by the final range, which is open-ended.
+    """
+    bound = conn.execute(
+        f"SELECT key FROM kv WHERE {keys_where} ORDER BY key LIMIT 1 OFFSET ?", (*params, batch - 1)
+    ).fetchone()
+    if bound is None:
+        keys = conn.execute(f"SELECT COUNT(*) FROM kv WHERE {keys_where}", params).fetchone()
+        rows = conn.execute("SELECT COUNT(*) FROM msg_index WHERE key > ?", (after,)).fetchone()
+        return int(rows[0]) == int(keys[0]), None
+    last = str(bound[0])
+    rows = conn.execute("SELECT COUNT(*) FROM msg_index WHERE key > ? AND key <= ?", (after, last)).fetchone()
+    return int(rows[0]) == batch, last
+
+
+def progress(conn: sqlite3.Connection) -> str | None:
+    value = _state(conn, "progress")
+    return value if isinstance(value, str) else None
+
+
+def set_progress(conn: sqlite3.Connection, value: str | None) -> None:
+    _set_state(conn, "progress", value)
+
+
+def _entry(row: tuple[object, ...]) -> IndexEntry:
+    key, room, time, mid, author = row
+    assert isinstance(key, str) and isinstance(room, bytes) and isinstance(time, int)
+    assert isinstance(mid, str) and isinstance(author, bytes)
+    return IndexEntry(key, room, time, mid, author)
+
+
+_COLUMNS: Final = "key, room, time, id, author"
+
+
+PAGE_NEWEST: Final = f"SELECT {_COLUMNS} FROM msg_index WHERE room = ? ORDER BY time DESC, id DESC LIMIT ?"
+PAGE_BEFORE: Final = (
+    f"SELECT {_COLUMNS} FROM msg_index WHERE room = ? AND (time, id) < (?, ?) ORDER BY time DESC, id DESC LIMIT ?"
+)
+
+
+def page(conn: sqlite3.Connection, room: bytes, before: SortPoint | None, limit: int) -> builtins.list[IndexEntry]:
+    if before is None:
+        rows = conn.execute(PAGE_NEWEST, (room, _check_limit(limit)))
+    else:
+        rows = conn.execute(PAGE_BEFORE, (room, int(before[0]), before[1], _check_limit(limit)))
+    entries = [_entry(r) for r in rows]
+    entries.reverse()
+    return entries
+
+
+def count(conn: sqlite3.Connection, room: bytes) -> int:
+    return int(conn.execute("SELECT COUNT(*) FROM msg_index WHERE room = ?", (room,)).fetchone()[0])
+
+
+def _after(query: UnreadQuery) -> SortPoint:
+    return (_LOWEST_TIME, "") if query.after is None else (int(query.after[0]), query.after[1])
+
+
+_AFTER_WHERE: Final = "room = ? AND (time, id) > (?, ?) AND author NOT IN ({marks})"
+
+
+def count_after_sql(excluded: int) -> str:
+    """The unread count for a room leaving out ``excluded`` authors (this user, and writers who are not members)."""
+    marks = ", ".join("?" * max(1, excluded))
+    return "SELECT COUNT(*) FROM msg_index WHERE " + _AFTER_WHERE.format(marks=marks)
+
+
+def rows_after_sql(excluded: int) -> str:
+    marks = ", ".join("?" * max(1, excluded))
+    return f"SELECT {_COLUMNS} FROM msg_index WHERE " + _AFTER_WHERE.format(marks=marks) + " ORDER BY time, id"
+
+
+def _after_params(query: UnreadQuery) -> tuple[object, ...]:
+    t, mid = _after(query)
+    excluded = sorted(query.exclude_authors) or [b""]
+    return (query.room, t, mid, *excluded)
+
+
+def count_after(conn: sqlite3.Connection, queries: builtins.list[UnreadQuery]) -> builtins.list[int]:
+    """One indexed range count per room (the author test reads the covering index, never a message)."""
+    out: builtins.list[int] = []
+    for q in queries:
+        sql = count_after_sql(len(q.exclude_authors))
+        out.append(int(conn.execute(sql, _after_params(q)).fetchone()[0]))
+    return out
+
+
+def rows_after(conn: sqlite3.Connection, query: UnreadQuery) -> builtins.list[IndexEntry]:
+    sql = rows_after_sql(len(query.exclude_authors))
+    return [_entry(r) for r in conn.execute(sql, _after_params(query))]
+
+
+def authors(conn: sqlite3.Connection, rooms: builtins.list[bytes]) -> dict[bytes, frozenset[bytes]]:
+    found: dict[bytes, set[bytes]] = {room: set() for room in rooms}
+    for start in range(0, len(rooms), _GET_CHUNK):
+        chunk = rooms[start : start + _GET_CHUNK]
+        marks = ", ".join("?" * len(chunk))
+        for room, author in conn.execute(f"SELECT room, author FROM msg_authors WHERE room IN ({marks})", chunk):
+            found[room].add(author)
+    return {room: frozenset(who) for room, who in found.items()}
+
+
+def lookup(conn: sqlite3.Connection, keys: builtins.list[str]) -> dict[str, IndexEntry]:
+    found: dict[str, IndexEntry] = {}
+    for start in range(0, len(keys), _GET_CHUNK):
+        chunk = keys[start : start + _GET_CHUNK]
+        marks = ", ".join("?" * len(chunk))
+        sql = f"SELECT {_COLUMNS} FROM msg_index WHERE key IN ({marks}) AND room IS NOT NULL"
+        for row in conn.execute(sql, chunk):
+            entry = _entry(row)
+            found[entry.key] = entry
+    return found
+
+
+# -- in memory (MemoryKV) ---------------------------------------------------------------------------------
+
+
+class MemoryIndex:
+    """The same index over a dict, for ``MemoryKV``; callers hold the store's lock."""
+
+    def __init__(self) -> None:
+        self.indexer: Indexer | None = None
+        self.rows: dict[str, IndexRow | None] = {}
+
+    def on_write(self, key: str, payload: bytes | None) -> None:
+        """Keep the row of ``key`` in step with its write (``None``: deleted)."""
+        if payload is None:
+            self.rows.pop(key, None)
+        elif self.indexer is not None and key.startswith(self.indexer.prefix):
+            self.rows[key] = self.indexer.row(key, payload)
+
+    def rebuild(self, indexer: Indexer, live: Mapping[str, bytes]) -> None:
+        self.indexer = indexer
+        self.rows = {k: indexer.row(k, v) for k, v in live.items() if k.startswith(indexer.prefix)}
+
+    def _room(self, room: bytes) -> builtins.list[IndexEntry]:
+        entries = [
+            IndexEntry(k, r.room, r.time, r.id, r.author)
+            for k, r in self.rows.items()
+            if r is not None and r.room == room
+        ]
+        entries.sort(key=lambda e: e.point)
+        return entries
+
+    def page(self, room: bytes, before: SortPoint | None, limit: int) -> builtins.list[IndexEntry]:
+        entries = [e for e in self._room(room) if before is None or e.point < before]
+        limit = _check_limit(limit)
+        return entries[len(entries) - limit :] if limit else []
+
+    def count(self, room: bytes) -> int:
+        return len(self._room(room))
+
+    def rows_after(self, query: UnreadQuery) -> builtins.list[IndexEntry]:
+        after = _after(query)
+        return [e for e in self._room(query.room) if e.point > after and e.author not in query.exclude_authors]
+
+    def authors(self, rooms: Iterable[bytes]) -> dict[bytes, frozenset[bytes]]:
+        return {room: frozenset(e.author for e in self._room(room)) for room in rooms}
+
+    def lookup(self, keys: Iterable[str]) -> dict[str, IndexEntry]:
+        out: dict[str, IndexEntry] = {}
+        for key in keys:
+            r = self.rows.get(key)
+            if r is not None:
+                out[key] = IndexEntry(key, r.room, r.time, r.id, r.author)
+        return out
