@@ -320,8 +320,17 @@ class Workspace:
 
 
 async def open_for_reading(profile: Path) -> StorageController:
-    """The store of an existing profile, opened read-only: nothing created, tightened or written (read commands)."""
-    return await StorageController.open(profile, read_only=True)
+    """The store of an existing profile, opened read-only: nothing created, tightened or written (read commands).
+
+    A 0.1.0 profile not yet upgraded to River's model is the exception: its rooms can only be read once upgraded,
+    so it is opened writable and the load upgrades it (non-destructively, as any first open does). When even
+    that open cannot write, the load says why the 0.1.0 rooms are not shown.
+    """
+    ctl = await StorageController.open(profile, read_only=True)
+    if not await ctl.needs_upgrade():
+        return ctl
+    await ctl.close()
+    return await StorageController.open(profile)
 
 
 @asynccontextmanager

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.conftest import DB_NAME, REPO, Run, cli, cli_json
+from tests.cli.conftest import DB_NAME, REPO, Run, cli, cli_json, kv_rows
 from tests.helpers.damage import digest, integrity, leaf_page_in_the_middle, populate, rows, trash_page
 from tests.integration.test_damaged_profiles import FOREIGN, foreign_rows_db
 
@@ -193,6 +193,38 @@ def test_a_read_only_profile_can_be_viewed_and_is_changed_in_no_way(
         write = cli_unprivileged(profile, "rooms", "create", "Nope")
         assert "this profile is read-only" in write.error_line
         assert profile.stat().st_mode & 0o777 == dir_mode
+        assert _snapshot(profile) == before
+    finally:
+        os.chmod(profile, 0o700)
+
+
+FIXTURE_0_1 = REPO / "tests" / "fixtures" / "profile-0.1.0"
+
+
+def test_a_read_command_upgrades_a_0_1_0_profile_once_and_lists_its_rooms(tmp_path: Path) -> None:
+    """Read commands open read-only, except a 0.1.0 profile not yet upgraded: its rooms exist only after the
+    upgrade, which any first open runs (keeping 0.1.0's keys as the rollback copy)."""
+    profile = tmp_path / "p"
+    shutil.copytree(FIXTURE_0_1, profile)
+    expected = json.loads((FIXTURE_0_1 / "expected.json").read_text())
+    listed = cli_json(profile, "rooms", "list")
+    assert {r["key"] for r in listed} == set(expected["rooms"])
+    assert "migration:river:done" in kv_rows(profile)
+    before = digest(profile / DB_NAME)
+    assert cli_json(profile, "rooms", "list") == listed
+    assert digest(profile / DB_NAME) == before  # upgraded once: later reads are read-only again
+
+
+def test_a_read_only_0_1_0_profile_says_why_its_rooms_are_not_shown_and_is_changed_in_no_way(tmp_path: Path) -> None:
+    profile = tmp_path / "p"
+    shutil.copytree(FIXTURE_0_1, profile)
+    os.chmod(profile / DB_NAME, 0o400)
+    os.chmod(profile, 0o500)
+    try:
+        before = _snapshot(profile)
+        rooms = cli_unprivileged(profile, "rooms", "list")
+        assert rooms.rc == 0, rooms.describe()
+        assert "from River Desktop 0.1.0" in rooms.err and "cannot be changed now" in rooms.err, rooms.describe()
         assert _snapshot(profile) == before
     finally:
         os.chmod(profile, 0o700)
