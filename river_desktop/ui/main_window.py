@@ -763,6 +763,7 @@ class MainWindow(QMainWindow):
         self.roomList.set_reorder_enabled(writable and not self.proxy.is_filtering)
         self.createRoomButton.setEnabled(ready and writable)
         self.joinButton.setEnabled(ready and writable)
+        self.roomView.set_changes_allowed(writable)
         composer = self.roomView.composer
         composer.setReadOnly(not writable)
         composer.setPlaceholderText(self._composer_placeholder if writable else NOTHING_CAN_BE_POSTED)

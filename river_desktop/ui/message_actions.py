@@ -49,6 +49,7 @@ class MessageActionsMixin:
     _delete_dialog: QMessageBox | None
     _link_dialog: QMessageBox | None
     delegate: MessageDelegate
+    _changes_allowed: bool = True
 
     def selected_message(self) -> ShownMessage | None:
         raise NotImplementedError
@@ -180,14 +181,21 @@ class MessageActionsMixin:
         if msg is not None:
             QGuiApplication.clipboard().setText(message_link(msg.room, msg.id))
 
+    def set_changes_allowed(self, allowed: bool) -> None:
+        """A profile that takes no writes (read-only, damaged, gone) offers only the actions that change nothing:
+        copying text and links."""
+        self._changes_allowed = allowed
+        self._update_message_actions()
+
     def _update_message_actions(self, *_: object) -> None:
         msg = self.selected_message()
-        self.actionReply.setEnabled(msg is not None)
-        self.actionReact.setEnabled(msg is not None)
+        changes = self._changes_allowed
+        self.actionReply.setEnabled(changes and msg is not None)
+        self.actionReact.setEnabled(changes and msg is not None)
         self.actionCopyText.setEnabled(msg is not None)
         self.actionCopyLink.setEnabled(msg is not None)
-        self.actionEdit.setEnabled(self.can_edit(msg))
-        self.actionDelete.setEnabled(self.can_delete(msg))
+        self.actionEdit.setEnabled(changes and self.can_edit(msg))
+        self.actionDelete.setEnabled(changes and self.can_delete(msg))
 
     def _list_action(self, name: str, text: str, shortcut: str, *, before: QAction | None = None) -> QAction:
         """An action of the message list: in its context menu, its shortcut only while the list has focus."""

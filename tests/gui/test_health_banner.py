@@ -183,6 +183,12 @@ def test_a_read_only_profile_shows_its_rooms_says_why_and_offers_no_change(
         assert len(window.rooms.rooms) == 3
         qtbot.waitUntil(lambda: window.roomView.model.rowCount() == 5, timeout=WAIT_MS)
         assert_says_it_cannot_change(window, "read-only")
+        view = window.roomView
+        view.messageList.setCurrentIndex(view.model.index(4, 0))
+        assert view.selected_message() is not None
+        for name in ("actionReply", "actionReact", "actionEdit", "actionDelete"):
+            assert not getattr(view, name).isEnabled(), f"{name} is enabled on a profile that cannot be changed"
+        assert view.actionCopyText.isEnabled() and view.actionCopyLink.isEnabled()  # copying changes nothing
         assert not window.healthBanner.salvageButton.isVisible()
         assert "not writable" in window.healthBanner.toolTip()  # the precise reason, for who wants it
         assert window.set_notification_mode(window.model.keys()[0], NotificationMode.MUTED)  # changes the copy only
