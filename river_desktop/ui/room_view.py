@@ -198,6 +198,7 @@ class RoomView(MessageActionsMixin, QWidget):
         self._picker: ReactionPicker | None = None
         self._delete_dialog: QMessageBox | None = None
         self.messageList.reaction_clicked.connect(self._on_reaction_clicked)
+        self.messageList.quote_clicked.connect(lambda index: self.jump_to_original(index.row()))
         open_link = self.messageList.addAction("&Open Link…")
         open_link.setObjectName("actionOpenLink")
         open_link.setShortcut(QKeySequence("Ctrl+Return"))
