@@ -336,3 +336,17 @@ def test_clicking_a_reply_quote_jumps_to_the_original(qtbot: QtBot, pair: tuple[
     QTest.mouseClick(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, quote.center())
     assert list_view.currentIndex().row() == original_index.row()
     assert viewport.rect().intersects(list_view.visualRect(original_index)), "the original is in view"
+
+
+def test_an_open_edit_is_never_kept_as_the_rooms_draft(
+    qtbot: QtBot, pair: tuple[MainWindow, MainWindow, bytes]
+) -> None:
+    a, b, key = pair
+    mid = _post(qtbot, a, b, "my words")
+    view = a.roomView
+    QTest.keyClicks(view.composer, "half a thought")
+    _select(qtbot, a, mid)
+    _action(a, "actionEditMessage").trigger()
+    QTest.keyClicks(view.composer, " and more")
+    assert view.draft(key) == "half a thought"
+    assert a.desktop.settings.draft(key) == "half a thought"
