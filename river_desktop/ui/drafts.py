@@ -71,7 +71,7 @@ class DraftKeeper(QObject):
         if self._showing or room is None:
             return
         self._seen.add(room)
-        self._settings.set_draft(room, self._view.composer.toPlainText())
+        self._settings.set_draft(room, self._view.draft(room))
         self._timer.start()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:

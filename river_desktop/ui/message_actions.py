@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, Qt, SignalInstance
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QPalette
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QMessageBox, QToolButton, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QFrame, QHBoxLayout, QLabel, QMessageBox, QToolButton, QWidget
 
 from river_desktop.domain.rooms import RoomData
 from river_desktop.ui import message_list
@@ -229,6 +229,19 @@ class MessageActionsMixin:
             QGuiApplication.clipboard().setText(msg.text)
 
     # -- replying and links
+
+    def jump_to_original(self, row: int) -> bool:
+        """Select and show the message the reply in ``row`` quotes; False when it is not loaded (older
+        history not read yet, or deleted)."""
+        msg = self.model.message_at(row)
+        target = None if msg is None else msg.item.reply_to
+        original = -1 if target is None else self.model.row_of(target.message_id)
+        if original < 0:
+            return False
+        index = self.model.index(original)
+        self.messageList.setCurrentIndex(index)
+        self.messageList.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtCenter)
+        return True
 
     def reply_to_selected_message(self) -> None:
         msg = self.selected_message()

@@ -348,6 +348,15 @@ class MessageDelegate(QStyledItemDelegate):
         author_h = f.author_fm.height()
         return QRect(x, y, inner_w, author_h), QRect(x, y + author_h, stamp_w, f.small_fm.height())
 
+    def quote_rect(self, option: QStyleOptionViewItem, index: ModelIndex) -> QRect | None:
+        """Where a reply's quote of the original is drawn (viewport coordinates), or None."""
+        g = self._geometry(option, index)
+        if not g.reply:
+            return None
+        origin = self._body_origin(option, g)
+        height = self._font_set(option).quote_fm.height()
+        return QRect(int(origin.x()), int(origin.y()) - height - self.GAP, g.bubble_w - 2 * self.PAD, height)
+
     def _body_origin(self, option: QStyleOptionViewItem, g: _Geometry) -> QPointF:
         bubble = self._place(option.rect, g.bubble_w, g.bubble_h, g.own)
         y = bubble.top() + self.PAD + g.header_h + self.GAP

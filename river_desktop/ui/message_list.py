@@ -18,11 +18,13 @@ def open_in_browser(url: str) -> bool:
 class MessageListView(QListView):
     """The message list; keeps itself scrolled to the bottom across resizes while it was there.
 
-    A click on a link emits :attr:`link_activated` with its address (the view asks before opening it).
+        A click on a link emits :attr:`link_activated` with its address (the view asks before opening it), one
+    on a reaction chip :attr:`reaction_clicked`, one on a reply's quote :attr:`quote_clicked`.
     """
 
     link_activated = Signal(str)
     reaction_clicked = Signal(QModelIndex, object)
+    quote_clicked = Signal(QModelIndex)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -30,8 +32,7 @@ class MessageListView(QListView):
         self.stick_to_bottom = True
         self.setMouseTracking(True)
 
-    def link_at(self, point: QPoint) -> str | None:
-        """The link under ``point`` (viewport coordinates), or None."""
+    def _option_at(self, point: QPoint) -> tuple[QModelIndex, QStyleOptionViewItem, MessageDelegate] | None:
         index = self.indexAt(point)
         delegate = self.itemDelegate()
         if not index.isValid() or not isinstance(delegate, MessageDelegate):
@@ -39,24 +40,40 @@ class MessageListView(QListView):
         option = QStyleOptionViewItem()
         self.initViewItemOption(option)
         option.rect = self.visualRect(index)
+        return index, option, delegate
+
+    def quote_at(self, point: QPoint) -> QModelIndex | None:
+        """The reply whose quote is under ``point`` (viewport coordinates), or None."""
+        found = self._option_at(point)
+        if found is None:
+            return None
+        index, option, delegate = found
+        rect = delegate.quote_rect(option, index)
+        return index if rect is not None and rect.contains(point) else None
+
+    def link_at(self, point: QPoint) -> str | None:
+        """The link under ``point`` (viewport coordinates), or None."""
+        found = self._option_at(point)
+        if found is None:
+            return None
+        index, option, delegate = found
         return delegate.link_at(option, index, point)
 
     def reaction_at(self, point: QPoint) -> tuple[QModelIndex, Reaction] | None:
         """The reaction chip under ``point`` (viewport coordinates) and its row, or None."""
-        index = self.indexAt(point)
-        delegate = self.itemDelegate()
-        if not index.isValid() or not isinstance(delegate, MessageDelegate):
+        found = self._option_at(point)
+        if found is None:
             return None
-        option = QStyleOptionViewItem()
-        self.initViewItemOption(option)
-        option.rect = self.visualRect(index)
+        index, option, delegate = found
         reaction = delegate.reaction_at(option, index, point)
         return None if reaction is None else (index, reaction)
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
         super().mouseMoveEvent(event)
         point = event.position().toPoint()
-        over_link = self.link_at(point) is not None or self.reaction_at(point) is not None
+        over_link = (
+            self.link_at(point) is not None or self.reaction_at(point) is not None or self.quote_at(point) is not None
+        )
         if over_link:
             self.viewport().setCursor(Qt.CursorShape.PointingHandCursor)
         else:
@@ -73,6 +90,10 @@ class MessageListView(QListView):
             chip = self.reaction_at(point)
             if chip is not None:
                 self.reaction_clicked.emit(QModelIndex(chip[0]), chip[1])
+                return
+            quote = self.quote_at(point)
+            if quote is not None:
+                self.quote_clicked.emit(QModelIndex(quote))
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         stick = self.stick_to_bottom

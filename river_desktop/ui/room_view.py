@@ -198,6 +198,7 @@ class RoomView(MessageActionsMixin, QWidget):
         self._picker: ReactionPicker | None = None
         self._delete_dialog: QMessageBox | None = None
         self.messageList.reaction_clicked.connect(self._on_reaction_clicked)
+        self.messageList.quote_clicked.connect(lambda index: self.jump_to_original(index.row()))
         open_link = self.messageList.addAction("&Open Link…")
         open_link.setObjectName("actionOpenLink")
         open_link.setShortcut(QKeySequence("Ctrl+Return"))
@@ -385,8 +386,9 @@ class RoomView(MessageActionsMixin, QWidget):
         self._older_exhausted = not available
 
     def draft(self, owner_vk: bytes) -> str:
+        """The room's unsent text (while an edit is open: the draft it put aside, not the edit)."""
         if self._room is not None and owner_vk == self._room.owner_vk:
-            return self.composer.toPlainText()
+            return self._draft_before_edit if self._editing is not None else self.composer.toPlainText()
         return self._drafts.get(owner_vk, "")
 
     def forget_draft(self, owner_vk: bytes) -> None:

@@ -308,3 +308,45 @@ def test_the_message_menu_has_one_mnemonic_per_item_and_the_shortcut_list_shows_
     ):
         assert keys in described, (name, rows)
     assert any("last message" in what and keys == "Up" for what, keys in rows)
+
+
+# --- reply --------------------------------------------------------------------------------------------
+
+
+def test_clicking_a_reply_quote_jumps_to_the_original(qtbot: QtBot, pair: tuple[MainWindow, MainWindow, bytes]) -> None:
+    a, b, _key = pair
+    original = _post(qtbot, a, b, "Which book next month?")
+    for i in range(25):
+        a.post_message(f"chatter {i}: " + "words " * 8)
+    reply = a.post_message("Dune, as said above", reply_to=original)
+    assert reply is not None
+    view = a.roomView
+    list_view = view.messageList
+    qtbot.waitUntil(lambda: view.model.row_of(reply.id) >= 0)
+    list_view.scrollToBottom()
+    viewport = list_view.viewport()
+    original_index = view.model.index(view.model.row_of(original))
+    assert not viewport.rect().intersects(list_view.visualRect(original_index)), "the original is off screen"
+    reply_index = view.model.index(view.model.row_of(reply.id))
+    option = QStyleOptionViewItem()
+    list_view.initViewItemOption(option)
+    option.rect = list_view.visualRect(reply_index)
+    quote = view.delegate.quote_rect(option, reply_index)
+    assert quote is not None
+    QTest.mouseClick(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, quote.center())
+    assert list_view.currentIndex().row() == original_index.row()
+    assert viewport.rect().intersects(list_view.visualRect(original_index)), "the original is in view"
+
+
+def test_an_open_edit_is_never_kept_as_the_rooms_draft(
+    qtbot: QtBot, pair: tuple[MainWindow, MainWindow, bytes]
+) -> None:
+    a, b, key = pair
+    mid = _post(qtbot, a, b, "my words")
+    view = a.roomView
+    QTest.keyClicks(view.composer, "half a thought")
+    _select(qtbot, a, mid)
+    _action(a, "actionEditMessage").trigger()
+    QTest.keyClicks(view.composer, " and more")
+    assert view.draft(key) == "half a thought"
+    assert a.desktop.settings.draft(key) == "half a thought"
