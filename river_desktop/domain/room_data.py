@@ -581,12 +581,18 @@ def decode_slot(data: bytes, *, trusted: bool = False) -> RoomSlot:
         return TombstoneSlot(_uint_or_zero(c.fields(body, "tombstone"), "epoch"))
     if name == "Present":
         room = RoomData.from_obj(body)
+        state_tree = c.fields(c.req(c.fields(body, "room data"), "room_state", "room data"), "room state")
+        for key in _STATE_KEYS:
+            c.req(state_tree, key, "room state")  # the shape, cheaply; the items decode on first use
         owner_id = room.configuration.configuration.owner_member_id
         if owner_id not in (PLACEHOLDER_OWNER_ID, c.fast_hash(room.owner_vk)):
             raise RiverDecodeError("the room state belongs to another room")
         room.__dict__["slot_bytes"] = bytes(data)
         return PresentSlot(room)
     raise RiverDecodeError("a room slot must be Present or Tombstone")
+
+
+_STATE_KEYS = ("configuration", "bans", "members", "member_info", "secrets", "recent_messages", "upgrade")
 
 
 def delta_bytes(delta: Delta) -> bytes:

@@ -63,6 +63,15 @@ class MigrationReport:
     kept_messages: int = 0
     problems: list[tuple[str, str]] = field(default_factory=list)
 
+    def summary(self) -> str:
+        if not self.rooms:
+            return ""
+        return (
+            f"upgraded {self.rooms} room(s) from River Desktop 0.1.0 to River's format: {self.resigned_messages} of "
+            f"your messages re-signed, {self.kept_messages} of other people's kept and marked not verifiable by "
+            f"River; the 0.1.0 data stays in the profile as a rollback copy (v010: keys)"
+        )
+
     def to_obj(self) -> dict[str, cbor.CborObj]:
         return {
             "rooms": self.rooms,
@@ -72,8 +81,9 @@ class MigrationReport:
 
 
 def looks_legacy(payload: bytes) -> bool:
-    """A cheap byte test for a 0.1.0 slot (0.1.0's ``epoch`` key, no River ``contract_key``); decoding decides."""
-    return b"\x65epoch" in payload and b"\x6ccontract_key" not in payload
+    """A cheap byte test for a 0.1.0 Present slot (0.1.0's ``epoch`` key, no River ``contract_key``; a Tombstone,
+    whose shape 0.1.0 and River Desktop share, never needs converting); decoding decides."""
+    return b"\x67Present" in payload and b"\x65epoch" in payload and b"\x6ccontract_key" not in payload
 
 
 def needs_migration(store: KVStore, room_rows: list[tuple[str, int, bytes]]) -> bool:
