@@ -131,7 +131,7 @@ def millis(t: SystemTime) -> int:
 Action = Callable[[Rooms, bytes, int], AuthorizedMessage]
 
 
-async def _message_action(args: argparse.Namespace, verb: str, act: Action) -> Output:
+async def _message_action(args: argparse.Namespace, act: Action) -> Output:
     async with cli.workspace(args.profile) as ws:
         vk = cli.resolve_room(ws.rooms, args.room)
         room = access.known_room(ws.rooms, vk)
@@ -151,26 +151,26 @@ async def _message_action(args: argparse.Namespace, verb: str, act: Action) -> O
 
 async def cmd_reply(args: argparse.Namespace) -> Output:
     text: str = args.text
-    return await _message_action(args, "replied to", lambda rooms, vk, t: rooms.post_message(vk, text, reply_to=t))
+    return await _message_action(args, lambda rooms, vk, t: rooms.post_message(vk, text, reply_to=t))
 
 
 async def cmd_edit(args: argparse.Namespace) -> Output:
     text: str = args.text
-    return await _message_action(args, "edited", lambda rooms, vk, t: rooms.edit_message(vk, t, text))
+    return await _message_action(args, lambda rooms, vk, t: rooms.edit_message(vk, t, text))
 
 
 async def cmd_delete(args: argparse.Namespace) -> Output:
-    return await _message_action(args, "deleted", lambda rooms, vk, t: rooms.delete_message(vk, t))
+    return await _message_action(args, lambda rooms, vk, t: rooms.delete_message(vk, t))
 
 
 async def cmd_react(args: argparse.Namespace) -> Output:
     emoji: str = args.emoji
-    return await _message_action(args, "reacted to", lambda rooms, vk, t: rooms.react(vk, t, emoji))
+    return await _message_action(args, lambda rooms, vk, t: rooms.react(vk, t, emoji))
 
 
 async def cmd_unreact(args: argparse.Namespace) -> Output:
     emoji: str = args.emoji
-    return await _message_action(args, "unreacted", lambda rooms, vk, t: rooms.unreact(vk, t, emoji))
+    return await _message_action(args, lambda rooms, vk, t: rooms.unreact(vk, t, emoji))
 
 
 async def cmd_members_list(args: argparse.Namespace) -> Output:
