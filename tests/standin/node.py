@@ -62,6 +62,7 @@ Merge = Callable[[bytes, bytes, tuple[str, bytes]], bytes]
 Summarize = Callable[[bytes, bytes], bytes]
 Validate = Callable[[bytes, bytes], None]
 RequestHook = Callable[["StandinNode", ClientRequest], Awaitable[None]]
+UpdateHook = Callable[["StandinNode", Update], Awaitable[None]]
 
 
 class Mode(enum.Enum):
@@ -105,6 +106,7 @@ class _Conn:
     ws: ServerConnection
     subscriptions: set[ContractInstanceId] = field(default_factory=set)
     reassembler: streaming.Reassembler = field(default_factory=streaming.Reassembler)
+    number: int = 0
     next_stream: int = 0
     send_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
@@ -123,6 +125,11 @@ class StandinNode:
         self.raw_frames_received = 0
         self.streams_sent: list[tuple[str, int, int]] = []  # (what, whole frame length, chunk count)
         self.before_reply: RequestHook | None = None
+        self.after_update: UpdateHook | None = None
+        """Called after an UPDATE changed the state, before its reply (a node that dies mid-reply)."""
+        self.received_by: list[tuple[int, ClientRequest]] = []
+        """Every decoded request with the number of the connection that sent it."""
+        self._next_conn = 0
         self.port = 0
         self._server: Server | None = None
         self._conns: set[_Conn] = set()
@@ -165,7 +172,8 @@ class StandinNode:
     # ---- connections ----
 
     async def _handle(self, ws: ServerConnection) -> None:
-        conn = _Conn(ws)
+        self._next_conn += 1
+        conn = _Conn(ws, number=self._next_conn)
         self._conns.add(conn)
         try:
             async for message in ws:
@@ -193,6 +201,7 @@ class StandinNode:
                 return True
             return True if whole is None else await self._on_frame(conn, whole)
         self.received.append(request)
+        self.received_by.append((conn.number, request))
         if isinstance(request, Disconnect):
             await conn.ws.close()
             return False
@@ -280,8 +289,11 @@ class StandinNode:
         else:
             await self._send(conn, ClientError(ErrorCode.UNHANDLED, cause="related contracts are not supported"))
             return
-        if await self._apply(conn, stored, req.key, update, ContractErrorCode.UPDATE) is None:
+        changed = await self._apply(conn, stored, req.key, update, ContractErrorCode.UPDATE)
+        if changed is None:
             return
+        if changed and self.after_update is not None:
+            await self.after_update(self, req)
         params = stored.container.contract.params
         await self._send(conn, UpdateResponse(stored.container.key, self.summarize(params, stored.state)))
 
