@@ -122,6 +122,7 @@ class _Room:
     checked_outbox: bool = False
     summary: bytes | None = None
     stuck: int | None = None
+    failure: str = ""
     reconcile_failed: bool = False
     status: SyncStatus = SyncStatus(Phase.LOCAL_ONLY)
 
@@ -230,6 +231,7 @@ class SyncEngine:
 
     async def run(self) -> None:
         """Connect, sync, and keep reconnecting until :meth:`stop`."""
+        self._stopping.clear()
         attempt = 0
         try:
             while not self._stopping.is_set():
@@ -474,7 +476,10 @@ class SyncEngine:
             self._lease_held = False
 
     async def _push(self, client: FreenetClient, room: _Room) -> None:
-        if not room.subscribed or room.stuck is not None:
+        if not room.subscribed:
+            return
+        if room.stuck is not None or room.reconcile_failed:
+            self._set_room(room, Phase.FAILED, room.failure)
             return
         owner = room.owner_vk
         entries: Sequence[tuple[int, bytes]] = self.store.outbox(owner)
@@ -518,7 +523,8 @@ class SyncEngine:
                 self.store.ack(room.owner_vk, [seq])
                 return True
             room.stuck = seq
-            self._set_room(room, Phase.FAILED, f"the node refused a change to this room (kept, not re-sent): {exc}")
+            room.failure = f"the node refused a change to this room (kept, not re-sent): {exc}"
+            self._set_room(room, Phase.FAILED, room.failure)
             return False
         self.sent += 1
         self.store.ack(room.owner_vk, [seq])
@@ -529,7 +535,7 @@ class SyncEngine:
         """Send what the store holds and the node lacks, as one delta against the node's summary."""
         owner = room.owner_vk
         local_bytes = self.store.local_state(owner)
-        if self.store.outbox(owner) or local_bytes is None or room.reconcile_failed:
+        if self.store.outbox(owner) or local_bytes is None:
             return
         try:
             summary = Summary.decode(room.summary) if room.summary is not None else None
@@ -548,7 +554,8 @@ class SyncEngine:
                 reply = await client.update(room.key, DeltaUpdate(d.encode()))
             except NodeError as exc:
                 room.reconcile_failed = True
-                self._set_room(room, Phase.FAILED, f"the node refused this room's local changes: {exc}")
+                room.failure = f"the node refused this room's local changes: {exc}"
+                self._set_room(room, Phase.FAILED, room.failure)
                 return
             self.sent += 1
             room.summary = reply.summary

@@ -364,6 +364,13 @@ class StandinNode:
             for index, total, data in chunks:
                 await conn.ws.send(encode_result(StreamChunk(stream_id, index, total, data)))
 
+    async def crash(self) -> None:
+        """Stop listening and drop every connection at once; safe inside a hook (a node dying mid-reply).
+        Call :meth:`stop` afterwards, outside the hook, to finish; states are kept for a restart."""
+        if self._server is not None:
+            self._server.server.close()
+        await self.drop_connections()
+
     async def drop_connections(self) -> None:
         """Close every open connection but keep listening (a node that drops its clients)."""
         for conn in list(self._conns):
