@@ -90,8 +90,10 @@ class Profile:
 class World:
     """A node address, profiles on it and one :class:`Signal` they all fire."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, contract: RoomContract = CONTRACT, code: ContractCode = CODE) -> None:
         self.url = url
+        self.contract = contract
+        self.code = code
         self.signal = Signal()
         self.profiles: list[Profile] = []
         self.clock = 10
@@ -117,7 +119,8 @@ class World:
             self.signal.fire()
 
         store.on_change = changed
-        engine = SyncEngine(store, self.url, holder=name, contract=CONTRACT, contract_code=CODE if code else None,
+        engine = SyncEngine(store, self.url, holder=name, contract=self.contract,
+                            contract_code=self.code if code else None,
                             backoff=FAST, lease_ttl=lease_ttl, connect_timeout=5.0, request_timeout=20.0,
                             observer=observe)
         p = Profile(name, store, engine, statuses=statuses)
@@ -126,13 +129,13 @@ class World:
 
     def alice_room(self, store: InMemoryRoomStore) -> ChatRoomState:
         created = ops.create_room(ALICE, "Garden", None, "Alice", now=at(0))
-        store.add_room(OVK, created.state, CONTRACT.code_hash)
+        store.add_room(OVK, created.state, self.contract.code_hash)
         return created.state
 
     def invite(self, store: InMemoryRoomStore, n: int, nick: str) -> ops.Me:
         inv = Invitation.create(OVK, ALICE.seed, bytes([n]) * 32)
         joined = ops.join(None, inv, nick, now=self.tick())
-        store.add_waiting(OVK, joined.delta, CONTRACT.code_hash)
+        store.add_waiting(OVK, joined.delta, self.contract.code_hash)
         return ops.Me(inv.invitee_identity, inv.invitee, (), nick)
 
     def post(self, p: Profile, me: ops.Me, text: str) -> int:

@@ -22,6 +22,7 @@ from river_desktop.net.errors import NodeUnreachableError
 from river_desktop.net.sync_engine import Phase, SyncStatus
 from river_desktop.net.types import DeltaUpdate, StateUpdate
 from tests.net.sync_harness import ALICE, ALICE_ME, CONTRACT, OVK, World
+from tests.standin.node import Mode
 from tests.standin.river import river_node
 
 
@@ -39,9 +40,10 @@ def messages_sent(node: Any) -> list[int]:
     return [m.id for d in updates_at(node) for m in d.recent_messages or ()]
 
 
-def test_two_profiles_create_join_post_react_rename() -> None:
+@pytest.mark.parametrize("mode", [Mode.NETWORK, Mode.LOCAL])
+def test_two_profiles_create_join_post_react_rename(mode: Mode) -> None:
     async def scenario() -> None:
-        async with river_node() as node:
+        async with river_node(mode=mode) as node:
             w = World(node.url)
             alice = w.profile("alice")
             w.alice_room(alice.store)
