@@ -145,6 +145,7 @@ class SyncEngine:
         contract_file: Path | None = None,
         backoff: Backoff | None = None,
         lease_ttl: float = 120.0,
+        poll_interval: float = 15.0,
         connect_timeout: float = 5.0,
         request_timeout: float = 60.0,
         observer: Observer | None = None,
@@ -156,6 +157,8 @@ class SyncEngine:
         self.contract = contract or RoomContract()
         self.backoff = backoff or Backoff()
         self.lease_ttl = lease_ttl
+        self.poll_interval = min(poll_interval, lease_ttl / 3)
+        """How often a quiet connection looks again (other processes' writes, waiting rooms, a freed lease)."""
         self.connect_timeout = connect_timeout
         self.request_timeout = request_timeout
         self.observer = observer
@@ -253,6 +256,11 @@ class SyncEngine:
                     reason = str(exc)
                     self.errors.append(reason)
                     log.info("sync session ended: %s", reason)
+                except Exception as exc:  # a store or engine bug must not end syncing silently; logged in full
+                    log.exception("sync session failed")
+                    reason = f"internal error ({exc.__class__.__name__}); see the log"
+                    self.errors.append(reason)
+                    attempt += 1
                 finally:
                     await client.close()
                 for room in self._rooms.values():
@@ -324,7 +332,7 @@ class SyncEngine:
                     continue
                 waits = [asyncio.ensure_future(self._note_event.wait()), asyncio.ensure_future(self._wake.wait())]
                 try:
-                    await asyncio.wait([closed, *waits], timeout=self.lease_ttl / 3,
+                    await asyncio.wait([closed, *waits], timeout=self.poll_interval,
                                        return_when=asyncio.FIRST_COMPLETED)
                 finally:
                     for w in waits:
@@ -336,7 +344,10 @@ class SyncEngine:
 
     async def _refresh(self, client: FreenetClient) -> None:
         missing: list[_Room] = []
-        for owner, code_hash, _waiting in self.store.rooms_to_sync():
+        listed = self.store.rooms_to_sync()
+        for gone in set(self._rooms) - {entry[0] for entry in listed}:
+            del self._rooms[gone]  # left or deleted: its notifications are ignored from now on
+        for owner, code_hash, _waiting in listed:
             room = self._room(owner, code_hash)
             if not room.subscribed and not await self._setup(client, room):
                 missing.append(room)
@@ -358,7 +369,15 @@ class SyncEngine:
         return room
 
     async def _setup(self, client: FreenetClient, room: _Room) -> bool:
-        """GET, merge, SUBSCRIBE; False when the node does not have the room."""
+        """SUBSCRIBE and GET, in the order that leaves no gap; False when the node does not have the room.
+
+        Subscribing first means no change can fall between the state we GET and the notifications we get.
+        A node refuses SUBSCRIBE for a contract it has not cached, so then: GET, SUBSCRIBE, GET again."""
+        try:
+            await client.subscribe(room.key.instance)
+            early = True
+        except (NodeError, ContractNotFoundError):
+            early = False
         try:
             got = await client.get(room.key.instance)
         except ContractNotFoundError:
@@ -369,11 +388,15 @@ class SyncEngine:
         room.key = got.key
         if not self._take_state(room, got.state):
             return True
-        try:
-            await client.subscribe(room.key.instance)
-        except NodeError as exc:
-            self._set_room(room, Phase.FAILED, f"the node refused to subscribe to this room: {exc}")
-            return True
+        if not early:
+            try:
+                await client.subscribe(room.key.instance)
+                got = await client.get(room.key.instance)
+            except NodeError as exc:
+                self._set_room(room, Phase.FAILED, f"the node refused to subscribe to this room: {exc}")
+                return True
+            if not self._take_state(room, got.state):
+                return True
         room.subscribed = True
         self._set_room(room, Phase.CONNECTED)
         return True
@@ -391,11 +414,13 @@ class SyncEngine:
         try:
             container = RoomContract(room.key.code_hash).container(room.owner_vk, code)
             await client.put(container, local, subscribe=True)
-            await client.subscribe(room.key.instance)
-        except (NodeError, RoomContractError) as exc:
+            await client.subscribe(room.key.instance)  # freenet local ignores the PUT's subscribe
+            got = await client.get(room.key.instance)  # what landed between the PUT and the SUBSCRIBE
+        except (NodeError, RoomContractError, ContractNotFoundError) as exc:
             self._set_room(room, Phase.FAILED, f"publishing this room failed: {exc}")
             return False
-        room.network = ChatRoomState.decode(local)
+        if not self._take_state(room, got.state):
+            return False
         room.subscribed = True
         self._set_room(room, Phase.CONNECTED)
         return True
@@ -455,6 +480,8 @@ class SyncEngine:
                 continue
             if self._take_state(room, state) and room.status.phase is Phase.CONNECTED:
                 self._wake.set()  # the store may hold more than the node: reconcile
+        if self._status.phase in (Phase.CONNECTED, Phase.SYNCED):
+            self._update_overall()
 
     # ---- sending ----
 
@@ -466,6 +493,10 @@ class SyncEngine:
             self._lease_held = self.store.renew_lease(self.holder, self.lease_ttl)
         if not self._lease_held:
             self._lease_held = self.store.try_lease(self.holder, self.lease_ttl)
+            if self._lease_held:
+                # Another holder may have sent entries it never acked: look at the node before sending.
+                for room in self._rooms.values():
+                    room.checked_outbox = False
         if self._lease_held:
             self._lease_checked = now
         return self._lease_held

@@ -256,6 +256,9 @@ def test_two_engines_on_one_store_only_the_lease_holder_sends() -> None:
                 await w.signal.until(cli.synced)
                 ids = [w.post(app, ALICE_ME, f"n{i}") for i in range(5)]
                 cli.engine.kick()
+                await w.signal.until(lambda: not app.store.outbox(OVK) and (app.synced() or cli.synced()))
+                app.engine.kick()  # the other one learns of the acks at its next look; make that now
+                cli.engine.kick()
                 await w.signal.until(lambda: app.synced() and cli.synced())
                 updates = [(conn, r) for conn, r in node.received_by
                            if isinstance(r, ContractOp) and isinstance(r.request, Update)]
