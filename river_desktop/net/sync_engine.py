@@ -19,12 +19,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import enum
 import logging
 import random
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from river_desktop.domain.cbor import DecodeError
@@ -42,48 +42,13 @@ from river_desktop.net.errors import (
     RoomContractError,
 )
 from river_desktop.net.room_contract import RoomContract, load_contract_code
+from river_desktop.net.sync_status import Backoff, Observer, Phase, SyncStatus
 from river_desktop.net.sync_store import RoomSyncStore
 from river_desktop.net.types import ContractCode, ContractInstanceId, ContractKey, DeltaUpdate, StateUpdate
 
 log = logging.getLogger(__name__)
 
 __all__ = ["Backoff", "Phase", "SyncEngine", "SyncStatus", "already_applied"]
-
-
-class Phase(enum.Enum):
-    LOCAL_ONLY = "Local only"
-    CONNECTING = "Connecting"
-    CONNECTED = "Connected"
-    SYNCED = "Synced"
-    FAILED = "Failed"
-
-
-@dataclass(frozen=True)
-class SyncStatus:
-    phase: Phase
-    reason: str = ""
-
-    def __str__(self) -> str:
-        return f"{self.phase.value}: {self.reason}" if self.reason else self.phase.value
-
-
-Observer = Callable[[bytes | None, SyncStatus], None]
-"""Called with a room's owner key (None: the whole engine) whenever that status changes."""
-
-
-@dataclass(frozen=True)
-class Backoff:
-    """Delay before reconnect attempt ``n`` (0-based): ``initial * factor**n`` capped at ``maximum``, then
-    reduced by up to ``jitter`` of itself so processes that lost the same node do not retry in step."""
-
-    initial: float = 0.5
-    factor: float = 2.0
-    maximum: float = 30.0
-    jitter: float = 0.25
-
-    def delay(self, attempt: int, rng: random.Random) -> float:
-        base = min(self.maximum, self.initial * self.factor ** min(attempt, 64))
-        return base * (1.0 - self.jitter * rng.random())
 
 
 def already_applied(network: ChatRoomState, owner_vk: bytes, delta_bytes: bytes) -> bool:
@@ -124,7 +89,7 @@ class _Room:
     stuck: int | None = None
     failure: str = ""
     reconcile_failed: bool = False
-    status: SyncStatus = SyncStatus(Phase.LOCAL_ONLY)
+    status: SyncStatus = field(default_factory=lambda: SyncStatus(Phase.LOCAL_ONLY))
 
 
 class SyncEngine:
@@ -164,8 +129,8 @@ class SyncEngine:
         self.observer = observer
         self.sent = 0
         """UPDATE requests this engine sent (outbox entries and reconcile deltas)."""
-        self.errors: list[str] = []
-        """Every error reported, newest last (no secrets: node texts and our own)."""
+        self.errors: deque[str] = deque(maxlen=200)
+        """The latest errors reported, newest last (no secrets: node texts and our own)."""
         self._code = contract_code
         self._contract_file = contract_file
         self._rng = rng or random.Random()
@@ -177,6 +142,7 @@ class SyncEngine:
         self._stopping = asyncio.Event()
         self._lease_checked = -1.0e18
         self._lease_held = False
+        self._healthy = False
 
     # ---- status ----
 
@@ -193,18 +159,18 @@ class SyncEngine:
 
     def _set_overall(self, phase: Phase, reason: str = "") -> None:
         status = SyncStatus(phase, reason)
-        if phase is Phase.FAILED:
-            self.errors.append(reason)
         if status != self._status:
+            if phase is Phase.FAILED:
+                self.errors.append(reason)
             self._status = status
             if self.observer is not None:
                 self.observer(None, status)
 
     def _set_room(self, room: _Room, phase: Phase, reason: str = "") -> None:
         status = SyncStatus(phase, reason)
-        if phase is Phase.FAILED:
-            self.errors.append(reason)
         if status != room.status:
+            if phase is Phase.FAILED:
+                self.errors.append(reason)
             room.status = status
             if self.observer is not None:
                 self.observer(room.owner_vk, status)
@@ -248,8 +214,8 @@ class SyncEngine:
                     self._set_overall(Phase.FAILED, f"{exc}; retrying in {delay:.1f} s")
                     await self._pause(delay)
                     continue
-                attempt = 0
                 reason = ""
+                self._healthy = False
                 try:
                     await self._session(client)
                 except NetError as exc:
@@ -260,9 +226,10 @@ class SyncEngine:
                     log.exception("sync session failed")
                     reason = f"internal error ({exc.__class__.__name__}); see the log"
                     self.errors.append(reason)
-                    attempt += 1
                 finally:
                     await client.close()
+                if self._healthy:
+                    attempt = 0  # a connection that got through a round starts the backoff afresh
                 for room in self._rooms.values():
                     self._set_room(room, Phase.CONNECTING, reason)
                 if not self._stopping.is_set():
@@ -329,6 +296,7 @@ class SyncEngine:
                 if self._wake.is_set():
                     self._wake.clear()
                     await self._refresh(client)
+                    self._healthy = True
                     continue
                 waits = [asyncio.ensure_future(self._note_event.wait()), asyncio.ensure_future(self._wake.wait())]
                 try:

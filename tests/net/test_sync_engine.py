@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Coroutine
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,9 +20,10 @@ from river_desktop.domain.river.configuration import AuthorizedConfiguration
 from river_desktop.domain.river.summary import Delta
 from river_desktop.net.client_api import ContractOp, Get, Update, UpdateNotification, encode_result
 from river_desktop.net.errors import NodeUnreachableError
-from river_desktop.net.sync_engine import Phase, SyncStatus
+from river_desktop.net.sync_engine import Phase, SyncEngine, SyncStatus
+from river_desktop.net.sync_store import InMemoryRoomStore
 from river_desktop.net.types import DeltaUpdate, StateUpdate
-from tests.net.sync_harness import ALICE, ALICE_ME, CONTRACT, OVK, World
+from tests.net.sync_harness import ALICE, ALICE_ME, CONTRACT, FAKE_WASM, OVK, World
 from tests.standin.node import Mode
 from tests.standin.river import river_node
 
@@ -400,5 +402,27 @@ def test_sync_once_pushes_and_reports_each_room() -> None:
             assert alice.engine.status.phase is Phase.LOCAL_ONLY and alice.store.lease_holder is None
         with pytest.raises(NodeUnreachableError):
             await w.profile("late").engine.sync_once()
+
+    run(scenario)
+
+
+def test_publishing_reads_the_contract_from_a_wasm_file(tmp_path: Path) -> None:
+    wasm = tmp_path / "room_contract.wasm"
+    wasm.write_bytes(FAKE_WASM)
+    wrong = tmp_path / "other.wasm"
+    wrong.write_bytes(FAKE_WASM + b"!")
+
+    async def scenario() -> None:
+        async with river_node() as node:
+            w = World(node.url)
+            store = InMemoryRoomStore()
+            w.alice_room(store)
+            refused = SyncEngine(store, node.url, holder="a", contract=CONTRACT, contract_file=wrong)
+            assert await refused.sync_once() == {OVK: SyncStatus(Phase.FAILED, refused.room_status(OVK).reason)}
+            assert "room_contract.wasm" in refused.room_status(OVK).reason
+            assert any("different version of the contract" in e for e in refused.errors)
+            engine = SyncEngine(store, node.url, holder="a", contract=CONTRACT, contract_file=wasm)
+            assert await engine.sync_once() == {OVK: SyncStatus(Phase.SYNCED)}
+            assert node.contracts[CONTRACT.instance_id(OVK)].container.contract.code.data == FAKE_WASM
 
     run(scenario)
