@@ -22,6 +22,7 @@ from river_desktop.net.types import DeltaUpdate
 from tests.interop.conftest import _oracle_dir
 from tests.net.sync_harness import ALICE, ALICE_ME, OVK, World
 from tests.standin.node import MergeRejected, StandinNode
+from tests.standin.river import river_merge, river_summarize
 
 
 def _river_node(rc: Any) -> StandinNode:
@@ -97,8 +98,12 @@ def test_everything_the_engine_stores_or_sends_is_valid_to_river(oracle: Any, pa
             deltas = [r.request.data.delta for r in node.received if isinstance(r, ContractOp)
                       and isinstance(r.request, Update) and isinstance(r.request.data, DeltaUpdate)]
             assert len(deltas) >= 5  # join, post, react, rename, nickname, post
+            ours = state
             for d in deltas:
                 state = bytes(oracle.apply_update(p, state, [("delta", d)]))  # raises if River refuses it
+                ours = river_merge(p, ours, ("delta", d))
+                assert ours == state  # the stand-in's River merge stores what River's contract stores
+                assert river_summarize(p, ours) == bytes(oracle.summarize_state(p, state))
             assert state == node.contracts[RoomContract().instance_id(OVK)].state
             # The engine reads River's own summaries (UpdateResponse) as ours.
             assert Summary.decode(oracle.summarize_state(p, state)) == sync.summarize(ChatRoomState.decode(state), OVK)

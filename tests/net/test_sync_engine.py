@@ -426,3 +426,31 @@ def test_publishing_reads_the_contract_from_a_wasm_file(tmp_path: Path) -> None:
             assert node.contracts[CONTRACT.instance_id(OVK)].container.contract.code.data == FAKE_WASM
 
     run(scenario)
+
+
+def test_no_node_yet_retries_with_bounded_backoff_then_connects() -> None:
+    async def scenario() -> None:
+        node = river_node()
+        await node.start()
+        await node.stop()  # the port is known and nothing listens on it
+        w = World(node.url)
+        alice = w.profile("alice")
+        w.alice_room(alice.store)
+        try:
+            alice.start()
+
+            def failures() -> list[str]:
+                return [s for owner, s in alice.statuses if owner is None and s.startswith("Failed")]
+
+            await w.signal.until(lambda: len(failures()) >= 4)
+            assert all("no Freenet node is reachable" in f and "retrying in" in f for f in failures())
+            delays = [float(f.rsplit("retrying in ", 1)[1].split(" ")[0]) for f in failures()]
+            assert all(0 <= d <= 0.2 for d in delays)  # FAST's bound
+            assert alice.engine.room_status(OVK).phase is Phase.CONNECTING
+            await node.start()
+            await w.signal.until(alice.synced)
+        finally:
+            await w.close()
+            await node.stop()
+
+    run(scenario)
