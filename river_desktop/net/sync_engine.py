@@ -136,7 +136,7 @@ class SyncEngine:
         self._rng = rng or random.Random()
         self._status = SyncStatus(Phase.LOCAL_ONLY)
         self._rooms: dict[bytes, _Room] = {}
-        self._notes: dict[ContractInstanceId, UpdateNotification] = {}
+        self._notes: dict[ContractInstanceId, list[UpdateNotification]] = {}
         self._note_event = asyncio.Event()
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
@@ -271,7 +271,10 @@ class SyncEngine:
             await asyncio.wait_for(self._stopping.wait(), delay)
 
     def _on_notification(self, note: UpdateNotification) -> None:
-        self._notes[note.key.instance] = note  # a later full state supersedes an earlier one
+        if isinstance(note.update, StateUpdate):
+            self._notes[note.key.instance] = [note]  # a full state supersedes what came before it
+        else:
+            self._notes.setdefault(note.key.instance, []).append(note)  # deltas are kept, in order
         self._note_event.set()
 
     def _reset_rooms(self) -> None:
@@ -431,25 +434,29 @@ class SyncEngine:
         self._note_event.clear()
         notes, self._notes = self._notes, {}
         by_instance = {r.key.instance: r for r in self._rooms.values()}
-        for instance, note in notes.items():
+        for instance, queued in notes.items():
             room = by_instance.get(instance)
-            if room is None:
-                continue
-            update = note.update
-            if isinstance(update, StateUpdate):
-                state = update.state
-            elif isinstance(update, DeltaUpdate) and room.network is not None:
-                try:
-                    state = sync.apply_delta(room.network, room.owner_vk, Delta.decode(update.delta)).encode()
-                except (DecodeError, RiverRuleError) as exc:
-                    self._set_room(room, Phase.FAILED, f"the node sent a change River would not accept: {exc}")
-                    continue
-            else:
-                continue
-            if self._take_state(room, state) and room.status.phase is Phase.CONNECTED:
-                self._wake.set()  # the store may hold more than the node: reconcile
+            if room is not None:
+                for note in queued:
+                    self._take_note(room, note)
+
         if self._status.phase in (Phase.CONNECTED, Phase.SYNCED):
             self._update_overall()
+
+    def _take_note(self, room: _Room, note: UpdateNotification) -> None:
+        update = note.update
+        if isinstance(update, StateUpdate):
+            state = update.state
+        elif isinstance(update, DeltaUpdate) and update.delta and room.network is not None:
+            try:
+                state = sync.apply_delta(room.network, room.owner_vk, Delta.decode(update.delta)).encode()
+            except (DecodeError, RiverRuleError) as exc:
+                self._set_room(room, Phase.FAILED, f"the node sent a change River would not accept: {exc}")
+                return
+        else:
+            return  # an empty delta is River's "nothing new"; related-contract updates are not ours
+        if self._take_state(room, state) and room.status.phase is Phase.CONNECTED:
+            self._wake.set()  # the store may hold more than the node: reconcile
 
     # ---- sending ----
 

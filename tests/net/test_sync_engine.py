@@ -42,10 +42,14 @@ def messages_sent(node: Any) -> list[int]:
     return [m.id for d in updates_at(node) for m in d.recent_messages or ()]
 
 
-@pytest.mark.parametrize("mode", [Mode.NETWORK, Mode.LOCAL])
-def test_two_profiles_create_join_post_react_rename(mode: Mode) -> None:
+@pytest.mark.parametrize(("mode", "deltas"), [(Mode.NETWORK, False), (Mode.LOCAL, False), (Mode.NETWORK, True)])
+def test_two_profiles_create_join_post_react_rename(mode: Mode, deltas: bool) -> None:
     async def scenario() -> None:
-        async with river_node(mode=mode) as node:
+        async with river_node(mode=mode, delta_notifications=deltas) as node:
+            made = node.state_delta
+            delta_notes: list[bytes] = []
+            if made is not None:
+                node.state_delta = lambda *args: delta_notes.append(made(*args)) or delta_notes[-1]
             w = World(node.url)
             alice = w.profile("alice")
             w.alice_room(alice.store)
@@ -83,6 +87,7 @@ def test_two_profiles_create_join_post_react_rename(mode: Mode) -> None:
             finally:
                 await w.close()
             assert alice.engine.status.phase is Phase.LOCAL_ONLY
+            assert bool(delta_notes) is deltas and all(delta_notes)  # the changes came as River's deltas
             seen = [s for owner, s in alice.statuses if owner is None]
             assert seen[:3] == ["Connecting", "Connected", "Synced"]
 

@@ -61,6 +61,8 @@ from river_desktop.net.types import (
 Merge = Callable[[bytes, bytes, tuple[str, bytes]], bytes]
 Summarize = Callable[[bytes, bytes], bytes]
 Validate = Callable[[bytes, bytes], None]
+StateDelta = Callable[[bytes, bytes, bytes], bytes]
+"""(params, state, summary) -> the delta from ``summary`` to ``state``, as a contract's get_state_delta."""
 RequestHook = Callable[["StandinNode", ClientRequest], Awaitable[None]]
 UpdateHook = Callable[["StandinNode", Update], Awaitable[None]]
 
@@ -115,8 +117,11 @@ class StandinNode:
     """Start with ``await node.start()``; ``node.url`` is the bare ``ws://127.0.0.1:PORT`` a user would type."""
 
     def __init__(self, merge: Merge = union_merge, summarize: Summarize = digest_summary,
-                 mode: Mode = Mode.NETWORK, validate: Validate = accept_any) -> None:
+                 mode: Mode = Mode.NETWORK, validate: Validate = accept_any,
+                 state_delta: StateDelta | None = None) -> None:
         self.merge = merge
+        self.state_delta = state_delta
+        """When set, subscribers are notified of an update with the delta from the state before it."""
         self.summarize = summarize
         self.validate = validate
         self.mode = mode
@@ -324,14 +329,18 @@ class StandinNode:
             return None
         if new_state == stored.state:
             return False
-        stored.state = new_state
-        await self.notify(key.instance)
+        before, stored.state = stored.state, new_state
+        await self.notify(key.instance, before)
         return True
 
-    async def notify(self, instance: ContractInstanceId) -> None:
-        """Send the current state to every connection subscribed to ``instance``."""
+    async def notify(self, instance: ContractInstanceId, before: bytes | None = None) -> None:
+        """Send the current state (or, with ``state_delta``, the change since ``before``) to every subscriber."""
         stored = self.contracts[instance]
-        note = UpdateNotification(stored.container.key, StateUpdate(stored.state))
+        update: StateUpdate | DeltaUpdate = StateUpdate(stored.state)
+        if self.state_delta is not None and before is not None:
+            params = stored.container.contract.params
+            update = DeltaUpdate(self.state_delta(params, stored.state, self.summarize(params, before)))
+        note = UpdateNotification(stored.container.key, update)
         for conn in list(self._conns):
             if instance in conn.subscriptions:
                 with contextlib.suppress(ConnectionClosed):

@@ -14,6 +14,7 @@ from river_desktop.domain.cbor import DecodeError
 from river_desktop.domain.river import sync
 from river_desktop.domain.river.codec import RiverRuleError
 from river_desktop.domain.river.state import ChatRoomState
+from river_desktop.domain.river.summary import Summary
 from river_desktop.net.room_contract import owner_from_params
 from tests.standin.node import MergeRejected, StandinNode
 
@@ -49,6 +50,14 @@ def river_summarize(params: bytes, state: bytes) -> bytes:
     return sync.summarize(ChatRoomState.decode(state), _owner(params)).encode()
 
 
-def river_node(**kwargs: Any) -> StandinNode:
-    """A stand-in whose contracts all behave as River's room contract."""
-    return StandinNode(merge=river_merge, summarize=river_summarize, validate=river_validate, **kwargs)
+def river_delta(params: bytes, state: bytes, summary: bytes) -> bytes:
+    """``get_state_delta``: what a peer holding ``summary`` lacks (empty bytes for nothing)."""
+    d = sync.delta(ChatRoomState.decode(state), _owner(params), Summary.decode(summary))
+    return b"" if d is None else d.encode()
+
+
+def river_node(*, delta_notifications: bool = False, **kwargs: Any) -> StandinNode:
+    """A stand-in whose contracts all behave as River's room contract; with ``delta_notifications`` it tells
+    subscribers of an update with River's delta rather than the whole state."""
+    return StandinNode(merge=river_merge, summarize=river_summarize, validate=river_validate,
+                       state_delta=river_delta if delta_notifications else None, **kwargs)
