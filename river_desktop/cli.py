@@ -317,9 +317,8 @@ class Workspace:
 
 
 async def open_for_reading(profile: Path) -> StorageController:
-    """The store of an existing profile, opened without creating or tightening anything (read commands)."""
-    store = await asyncio.get_running_loop().run_in_executor(None, SqliteKV, db_path(profile))
-    return StorageController(store)
+    """The store of an existing profile, opened read-only: nothing created, tightened or written (read commands)."""
+    return await StorageController.open(profile, read_only=True)
 
 
 @asynccontextmanager

@@ -61,7 +61,10 @@ from river_desktop.net.types import (
 Merge = Callable[[bytes, bytes, tuple[str, bytes]], bytes]
 Summarize = Callable[[bytes, bytes], bytes]
 Validate = Callable[[bytes, bytes], None]
+StateDelta = Callable[[bytes, bytes, bytes], bytes]
+"""(params, state, summary) -> the delta from ``summary`` to ``state``, as a contract's get_state_delta."""
 RequestHook = Callable[["StandinNode", ClientRequest], Awaitable[None]]
+UpdateHook = Callable[["StandinNode", Update], Awaitable[None]]
 
 
 class Mode(enum.Enum):
@@ -105,6 +108,7 @@ class _Conn:
     ws: ServerConnection
     subscriptions: set[ContractInstanceId] = field(default_factory=set)
     reassembler: streaming.Reassembler = field(default_factory=streaming.Reassembler)
+    number: int = 0
     next_stream: int = 0
     send_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
@@ -118,8 +122,11 @@ class StandinNode:
         summarize: Summarize = digest_summary,
         mode: Mode = Mode.NETWORK,
         validate: Validate = accept_any,
+        state_delta: StateDelta | None = None,
     ) -> None:
         self.merge = merge
+        self.state_delta = state_delta
+        """When set, subscribers are notified of an update with the delta from the state before it."""
         self.summarize = summarize
         self.validate = validate
         self.mode = mode
@@ -128,6 +135,11 @@ class StandinNode:
         self.raw_frames_received = 0
         self.streams_sent: list[tuple[str, int, int]] = []  # (what, whole frame length, chunk count)
         self.before_reply: RequestHook | None = None
+        self.after_update: UpdateHook | None = None
+        """Called after an UPDATE changed the state, before its reply (a node that dies mid-reply)."""
+        self.received_by: list[tuple[int, ClientRequest]] = []
+        """Every decoded request with the number of the connection that sent it."""
+        self._next_conn = 0
         self.port = 0
         self._server: Server | None = None
         self._conns: set[_Conn] = set()
@@ -176,7 +188,8 @@ class StandinNode:
     # ---- connections ----
 
     async def _handle(self, ws: ServerConnection) -> None:
-        conn = _Conn(ws)
+        self._next_conn += 1
+        conn = _Conn(ws, number=self._next_conn)
         self._conns.add(conn)
         try:
             async for message in ws:
@@ -204,6 +217,7 @@ class StandinNode:
                 return True
             return True if whole is None else await self._on_frame(conn, whole)
         self.received.append(request)
+        self.received_by.append((conn.number, request))
         if isinstance(request, Disconnect):
             await conn.ws.close()
             return False
@@ -295,8 +309,11 @@ class StandinNode:
         else:
             await self._send(conn, ClientError(ErrorCode.UNHANDLED, cause="related contracts are not supported"))
             return
-        if await self._apply(conn, stored, req.key, update, ContractErrorCode.UPDATE) is None:
+        changed = await self._apply(conn, stored, req.key, update, ContractErrorCode.UPDATE)
+        if changed is None:
             return
+        if changed and self.after_update is not None:
+            await self.after_update(self, req)
         params = stored.container.contract.params
         await self._send(conn, UpdateResponse(stored.container.key, self.summarize(params, stored.state)))
 
@@ -340,14 +357,18 @@ class StandinNode:
             return None
         if new_state == stored.state:
             return False
-        stored.state = new_state
-        await self.notify(key.instance)
+        before, stored.state = stored.state, new_state
+        await self.notify(key.instance, before)
         return True
 
-    async def notify(self, instance: ContractInstanceId) -> None:
-        """Send the current state to every connection subscribed to ``instance``."""
+    async def notify(self, instance: ContractInstanceId, before: bytes | None = None) -> None:
+        """Send the current state (or, with ``state_delta``, the change since ``before``) to every subscriber."""
         stored = self.contracts[instance]
-        note = UpdateNotification(stored.container.key, StateUpdate(stored.state))
+        update: StateUpdate | DeltaUpdate = StateUpdate(stored.state)
+        if self.state_delta is not None and before is not None:
+            params = stored.container.contract.params
+            update = DeltaUpdate(self.state_delta(params, stored.state, self.summarize(params, before)))
+        note = UpdateNotification(stored.container.key, update)
         for conn in list(self._conns):
             if instance in conn.subscriptions:
                 with contextlib.suppress(ConnectionClosed):
@@ -381,6 +402,13 @@ class StandinNode:
             self.streams_sent.append((type(result).__name__, len(frame), len(chunks)))
             for index, total, data in chunks:
                 await conn.ws.send(encode_result(StreamChunk(stream_id, index, total, data)))
+
+    async def crash(self) -> None:
+        """Stop listening and drop every connection at once; safe inside a hook (a node dying mid-reply).
+        Call :meth:`stop` afterwards, outside the hook, to finish; states are kept for a restart."""
+        if self._server is not None:
+            self._server.server.close()
+        await self.drop_connections()
 
     async def drop_connections(self) -> None:
         """Close every open connection but keep listening (a node that drops its clients)."""
