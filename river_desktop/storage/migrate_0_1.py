@@ -72,8 +72,9 @@ class MigrationReport:
 
 
 def looks_legacy(payload: bytes) -> bool:
-    """A cheap byte test for a 0.1.0 slot (0.1.0's ``epoch`` key, no River ``contract_key``); decoding decides."""
-    return b"\x65epoch" in payload and b"\x6ccontract_key" not in payload
+    """A cheap byte test for a 0.1.0 Present slot (0.1.0's ``epoch`` key, no River ``contract_key``; a Tombstone,
+    whose shape 0.1.0 and River Desktop share, never needs converting); decoding decides."""
+    return b"\x67Present" in payload and b"\x65epoch" in payload and b"\x6ccontract_key" not in payload
 
 
 def needs_migration(store: KVStore, room_rows: list[tuple[str, int, bytes]]) -> bool:
