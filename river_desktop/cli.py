@@ -273,6 +273,7 @@ class Workspace:
     session: SaveSession
     rooms: Rooms
     issues: tuple[LoadIssue, ...]
+    upgrade_note: str = ""
 
     async def save(self, *focus: bytes, messages: Sequence[AuthorizedMessage] = ()) -> SaveReport:
         """Save; a failed room (or preferences) is an error, as is a focus room lost to a remote leave.
@@ -311,7 +312,8 @@ class Workspace:
             raise CliError(f"could not save the room list preferences: {report.meta_error}")
 
     def notes(self) -> list[str]:
-        return [
+        upgrade = [self.upgrade_note] if self.upgrade_note else []
+        return upgrade + [
             f"{PROG}: warning: {issue.key}: {issue.reason}; it was skipped (see `store check`)" for issue in self.issues
         ]
 
@@ -327,7 +329,10 @@ async def workspace(profile: Path, name: str = "cli", *, reading: bool = False) 
     try:
         session = ctl.open_session(name)
         result = await ctl.load_with_report(session)
-        yield Workspace(ctl, session, result.rooms, result.issues)
+        ws = Workspace(ctl, session, result.rooms, result.issues)
+        if result.upgrade:
+            ws.upgrade_note = f"{PROG}: note: {result.upgrade}"
+        yield ws
     finally:
         await ctl.close()
 

@@ -144,6 +144,8 @@ class LoadResult:
     rooms: Rooms
     issues: tuple[LoadIssue, ...] = ()
     migrated: bool = False
+    upgrade: str = ""
+    """What the upgrade of a 0.1.0 profile did, when this load ran it (for front ends to say so)."""
 
 
 @dataclass(frozen=True)
@@ -409,6 +411,7 @@ class StorageController:
         # made unreadable are load issues, and the other rooms load.
         rows, skipped = scan_reporting(self._store, ROOM_PREFIX)
         migrated = False
+        upgraded = ""
         written: list[str] = []
         issues: list[LoadIssue] = []
         if health_of(self._store).writable and migrate_0_1.needs_migration(self._store, rows):
@@ -418,6 +421,7 @@ class StorageController:
                 issues.append(LoadIssue(RIVER_MIGRATION_DONE_KEY, f"the 0.1.0 profile could not be upgraded ({exc})"))
             else:
                 migrated = report.rooms > 0
+                upgraded = report.summary()
                 issues.extend(LoadIssue(k, reason) for k, reason in report.problems)
                 written.extend(k for k, _g, _p in scan_reporting(self._store, ROOM_PREFIX)[0])
             rows, skipped = scan_reporting(self._store, ROOM_PREFIX)
@@ -468,7 +472,7 @@ class StorageController:
                 if session is not None:
                     session.meta_saved = rooms.to_meta()
                     session.meta_base = meta
-        return LoadResult(rooms, tuple(issues), migrated), written
+        return LoadResult(rooms, tuple(issues), migrated, upgraded), written
 
     def _migrate_sync(self) -> tuple[bool, list[str], list[LoadIssue]]:
         """River's legacy single blob (``rooms_data``) into per-room keys; the blob stays as a rollback copy."""

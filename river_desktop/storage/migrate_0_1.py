@@ -63,6 +63,15 @@ class MigrationReport:
     kept_messages: int = 0
     problems: list[tuple[str, str]] = field(default_factory=list)
 
+    def summary(self) -> str:
+        if not self.rooms:
+            return ""
+        return (
+            f"upgraded {self.rooms} room(s) from River Desktop 0.1.0 to River's format: {self.resigned_messages} of "
+            f"your messages re-signed, {self.kept_messages} of other people's kept and marked not verifiable by "
+            f"River; the 0.1.0 data stays in the profile as a rollback copy (v010: keys)"
+        )
+
     def to_obj(self) -> dict[str, cbor.CborObj]:
         return {
             "rooms": self.rooms,
