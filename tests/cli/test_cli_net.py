@@ -14,7 +14,7 @@ from river_desktop.storage.controller import StorageController
 from river_desktop.storage.envelope import decode_versioned
 from river_desktop.storage.net_store import NetStore
 from river_desktop.storage.slots import OUTBOX_PREFIX, parse_b58_room
-from tests.cli.conftest import cli, kv_rows
+from tests.cli.conftest import cli, cli_parallel, kv_rows
 from tests.cli.net_world import NodeThread, Profiles, create_publish_invite_join, room_contract_wasm, running_node
 
 pytestmark = pytest.mark.slow
@@ -170,3 +170,18 @@ def test_sync_waits_while_another_process_holds_the_lease(world: Profiles, wasm:
     assert world.sync(world.alice)["sent"] == 1
     world.sync(world.bob)
     assert world.texts(world.bob, room).count("queued") == 1
+
+
+def test_two_syncs_at_once_on_one_profile_send_a_change_once(world: Profiles, wasm: Path) -> None:
+    room = create_publish_invite_join(world, wasm)
+    sent = world.json(world.alice, "messages", "send", room, "raced")
+    runs = cli_parallel([(world.alice, ("--node", world.node.url, "net", "sync"), True)] * 2, workers=2)
+    reports = [json.loads(r.out) for r in runs]
+    assert any(r.rc == 0 for r in runs), [r.describe() for r in runs]
+    for r in runs:
+        if r.rc != 0:
+            assert "another process on this profile is sending" in r.error_line
+    assert sum(report["sent"] for report in reports) == 1
+    assert outbox_keys(world.alice) == []
+    (state,) = world.node.states()
+    assert [m.id for m in ChatRoomState.decode(state).recent_messages].count(sent["id"]) == 1
