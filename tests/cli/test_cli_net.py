@@ -185,3 +185,21 @@ def test_two_syncs_at_once_on_one_profile_send_a_change_once(world: Profiles, wa
     assert outbox_keys(world.alice) == []
     (state,) = world.node.states()
     assert [m.id for m in ChatRoomState.decode(state).recent_messages].count(sent["id"]) == 1
+
+
+def test_publish_borrows_the_code_from_the_node_once_it_has_a_room(world: Profiles, wasm: Path) -> None:
+    create_publish_invite_join(world, wasm)
+    other = world.json(world.alice, "rooms", "create", "Second")["key"]
+    published = world.json(world.alice, "net", "publish", other)
+    assert published["room"] == other
+    assert len(world.node.states()) == 2
+
+
+def test_a_joined_room_nobody_published_keeps_waiting(world: Profiles) -> None:
+    room = world.json(world.alice, "rooms", "create", "Unpublished")["key"]
+    code = world.json(world.alice, "invite", "create", room)["code"]
+    world.json(world.bob, "invite", "accept", code, "--nickname", "bob")
+    sync = world.run(world.bob, "net", "sync")
+    assert "waiting for the room's data" in sync.error_line
+    assert [r["state"] for r in world.json(world.bob, "rooms", "list")] == ["waiting"]
+    assert len(outbox_keys(world.bob)) == 1  # the join, kept until the room can be reached
