@@ -414,7 +414,10 @@ class StorageController:
         upgraded = ""
         written: list[str] = []
         issues: list[LoadIssue] = []
-        if health_of(self._store).writable and migrate_0_1.needs_migration(self._store, rows):
+        needs_upgrade = migrate_0_1.needs_migration(self._store, rows)
+        if needs_upgrade and not health_of(self._store).writable:
+            issues.append(LoadIssue(RIVER_MIGRATION_DONE_KEY, migrate_0_1.NEEDS_WRITABLE))
+        elif needs_upgrade:
             try:
                 report = migrate_0_1.migrate(self._store, SystemTime.from_unix(time.time()))
             except StorageError as exc:
