@@ -337,6 +337,7 @@ async def open_for_reading(profile: Path) -> StorageController:
 
 @asynccontextmanager
 async def workspace(profile: Path, name: str = "cli", *, reading: bool = False) -> AsyncIterator[Workspace]:
+    """The profile loaded in a session of its own (read commands open it through `open_for_reading`)."""
     ctl = await (open_for_reading(profile) if reading else StorageController.open(profile))
     try:
         session = ctl.open_session(name)
@@ -859,6 +860,14 @@ async def cmd_store_salvage(args: argparse.Namespace) -> Output:
     return Output(data, text)
 
 
+class OutputFailed(Exception):
+    """A command that reports and fails (``net status``, ``net sync``): print ``output``, then exit 1."""
+
+    def __init__(self, output: Output, message: str) -> None:
+        super().__init__(message)
+        self.output = output
+
+
 class CheckFailed(Exception):
     """``store check`` found problems: print the report, exit 1."""
 
@@ -866,6 +875,19 @@ class CheckFailed(Exception):
         super().__init__("problems found")
         self.output = output
         self.count = count
+
+
+# --- net (river_desktop/cli_net.py, imported only when a net command runs) ----------------------
+
+
+def _net_handler(name: str) -> Handler:
+    async def run(args: argparse.Namespace) -> Output:
+        from river_desktop import cli_net
+
+        handler: Handler = getattr(cli_net, name)
+        return await handler(args)
+
+    return run
 
 
 # --- demo ---------------------------------------------------------------------------------------
@@ -902,6 +924,11 @@ def build_parser() -> argparse.ArgumentParser:
         default=default_profile_dir(),
         metavar="DIR",
         help="profile directory (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--node",
+        metavar="URL",
+        help="the Freenet node for `net` commands (default: $RIVER_DESKTOP_NODE, else ws://127.0.0.1:7509)",
     )
     parser.add_argument("--json", action="store_true", help="machine-readable output (see docs/cli.md)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log storage activity on stderr")
@@ -983,6 +1010,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--to", required=True, metavar="DIR", help="a new or empty folder for the new profile")
     p.set_defaults(handler=cmd_store_salvage)
 
+    net = groups.add_parser("net", help="talk to a Freenet node (see --node)").add_subparsers(
+        dest="command", metavar="ACTION", required=True
+    )
+    p = net.add_parser("status", help="whether the node answers, and why not; exit 1 when it does not")
+    p.set_defaults(handler=_net_handler("cmd_net_status"))
+    p = net.add_parser("publish", help="PUT a room's current local state on the node and subscribe")
+    p.add_argument("room", metavar="ROOM")
+    p.add_argument(
+        "--room-contract", type=Path, metavar="FILE", help="River's room_contract.wasm, when the node cannot lend it"
+    )
+    p.set_defaults(handler=_net_handler("cmd_net_publish"))
+    p = net.add_parser("sync", help="one round: send queued changes, fetch and merge; exit 1 unless all in step")
+    p.add_argument("room", metavar="ROOM", nargs="?")
+    p.set_defaults(handler=_net_handler("cmd_net_sync"))
+
     demo = groups.add_parser("demo", help="demo data").add_subparsers(dest="command", metavar="ACTION", required=True)
     p = demo.add_parser("populate", help="add realistic demo rooms, members and messages")
     p.add_argument("--rooms", type=int_between(0, MAX_DEMO_ROOMS), required=True, metavar="N")
@@ -1040,6 +1082,9 @@ def main(argv: list[str] | None = None) -> int:
         check_text_arguments(args)
         check_profile_path(args.profile)
         output = asyncio.run(handler(args))
+    except OutputFailed as failed:
+        _emit(failed.output, args.json)
+        return _error(str(failed))
     except CheckFailed as failed:
         _emit(failed.output, args.json)
         return _error(f"store check found {failed.count} problem(s)")

@@ -975,6 +975,24 @@ class StorageController:
         """Run other blocking work (crypto, decoding) on the storage thread, off the event loop."""
         return await self._call(fn)
 
+    # -- blocking entry points for the sync engine's store (storage/net_store.py)
+
+    def run_blocking(self, fn: Callable[..., T], *args: object) -> T:
+        """Run ``fn`` on the storage thread and wait for it, from a thread that is not the storage thread.
+
+        The sync engine's store interface is synchronous; this keeps its reads and writes on the one thread
+        every other store call runs on. Windows learn of what it writes from the change poll.
+        """
+        return self._io.submit(fn, *args).result()
+
+    def save_blocking(self, session: SaveSession, rooms: Rooms) -> SaveReport:
+        """:meth:`save`'s read-merge-write for ``rooms`` (the same CAS path), waited for on this thread."""
+        report, _written = self.run_blocking(self._save_sync, session, rooms.copy())
+        return report
+
+    def read_slot_blocking(self, owner_vk: bytes) -> RoomSlot | LoadIssue | None:
+        return self.run_blocking(self._read_slots_sync, [owner_vk])[owner_vk]
+
 
 def hist_key_of(owner_vk: bytes, message: AuthorizedMessage) -> str:
     t = message.message.time
