@@ -429,7 +429,7 @@ def _rooms_table(items: list[dict[str, Json]]) -> str:
 
 async def cmd_rooms_create(args: argparse.Namespace) -> Output:
     async with workspace(args.profile) as ws:
-        room = ws.rooms.create_room(args.name, args.nickname)
+        room = ws.rooms.create_room(args.name, args.nickname, private=args.private)
         report = await ws.save(room.owner_vk)
         result = report.rooms.get(room.owner_vk)
         if result is None or result.outcome is not RoomOutcome.STORED:
@@ -945,6 +945,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = rooms.add_parser("create", help="create a room you own; prints its key")
     p.add_argument("name")
     p.add_argument("--nickname", default="", help="your nickname in the room")
+    p.add_argument("--private", action="store_true", help="encrypt the room's messages with a room secret")
     p.set_defaults(handler=cmd_rooms_create)
     p = rooms.add_parser("rename", help="rename a room you own")
     p.add_argument("room", metavar="ROOM")

@@ -18,6 +18,7 @@ from PySide6.QtGui import QFont, QGuiApplication, QPalette, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractButton,
     QButtonGroup,
+    QCheckBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -145,6 +146,13 @@ class CreateRoomDialog(_Dialog):
         form.setObjectName("form")
         add_counted_row(form, "Room &name:", self.roomNameEdit, self.nameCounter)
         add_counted_row(form, "Your &nickname:", self.nicknameEdit, self.nicknameCounter)
+        self.privateCheck = QCheckBox("&Private (messages encrypted)", self)
+        self.privateCheck.setObjectName("privateCheck")
+        self.privateCheck.setToolTip(
+            "Messages, names and nicknames are encrypted with a room secret that only members hold; "
+            "invitations carry it"
+        )
+        form.addRow("", self.privateCheck)
 
         self.buttonBox = _button_box(self, BB.Ok | BB.Cancel)
         self.okButton = self.buttonBox.button(BB.Ok)
@@ -174,6 +182,9 @@ class CreateRoomDialog(_Dialog):
 
     def nickname(self) -> str:
         return self.nicknameEdit.text().strip()
+
+    def is_private(self) -> bool:
+        return self.privateCheck.isChecked()
 
 
 class AcceptInvitationDialog(_Dialog):

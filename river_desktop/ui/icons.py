@@ -24,6 +24,7 @@ NOTIFY_ALL = "ui/notifications-all"
 NOTIFY_MENTIONS = "ui/notifications-mentions"
 NOTIFY_MUTED = "ui/notifications-muted"
 WAITING = "ui/waiting"
+LOCK = "ui/lock"
 
 _FALLBACKS: dict[str, QStyle.StandardPixmap] = {
     APP_ICON: SP.SP_ComputerIcon,

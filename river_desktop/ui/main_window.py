@@ -69,6 +69,7 @@ from river_desktop.ui.dialogs import (
 from river_desktop.ui.drafts import DraftKeeper
 from river_desktop.ui.health_banner import NOTHING_CAN_BE_POSTED, HealthBanner
 from river_desktop.ui.message_model import ShownMessage
+from river_desktop.ui.room_features import RoomFeatures
 from river_desktop.ui.room_list import RoomFilterProxy, RoomListModel, RoomListView, RoomRow
 from river_desktop.ui.room_view import RoomView, read_marker
 from river_desktop.ui.shortcuts import ShortcutsDialog
@@ -196,6 +197,7 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self._build_menus()
         self._build_central()
+        self.roomFeatures = RoomFeatures(self)
         self.drafts = DraftKeeper(desktop.settings, self.roomView, self)
         self.roomView.set_members_visible(desktop.settings.members_visible())
         self.roomView.members_visible_changed.connect(desktop.settings.set_members_visible)
@@ -767,6 +769,7 @@ class MainWindow(QMainWindow):
         composer = self.roomView.composer
         composer.setReadOnly(not writable)
         composer.setPlaceholderText(self._composer_placeholder if writable else NOTHING_CAN_BE_POSTED)
+        self.roomFeatures.update_actions(ready=ready, writable=writable, room=room)
 
     # ------------------------------------------------------------------ filter and keyboard
 
@@ -811,9 +814,9 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ mutations
 
-    def create_room(self, name: str, nickname: str) -> RoomData | None:
+    def create_room(self, name: str, nickname: str, *, private: bool = False) -> RoomData | None:
         try:
-            room = self.rooms.create_room(name, nickname)
+            room = self.rooms.create_room(name, nickname, private=private)
         except RoomsError as exc:
             self._report_error(str(exc))
             return None
@@ -1166,7 +1169,7 @@ class MainWindow(QMainWindow):
 
         def accepted(dialog: QDialog) -> None:
             assert isinstance(dialog, CreateRoomDialog)
-            self.create_room(dialog.room_name(), dialog.nickname())
+            self.create_room(dialog.room_name(), dialog.nickname(), private=dialog.is_private())
 
         self._open_dialog(CreateRoomDialog(self), accepted)
 

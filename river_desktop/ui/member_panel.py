@@ -8,9 +8,18 @@ from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QFontMetrics, QGuiApplication, QPainter, QPalette
-from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QTreeWidgetItem
+from PySide6.QtWidgets import (
+    QApplication,
+    QMenu,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTreeWidgetItem,
+    QWidget,
+)
 
 from river_desktop.domain.identity import member_id_display
+from river_desktop.domain.river import room_ops as ops
 from river_desktop.domain.rooms import RoomData
 from river_desktop.ui.room_facts import facts
 
@@ -146,4 +155,40 @@ def build_member_items(room: RoomData) -> list[QTreeWidgetItem]:
     return items
 
 
-__all__ = ["MemberKeyRole", "MemberMarksRole", "MemberNameDelegate", "MemberNameRole", "build_member_items"]
+def ban_refusal(room: RoomData, member: int) -> str | None:
+    """Why this profile may not ban ``member`` in ``room`` (River's rules), or ``None``."""
+    if room.waiting:
+        return "the room's data has not arrived yet"
+    return ops.ban_refusal(room.room_state, room.owner_vk, room.self_member_id, member)
+
+
+def member_menu(room: RoomData, member: int, parent: QWidget, *, writable: bool = True) -> QMenu:
+    """The member context menu: Mention, Copy ID, Ban (disabled, with River's reason as tooltip, when River
+    would refuse the ban). The caller connects the actions by objectName."""
+    menu = QMenu(parent)
+    menu.setObjectName("memberContextMenu")
+    menu.setToolTipsVisible(True)
+    mention = menu.addAction("&Mention")
+    mention.setObjectName("memberMentionAction")
+    mention.setToolTip(f"Mention {member_id_display(member)} in the message you are writing")
+    copy_id = menu.addAction("&Copy ID")
+    copy_id.setObjectName("memberCopyIdAction")
+    copy_id.setToolTip(f"Copy the member id {member_id_display(member)}")
+    menu.addSeparator()
+    ban = menu.addAction("&Ban…")
+    ban.setObjectName("memberBanAction")
+    reason = ban_refusal(room, member) if writable else "this profile cannot be written to"
+    ban.setEnabled(reason is None)
+    ban.setToolTip(f"Cannot ban: {reason}" if reason is not None else "Ban this member and everyone they invited")
+    return menu
+
+
+__all__ = [
+    "MemberKeyRole",
+    "MemberMarksRole",
+    "MemberNameDelegate",
+    "MemberNameRole",
+    "ban_refusal",
+    "build_member_items",
+    "member_menu",
+]

@@ -59,6 +59,9 @@ WAITING_TEXT = "Waiting for room data…"
 _ROLE = Qt.ItemDataRole
 
 
+PRIVATE_TEXT = "Private: messages are encrypted with the room's secret."
+
+
 def key_text(owner_vk: bytes) -> str:
     """The base58 form of a room key, as River shows and stores it."""
     return base58.b58encode(owner_vk).decode("ascii")
@@ -74,10 +77,11 @@ class RoomRow:
     mode: NotificationMode = NotificationMode.ALL
     waiting: bool = False
     is_owner: bool = False
+    private: bool = False
 
     @classmethod
     def of(cls, room: RoomData, mode: NotificationMode, unread: int = 0) -> RoomRow:
-        return cls(room.owner_vk, room.name, unread, mode, room.waiting, room.is_owner)
+        return cls(room.owner_vk, room.name, unread, mode, room.waiting, room.is_owner, room.is_private)
 
     @property
     def display_name(self) -> str:
@@ -136,6 +140,8 @@ class RoomListModel(QAbstractListModel):
             return row.is_owner
         if role == _ROLE.ToolTipRole:
             lines = [row.display_name, f"Room key: {key_text(row.key)}"]
+            if row.private:
+                lines.append(PRIVATE_TEXT)
             if row.waiting:
                 lines.append("Joined by invitation; waiting for the room's data.")
             if row.unread:
@@ -145,6 +151,8 @@ class RoomListModel(QAbstractListModel):
             return "\n".join(lines)
         if role == _ROLE.AccessibleTextRole:
             parts = [row.display_name]
+            if row.private:
+                parts.append("private")
             if row.waiting:
                 parts.append("waiting for room data")
             if row.unread:
@@ -473,6 +481,11 @@ class RoomDelegate(QStyledItemDelegate):
         if waiting:
             waiting_glyph = icons.tinted(icons.WAITING, glyph, self.ICON, ratio)
             painter.drawPixmap(QRect(x, icon_top, self.ICON, self.ICON), waiting_glyph)
+            x += self.ICON + 6
+        if row is not None and row.private:
+            painter.drawPixmap(
+                QRect(x, icon_top, self.ICON, self.ICON), icons.tinted(icons.LOCK, glyph, self.ICON, ratio)
+            )
             x += self.ICON + 6
 
         if unread > 0:

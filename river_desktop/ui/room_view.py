@@ -59,6 +59,7 @@ from river_desktop.ui.message_delegate import MessageDelegate
 from river_desktop.ui.message_list import MessageListView
 from river_desktop.ui.message_model import MessageListModel, ShownMessage, format_time
 from river_desktop.ui.reaction_picker import ReactionPicker
+from river_desktop.ui.room_features import show_lock
 from river_desktop.ui.text_widgets import ElidedLabel, WrappedLabel
 
 log = logging.getLogger(__name__)
@@ -241,6 +242,10 @@ class RoomView(MessageActionsMixin, QWidget):
         self.membersToggle.toggled.connect(self.set_members_visible)
         title_row = QHBoxLayout()
         title_row.setContentsMargins(0, 0, 0, 0)
+        self.roomLock = QLabel(center)
+        self.roomLock.setObjectName("roomLock")
+        self.roomLock.hide()
+        title_row.addWidget(self.roomLock)
         title_row.addWidget(self.roomTitle, 1)
         title_row.addWidget(self.membersToggle)
         center_layout.addLayout(title_row)
@@ -482,6 +487,7 @@ class RoomView(MessageActionsMixin, QWidget):
             self.roomTitle.setText("")
             self.roomDescription.setText("")
             self.roomTitle.hide()
+            self.roomLock.hide()
             self.membersToggle.hide()
             self.roomDescription.hide()
             self.networkNotice.hide()
@@ -493,6 +499,7 @@ class RoomView(MessageActionsMixin, QWidget):
         self.roomDescription.setText(description)
         self.roomDescription.setVisible(bool(description))
         self.networkNotice.setVisible(room.waiting)
+        show_lock(self.roomLock, room)
 
     def _update_empty_state(self, *_: object) -> None:
         room = self._room
