@@ -376,7 +376,8 @@ async def cmd_rooms_list(args: argparse.Namespace) -> Output:
         rooms = ws.rooms
         unread = await ws.ctl.unread_counts(rooms)
         items: list[dict[str, Json]] = []
-        for vk in rooms.ordered_keys():
+        favourites, main, archive = rooms.sections()
+        for vk in favourites + main + (archive if args.all else []):
             room = rooms.rooms[vk]
             item = room_json_base(room)
             item.update(
@@ -386,6 +387,8 @@ async def cmd_rooms_list(args: argparse.Namespace) -> Output:
                 owner=room.is_owner,
                 member_label=member_id_display(room.self_identity.member_id),
                 current=rooms.current_room == vk,
+                pinned=vk in favourites,
+                archived=vk in rooms.archived and vk not in favourites,
             )
             items.append(item)
         if args.all:
@@ -402,6 +405,8 @@ async def cmd_rooms_list(args: argparse.Namespace) -> Output:
                         "owner": False,
                         "member_label": "",
                         "current": False,
+                        "pinned": False,
+                        "archived": False,
                     }
                 )
         return Output(items, lambda: _rooms_table(items), ws.notes())
@@ -410,7 +415,7 @@ async def cmd_rooms_list(args: argparse.Namespace) -> Output:
 def _rooms_table(items: list[dict[str, Json]]) -> str:
     if not items:
         return "no rooms"
-    header = ("KEY", "NAME", "NICKNAME", "MEMBER", "NOTIFY", "UNREAD", "STATE")
+    header = ("KEY", "NAME", "NICKNAME", "MEMBER", "NOTIFY", "UNREAD", "STATE", "LIST")
     rows = [header] + [
         (
             str(it["key"]),
@@ -420,6 +425,7 @@ def _rooms_table(items: list[dict[str, Json]]) -> str:
             str(it["notifications"]),
             str(it["unread"]),
             str(it["state"]),
+            "favourite" if it["pinned"] else "archived" if it["archived"] else "",
         )
         for it in items
     ]
@@ -939,8 +945,8 @@ def build_parser() -> argparse.ArgumentParser:
     rooms = groups.add_parser("rooms", help="list and manage rooms").add_subparsers(
         dest="command", metavar="ACTION", required=True
     )
-    p = rooms.add_parser("list", help="rooms in your order")
-    p.add_argument("--all", action="store_true", help="also the rooms you left (state `left`)")
+    p = rooms.add_parser("list", help="rooms in your order, favourites first")
+    p.add_argument("--all", action="store_true", help="also archived rooms and the rooms you left (state `left`)")
     p.set_defaults(handler=cmd_rooms_list)
     p = rooms.add_parser("create", help="create a room you own; prints its key")
     p.add_argument("name")
@@ -1037,9 +1043,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(handler=cmd_demo_populate)
 
-    from river_desktop import cli_interchange, cli_messages  # they import this module
+    from river_desktop import cli_interchange, cli_messages, cli_rooms_meta  # they import this module
 
     cli_interchange.add_commands(groups, rooms)
+    cli_rooms_meta.add_commands(rooms)
     cli_messages.add_commands(groups, messages)
     return parser
 

@@ -21,6 +21,7 @@ Public API (every method that changes a room returns the new :class:`RoomData`):
     import_identity(token) -> RoomData / export_identity(vk) -> IdentityToken
     mark_read(vk, upto=None) / unread_count(vk, messages=None)
     move_room / move_room_to_end / set_notification_mode / leave
+    pin / unpin / move_pinned / archive(vk, wake_on_message=True) / unarchive / wake_archived / sections()
     apply_slot(vk, slot) / apply_meta(meta) / to_meta()
 """
 
@@ -106,23 +107,54 @@ class NotificationMode(Enum):
 
 
 @dataclass(frozen=True)
+class Archived:
+    """Why a room is in the Archive: since which message time, and whether a newer message brings it back."""
+
+    since: tuple[int, int] = (0, 0)
+    wake_on_message: bool = True
+
+    def to_obj(self) -> list[CborObj]:
+        return [self.since[0], self.since[1], self.wake_on_message]
+
+    @classmethod
+    def from_obj(cls, obj: object) -> Archived:
+        if not (isinstance(obj, list) and len(obj) == 3 and isinstance(obj[2], bool)):
+            raise DecodeError("an archived room must be [secs, nanos, wake_on_message]")
+        secs, nanos = (c.uint(x, "archive time") for x in obj[:2])
+        return cls((secs, nanos), obj[2])
+
+
+@dataclass(frozen=True)
 class RoomsMeta:
-    """River's ``RoomsMeta`` (its 3 keys, in River's order); nothing of ours is appended yet."""
+    """River's ``RoomsMeta`` (its 3 keys, in River's order), then ours: favourites and the Archive.
+
+    Ours are written only when not empty, so a profile without favourites keeps River's exact bytes; River's
+    decoder ignores them, and a River-written map without them reads as none.
+    """
 
     current_room_key: bytes | None = None
     notification_modes: Mapping[bytes, NotificationMode] = field(default_factory=dict)
     room_order: tuple[bytes, ...] = ()
+    pinned: tuple[bytes, ...] = ()
+    archived: Mapping[bytes, Archived] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "notification_modes", dict(sorted(self.notification_modes.items())))
         object.__setattr__(self, "room_order", tuple(self.room_order))
+        object.__setattr__(self, "pinned", tuple(self.pinned))
+        object.__setattr__(self, "archived", dict(sorted(self.archived.items())))
 
     def to_obj(self) -> dict[str, CborObj]:
-        return {
+        obj: dict[str, CborObj] = {
             "current_room_key": self.current_room_key,
             "notification_modes": {k: v.value for k, v in self.notification_modes.items()},
             "room_order": list(self.room_order),
         }
+        if self.pinned:
+            obj["pinned_rooms"] = list(self.pinned)
+        if self.archived:
+            obj["archived_rooms"] = {k: a.to_obj() for k, a in self.archived.items()}
+        return obj
 
     def encode(self) -> bytes:
         return cbor.dumps(self.to_obj())
@@ -140,15 +172,27 @@ class RoomsMeta:
         modes = {
             c.byte_field(k, "room key", VERIFYING_KEY_LEN): NotificationMode.parse(m) for k, m in modes_obj.items()
         }
-        order_obj = obj.get("room_order") or []
-        if not isinstance(order_obj, list):
-            raise DecodeError("room_order must be an array")
-        order = tuple(c.byte_field(k, "room key", VERIFYING_KEY_LEN) for k in order_obj)
-        return cls(current, modes, order)
+        order = _key_list(obj.get("room_order"), "room_order")
+        pinned = tuple(dict.fromkeys(_key_list(obj.get("pinned_rooms"), "pinned_rooms")))
+        archived_obj = obj.get("archived_rooms") or {}
+        if not isinstance(archived_obj, dict):
+            raise DecodeError("archived_rooms must be a map")
+        archived = {
+            c.byte_field(k, "room key", VERIFYING_KEY_LEN): Archived.from_obj(a) for k, a in archived_obj.items()
+        }
+        return cls(current, modes, order, pinned, archived)
 
     @classmethod
     def decode(cls, data: bytes) -> RoomsMeta:
         return cls.from_obj(cbor.loads(data))
+
+
+def _key_list(obj: object, what: str) -> tuple[bytes, ...]:
+    if obj is None:
+        return ()
+    if not isinstance(obj, list):
+        raise DecodeError(f"{what} must be an array")
+    return tuple(c.byte_field(k, "room key", VERIFYING_KEY_LEN) for k in obj)
 
 
 # --------------------------------------------------------------------------------------------- unread
@@ -207,6 +251,8 @@ class Rooms:
     room_order: list[bytes] = field(default_factory=list)
     current_room: bytes | None = None
     notification_modes: dict[bytes, NotificationMode] = field(default_factory=dict)
+    pinned: list[bytes] = field(default_factory=list)
+    archived: dict[bytes, Archived] = field(default_factory=dict)
 
     def copy(self) -> Rooms:
         return Rooms(
@@ -215,6 +261,8 @@ class Rooms:
             list(self.room_order),
             self.current_room,
             dict(self.notification_modes),
+            list(self.pinned),
+            dict(self.archived),
         )
 
     def __repr__(self) -> str:
@@ -454,6 +502,68 @@ class Rooms:
         self.get(owner_vk)
         self.notification_modes[owner_vk] = mode
 
+    # -- favourites and the Archive (ours, in rooms_meta)
+
+    def sections(self) -> tuple[list[bytes], list[bytes], list[bytes]]:
+        """(favourites in their own order, the main list in the manual order, the Archive in the manual order)."""
+        favourites = [vk for vk in dict.fromkeys(self.pinned) if vk in self.rooms]
+        pinned = set(favourites)
+        rest = [vk for vk in self.ordered_keys() if vk not in pinned]
+        return (
+            favourites,
+            [vk for vk in rest if vk not in self.archived],
+            [vk for vk in rest if vk in self.archived],
+        )
+
+    def pin(self, owner_vk: bytes) -> None:
+        """Pin to the end of the favourites; a pinned room is never in the Archive."""
+        self.get(owner_vk)
+        self.archived.pop(owner_vk, None)
+        if owner_vk not in self.pinned:
+            self.pinned.append(owner_vk)
+
+    def unpin(self, owner_vk: bytes) -> None:
+        self.get(owner_vk)
+        self.pinned = [vk for vk in self.pinned if vk != owner_vk]
+
+    def move_pinned(self, dragged: bytes, target: bytes | None) -> None:
+        """Reorder the favourites like :meth:`move_room`: before ``target``, or last when it is not pinned."""
+        if dragged not in self.pinned or dragged == target:
+            return
+        order = [vk for vk in self.pinned if vk != dragged]
+        order.insert(order.index(target) if target in order else len(order), dragged)
+        self.pinned = order
+
+    def archive(self, owner_vk: bytes, *, wake_on_message: bool = True) -> None:
+        """Move a room to the Archive (and out of the favourites).
+
+        ``wake_on_message`` is per room: a message from someone else, newer than the room's newest message now and
+        let through by the room's notification mode, brings it back (:meth:`wake_archived`).
+        """
+        room = self.get(owner_vk)
+        times = [(m.message.time.secs, m.message.time.nanos) for m in room.room_state.recent_messages]
+        self.pinned = [vk for vk in self.pinned if vk != owner_vk]
+        self.archived[owner_vk] = Archived(max(times, default=(0, 0)), wake_on_message)
+
+    def unarchive(self, owner_vk: bytes) -> None:
+        self.get(owner_vk)
+        self.archived.pop(owner_vk, None)
+
+    def wake_archived(self) -> list[bytes]:
+        """Unarchive every room whose new message asks for it; returns them (the caller saves)."""
+        woken = []
+        for vk, mark in list(self.archived.items()):
+            room = self.rooms.get(vk)
+            if room is None or not mark.wake_on_message:
+                continue
+            newer = [
+                m for m in room.room_state.recent_messages if (m.message.time.secs, m.message.time.nanos) > mark.since
+            ]
+            if unread_messages(room, self.notification_mode(vk), newer):
+                del self.archived[vk]
+                woken.append(vk)
+        return woken
+
     def leave(self, owner_vk: bytes) -> None:
         """Leave a room here; the storage controller turns the recorded intent into a tombstone."""
         room = self.get(owner_vk)
@@ -461,6 +571,8 @@ class Rooms:
         del self.rooms[owner_vk]
         self.removed[owner_vk] = left_at
         self.room_order = [vk for vk in self.room_order if vk != owner_vk]
+        self.pinned = [vk for vk in self.pinned if vk != owner_vk]
+        self.archived.pop(owner_vk, None)
         if self.current_room == owner_vk:
             self.current_room = None
 
@@ -639,9 +751,17 @@ class Rooms:
             self.current_room = meta.current_room_key if meta.current_room_key in self.rooms else None
         self.notification_modes = dict(meta.notification_modes)
         self.room_order = [vk for vk in meta.room_order if vk in self.rooms]
+        self.pinned = [vk for vk in meta.pinned if vk in self.rooms]
+        self.archived = {vk: a for vk, a in meta.archived.items() if vk in self.rooms}
 
     def to_meta(self) -> RoomsMeta:
-        return RoomsMeta(self.current_room, dict(self.notification_modes), tuple(self.ordered_keys_manual()))
+        return RoomsMeta(
+            self.current_room,
+            dict(self.notification_modes),
+            tuple(self.ordered_keys_manual()),
+            tuple(vk for vk in self.pinned if vk in self.rooms),
+            {vk: a for vk, a in self.archived.items() if vk in self.rooms},
+        )
 
     def ordered_keys_manual(self) -> list[bytes]:
         return [vk for vk in self.room_order if vk in self.rooms]
@@ -660,6 +780,7 @@ def _own_info(delta: Delta, member_id: int) -> AuthorizedMemberInfo | None:
 
 __all__ = [
     "MAX_COUNTER",
+    "Archived",
     "NotificationMode",
     "Pending",
     "PresentSlot",

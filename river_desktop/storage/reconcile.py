@@ -6,9 +6,10 @@ shell that reads, calls these, and compare-and-swaps the result.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, replace
 from enum import Enum
+from typing import TypeVar
 
 from river_desktop.domain.cbor import DecodeError
 from river_desktop.domain.rooms import (
@@ -23,6 +24,8 @@ from river_desktop.domain.rooms import (
     merge_room_data,
 )
 from river_desktop.storage.slots import LEGACY_BLOB_KEY, META_KEY, MIGRATION_DONE_KEY, parse_room_key
+
+V = TypeVar("V")
 
 
 class ReconcileError(Exception):
@@ -206,6 +209,9 @@ def reconcile_meta(
     order (known rooms)          this writer's, then unknown     stored
     mode of a known room         this writer's                   stored (else this writer's)
     mode of an unknown room      stored                          stored
+    pinned / archived (known)    this writer's                   stored
+    favourites' order            this writer's, then unknown     stored, then new pins here
+    pinned / archived (unknown)  stored                          stored
     ============================ =============================== ==========================
     """
     if current is None:
@@ -233,9 +239,47 @@ def reconcile_meta(
             modes[vk] = mine
         elif mine is None and changed_here and base is not None:
             modes.pop(vk, None)
-    merged = RoomsMeta(local.current_room_key, modes, tuple(order))
+    archived = _merge_per_room(stored.archived, local.archived, None if base is None else base.archived, known)
+    merged = RoomsMeta(local.current_room_key, modes, tuple(order), _merge_pins(stored, local, base, known), archived)
     data = merged.encode()
     return Unchanged() if data == current else Write(data)
+
+
+def _merge_per_room(
+    stored: Mapping[bytes, V], local: Mapping[bytes, V], base: Mapping[bytes, V] | None, known: set[bytes]
+) -> dict[bytes, V]:
+    """Each known room's entry is this writer's when it changed it since ``base`` (or has no base), else stored."""
+    merged = dict(stored)
+    for vk in known:
+        mine = local.get(vk)
+        if base is not None and mine == base.get(vk):
+            continue
+        if mine is None:
+            merged.pop(vk, None)
+        else:
+            merged[vk] = mine
+    return merged
+
+
+def _merge_pins(stored: RoomsMeta, local: RoomsMeta, base: RoomsMeta | None, known: set[bytes]) -> tuple[bytes, ...]:
+    """Which rooms are pinned is decided per room (as the Archive); their order like the room order."""
+    flags = _merge_per_room(
+        dict.fromkeys(stored.pinned, True),
+        dict.fromkeys(local.pinned, True),
+        None if base is None else dict.fromkeys(base.pinned, True),
+        known,
+    )
+
+    def known_pins(meta: RoomsMeta) -> list[bytes]:
+        return [vk for vk in meta.pinned if vk in known]
+
+    if base is None or known_pins(local) != known_pins(base):
+        dropped = {vk for vk in stored.pinned if vk not in flags}
+        order = _keep_stored_places([vk for vk in local.pinned if vk in flags], stored.pinned, dropped)
+    else:
+        order = [vk for vk in stored.pinned if vk in flags]
+        order += [vk for vk in local.pinned if vk in flags and vk not in order]
+    return tuple(dict.fromkeys(order))
 
 
 def _keep_stored_places(order: list[bytes], stored: Iterable[bytes], dropped: Collection[bytes]) -> list[bytes]:

@@ -56,6 +56,7 @@ from river_desktop.storage.errors import StorageError
 from river_desktop.storage.kv import StoreHealth
 from river_desktop.storage.profile import default_profile_dir
 from river_desktop.storage.slots import LEGACY_BLOB_KEY, MIGRATION_DONE_KEY
+from river_desktop.ui import room_sections
 from river_desktop.ui.about import AboutDialog
 from river_desktop.ui.dialogs import (
     AcceptInvitationDialog,
@@ -394,6 +395,9 @@ class MainWindow(QMainWindow):
         buttons.addWidget(self.joinButton)
         left_layout.addWidget(self.roomFilter)
         left_layout.addWidget(self.roomList, 1)
+        self.archiveToggle = room_sections.ArchiveToggle(left)
+        self.archiveToggle.toggled.connect(self.proxy.set_show_archive)
+        left_layout.addWidget(self.archiveToggle)
         left_layout.addLayout(buttons)
 
         self.roomView = RoomView(self.contentPage)
@@ -547,6 +551,7 @@ class MainWindow(QMainWindow):
             keys = self.rooms.ordered_keys()
             initial = keys[0] if keys else None
         self._set_load_state(LoadState.READY)
+        self._wake_archived()
         if len(self.desktop.windows) == 1:  # drafts of rooms left while no window was open (the CLI)
             self.drafts.forget(self.desktop.settings.draft_rooms() - self.rooms.rooms.keys())
         self.refresh()
@@ -593,7 +598,9 @@ class MainWindow(QMainWindow):
         rows = self._rows()
         self._suppress_selection += 1
         try:
+            headers = [r.header for r in self.model.rows() if r.header]
             self.model.set_rows(rows)
+            self._show_sections(rows, headers)
         finally:
             self._suppress_selection -= 1
         current = self._current
@@ -621,7 +628,7 @@ class MainWindow(QMainWindow):
         rooms = self.rooms.rooms
         unread = self._unread
         out: list[RoomRow] = []
-        for key in self.rooms.ordered_keys():
+        for key, section, header in room_sections.section_rows(self.rooms):
             room = rooms[key]
             hit = cache.get(key)
             if hit is None or hit[0] is not room:
@@ -629,11 +636,31 @@ class MainWindow(QMainWindow):
                 cache[key] = hit
             row = hit[1]
             mode, count = self.rooms.notification_mode(key), unread.get(key, 0)
-            out.append(row if row.mode is mode and row.unread == count else replace(row, mode=mode, unread=count))
+            same = row.mode is mode and row.unread == count and row.section is section and row.header == header
+            out.append(row if same else replace(row, mode=mode, unread=count, section=section, header=header))
         if len(cache) > len(rooms):
             for key in [k for k in cache if k not in rooms]:
                 del cache[key]
         return out
+
+    def _show_sections(self, rows: list[RoomRow], old_headers: list[str]) -> None:
+        """Section headers make rows of two heights: uniform sizes only without them, and a relayout when they move."""
+        headers = [r.header for r in rows if r.header]
+        self.roomList.setUniformItemSizes(not headers)
+        if headers != old_headers:
+            self.roomList.doItemsLayout()
+        self.archiveToggle.set_count(sum(r.section is room_sections.RoomSection.ARCHIVE for r in rows))
+
+    def change_marks(self, change: Callable[[], object]) -> bool:
+        """Pin, unpin, archive or unarchive (our fields in rooms_meta): shown at once, then saved."""
+        return self._mutate(change)
+
+    def _wake_archived(self) -> bool:
+        """Rooms a new message brings back from the Archive (each room's choice); saved like a user's unarchive."""
+        woken = bool(self.rooms.wake_archived())
+        if woken and self.controller.health.writable:
+            self.schedule_save()
+        return woken
 
     def _sync_selection(self) -> None:
         index = self.proxy.index_of(self._current)
@@ -870,7 +897,7 @@ class MainWindow(QMainWindow):
 
     def move_room(self, key: bytes, before: bytes | None) -> None:
         """Put ``key`` before ``before`` (None: at the end), as a drop does."""
-        self.rooms.move_room(key, before)
+        room_sections.place(self.rooms, key, before)
         self.refresh()
         self.schedule_save()
 
@@ -889,7 +916,7 @@ class MainWindow(QMainWindow):
 
     def _on_room_dragged(self, key: bytes, before: bytes | None) -> None:
         # The model already shows the new order; record it in the copy and save.
-        self.rooms.move_room(key, before)
+        room_sections.place(self.rooms, key, before)
         self.refresh()
         self.schedule_save()
 
@@ -1065,13 +1092,15 @@ class MainWindow(QMainWindow):
                 if self._local_changes_pending():
                     self._meta_deferred = True
                 elif meta is not None:
-                    before = (dict(self.rooms.notification_modes), self.rooms.ordered_keys())
+                    before = (dict(self.rooms.notification_modes), self.rooms.ordered_keys(), self.rooms.sections())
                     self.rooms.apply_meta(meta, keep_current_room=True)
                     self.controller.note_meta_adopted(self.session, meta)
-                    after = (dict(self.rooms.notification_modes), self.rooms.ordered_keys())
+                    after = (dict(self.rooms.notification_modes), self.rooms.ordered_keys(), self.rooms.sections())
                     if before != after:
                         changed = True
                         modes_changed = before[0] != after[0]
+            if batch.rooms and self.rooms.archived:
+                changed = self._wake_archived() or changed
             if changed:
                 self.refresh()
             if self._current is not None and self._current in batch.message_rooms:
@@ -1268,6 +1297,9 @@ class MainWindow(QMainWindow):
         menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         for action in (self.actionRenameRoom, self.actionNickname, self.actionNotifications, self.actionInviteMember):
             menu.addAction(action)
+        menu.addSeparator()
+        room_key = key if isinstance(key, bytes) else None
+        room_sections.add_mark_actions(menu, self.rooms, room_key, self.actionLeaveRoom.isEnabled(), self.change_marks)
         menu.addSeparator()
         menu.addAction(self.actionLeaveRoom)
         menu.addSeparator()

@@ -48,6 +48,7 @@ from PySide6.QtWidgets import (
 
 from river_desktop.domain.rooms import NotificationMode, RoomData
 from river_desktop.ui import icons
+from river_desktop.ui.room_sections import RoomSection
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +79,9 @@ class RoomRow:
     waiting: bool = False
     is_owner: bool = False
     private: bool = False
+    section: RoomSection = RoomSection.ROOMS
+    header: str = ""
+    """The section's name when this row starts a named section (painted above the row)."""
 
     @classmethod
     def of(cls, room: RoomData, mode: NotificationMode, unread: int = 0) -> RoomRow:
@@ -153,6 +157,8 @@ class RoomListModel(QAbstractListModel):
             parts = [row.display_name]
             if row.private:
                 parts.append("private")
+            if row.section is not RoomSection.ROOMS:
+                parts.append(row.section.value.lower())
             if row.waiting:
                 parts.append("waiting for room data")
             if row.unread:
@@ -378,6 +384,8 @@ def _changed_roles(old: RoomRow, new: RoomRow) -> list[int]:
         roles += [RoomListModel.WaitingRole, int(_ROLE.DisplayRole)]
     if old.is_owner != new.is_owner:
         roles.append(RoomListModel.IsOwnerRole)
+    if old.section != new.section or old.header != new.header:
+        roles += [int(_ROLE.DisplayRole), int(_ROLE.SizeHintRole)]  # the proxy re-filters on its filter role
     return roles
 
 
@@ -389,6 +397,20 @@ class RoomFilterProxy(QSortFilterProxyModel):
         self.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self.setFilterRole(_ROLE.DisplayRole)
         self.setDynamicSortFilter(True)
+        self._show_archive = False
+
+    def set_show_archive(self, shown: bool) -> None:
+        """The Archive is collapsed unless shown; a filter finds archived rooms either way."""
+        self.beginFilterChange()
+        self._show_archive = shown
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+
+    def filterAcceptsRow(self, source_row: int, source_parent: ModelIndex) -> bool:
+        if not self._show_archive and not self.is_filtering:
+            row = self.room_model().row_at(source_row)
+            if row is not None and row.section is RoomSection.ARCHIVE:
+                return False
+        return super().filterAcceptsRow(source_row, source_parent)
 
     def set_filter_text(self, text: str) -> None:
         self.setFilterFixedString(text.strip())
@@ -439,7 +461,14 @@ class RoomDelegate(QStyledItemDelegate):
 
     def sizeHint(self, option: QStyleOptionViewItem, index: ModelIndex) -> QSize:
         height = max(option.fontMetrics.height() + 2 * self.PADDING, 34)
+        row = self._row(index)
+        if row is not None and row.header:
+            height += self._header_height(option)
         return QSize(160, height)
+
+    @staticmethod
+    def _header_height(option: QStyleOptionViewItem) -> int:
+        return int(option.fontMetrics.height() + 8)
 
     @staticmethod
     def _row(index: ModelIndex) -> RoomRow | None:
@@ -454,6 +483,12 @@ class RoomDelegate(QStyledItemDelegate):
         # Only the item's panel (selection, hover) comes from the style: the text, icons and badge are
         # painted below, so the option is not filled from the model's roles (initStyleOption).
         opt = QStyleOptionViewItem(option)
+        row = self._row(index)
+        if row is not None and row.header:
+            self._paint_header(painter, option, row)
+            header = self._header_height(option)
+            opt.rect = option.rect.adjusted(0, header, 0, 0)
+            option = opt
         widget = opt.widget
         style = widget.style() if widget is not None else QApplication.style()
         style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, widget)
@@ -462,7 +497,6 @@ class RoomDelegate(QStyledItemDelegate):
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
         palette: QPalette = option.palette
         text_role = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
-        row = self._row(index)
         if row is not None:
             waiting, unread, mode, name = row.waiting, row.unread, row.mode, row.display_name
         else:
@@ -552,6 +586,22 @@ class RoomDelegate(QStyledItemDelegate):
                 int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
                 painter.fontMetrics().elidedText(name, Qt.TextElideMode.ElideRight, name_rect.width()),
             )
+        painter.restore()
+
+    def _paint_header(self, painter: QPainter, option: QStyleOptionViewItem, row: RoomRow) -> None:
+        painter.save()
+        font = QFont(option.font)
+        font.setBold(True)
+        font.setPointSizeF(max(font.pointSizeF() * 0.85, 6.0))
+        painter.setFont(font)
+        painter.setPen(option.palette.color(QPalette.ColorRole.PlaceholderText))
+        rect = QRect(
+            option.rect.left() + self.PADDING, option.rect.top(), option.rect.width(), self._header_height(option)
+        )
+        star = "★ " if row.section is RoomSection.FAVOURITES else ""
+        painter.drawText(
+            rect, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), star + row.header.upper()
+        )
         painter.restore()
 
 
