@@ -45,7 +45,8 @@ def hit_json(rooms: Rooms, hit: SearchHit) -> dict[str, Json]:
 
 def _line(hit: SearchHit, item: dict[str, Json]) -> str:
     where = one_line(str(item["room_name"]) or str(item["room"])[:8], 24)
-    return f"{cli._format_time(_millis(hit))}  {where}  {one_line(str(item['author']), 24)}: {one_line(str(item['text']), 300)}"
+    who, text = one_line(str(item["author"]), 24), one_line(str(item["text"]), 300)
+    return f"{cli._format_time(_millis(hit))}  {where}  {who}: {text}"
 
 
 async def cmd_search(args: argparse.Namespace) -> Output:
