@@ -26,7 +26,7 @@ from typing import Any
 
 import cbor2
 
-from benchmarks import history
+from benchmarks import history, search
 from river_desktop.storage.controller import StorageController
 from river_desktop.storage.envelope import decode_versioned
 
@@ -350,6 +350,17 @@ def b10_unread_counts(tmp: Path, runs: int) -> Result:
                   ours / bare, 3.0)
 
 
+def b11_search(tmp: Path, runs: int) -> list[Result]:
+    profile = tmp / "b11"
+    populate(profile, 1000, 100)
+    found = search.b11_search(profile, runs, history._alternate)
+    return [
+        Result(f"B11{suffix}", f"search 100,000 messages in 1,000 rooms, {label}, {hits} hits (vs bare FTS5)",
+               ours, bare, ours / bare, 2.0)
+        for suffix, (label, (ours, bare, hits)) in zip(("", "b", "c"), found.items(), strict=True)
+    ]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=7)
@@ -376,6 +387,7 @@ def main() -> int:
             ("B7", lambda: b7_gui_stall(big, min(args.runs, 3))),
             ("B8", lambda: b8_history_page(tmp, args.runs)),
             ("B10", lambda: b10_unread_counts(tmp, args.runs)),
+            ("B11", lambda: b11_search(tmp, args.runs)),
         ]
         for name, step in steps:
             if wanted is not None and name not in wanted:

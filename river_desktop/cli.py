@@ -1043,11 +1043,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(handler=cmd_demo_populate)
 
-    from river_desktop import cli_interchange, cli_messages, cli_rooms_meta  # they import this module
+    from river_desktop import cli_interchange, cli_messages, cli_rooms_meta, cli_search  # they import this module
 
     cli_interchange.add_commands(groups, rooms)
     cli_rooms_meta.add_commands(rooms)
     cli_messages.add_commands(groups, messages)
+    cli_search.add_commands(groups)
     return parser
 
 

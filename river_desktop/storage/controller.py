@@ -50,6 +50,7 @@ from river_desktop.storage.history_index import HistoryIndexKV, IndexEntry, Inde
 from river_desktop.storage.kv import CasResult, Conflict, KVStore, Stored, StoreHealth, health_of, scan_reporting
 from river_desktop.storage.message_rows import MESSAGE_INDEXER, NOT_COUNTED, member_bytes, message_id_of, sort_point
 from river_desktop.storage.profile import Profile
+from river_desktop.storage.search_index import SearchHit, SearchKeeper
 from river_desktop.storage.slots import (
     LEGACY_BLOB_KEY,
     META_KEY,
@@ -266,6 +267,7 @@ class StorageController:
         self._health_subscribers: list[Callable[[StoreHealth], None]] = []
         self._history = store if isinstance(store, HistoryIndexKV) else None
         self._history_attached = False
+        self._search = SearchKeeper(store)
         self._start_history_index()
 
     # -- lifecycle
@@ -482,6 +484,9 @@ class StorageController:
                 if session is not None:
                     session.meta_saved = rooms.to_meta()
                     session.meta_base = meta
+        self._search.note_rooms(rooms.rooms)
+        with contextlib.suppress(RuntimeError):  # closing
+            self._io.submit(self._search_job)
         return LoadResult(rooms, tuple(issues), migrated, upgraded), written
 
     def _migrate_sync(self) -> tuple[bool, list[str], list[LoadIssue]]:
@@ -577,6 +582,7 @@ class StorageController:
         self, session: SaveSession, rooms: Rooms, messages: tuple[AuthorizedMessage, ...] = ()
     ) -> tuple[SaveReport, list[str]]:
         intents = session._snapshot_intents()
+        self._search.note_rooms(rooms.rooms)
         results: dict[bytes, RoomSaveResult] = {}
         written: list[str] = []
         landed: set[str] = set()
@@ -958,6 +964,34 @@ class StorageController:
             if health_of(self._store).writable:
                 raise
             return None  # read-only or damaged: the index cannot be built or trusted here, so callers scan
+
+    # -- full-text search (search_index.py)
+
+    async def search(self, text: str, room: bytes | None = None, limit: int = 50) -> list[SearchHit]:
+        """Messages of ``room`` (or every room) matching the words of ``text`` as they read now, newest first.
+
+        Raises ``StorageError`` when the store has no search index (a read-only profile that was never indexed).
+        """
+        return await self._call(self._search_sync, text, room, limit)
+
+    def _search_sync(self, text: str, room: bytes | None, limit: int) -> list[SearchHit]:
+        hits = self._search.search(text, room, limit)
+        if hits is None:
+            raise StorageError("this profile has no search index")
+        return hits
+
+    def _search_job(self) -> None:
+        """One bounded batch of a search index build, then the next one queued behind other storage work."""
+        if self._closed:
+            return
+        try:
+            done = self._search.step()
+        except StorageError as exc:
+            log.warning("search index: %s", exc)
+            return
+        if not done:
+            with contextlib.suppress(RuntimeError):
+                self._io.submit(self._search_job)
 
     async def run(self, fn: Callable[[], T]) -> T:
         """Run other blocking work (crypto, decoding) on the storage thread, off the event loop."""

@@ -31,6 +31,7 @@ from typing import Final, TypeVar
 from river_desktop.storage import dbfile
 from river_desktop.storage import history_index as hi
 from river_desktop.storage import rows as rw
+from river_desktop.storage import search_index as si
 from river_desktop.storage.envelope import (
     HEADER_SIZE,
     MAX_GENERATION,
@@ -157,6 +158,8 @@ class SqliteKV:
     _indexer: hi.Indexer | None = None
     _index_checked: bool = False
     _check_cursor: str = ""
+    _extractor: si.Extractor | None = None
+    _search_checked: bool = False
 
     def __init__(
         self,
@@ -852,14 +855,22 @@ class SqliteKV:
 
     # -- message order index (history_index.HistoryIndexKV)
 
-    def _index_row(self, key: str, data: bytes) -> object:
-        """The index row for a write, computed before the write lock is taken (an indexer may verify signatures)."""
-        indexer = self._indexer
-        if indexer is None or not key.startswith(indexer.prefix):
-            return _NOT_INDEXED
-        return indexer.row(key, data)
+    def _index_row(self, key: str, data: bytes) -> tuple[object, object]:
+        """The order index row and search source of a write, computed before the write lock is taken (an indexer
+        may verify signatures, an extractor decrypt)."""
+        indexer, extractor = self._indexer, self._extractor
+        row = _NOT_INDEXED if indexer is None or not key.startswith(indexer.prefix) else indexer.row(key, data)
+        found = _NOT_INDEXED if extractor is None or not key.startswith(extractor.prefix) else extractor.row(key, data)
+        return row, found
 
-    def _index_put(self, conn: sqlite3.Connection, key: str, row: object) -> None:
+    def _index_put(self, conn: sqlite3.Connection, key: str, rows: tuple[object, object]) -> None:
+        row, found = rows
+        if found is _NOT_INDEXED:
+            if self._extractor is None:
+                si.mark_stale_if_indexed(conn, key)
+        else:
+            assert found is None or isinstance(found, si.SearchSource)
+            si.put_source(conn, key, found)
         if row is _NOT_INDEXED:
             if self._indexer is None:
                 hi.mark_stale_if_indexed(conn, key)
@@ -869,6 +880,7 @@ class SqliteKV:
 
     def _index_drop(self, conn: sqlite3.Connection, key: str) -> None:
         hi.deleted(conn, key, self._indexer)
+        si.deleted(conn, key, self._extractor)
 
     def attach_indexer(self, indexer: hi.Indexer) -> None:
         with self._read() as conn:
@@ -959,3 +971,62 @@ class SqliteKV:
         wanted = builtins.list(dict.fromkeys(rooms))
         with self._index_read() as conn:
             return hi.authors(conn, wanted)
+
+    # -- full-text search (search_index.py), kept like the order index
+
+    def attach_extractor(self, extractor: si.Extractor) -> None:
+        """Keep the search index from now on; missing, foreign or stale tables make it rebuild."""
+        with self._read() as conn:
+            needed = si.needs_attach(conn, extractor)
+        if needed:
+            with self._write() as conn:
+                si.attach(conn, extractor)
+        self._extractor = extractor
+        self._search_checked = False
+
+    def search_pending(self) -> bool:
+        extractor = self._extractor
+        with self._read() as conn:
+            if extractor is None or si.needs_attach(conn, extractor) or not si.is_complete(conn):
+                return True
+            return not self._search_checked and not self._search_agrees(conn, extractor)
+
+    def _search_agrees(self, conn: sqlite3.Connection, extractor: si.Extractor) -> bool:
+        where, params = self._range_where(extractor.prefix, None)
+        return _fetch_int(conn, f"SELECT COUNT(*) FROM kv WHERE {where}", params) == si.source_count(conn)
+
+    def search_step(self, batch: int = si.SEARCH_BATCH) -> bool:
+        """Check or (re)build a bounded batch of the search index; ``True`` once it is complete and agrees."""
+        extractor = self._extractor
+        if extractor is None:
+            raise si.SearchIncompleteError("no search extractor is attached to this store")
+        if batch < 1:
+            raise ValueError("batch must be at least 1")
+        if not self.search_pending():
+            self._search_checked = True
+            return True
+        with self._write() as conn:
+            si.attach(conn, extractor)
+            if si.is_complete(conn):
+                if self._search_agrees(conn, extractor):
+                    self._search_checked = True
+                    return True
+                log.warning("the search index of %s disagrees with its messages; rebuilding it", self._path)
+                si.reset(conn, extractor)
+            where, params = self._range_where(extractor.prefix, si.progress(conn) or None)
+            sql = f"SELECT key, value FROM kv WHERE {where} ORDER BY key LIMIT ?"
+            rows = conn.execute(sql, (*params, batch)).fetchall()
+            for key, value in rows:
+                payload = decode_versioned(value)[1]
+                si.put_source(conn, key, None if payload is None else extractor.row(key, payload))
+            done = len(rows) < batch
+            si.set_progress(conn, None if done else str(rows[-1][0]))
+        self._search_checked = done
+        return done
+
+    def search(self, expression: str, *, room: bytes | None = None, limit: int = 50) -> builtins.list[si.SearchHit]:
+        """Messages matching ``expression`` (from ``si.match_expression``), newest first."""
+        with self._read() as conn:
+            if self._extractor is None or not self._search_checked or not si.is_complete(conn):
+                raise si.SearchIncompleteError(f"the search index of {self._path} is not built yet")
+            return si.search(conn, expression, room, limit)

@@ -38,9 +38,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from river_desktop.domain.identity import member_id_display
 from river_desktop.domain.invitation import Invitation, InvitationError
 from river_desktop.domain.river.messages import AuthorizedMessage
-from river_desktop.domain.river.views import nickname_of
+from river_desktop.domain.river.views import nickname_of, plain_text
 from river_desktop.domain.rooms import (
     NotificationMode,
     ReadMarker,
@@ -55,8 +56,9 @@ from river_desktop.storage.controller import LoadIssue, RoomOutcome, SaveReport
 from river_desktop.storage.errors import StorageError
 from river_desktop.storage.kv import StoreHealth
 from river_desktop.storage.profile import default_profile_dir
+from river_desktop.storage.search_index import SearchHit
 from river_desktop.storage.slots import LEGACY_BLOB_KEY, MIGRATION_DONE_KEY
-from river_desktop.ui import room_sections
+from river_desktop.ui import room_sections, search_dialog
 from river_desktop.ui.about import AboutDialog
 from river_desktop.ui.dialogs import (
     AcceptInvitationDialog,
@@ -285,6 +287,9 @@ class MainWindow(QMainWindow):
         self.actionFindRoom = self._action(
             "actionFindRoom", "&Find Room", self.focus_filter, "Ctrl+K", "Filter the room list"
         )
+        self.actionSearch = self._action(
+            "actionSearch", "&Search Messages…", self.show_search_dialog, "Ctrl+Shift+F", "Search local history"
+        )
         self.actionMoveRoomUp = self._action(
             "actionMoveRoomUp", "Move Room &Up", lambda: self.move_current(-1), "Ctrl+Shift+Up"
         )
@@ -315,7 +320,7 @@ class MainWindow(QMainWindow):
         room_menu.addAction(self.actionLeaveRoom)
         go_menu = bar.addMenu("&Go")
         go_menu.setObjectName("menuGo")
-        for action in (self.actionFindRoom, self.actionMoveRoomUp, self.actionMoveRoomDown):
+        for action in (self.actionFindRoom, self.actionSearch, self.actionMoveRoomUp, self.actionMoveRoomDown):
             go_menu.addAction(action)
         help_menu = bar.addMenu("&Help")
         help_menu.setObjectName("menuHelp")
@@ -1184,6 +1189,32 @@ class MainWindow(QMainWindow):
         dialog.finished.connect(lambda _result: self._dialogs.pop(name, None))
         dialog.open()
         return dialog
+
+    def show_search_dialog(self) -> None:
+        """Search this room or all rooms (search_dialog.py); the chosen result opens with its context."""
+        if self._load_state is not LoadState.READY:
+            return
+        dialog = search_dialog.SearchDialog(self.controller.search, self._describe_hit, self._current, self)
+        if self._open_dialog(dialog) is dialog:
+            dialog.message_chosen.connect(lambda hit: self._start_task(self.jump_to_message(hit.room, hit.message_id)))
+
+    def _describe_hit(self, hit: SearchHit) -> tuple[str, str, str]:
+        room = self.rooms.rooms.get(hit.room)
+        if room is None:
+            return ("(left room)", member_id_display(hit.author), hit.text)
+        return (room.name, room.nickname_of(hit.author), plain_text(room.room_state, hit.text, room.keyring))
+
+    async def jump_to_message(self, room: bytes, message_id: int) -> bool:
+        """Open ``room`` and page its history back to ``message_id``, selected with its context."""
+        shown = self.open_room(room)
+        if shown is None:
+            return False
+        await shown
+
+        async def older(key: bytes, before: ReadMarker, limit: int) -> list[AuthorizedMessage]:
+            return await self.controller.read_messages(key, before=before, limit=limit)
+
+        return await search_dialog.page_to_message(self.roomView, older, room, message_id)
 
     def dialog(self, name: str) -> QDialog | None:
         """The open dialog of that kind (objectName), if any."""
