@@ -674,17 +674,26 @@ class MainWindow(QMainWindow):
         keys = (self.proxy.key_at(self.proxy.index(row, 0)) for row in range(self.proxy.rowCount()))
         return [key for key in keys if key is not None]
 
-    def mark_current_read(self) -> bool:
-        """Esc: everything in the current room is read (in every window, once saved)."""
+    def mark_current_read(self) -> asyncio.Task[None] | None:
+        """Esc: everything in the current room is read, up to its newest stored message (in every window)."""
         key = self._current
         if key is None or key not in self.rooms.rooms or not self.controller.health.writable:
-            return False
-        before = self.rooms.rooms[key]
-        if self.rooms.mark_read(key) is before:
-            return False
-        self.schedule_save()
-        self.request_unread()
-        return True
+            return None
+        return self._start_task(self._mark_read(key))
+
+    async def _mark_read(self, key: bytes) -> None:
+        try:
+            newest = await self.controller.read_messages(key, limit=1)
+        except StorageError as exc:
+            self._report_error(f"Messages could not be read: {exc}")
+            return
+        room = self.rooms.rooms.get(key)
+        if room is None:
+            return
+        known = [*newest, *room.room_state.recent_messages]
+        if known and self.rooms.mark_read(key, max(known, key=lambda m: m.order_key)) is not room:
+            self.schedule_save()
+            self.request_unread()
 
     def select_room(self, key: bytes | None) -> None:
         """Make ``key`` the current room of this window (as if the user clicked it)."""
