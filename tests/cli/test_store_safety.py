@@ -201,11 +201,16 @@ def test_a_read_only_profile_can_be_viewed_and_is_changed_in_no_way(
 FIXTURE_0_1 = REPO / "tests" / "fixtures" / "profile-0.1.0"
 
 
+def _copy_0_1(profile: Path) -> None:
+    """The fixture's database alone: a -wal/-shm left beside it by an open in place is not part of the profile."""
+    shutil.copytree(FIXTURE_0_1, profile, ignore=shutil.ignore_patterns("*-wal", "*-shm"))
+
+
 def test_a_read_command_upgrades_a_0_1_0_profile_once_and_lists_its_rooms(tmp_path: Path) -> None:
     """Read commands open read-only, except a 0.1.0 profile not yet upgraded: its rooms exist only after the
     upgrade, which any first open runs (keeping 0.1.0's keys as the rollback copy)."""
     profile = tmp_path / "p"
-    shutil.copytree(FIXTURE_0_1, profile)
+    _copy_0_1(profile)
     expected = json.loads((FIXTURE_0_1 / "expected.json").read_text())
     listed = cli_json(profile, "rooms", "list")
     assert {r["key"] for r in listed} == set(expected["rooms"])
@@ -217,7 +222,7 @@ def test_a_read_command_upgrades_a_0_1_0_profile_once_and_lists_its_rooms(tmp_pa
 
 def test_a_read_only_0_1_0_profile_says_why_its_rooms_are_not_shown_and_is_changed_in_no_way(tmp_path: Path) -> None:
     profile = tmp_path / "p"
-    shutil.copytree(FIXTURE_0_1, profile)
+    _copy_0_1(profile)
     os.chmod(profile / DB_NAME, 0o400)
     os.chmod(profile, 0o500)
     try:
