@@ -186,12 +186,14 @@ class PreferencesDialog(QDialog):
 
         self.themeCombo = QComboBox(self)
         self.themeCombo.setObjectName("themeCombo")
+        self.themeCombo.setAccessibleName("Theme")
         for theme, text in THEME_LABELS:
             self.themeCombo.addItem(text, theme.value)
         self.themeCombo.setCurrentIndex(self.themeCombo.findData(prefs.theme.value))
 
         self.fontSizeSpin = QSpinBox(self)
         self.fontSizeSpin.setObjectName("fontSizeSpin")
+        self.fontSizeSpin.setAccessibleName("Font size")
         self.fontSizeSpin.setRange(MIN_FONT_SIZE - 1, MAX_FONT_SIZE)
         self.fontSizeSpin.setSpecialValueText("System default")
         self.fontSizeSpin.setSuffix(" pt")
