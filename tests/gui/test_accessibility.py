@@ -13,8 +13,9 @@ from tests.gui.conftest import DesktopFactory, create_room_via_dialog, open_wind
 
 
 def unnamed_controls(top: QWidget) -> list[str]:
-    """The focusable controls of ``top`` (itself a window) without a Name; an inner editor that is its parent's
-    focus proxy or one of Qt's own parts (a spin box's line edit, ``qt_spinbox_lineedit``) is judged by that parent, as a screen reader announces it."""
+    """The focusable controls of ``top`` (itself a window) without a Name. An inner editor that is its
+    parent's focus proxy or one of Qt's own parts (``qt_spinbox_lineedit``) is judged by that parent, as a
+    screen reader announces it."""
     missing = []
     for widget in [top, *top.findChildren(QWidget)]:
         if isinstance(widget, QDialog) or widget.focusPolicy() == Qt.FocusPolicy.NoFocus:
