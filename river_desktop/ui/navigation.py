@@ -93,7 +93,7 @@ class RoomNavigation(QObject):
         ]
         # Esc belongs to the composer (drop a reply) and the filter (clear it) while they have the focus, so
         # marking read listens only in the room list and the messages
-        self.actionMarkRead = QAction("Mark Room &Read", window)
+        self.actionMarkRead = QAction("&Mark Room Read", window)
         self.actionMarkRead.setObjectName("actionMarkRead")
         self.actionMarkRead.setShortcut(QKeySequence("Esc"))
         self.actionMarkRead.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
