@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import io
 import json
 import logging
@@ -63,6 +64,7 @@ from river_desktop.storage.slots import (
     MIGRATION_DONE_KEY,
     MSG_PREFIX,
     OUTBOX_PREFIX,
+    RIVER_MIGRATION_DONE_KEY,
     ROOM_PREFIX,
     b58,
     parse_b58_room,
@@ -322,25 +324,26 @@ class Workspace:
 
 
 async def open_for_reading(profile: Path) -> StorageController:
-    """The store of an existing profile, opened read-only: nothing created, tightened or written (read commands).
-
-    A 0.1.0 profile not yet upgraded to River's model is the exception: its rooms can only be read once upgraded,
-    so it is opened writable and the load upgrades it (non-destructively, as any first open does). When even
-    that open cannot write, the load says why the 0.1.0 rooms are not shown.
-    """
-    ctl = await StorageController.open(profile, read_only=True)
-    if not await ctl.needs_upgrade():
-        return ctl
-    await ctl.close()
-    return await StorageController.open(profile)
+    """The store of an existing profile, opened read-only: nothing created, tightened or written (read commands)."""
+    return await StorageController.open(profile, read_only=True)
 
 
 @asynccontextmanager
 async def workspace(profile: Path, name: str = "cli", *, reading: bool = False) -> AsyncIterator[Workspace]:
+    """The profile loaded in a session of its own. A read command that meets a 0.1.0 profile not yet upgraded
+    opens it for writing once, so the upgrade runs (the only write a read command makes); a profile that takes
+    no writes is read as it is, with a warning."""
     ctl = await (open_for_reading(profile) if reading else StorageController.open(profile))
     try:
         session = ctl.open_session(name)
         result = await ctl.load_with_report(session)
+        if reading and any(issue.key == RIVER_MIGRATION_DONE_KEY for issue in result.issues):
+            with contextlib.suppress(StorageError):
+                writable = await StorageController.open(profile)
+                await ctl.close()
+                ctl = writable
+                session = ctl.open_session(name)
+                result = await ctl.load_with_report(session)
         ws = Workspace(ctl, session, result.rooms, result.issues)
         if result.upgrade:
             ws.upgrade_note = f"{PROG}: note: {result.upgrade}"

@@ -114,20 +114,31 @@ class Pending:
 
 
 class _StateSource:
-    """A room state, from a decoded CBOR tree (decoded on first use) or an object."""
+    """A room state: an object, a decoded CBOR tree, or the slot bytes it came from (decoded on first use).
 
-    __slots__ = ("_config", "_state", "_tree")
+    A loaded room keeps only its slot's bytes and its configuration: the tree of a whole state (signatures are
+    arrays of 64 integers) would hold many times the memory, and most rooms are only listed."""
 
-    def __init__(self, state: ChatRoomState | None = None, tree: Any = None) -> None:
+    __slots__ = ("_config", "_raw", "_state", "_tree")
+
+    def __init__(self, state: ChatRoomState | None = None, tree: Any = None, raw: bytes | None = None) -> None:
         self._state = state
         self._tree = tree
+        self._raw = raw
         self._config: AuthorizedConfiguration | None = None if state is None else state.configuration
+
+    def _state_tree(self) -> Any:
+        if self._tree is not None:
+            return self._tree
+        assert self._raw is not None
+        _, body = c.variant(c.loads(self._raw), "room slot")
+        return c.req(c.fields(body, "room data"), "room_state", "room data")
 
     @property
     def state(self) -> ChatRoomState:
         if self._state is None:
-            self._state = ChatRoomState.from_obj(self._tree)
-            self._tree = None
+            self._state = ChatRoomState.from_obj(self._state_tree())
+            self._tree = self._raw = None
         return self._state
 
     @property
@@ -136,13 +147,20 @@ class _StateSource:
             if self._state is not None:
                 self._config = self._state.configuration
             else:
-                self._config = AuthorizedConfiguration.from_obj(
-                    c.req(c.fields(self._tree, "room state"), "configuration", "room state")
-                )
+                tree = c.fields(self._state_tree(), "room state")
+                self._config = AuthorizedConfiguration.from_obj(c.req(tree, "configuration", "room state"))
         return self._config
 
+    def forget_tree(self, raw: bytes) -> None:
+        """Keep ``raw`` (the slot bytes) instead of the decoded tree, once the configuration is known."""
+        if self._state is None:
+            _ = self.configuration
+            self._tree, self._raw = None, raw
+
     def encode(self) -> bytes:
-        return self.state.encode() if self._state is not None or self._tree is None else c.dumps(self._tree)
+        if self._state is not None:
+            return self._state.encode()
+        return c.dumps(self._state_tree())
 
 
 @dataclass(frozen=True, repr=False, eq=False)
@@ -588,6 +606,7 @@ def decode_slot(data: bytes, *, trusted: bool = False) -> RoomSlot:
         if owner_id not in (PLACEHOLDER_OWNER_ID, c.fast_hash(room.owner_vk)):
             raise RiverDecodeError("the room state belongs to another room")
         room.__dict__["slot_bytes"] = bytes(data)
+        room.source.forget_tree(room.__dict__["slot_bytes"])
         return PresentSlot(room)
     raise RiverDecodeError("a room slot must be Present or Tombstone")
 

@@ -71,10 +71,6 @@ log = logging.getLogger(__name__)
 CAS_MAX_ATTEMPTS = 8
 SLOT_HOLDS_ANOTHER_ROOM = "the slot holds another room's data (written by a faulty program); it is left untouched"
 POLL_INTERVAL_S = 0.25
-READ_ONLY_0_1 = (
-    "this profile is from River Desktop 0.1.0 and is upgraded by the first open that can change it; it cannot be"
-    " changed now, so its 0.1.0 rooms cannot be read"
-)
 
 T = TypeVar("T")
 
@@ -285,14 +281,6 @@ class StorageController:
         profile = Profile.open(profile_dir)
         return cls(profile.store, profile)
 
-    async def needs_upgrade(self) -> bool:
-        """The profile is 0.1.0's and its upgrade to River's model has not finished (the next writable load runs
-        it)."""
-        return await self._call(self._needs_upgrade_sync)
-
-    def _needs_upgrade_sync(self) -> bool:
-        return migrate_0_1.needs_migration(self._store, scan_reporting(self._store, ROOM_PREFIX)[0])
-
     async def close(self) -> None:
         if self._closed:
             return
@@ -433,10 +421,10 @@ class StorageController:
         upgraded = ""
         written: list[str] = []
         issues: list[LoadIssue] = []
-        upgrade = migrate_0_1.needs_migration(self._store, rows)
-        if upgrade and not health_of(self._store).writable:
-            issues.append(LoadIssue(RIVER_MIGRATION_DONE_KEY, READ_ONLY_0_1))
-        elif upgrade:
+        needs_upgrade = migrate_0_1.needs_migration(self._store, rows)
+        if needs_upgrade and not health_of(self._store).writable:
+            issues.append(LoadIssue(RIVER_MIGRATION_DONE_KEY, migrate_0_1.NEEDS_WRITABLE))
+        elif needs_upgrade:
             try:
                 report = migrate_0_1.migrate(self._store, SystemTime.from_unix(time.time()))
             except StorageError as exc:

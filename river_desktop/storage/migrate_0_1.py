@@ -54,6 +54,10 @@ from river_desktop.storage.slots import (
 log = logging.getLogger(__name__)
 
 NOT_VERIFIABLE = "kept from River Desktop 0.1.0; not verifiable by River"
+NEEDS_WRITABLE = (
+    "this profile was written by River Desktop 0.1.0 and is upgraded to River's format on the first start that can "
+    "write to it; until then its 0.1.0 rooms cannot be shown"
+)
 
 
 @dataclass

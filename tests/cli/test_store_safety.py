@@ -229,7 +229,7 @@ def test_a_read_only_0_1_0_profile_says_why_its_rooms_are_not_shown_and_is_chang
         before = _snapshot(profile)
         rooms = cli_unprivileged(profile, "rooms", "list")
         assert rooms.rc == 0, rooms.describe()
-        assert "from River Desktop 0.1.0" in rooms.err and "cannot be changed now" in rooms.err, rooms.describe()
+        assert "written by River Desktop 0.1.0" in rooms.err and "cannot be shown" in rooms.err, rooms.describe()
         assert _snapshot(profile) == before
     finally:
         os.chmod(profile, 0o700)

@@ -174,3 +174,15 @@ def test_the_rollback_copy_is_written_before_any_room_is_converted(tmp_path: Pat
     assert key in rows
     assert all(ROLLBACK_PREFIX + k in rows for k in rows if k.startswith(ROOM_PREFIX))
     assert not any(k.startswith("hist:") for k in rows), "no room was converted before the copy was complete"
+
+
+def test_the_first_cli_read_upgrades_and_says_so(tmp_path: Path) -> None:
+    """A read command opens read-only; meeting a 0.1.0 profile it opens it for writing once, for the upgrade."""
+    profile = _copy(tmp_path)
+    cmd = [sys.executable, "-m", "river_desktop.cli", "--profile", str(profile), "--json", "rooms", "list"]
+    first = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=120, check=False)
+    assert first.returncode == 0, first.stderr
+    assert "upgraded 9 room(s) from River Desktop 0.1.0" in first.stderr and "v010:" in first.stderr
+    assert [r["key"] for r in json.loads(first.stdout)] == EXPECTED["order"]
+    second = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=120, check=False)
+    assert second.returncode == 0 and second.stderr == "" and second.stdout == first.stdout
