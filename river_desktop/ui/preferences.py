@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from enum import Enum
 
 from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QColor, QFont, QPalette
 from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
@@ -163,6 +163,43 @@ def window_font(prefs: Preferences) -> QFont:
     return font
 
 
+DARK_COLORS: tuple[tuple[QPalette.ColorRole, str], ...] = (
+    (QPalette.ColorRole.Window, "#2b2d31"),
+    (QPalette.ColorRole.WindowText, "#e3e5e8"),
+    (QPalette.ColorRole.Base, "#1e1f22"),
+    (QPalette.ColorRole.AlternateBase, "#26282c"),
+    (QPalette.ColorRole.Text, "#e3e5e8"),
+    (QPalette.ColorRole.Button, "#34373c"),
+    (QPalette.ColorRole.ButtonText, "#e3e5e8"),
+    (QPalette.ColorRole.ToolTipBase, "#1e1f22"),
+    (QPalette.ColorRole.ToolTipText, "#e3e5e8"),
+    (QPalette.ColorRole.PlaceholderText, "#8e9297"),
+    (QPalette.ColorRole.Highlight, "#2f7fd6"),
+    (QPalette.ColorRole.HighlightedText, "#ffffff"),
+    (QPalette.ColorRole.Link, "#6cb0ff"),
+)
+"""The palette ``dark.qss`` is written for (its header): a dark theme chosen on a light system needs it."""
+
+
+def theme_palette(theme: Theme) -> QPalette:
+    """The window's palette: the style's light one, the dark one, or none of its own (follow the system)."""
+    if theme is Theme.SYSTEM:
+        return QPalette()  # nothing resolved: the window inherits the application's palette again
+    standard = QApplication.style().standardPalette()
+    palette = QPalette()
+    for group in (QPalette.ColorGroup.Active, QPalette.ColorGroup.Inactive, QPalette.ColorGroup.Disabled):
+        for role in QPalette.ColorRole:
+            if role is not QPalette.ColorRole.NColorRoles:
+                # set one by one, so every role counts as the window's own and none is inherited back
+                palette.setColor(group, role, standard.color(group, role))
+    if theme is Theme.DARK:
+        for role, color in DARK_COLORS:
+            palette.setColor(role, QColor(color))
+        palette.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text, QColor("#6d7178"))
+        palette.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.ButtonText, QColor("#6d7178"))
+    return palette
+
+
 def apply_to_window(window: QWidget, prefs: Preferences, sheet_for: SheetFor) -> None:
     """Theme and font for ``window`` and the dialogs it opens (they inherit both)."""
     window.setAttribute(Qt.WidgetAttribute.WA_WindowPropagation)
@@ -170,6 +207,8 @@ def apply_to_window(window: QWidget, prefs: Preferences, sheet_for: SheetFor) ->
     sheet = stylesheet(prefs.theme, sheet_for) + font_rules(prefs.font_size)
     if window.styleSheet() != sheet:
         window.setStyleSheet(sheet)
+    # after the sheet: a new sheet puts back the palette the window had when the old one was applied
+    window.setPalette(theme_palette(prefs.theme))
     window.setFont(window_font(prefs))
 
 

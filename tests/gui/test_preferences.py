@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeySequence
+from PySide6.QtGui import QKeySequence, QPalette
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QCheckBox, QComboBox, QLineEdit, QMenu, QSpinBox
 from pytestqt.qtbot import QtBot
@@ -63,6 +63,8 @@ def test_theme_and_font_size_change_every_open_window_and_survive_a_restart(
     for window in (first, second):
         assert window.styleSheet().startswith(dark)
         assert window.property("riverTheme") == "dark"
+        assert window.palette().color(QPalette.ColorRole.Window).lightness() < 80, "dark on a light system too"
+        assert window.roomView.composer.palette().color(QPalette.ColorRole.Text).lightness() > 180
         assert window.font().pointSize() == size
         assert window.roomList.font().pointSize() == size, "the window's widgets inherit the size"
         assert window.roomView.composer.font().pointSize() == size
@@ -87,6 +89,7 @@ def test_theme_and_font_size_change_every_open_window_and_survive_a_restart(
     assert child(dialog, QSpinBox, "fontSizeSpin").text() == "System default"
     dialog.buttonBox.button(dialog.buttonBox.StandardButton.Apply).click()
     assert window.styleSheet() == stylesheet_for(Qt.ColorScheme.Light) != dark
+    assert window.palette().color(QPalette.ColorRole.Window).lightness() > 150
     assert window.font().pointSize() == system_size
     dialog.reject()
 
@@ -221,3 +224,18 @@ def test_hand_edited_nonsense_in_desktop_ini_opens_with_the_defaults(
     )
     desktop: RiverDesktop = make_desktop(profile)
     assert desktop.preferences.value == Preferences()
+
+
+def test_back_to_the_system_theme_drops_the_windows_own_palette_and_sheet(
+    qtbot: QtBot, make_desktop: DesktopFactory
+) -> None:
+    desktop = make_desktop()
+    window = open_window(qtbot, desktop)
+    system_window = QApplication.palette().color(QPalette.ColorRole.Window)
+    desktop.preferences.set(Preferences(theme=Theme.DARK, font_size=18))
+    assert window.palette().color(QPalette.ColorRole.Window) != system_window
+    desktop.preferences.set(Preferences(theme=Theme.SYSTEM))
+    assert window.styleSheet() == ""
+    assert window.palette().color(QPalette.ColorRole.Window) == system_window
+    assert not window.testAttribute(Qt.WidgetAttribute.WA_SetPalette)
+    assert window.font().pointSize() == QApplication.font().pointSize()
