@@ -37,6 +37,7 @@ from PySide6.QtWidgets import QApplication
 from river_desktop.storage.controller import StorageController
 from river_desktop.storage.profile import default_log_dir
 from river_desktop.ui.main_window import LoadState, MainWindow
+from river_desktop.ui.preferences import Preferences, PreferencesModel, apply_to_window
 from river_desktop.ui.settings import DesktopSettings, WindowState
 from river_desktop.ui.tray import Tray
 
@@ -72,6 +73,7 @@ class RiverDesktop(QObject):
         self.log_dir = log_dir if log_dir is not None else default_log_dir()
         self._controller: StorageController | None = None
         self._settings: DesktopSettings | None = None
+        self._preferences: PreferencesModel | None = None
         self._windows: dict[int, MainWindow] = {}
         self._ids = itertools.count(1)
         self._tasks: set[asyncio.Task[object]] = set()
@@ -111,7 +113,10 @@ class RiverDesktop(QObject):
         profile = self._controller.profile
         self.profile_dir = profile.path if profile is not None else self._profile_arg or Path(tempfile.gettempdir())
         self._settings = DesktopSettings(self.profile_dir)
+        self._preferences = PreferencesModel(self._settings, self)
+        self._preferences.changed.connect(self._apply_preferences)
         self.tray = Tray(self)
+        self.tray.notifications_enabled = self._preferences.value.notifications
         self.tray.activated.connect(lambda: self._raise_some_window())
         self.tray.roomRequested.connect(self.show_room)
         self.tray.showRequested.connect(lambda: self._raise_some_window())
@@ -130,6 +135,20 @@ class RiverDesktop(QObject):
         if self._settings is None:
             raise RuntimeError("RiverDesktop.start() has not been awaited yet")
         return self._settings
+
+    @property
+    def preferences(self) -> PreferencesModel:
+        if self._preferences is None:
+            raise RuntimeError("RiverDesktop.start() has not been awaited yet")
+        return self._preferences
+
+    def _apply_preferences(self, prefs: Preferences) -> None:
+        """Every open window follows a change made in any of them."""
+        for window in self.windows:
+            apply_to_window(window, prefs, stylesheet_for)
+            window.roomView.set_members_visible(prefs.members_visible)
+        if self.tray is not None:
+            self.tray.notifications_enabled = prefs.notifications
 
     @property
     def windows(self) -> list[MainWindow]:
@@ -176,6 +195,7 @@ class RiverDesktop(QObject):
         window.unreadChanged.connect(lambda counts, w=window: self._on_unread(w, counts))
         window.currentRoomChanged.connect(lambda _room: self.schedule_layout_save())
         window.installEventFilter(self)
+        apply_to_window(window, self.preferences.value, stylesheet_for)
         placed = window.restore_geometry_bytes(geometry) if geometry else False
         if not placed:
             self._cascade(window)

@@ -72,6 +72,8 @@ from river_desktop.ui.dialogs import (
 from river_desktop.ui.drafts import DraftKeeper
 from river_desktop.ui.health_banner import NOTHING_CAN_BE_POSTED, HealthBanner
 from river_desktop.ui.message_model import ShownMessage
+from river_desktop.ui.navigation import RoomNavigation
+from river_desktop.ui.preferences import PreferencesDialog
 from river_desktop.ui.room_features import RoomFeatures
 from river_desktop.ui.room_list import RoomFilterProxy, RoomListModel, RoomListView, RoomRow
 from river_desktop.ui.room_view import RoomView, read_marker
@@ -202,8 +204,11 @@ class MainWindow(QMainWindow):
         self._build_central()
         self.roomFeatures = RoomFeatures(self)
         self.drafts = DraftKeeper(desktop.settings, self.roomView, self)
-        self.roomView.set_members_visible(desktop.settings.members_visible())
-        self.roomView.members_visible_changed.connect(desktop.settings.set_members_visible)
+        self.roomView.set_members_visible(desktop.preferences.value.members_visible)
+        self.roomView.members_visible_changed.connect(desktop.preferences.set_members_visible)
+        self.navigation = RoomNavigation(self, self, [self.roomList, self.roomView.messageList])
+        self.menuGo.addSeparator()
+        self.menuGo.addActions(self.navigation.menu_actions)
         self._build_status_bar()
         self._update_actions()
         self._update_title()
@@ -300,6 +305,10 @@ class MainWindow(QMainWindow):
         self.actionAbout.setMenuRole(QAction.MenuRole.AboutRole)
         self.actionShortcuts = self._action("actionShortcuts", "&Keyboard Shortcuts", self.show_shortcuts)
         self.actionShortcuts.setShortcuts([QKeySequence("F1"), QKeySequence("Ctrl+/")])
+        self.actionPreferences = self._action(
+            "actionPreferences", "&Preferences…", self.show_preferences, "Ctrl+,", "Theme, font size and habits"
+        )
+        self.actionPreferences.setMenuRole(QAction.MenuRole.PreferencesRole)
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
@@ -309,6 +318,9 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.actionCloseWindow)
         file_menu.addSeparator()
         file_menu.addAction(self.actionQuit)
+        edit_menu = bar.addMenu("&Edit")
+        edit_menu.setObjectName("menuEdit")
+        edit_menu.addAction(self.actionPreferences)
         room_menu = bar.addMenu("&Room")
         room_menu.setObjectName("menuRoom")
         for action in (self.actionCreateRoom, self.actionJoinWithCode):
@@ -320,6 +332,7 @@ class MainWindow(QMainWindow):
         room_menu.addAction(self.actionLeaveRoom)
         go_menu = bar.addMenu("&Go")
         go_menu.setObjectName("menuGo")
+        self.menuGo = go_menu
         for action in (self.actionFindRoom, self.actionSearch, self.actionMoveRoomUp, self.actionMoveRoomDown):
             go_menu.addAction(action)
         help_menu = bar.addMenu("&Help")
@@ -690,6 +703,32 @@ class MainWindow(QMainWindow):
             clicked = QApplication.mouseButtons() != Qt.MouseButton.NoButton
             self.open_room(key, focus=clicked or not self.roomList.hasFocus())
 
+    def shown_room_keys(self) -> list[bytes]:
+        """The rooms in the order the list shows them (the filter applied)."""
+        keys = (self.proxy.key_at(self.proxy.index(row, 0)) for row in range(self.proxy.rowCount()))
+        return [key for key in keys if key is not None]
+
+    def mark_current_read(self) -> asyncio.Task[None] | None:
+        """Esc: everything in the current room is read, up to its newest stored message (in every window)."""
+        key = self._current
+        if key is None or key not in self.rooms.rooms or not self.controller.health.writable:
+            return None
+        return self._start_task(self._mark_read(key))
+
+    async def _mark_read(self, key: bytes) -> None:
+        try:
+            newest = await self.controller.read_messages(key, limit=1)
+        except StorageError as exc:
+            self._report_error(f"Messages could not be read: {exc}")
+            return
+        room = self.rooms.rooms.get(key)
+        if room is None:
+            return
+        known = [*newest, *room.room_state.recent_messages]
+        if known and self.rooms.mark_read(key, max(known, key=lambda m: m.order_key)) is not room:
+            self.schedule_save()
+            self.request_unread()
+
     def select_room(self, key: bytes | None) -> None:
         """Make ``key`` the current room of this window (as if the user clicked it)."""
         self.open_room(key)
@@ -794,6 +833,9 @@ class MainWindow(QMainWindow):
         reorder = ready and writable and room is not None and not self.proxy.is_filtering
         self.actionMoveRoomUp.setEnabled(reorder)
         self.actionMoveRoomDown.setEnabled(reorder)
+        if hasattr(self, "navigation"):
+            self.navigation.set_enabled(ready)
+            self.navigation.actionMarkRead.setEnabled(ready and writable and room is not None)
         self.roomList.set_reorder_enabled(writable and not self.proxy.is_filtering)
         self.createRoomButton.setEnabled(ready and writable)
         self.joinButton.setEnabled(ready and writable)
@@ -1231,12 +1273,15 @@ class MainWindow(QMainWindow):
             assert isinstance(dialog, CreateRoomDialog)
             self.create_room(dialog.room_name(), dialog.nickname(), private=dialog.is_private())
 
-        self._open_dialog(CreateRoomDialog(self), accepted)
+        dialog = CreateRoomDialog(self)
+        dialog.nicknameEdit.setText(self.desktop.preferences.value.default_nickname)
+        self._open_dialog(dialog, accepted)
 
     def show_join_dialog(self) -> None:
         if self._load_state is not LoadState.READY:
             return
         dialog = AcceptInvitationDialog(self.rooms, self)
+        dialog.nicknameEdit.setText(self.desktop.preferences.value.default_nickname)
         shown = self._open_dialog(dialog)
         if shown is dialog:
             dialog.invitation_accepted.connect(self._on_invitation_accepted)
@@ -1316,6 +1361,9 @@ class MainWindow(QMainWindow):
         profile = self.controller.profile
         data_dir = str(profile.path) if profile is not None else "(in memory)"
         self._open_dialog(AboutDialog(data_dir, self.desktop.log_dir, self))
+
+    def show_preferences(self) -> None:
+        self._open_dialog(PreferencesDialog(self.desktop.preferences, self))
 
     def show_shortcuts(self) -> None:
         self._open_dialog(ShortcutsDialog(self.findChildren(QAction), self))

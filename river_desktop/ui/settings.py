@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 SETTINGS_FILENAME = "desktop.ini"
 MAX_RESTORED_WINDOWS = 16
 DRAFTS_GROUP = "drafts"
+PREFERENCES_GROUP = "preferences"
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,18 @@ class DesktopSettings:
         self._qs.setValue("view/members_visible", visible)
         self.sync()
 
+    # ---- preferences (``[preferences]``): raw values; ``ui.preferences`` parses and validates them
+
+    def preference(self, name: str, default: object) -> object:
+        return self._qs.value(f"{PREFERENCES_GROUP}/{name}", default)
+
+    def set_preferences(self, values: dict[str, object]) -> None:
+        if self._profile_gone():
+            return
+        for name, value in values.items():
+            self._qs.setValue(f"{PREFERENCES_GROUP}/{name}", value)
+        self.sync()
+
     # ---- drafts: one value per room, keyed by the room's base58 key (never logged: it is what the user wrote)
 
     def draft(self, room: bytes) -> str:
@@ -157,6 +170,9 @@ def _flag(value: object, default: bool) -> bool:
     return default
 
 
+read_flag = _flag
+
+
 def _decode_b64(value: object) -> bytes:
     if not isinstance(value, str) or not value:
         return b""
@@ -172,4 +188,4 @@ def _decode_room(value: object) -> bytes | None:
     return parse_b58_room(value)
 
 
-__all__ = ["SETTINGS_FILENAME", "DesktopSettings", "WindowState"]
+__all__ = ["SETTINGS_FILENAME", "DesktopSettings", "WindowState", "read_flag"]

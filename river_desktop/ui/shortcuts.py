@@ -56,6 +56,7 @@ class ShortcutsDialog(QDialog):
         rows = shortcut_rows(actions) + list(WIDGET_KEYS)
         table = QTableWidget(len(rows), 2, self)
         table.setObjectName("shortcutsTable")
+        table.setAccessibleName("Keyboard shortcuts")
         table.setHorizontalHeaderLabels(["Action", "Keys"])
         table.verticalHeader().hide()
         table.setWordWrap(False)

@@ -68,6 +68,8 @@ class Tray(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._total = 0
+        self.notifications_enabled = True
+        """Off (Preferences): counts and the badge still follow, no room raises a notification."""
         self._known: dict[bytes, int] | None = None
         self._modes: dict[bytes, NotificationMode] = {}
         self._notified_room: bytes | None = None
@@ -130,7 +132,7 @@ class Tray(QObject):
         previous_modes = self._modes
         self._known = dict(counts)
         self._modes = dict(modes or {})
-        if previous is not None:
+        if previous is not None and self.notifications_enabled:
             for key, count in counts.items():
                 before = previous.get(key)
                 if previous_modes.get(key) != self._modes.get(key):
