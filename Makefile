@@ -26,7 +26,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check river_desktop tests benchmarks packaging tools
 	$(BIN)/mypy river_desktop
 
-# Benchmarks (about a minute): prints a table and writes benchmarks/results.json.
+# Benchmarks (about five minutes on 2 cores): prints a table and writes benchmarks/results.json.
 bench: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m benchmarks.run
 

@@ -16,7 +16,7 @@ FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "profile-0.1.0" / "
 
 
 def _fixture_slots() -> list[bytes]:
-    with sqlite3.connect(f"file:{FIXTURE}?mode=ro", uri=True) as conn:
+    with sqlite3.connect(f"file:{FIXTURE}?mode=ro&immutable=1", uri=True) as conn:
         rows = [bytes(v)[9:] for k, v in conn.execute("SELECT key, value FROM kv WHERE key LIKE 'room:%'")]
     conn.close()
     return rows
