@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtGui import QTextCursor
 
-from river_desktop.ui.room_view import RoomView
+from river_desktop.ui.room_view.view import RoomView
 from river_desktop.ui.settings import DesktopSettings
 
 WRITE_DELAY_MS = 500

@@ -58,7 +58,7 @@ from river_desktop.storage.kv import StoreHealth
 from river_desktop.storage.profile import default_profile_dir
 from river_desktop.storage.search_index import SearchHit
 from river_desktop.storage.slots import LEGACY_BLOB_KEY, MIGRATION_DONE_KEY
-from river_desktop.ui import room_sections, search_dialog
+from river_desktop.ui import room_sections
 from river_desktop.ui.about import AboutDialog
 from river_desktop.ui.dialogs import (
     AcceptInvitationDialog,
@@ -71,12 +71,13 @@ from river_desktop.ui.dialogs import (
 )
 from river_desktop.ui.drafts import DraftKeeper
 from river_desktop.ui.health_banner import NOTHING_CAN_BE_POSTED, HealthBanner
-from river_desktop.ui.message_model import ShownMessage
 from river_desktop.ui.navigation import RoomNavigation
 from river_desktop.ui.preferences import PreferencesDialog
 from river_desktop.ui.room_features import RoomFeatures
 from river_desktop.ui.room_list import RoomFilterProxy, RoomListModel, RoomListView, RoomRow
-from river_desktop.ui.room_view import RoomView, read_marker
+from river_desktop.ui.room_view import search_dialog
+from river_desktop.ui.room_view.message_model import ShownMessage
+from river_desktop.ui.room_view.view import RoomView, read_marker
 from river_desktop.ui.shortcuts import ShortcutsDialog
 from river_desktop.ui.status import SAVED_TEXT, SAVING_TEXT, local_only_label
 from river_desktop.ui.titles import profile_label, window_title

@@ -29,7 +29,6 @@ from river_desktop.domain.rooms import RoomData, RoomsError
 from river_desktop.ui import icons
 from river_desktop.ui.ban_dialog import BanDialog
 from river_desktop.ui.identity_dialogs import ExportIdentityDialog, ImportIdentityDialog
-from river_desktop.ui.member_panel import MemberKeyRole, member_menu
 from river_desktop.ui.riverctl_import import (
     RiverctlReportDialog,
     import_rooms_file,
@@ -37,6 +36,7 @@ from river_desktop.ui.riverctl_import import (
     riverctl_file_dialog,
 )
 from river_desktop.ui.room_facts import facts
+from river_desktop.ui.room_view.member_panel import MemberKeyRole, member_menu
 
 if TYPE_CHECKING:
     from river_desktop.ui.main_window import MainWindow

@@ -13,7 +13,7 @@ from pytestqt.qtbot import QtBot
 
 from river_desktop.domain.invitation import Invitation
 from river_desktop.ui.main_window import MainWindow
-from river_desktop.ui.reaction_picker import ReactionPicker
+from river_desktop.ui.room_view.reaction_picker import ReactionPicker
 from tests.gui.conftest import DesktopFactory, open_window, wait_saved
 
 Alt = Qt.KeyboardModifier.AltModifier

@@ -16,8 +16,8 @@ from pytestqt.qtbot import QtBot
 from river_desktop.domain.identity import SigningIdentity
 from river_desktop.storage.slots import b58
 from river_desktop.ui.main_window import MainWindow
-from river_desktop.ui.message_model import MessageListModel, Reaction, ShownMessage
-from river_desktop.ui.reaction_picker import COMMON_EMOJI, ReactionPicker, clean_reaction
+from river_desktop.ui.room_view.message_model import MessageListModel, Reaction, ShownMessage
+from river_desktop.ui.room_view.reaction_picker import COMMON_EMOJI, ReactionPicker, clean_reaction
 from tests.gui.conftest import DesktopFactory, child, create_room_via_dialog, open_window, run, wait_saved
 from tests.gui.river_world import text_message
 

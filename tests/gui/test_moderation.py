@@ -15,7 +15,7 @@ from river_desktop.domain.river import room_ops as ops
 from river_desktop.domain.river.codec import SystemTime
 from river_desktop.ui.ban_dialog import BanDialog
 from river_desktop.ui.main_window import MainWindow
-from river_desktop.ui.member_panel import MemberKeyRole
+from river_desktop.ui.room_view.member_panel import MemberKeyRole
 from tests.gui.conftest import DesktopFactory, child, click, create_room_via_dialog, open_window, wait_saved
 from tests.gui.room_steps import Judge, accept, deliver, hand_over, invite, load_oracle
 

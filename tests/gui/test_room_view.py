@@ -20,9 +20,9 @@ from river_desktop.domain.river.content import ActionContent
 from river_desktop.domain.river.member_info import AuthorizedMemberInfo
 from river_desktop.domain.river.messages import AuthorizedMessage, RoomMessageBody
 from river_desktop.domain.rooms import ReadMarker, Rooms
-from river_desktop.ui.history_view import HistoryView
-from river_desktop.ui.message_model import ShownMessage
 from river_desktop.ui.room_view import Composer, MessageListModel, RoomView
+from river_desktop.ui.room_view.history_view import HistoryView
+from river_desktop.ui.room_view.message_model import ShownMessage
 from tests.gui.river_world import T0, World, at, ids, in_order
 
 

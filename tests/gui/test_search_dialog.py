@@ -13,7 +13,7 @@ from river_desktop.domain.identity import SigningIdentity, member_id_display
 from river_desktop.domain.river.codec import SystemTime
 from river_desktop.domain.river.messages import AuthorizedMessage, RoomMessageBody
 from river_desktop.ui.main_window import MainWindow
-from river_desktop.ui.search_dialog import SearchDialog
+from river_desktop.ui.room_view.search_dialog import SearchDialog
 from tests.gui.conftest import WAIT_MS, DesktopFactory, child, create_room_via_dialog, open_window, run
 
 OTHER = SigningIdentity(bytes([11]) * 32)

@@ -30,7 +30,6 @@ from river_desktop.domain import limits
 from river_desktop.domain.identity import SigningIdentity
 from river_desktop.domain.invitation import Invitation
 from river_desktop.domain.rooms import NotificationMode, RoomData, Rooms
-from river_desktop.ui import message_list
 from river_desktop.ui.dialogs import (
     AcceptInvitationDialog,
     CreateRoomDialog,
@@ -39,11 +38,11 @@ from river_desktop.ui.dialogs import (
     LeaveRoomDialog,
     NicknameDialog,
 )
-from river_desktop.ui.history_view import HistoryView
 from river_desktop.ui.main_window import MainWindow
-from river_desktop.ui.message_delegate import find_links, shown_text
 from river_desktop.ui.room_list import RoomDelegate, RoomListModel, RoomListView, RoomRow
-from river_desktop.ui.room_view import MessageListModel, RoomView, format_time
+from river_desktop.ui.room_view import MessageListModel, RoomView, format_time, message_list
+from river_desktop.ui.room_view.history_view import HistoryView
+from river_desktop.ui.room_view.message_delegate import find_links, shown_text
 from river_desktop.ui.text_widgets import ElidedLabel
 
 from .conftest import DesktopFactory, child, open_window

@@ -13,12 +13,12 @@ from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QPalette
 from PySide6.QtWidgets import QAbstractItemView, QFrame, QHBoxLayout, QLabel, QMessageBox, QToolButton, QWidget
 
 from river_desktop.domain.rooms import RoomData
-from river_desktop.ui import message_list
-from river_desktop.ui.composer import Composer
-from river_desktop.ui.message_delegate import MessageDelegate
-from river_desktop.ui.message_list import MessageListView
-from river_desktop.ui.message_model import MessageListModel, Reaction, ShownMessage, message_link, one_line
-from river_desktop.ui.reaction_picker import ReactionPicker
+from river_desktop.ui.room_view import message_list
+from river_desktop.ui.room_view.composer import Composer
+from river_desktop.ui.room_view.message_delegate import MessageDelegate
+from river_desktop.ui.room_view.message_list import MessageListView
+from river_desktop.ui.room_view.message_model import MessageListModel, Reaction, ShownMessage, message_link, one_line
+from river_desktop.ui.room_view.reaction_picker import ReactionPicker
 from river_desktop.ui.text_widgets import ElidedLabel
 
 

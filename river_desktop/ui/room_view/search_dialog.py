@@ -34,7 +34,7 @@ from river_desktop.domain.river.messages import AuthorizedMessage
 from river_desktop.domain.rooms import ReadMarker
 from river_desktop.storage.errors import StorageError
 from river_desktop.storage.search_index import MATCH_END, MATCH_START, SearchHit
-from river_desktop.ui.room_view import RoomView
+from river_desktop.ui.room_view.view import RoomView
 
 SEARCH_DELAY_MS: Final = 150
 """Typing pauses this long before a search runs, so each keystroke does not query the index."""

@@ -24,7 +24,7 @@ from river_desktop.domain.river.content import EVENT_TYPE_JOIN, EventContent, Re
 from river_desktop.domain.river.messages import AuthorizedMessage
 from river_desktop.domain.river.privacy import OpenedBody
 from river_desktop.domain.rooms import RoomData
-from river_desktop.ui.message_model import ShownMessage
+from river_desktop.ui.room_view.message_model import ShownMessage
 
 
 def _kind(opened: OpenedBody) -> tuple[views.MessageKind, str | None]:

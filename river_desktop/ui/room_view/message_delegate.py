@@ -43,7 +43,7 @@ from PySide6.QtWidgets import (
 )
 
 from river_desktop.domain.river.views import MessageKind
-from river_desktop.ui.message_model import MessageListModel, Reaction, format_time
+from river_desktop.ui.room_view.message_model import MessageListModel, Reaction, format_time
 
 log = logging.getLogger(__name__)
 

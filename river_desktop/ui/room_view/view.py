@@ -50,16 +50,16 @@ from PySide6.QtWidgets import (
 from river_desktop.domain import limits
 from river_desktop.domain.river.messages import AuthorizedMessage
 from river_desktop.domain.rooms import ReadMarker, RoomData
-from river_desktop.ui.composer import Composer
-from river_desktop.ui.history_view import HistoryView
 from river_desktop.ui.inputs import LimitCounter
-from river_desktop.ui.member_panel import MemberNameDelegate, build_member_items
-from river_desktop.ui.message_actions import MessageActionsMixin
-from river_desktop.ui.message_delegate import MessageDelegate
-from river_desktop.ui.message_list import MessageListView
-from river_desktop.ui.message_model import MessageListModel, ShownMessage, format_time
-from river_desktop.ui.reaction_picker import ReactionPicker
 from river_desktop.ui.room_features import show_lock
+from river_desktop.ui.room_view.composer import Composer
+from river_desktop.ui.room_view.history_view import HistoryView
+from river_desktop.ui.room_view.member_panel import MemberNameDelegate, build_member_items
+from river_desktop.ui.room_view.message_actions import MessageActionsMixin
+from river_desktop.ui.room_view.message_delegate import MessageDelegate
+from river_desktop.ui.room_view.message_list import MessageListView
+from river_desktop.ui.room_view.message_model import MessageListModel, ShownMessage, format_time
+from river_desktop.ui.room_view.reaction_picker import ReactionPicker
 from river_desktop.ui.text_widgets import ElidedLabel, WrappedLabel
 
 log = logging.getLogger(__name__)

@@ -6,8 +6,8 @@ from PySide6.QtCore import QModelIndex, QPoint, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QMouseEvent, QResizeEvent
 from PySide6.QtWidgets import QListView, QStyleOptionViewItem, QWidget
 
-from river_desktop.ui.message_delegate import MessageDelegate
-from river_desktop.ui.message_model import Reaction
+from river_desktop.ui.room_view.message_delegate import MessageDelegate
+from river_desktop.ui.room_view.message_model import Reaction
 
 
 def open_in_browser(url: str) -> bool:
