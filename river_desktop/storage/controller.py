@@ -46,9 +46,22 @@ from river_desktop.domain.rooms import (
 from river_desktop.storage import migrate_0_1
 from river_desktop.storage import reconcile as rc
 from river_desktop.storage.errors import StorageError
-from river_desktop.storage.history_index import HistoryIndexKV, IndexEntry, IndexIncompleteError, UnreadQuery
+from river_desktop.storage.history_index import (
+    AddressedQuery,
+    HistoryIndexKV,
+    IndexEntry,
+    IndexIncompleteError,
+    UnreadQuery,
+)
 from river_desktop.storage.kv import CasResult, Conflict, KVStore, Stored, StoreHealth, health_of, scan_reporting
-from river_desktop.storage.message_rows import MESSAGE_INDEXER, NOT_COUNTED, member_bytes, message_id_of, sort_point
+from river_desktop.storage.message_rows import (
+    MESSAGE_INDEXER,
+    NOT_COUNTED,
+    member_bytes,
+    mention_names,
+    message_id_of,
+    sort_point,
+)
 from river_desktop.storage.profile import Profile
 from river_desktop.storage.search_index import SearchHit, SearchKeeper
 from river_desktop.storage.slots import (
@@ -857,15 +870,16 @@ class StorageController:
         return await self._call(self._unread_sync, rooms.copy())
 
     def _unread_sync(self, rooms: Rooms) -> dict[bytes, int]:
-        """Per room, the index rows after the read marker: counted, not read, when every message a badge counts
-        does (all of them, by others: one range count); in "Mentions & replies", only others' messages in that
-        range are read and decoded (the rows name this user's, which a reply may target).
+        """Per room, the index rows after the read marker, counted without reading a message: in "All", others'
+        rows (one range count); in "Mentions & replies", others' rows whose refs name this user or answer one of
+        this user's messages (message_rows.py). Only rows sealed with a secret the index cannot hold are read,
+        opened with the room's keyring and judged by :func:`unread_messages`.
 
         Without an index (or on a read-only store that cannot build it), see :meth:`_unread_by_scan`.
         """
         counts = dict.fromkeys(rooms.rooms, 0)
         plain: list[UnreadQuery] = []
-        mentions: list[tuple[bytes, UnreadQuery]] = []
+        addressed: list[AddressedQuery] = []
         for vk, room in rooms.rooms.items():
             mode = rooms.notification_mode(vk)
             if mode is NotificationMode.MUTED:
@@ -875,20 +889,27 @@ class StorageController:
             if mode is NotificationMode.ALL:
                 plain.append(UnreadQuery(vk, marker, frozenset({me, NOT_COUNTED})))
             else:
-                mentions.append((me, UnreadQuery(vk, marker, frozenset({NOT_COUNTED}))))
-        counted = self._indexed(lambda h: h.index_count_after(plain))
+                names = mention_names(room.self_member_id)
+                addressed.append(AddressedQuery(vk, marker, frozenset({me, NOT_COUNTED}), names, me))
+        counted = self._indexed(lambda h: (h.index_count_after(plain), h.index_count_addressed(addressed)))
         if counted is None:
             return self._unread_by_scan(rooms)
-        counts.update(zip((q.room for q in plain), counted, strict=True))
-        for me, query in mentions:
-            rows = self._indexed(partial(_rows_after, query=query)) or []
-            mine = {message_id_of(e.id) for e in rows if e.author == me}
-            theirs = self._read_keys(query.room, [e.key for e in rows if e.author != me])
-            room = rooms.rooms[query.room]
-            if _reply_targets(room, theirs) - mine - _own_window_ids(room):
-                mine |= self._my_ids_by_index(query.room, me)
-            counts[query.room] = len(unread_messages(room, NotificationMode.MENTIONS_AND_REPLIES, theirs, mine))
+        counts.update(zip((q.room for q in plain), counted[0], strict=True))
+        counts.update(zip((q.room for q in addressed), counted[1], strict=True))
+        for query in addressed:
+            counts[query.room] += self._sealed_addressed(rooms.rooms[query.room], query)
         return counts
+
+    def _sealed_addressed(self, room: RoomData, query: AddressedQuery) -> int:
+        """The unread rows whose refs the index could not read (private bodies), opened and judged here."""
+        sealed = self._indexed(partial(_opaque_after, query=query.unread)) or []
+        if not sealed:
+            return 0
+        theirs = self._read_keys(query.room, [e.key for e in sealed])
+        mine: set[int] = set()
+        if _reply_targets(room, theirs) - _own_window_ids(room):
+            mine = self._my_ids_by_index(query.room, query.author)
+        return len(unread_messages(room, NotificationMode.MENTIONS_AND_REPLIES, theirs, mine))
 
     def _my_ids_by_index(self, owner_vk: bytes, me: bytes) -> set[int]:
         """Every id of this user's messages in the room, from index rows alone (a reply to any of them counts)."""
@@ -1039,6 +1060,10 @@ def _own_window_ids(room: RoomData) -> set[int]:
 
 def _rows_after(history: HistoryIndexKV, query: UnreadQuery) -> list[IndexEntry]:
     return history.index_rows_after(query)
+
+
+def _opaque_after(history: HistoryIndexKV, query: UnreadQuery) -> list[IndexEntry]:
+    return history.index_opaque_after(query)
 
 
 def _marker_key(owner_vk: bytes, marker: ReadMarker) -> str:

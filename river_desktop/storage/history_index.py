@@ -15,6 +15,7 @@ a NULL room, so the check never reads a payload) is rebuilt from the keys in bou
 from __future__ import annotations
 
 import builtins
+import enum
 import sqlite3
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -35,14 +36,37 @@ _LOWEST_TIME: Final = -(2**63)
 _GET_CHUNK: Final = 500
 
 
+class RefKind(enum.IntEnum):
+    """What a ``Ref`` says of its message (the indexer decides; the store only matches them)."""
+
+    NAMES = 0
+    """It names a member by a label (a mention)."""
+    NAMES_ID = 1
+    """It names a member by a full id (an older form of mention)."""
+    ANSWERS = 2
+    """It answers the message whose ``IS`` ref has the same ``ref`` (a reply)."""
+    IS = 3
+    """Its own message id, with its author in ``who``: what an ``ANSWERS`` ref finds."""
+    OPAQUE = 4
+    """The indexer could not read what it names or answers (a sealed body): the caller must open it."""
+
+
+@dataclass(frozen=True)
+class Ref:
+    kind: RefKind
+    ref: str
+    who: bytes = b""
+
+
 @dataclass(frozen=True)
 class IndexRow:
-    """What the index records of one message key."""
+    """What the index records of one message key; ``refs`` are kept in ``msg_refs``, in the same transaction."""
 
     room: bytes
     time: int
     id: str
     author: bytes
+    refs: tuple[Ref, ...] = ()
 
 
 class IndexEntry(NamedTuple):
@@ -81,6 +105,22 @@ class UnreadQuery:
     room: bytes
     after: SortPoint | None
     exclude_authors: frozenset[bytes]
+
+
+@dataclass(frozen=True)
+class AddressedQuery:
+    """Rows of ``room`` after ``after`` not by ``exclude_authors`` that carry one of ``names`` (``NAMES`` or
+    ``NAMES_ID`` refs) or answer a message whose ``IS`` ref names ``author``: "mentions and replies"."""
+
+    room: bytes
+    after: SortPoint | None
+    exclude_authors: frozenset[bytes]
+    names: frozenset[tuple[RefKind, str]]
+    author: bytes
+
+    @property
+    def unread(self) -> UnreadQuery:
+        return UnreadQuery(self.room, self.after, self.exclude_authors)
 
 
 class IndexIncompleteError(StorageError):
@@ -123,6 +163,14 @@ class HistoryIndexKV(Protocol):
         """The rows of those keys that are indexed (rejected or unknown keys are absent)."""
         ...
 
+    def index_count_addressed(self, queries: Iterable[AddressedQuery]) -> builtins.list[int]:
+        """For each query, how many rows match it (``OPAQUE`` rows never do), from one consistent read."""
+        ...
+
+    def index_opaque_after(self, query: UnreadQuery) -> builtins.list[IndexEntry]:
+        """The rows matching ``query`` whose refs the indexer could not read, oldest first."""
+        ...
+
     def index_authors(self, rooms: Iterable[bytes]) -> dict[bytes, frozenset[bytes]]:
         """Everyone with a row in each room (a superset after deletes): who a count may have to leave out."""
         ...
@@ -149,15 +197,24 @@ def create_tables(conn: sqlite3.Connection) -> None:
         "CREATE TABLE IF NOT EXISTS msg_authors (room BLOB NOT NULL, author BLOB NOT NULL,"
         " PRIMARY KEY (room, author)) WITHOUT ROWID"
     )
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS msg_refs (key TEXT NOT NULL, room BLOB NOT NULL, kind INTEGER NOT NULL,"
+        " ref TEXT NOT NULL, who BLOB NOT NULL, PRIMARY KEY (key, kind, ref)) WITHOUT ROWID"
+    )
+    conn.execute("CREATE INDEX IF NOT EXISTS msg_refs_by_ref ON msg_refs (room, kind, ref, key)")
+    conn.execute("CREATE INDEX IF NOT EXISTS msg_refs_by_who ON msg_refs (room, kind, who, ref)")
     conn.execute("INSERT OR IGNORE INTO msg_index_state (name, value) VALUES ('progress', '')")
 
 
+_TABLES: Final = ("msg_index", "msg_index_state", "msg_authors", "msg_refs")
+
+
 def tables_exist(conn: sqlite3.Connection) -> bool:
+    marks = ", ".join("?" * len(_TABLES))
     found = conn.execute(
-        "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'"
-        " AND name IN ('msg_index', 'msg_index_state', 'msg_authors')"
+        f"SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name IN ({marks})", _TABLES
     ).fetchone()
-    return int(found[0]) == 3
+    return int(found[0]) == len(_TABLES)
 
 
 def _state(conn: sqlite3.Connection, name: str) -> object:
@@ -173,6 +230,7 @@ def reset(conn: sqlite3.Connection, indexer: Indexer | None = None) -> None:
     """Forget every row and start the rebuild from the first key."""
     conn.execute("DELETE FROM msg_index")
     conn.execute("DELETE FROM msg_authors")
+    conn.execute("DELETE FROM msg_refs")
     _set_state(conn, "progress", "")
     if indexer is not None:
         _set_state(conn, "indexer", indexer.name)
@@ -204,8 +262,13 @@ def put_row(conn: sqlite3.Connection, key: str, row: IndexRow | None) -> None:
     conn.execute(
         "INSERT OR REPLACE INTO msg_index (key, room, time, id, author) VALUES (?, ?, ?, ?, ?)", row_params(key, row)
     )
+    conn.execute("DELETE FROM msg_refs WHERE key = ?", (key,))
     if row is not None:
         conn.execute("INSERT OR IGNORE INTO msg_authors (room, author) VALUES (?, ?)", (row.room, row.author))
+        conn.executemany(
+            "INSERT OR IGNORE INTO msg_refs (key, room, kind, ref, who) VALUES (?, ?, ?, ?, ?)",
+            [(key, row.room, int(r.kind), r.ref, r.who) for r in row.refs],
+        )
 
 
 def _stored_prefix(conn: sqlite3.Connection) -> str | None:
@@ -337,6 +400,43 @@ def rows_after(conn: sqlite3.Connection, query: UnreadQuery) -> builtins.list[In
     return [_entry(r) for r in conn.execute(sql, _after_params(query))]
 
 
+def count_addressed_sql(excluded: int, names: int) -> str:
+    """Driven by the refs, not the range: the keys naming one of ``names``, and the replies to the author's
+    messages, then each key's row checked against the range and the authors left out."""
+    marks = ", ".join("?" * max(1, excluded))
+    named = " OR ".join(["(kind = ? AND ref = ?)"] * names) or "0"
+    return (
+        "SELECT COUNT(*) FROM msg_index WHERE key IN ("
+        f" SELECT key FROM msg_refs WHERE room = ? AND ({named})"
+        " UNION SELECT a.key FROM msg_refs AS s JOIN msg_refs AS a"
+        f" ON a.room = s.room AND a.kind = {int(RefKind.ANSWERS)} AND a.ref = s.ref"
+        f" WHERE s.room = ? AND s.kind = {int(RefKind.IS)} AND s.who = ?"
+        ") AND " + _AFTER_WHERE.format(marks=marks)
+    )
+
+
+def count_addressed(conn: sqlite3.Connection, queries: builtins.list[AddressedQuery]) -> builtins.list[int]:
+    out: builtins.list[int] = []
+    for q in queries:
+        names = sorted(q.names)
+        sql = count_addressed_sql(len(q.exclude_authors), len(names))
+        flat = [p for kind, ref in names for p in (int(kind), ref)]
+        params = (q.room, *flat, q.room, q.author, *_after_params(q.unread))
+        out.append(int(conn.execute(sql, params).fetchone()[0]))
+    return out
+
+
+def opaque_after(conn: sqlite3.Connection, query: UnreadQuery) -> builtins.list[IndexEntry]:
+    marks = ", ".join("?" * max(1, len(query.exclude_authors)))
+    sql = (
+        f"SELECT {_COLUMNS} FROM msg_index WHERE key IN"
+        f" (SELECT key FROM msg_refs WHERE room = ? AND kind = {int(RefKind.OPAQUE)}) AND "
+        + _AFTER_WHERE.format(marks=marks)
+        + " ORDER BY time, id"
+    )
+    return [_entry(r) for r in conn.execute(sql, (query.room, *_after_params(query)))]
+
+
 def authors(conn: sqlite3.Connection, rooms: builtins.list[bytes]) -> dict[bytes, frozenset[bytes]]:
     found: dict[bytes, set[bytes]] = {room: set() for room in rooms}
     for start in range(0, len(rooms), _GET_CHUNK):
@@ -411,3 +511,27 @@ class MemoryIndex:
             if r is not None:
                 out[key] = IndexEntry(key, r.room, r.time, r.id, r.author)
         return out
+
+    def _refs(self, key: str) -> tuple[Ref, ...]:
+        row = self.rows.get(key)
+        return () if row is None else row.refs
+
+    def count_addressed(self, query: AddressedQuery) -> int:
+        theirs = {
+            ref.ref
+            for row in self.rows.values()
+            if row is not None and row.room == query.room
+            for ref in row.refs
+            if ref.kind is RefKind.IS and ref.who == query.author
+        }
+
+        def addressed(entry: IndexEntry) -> bool:
+            return any(
+                (ref.kind, ref.ref) in query.names or (ref.kind is RefKind.ANSWERS and ref.ref in theirs)
+                for ref in self._refs(entry.key)
+            )
+
+        return sum(1 for e in self.rows_after(query.unread) if addressed(e))
+
+    def opaque_after(self, query: UnreadQuery) -> builtins.list[IndexEntry]:
+        return [e for e in self.rows_after(query) if any(r.kind is RefKind.OPAQUE for r in self._refs(e.key))]

@@ -361,6 +361,16 @@ class MemoryKV:
         with self._lock:
             return self._index_ready().lookup(wanted)
 
+    def index_count_addressed(self, queries: Iterable[hi.AddressedQuery]) -> builtins.list[int]:
+        wanted = builtins.list(queries)
+        with self._lock:
+            index = self._index_ready()
+            return [index.count_addressed(q) for q in wanted]
+
+    def index_opaque_after(self, query: hi.UnreadQuery) -> builtins.list[hi.IndexEntry]:
+        with self._lock:
+            return self._index_ready().opaque_after(query)
+
     def index_authors(self, rooms: Iterable[bytes]) -> dict[bytes, frozenset[bytes]]:
         wanted = builtins.list(rooms)
         with self._lock:

@@ -967,6 +967,15 @@ class SqliteKV:
         with self._index_read() as conn:
             return hi.lookup(conn, wanted)
 
+    def index_count_addressed(self, queries: Iterable[hi.AddressedQuery]) -> builtins.list[int]:
+        wanted = builtins.list(queries)
+        with self._index_read() as conn:
+            return hi.count_addressed(conn, wanted)
+
+    def index_opaque_after(self, query: hi.UnreadQuery) -> builtins.list[hi.IndexEntry]:
+        with self._index_read() as conn:
+            return hi.opaque_after(conn, query)
+
     def index_authors(self, rooms: Iterable[bytes]) -> dict[bytes, frozenset[bytes]]:
         wanted = builtins.list(dict.fromkeys(rooms))
         with self._index_read() as conn:
