@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
 )
 
 from river_desktop.domain.identity import member_id_display
-from river_desktop.domain.river import room_ops as ops
 from river_desktop.domain.river import views
 from river_desktop.domain.rooms import RoomData, RoomsError
 from river_desktop.ui import icons
@@ -190,12 +189,8 @@ class RoomFeatures(QObject):
         room = self._room()
         if room is None:
             return
-        token = ops.mention(room.room_state, member, facts(room).keyring)
         composer = self._window.roomView.composer
-        cursor = composer.textCursor()
-        before = composer.toPlainText()[: cursor.position()]
-        cursor.insertText(("" if not before or before[-1].isspace() else " ") + token + " ")
-        composer.setTextCursor(cursor)
+        composer.insert_mention(member, facts(room).name_of(member))
         composer.setFocus()
 
     def copy_id(self, member: int) -> None:

@@ -127,20 +127,30 @@ def _token_at(text: str, at: int) -> tuple[Mention, int] | None:
     return Mention(ref, name), end + 1
 
 
-def parse_segments(text: str) -> list[Segment]:
-    """Split ``text`` into plain runs and mentions, in order; joining the plain runs loses nothing else."""
-    segments: list[Segment] = []
-    start = i = 0
+def token_spans(text: str) -> list[tuple[int, int, Mention]]:
+    """Where each token sits in ``text``: ``(start, end, mention)``, in order, never overlapping."""
+    spans: list[tuple[int, int, Mention]] = []
+    i = 0
     while i < len(text):
         if text[i] == "@":
             found = _token_at(text, i)
             if found is not None:
-                if start < i:
-                    segments.append(text[start:i])
-                segments.append(found[0])
-                i = start = found[1]
+                spans.append((i, found[1], found[0]))
+                i = found[1]
                 continue
         i += 1
+    return spans
+
+
+def parse_segments(text: str) -> list[Segment]:
+    """Split ``text`` into plain runs and mentions, in order; joining the plain runs loses nothing else."""
+    segments: list[Segment] = []
+    start = 0
+    for begin, end, mention in token_spans(text):
+        if start < begin:
+            segments.append(text[start:begin])
+        segments.append(mention)
+        start = end
     if start < len(text):
         segments.append(text[start:])
     return segments
@@ -229,4 +239,5 @@ __all__ = [
     "resolve_ref",
     "resolve_typed_mentions",
     "sanitize_name",
+    "token_spans",
 ]

@@ -43,6 +43,7 @@ from PySide6.QtWidgets import (
 )
 
 from river_desktop.domain.river.views import MessageKind
+from river_desktop.ui.room_view.mentions import mention_fill
 from river_desktop.ui.room_view.message_model import MessageListModel, Reaction, format_time
 
 log = logging.getLogger(__name__)
@@ -175,7 +176,7 @@ class MessageDelegate(QStyledItemDelegate):
                 item = msg.item
                 stamp = format_time(msg.timestamp) + (" · edited" if item.edited else "")
                 return _Content(
-                    msg.text,
+                    model.shown_text(msg),
                     model.author(msg.author_id),
                     stamp,
                     model.reply_snippet(msg),
@@ -431,6 +432,8 @@ class MessageDelegate(QStyledItemDelegate):
             fill = palette.color(QPalette.ColorRole.AlternateBase)
             if fill == base:
                 fill = base.darker(108) if base.lightness() > 128 else base.lighter(130)
+            if index.data(MessageListModel.MentionsYouRole):
+                fill = mention_fill(palette)
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(fill)
         painter.drawRoundedRect(bubble, 8, 8)

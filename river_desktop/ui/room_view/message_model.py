@@ -32,6 +32,7 @@ from river_desktop.domain.river.views import MessageItem, MessageKind, ReplyStat
 from river_desktop.domain.rooms import RoomData
 from river_desktop.storage.slots import b58
 from river_desktop.ui.room_facts import RoomFacts, facts
+from river_desktop.ui.room_view import mentions
 
 log = logging.getLogger(__name__)
 
@@ -168,8 +169,12 @@ class MessageListModel(QAbstractListModel):
     EditedRole: ClassVar[int] = _ROLE.UserRole + 8
     ReactionsRole: ClassVar[int] = _ROLE.UserRole + 9
     KindRole: ClassVar[int] = _ROLE.UserRole + 10
+    MentionsYouRole: ClassVar[int] = _ROLE.UserRole + 11
+    """True for someone else's message whose text mentions you (the delegate highlights it)."""
 
     _DECORATION_ROLES: ClassVar[list[int]] = [
+        _ROLE.DisplayRole,
+        MentionsYouRole,
         AuthorRole,
         IsOwnRole,
         ReplyToRole,
@@ -197,7 +202,9 @@ class MessageListModel(QAbstractListModel):
             return None
         msg = self._rows[index.row()]
         if role == _ROLE.DisplayRole:
-            return msg.text
+            return self.shown_text(msg)
+        if role == self.MentionsYouRole:
+            return self.mentions_you(msg)
         if role == self.AuthorRole:
             return self.author(msg.author_id)
         if role == self.TimestampRole:
@@ -228,7 +235,8 @@ class MessageListModel(QAbstractListModel):
             edited = " (edited)" if msg.item.edited else ""
             chips = "".join(f" {r.emoji} {r.count}" for r in self.reactions(msg))
             reacted = f". Reactions:{chips}" if chips else ""
-            return f"{self.author(msg.author_id)}, {format_time(msg.timestamp)}: {prefix}{msg.text}{edited}{reacted}"
+            shown = self.shown_text(msg)
+            return f"{self.author(msg.author_id)}, {format_time(msg.timestamp)}: {prefix}{shown}{edited}{reacted}"
         return None
 
     def flags(self, index: ModelIndex) -> Qt.ItemFlag:
@@ -249,6 +257,7 @@ class MessageListModel(QAbstractListModel):
             (self.EditedRole, b"edited"),
             (self.ReactionsRole, b"reactions"),
             (self.KindRole, b"kind"),
+            (self.MentionsYouRole, b"mentionsYou"),
         ):
             names[role] = QByteArray(name)
         return names
@@ -388,6 +397,13 @@ class MessageListModel(QAbstractListModel):
     def author(self, author_id: int) -> str:
         return member_id_display(author_id) if self._facts is None else self._facts.name_of(author_id)
 
+    def shown_text(self, msg: ShownMessage) -> str:
+        """The bubble's text: mention tokens as ``@`` and the member's current nickname."""
+        return mentions.shown_text(msg.text, self._facts) if msg.has_text else msg.text
+
+    def mentions_you(self, msg: ShownMessage) -> bool:
+        return msg.has_text and not self.is_own(msg) and mentions.mentions_you(msg.item.text, self._facts)
+
     def reactions(self, msg: ShownMessage) -> tuple[Reaction, ...]:
         me = self.self_id()
         return tuple(
@@ -403,13 +419,13 @@ class MessageListModel(QAbstractListModel):
         if target is None:
             return None
         if target.status is ReplyStatus.SHOWN and target.author_id is not None:
-            return f"{self.author(target.author_id)}: {one_line(target.text or '')}"
+            return f"{self.author(target.author_id)}: {one_line(mentions.shown_text(target.text or '', self._facts))}"
         if target.status is ReplyStatus.DELETED:
             who = f"{self.author(target.author_id)}: " if target.author_id is not None else ""
             return f"{who}a deleted message"
         original = self._by_id.get(target.message_id)
         if original is not None:
-            return f"{self.author(original.author_id)}: {one_line(original.text)}"
+            return f"{self.author(original.author_id)}: {one_line(self.shown_text(original))}"
         return "an earlier message"
 
     def _refresh_replies(self, new_ids: set[int]) -> None:

@@ -52,6 +52,7 @@ from river_desktop.domain.river.messages import AuthorizedMessage
 from river_desktop.domain.rooms import ReadMarker, RoomData
 from river_desktop.ui.inputs import LimitCounter
 from river_desktop.ui.room_features import show_lock
+from river_desktop.ui.room_view import mentions
 from river_desktop.ui.room_view.composer import Composer
 from river_desktop.ui.room_view.history_view import HistoryView
 from river_desktop.ui.room_view.member_panel import MemberNameDelegate, build_member_items
@@ -322,6 +323,7 @@ class RoomView(MessageActionsMixin, QWidget):
         self.model.set_room(room)
         self.model.set_messages(rows)
         self.composer.setEnabled(room is not None)
+        self._offer_mentions()
         draft = self._drafts.get(room.owner_vk, "") if room is not None else ""
         self.composer.setPlainText(draft)
         self.composer.moveCursor(self.composer.textCursor().MoveOperation.End)
@@ -340,6 +342,7 @@ class RoomView(MessageActionsMixin, QWidget):
         self._room = room
         self._history.set_room(room)
         self.model.set_room(room)
+        self._offer_mentions()
         self._sync_rows()
         self._show_header()
         self._fill_members()
@@ -444,6 +447,11 @@ class RoomView(MessageActionsMixin, QWidget):
         ids = plain.horizontalAdvance("WWWWWWWW") + 16
         chrome = 2 * self.memberList.indentation() + 2 * self.memberList.frameWidth() + 24
         return max(190, name + ids + chrome)
+
+    def _offer_mentions(self) -> None:
+        """The shown room's members for ``@`` completion, and their current names for tokens in the box."""
+        known = self.model.room_facts()
+        self.composer.set_members(mentions.candidates(known), mentions.name_resolver(known))
 
     def _on_composer_send(self, text: str) -> None:
         """Forward a send (or an edit); the window reads :meth:`reply_to_id` while handling a send."""
