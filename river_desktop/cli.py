@@ -34,6 +34,7 @@ from river_desktop.domain.invitation import Invitation, InvitationError
 from river_desktop.domain.river import codec as river_codec
 from river_desktop.domain.river import views
 from river_desktop.domain.river.content import CONTENT_TYPE_ACTION
+from river_desktop.domain.river.mention import mentioned_ids
 from river_desktop.domain.river.messages import AuthorizedMessage
 from river_desktop.domain.rooms import (
     NotificationMode,
@@ -637,14 +638,24 @@ async def cmd_messages_list(args: argparse.Namespace) -> Output:
                 "edited": False if item is None else item.edited,
                 "deleted": item is None,
                 "own": msg.author == room.self_member_id,
+                "mentions": mention_ids(room, text),
             }
             items.append(entry)
             who = one_line(author, 24)
-            lines.append(f"{_format_time(ms)}  {who}: {one_line(text, 500) if item else '(deleted)'}")
+            shown_text = views.plain_text(room.room_state, text, room.keyring) if "@[" in text else text
+            lines.append(f"{_format_time(ms)}  {who}: {one_line(shown_text, 500) if item else '(deleted)'}")
         if args.mark_read and page:
             ws.rooms.mark_read(vk, max(page, key=lambda m: m.order_key))
             await ws.save(vk)
         return Output(items, "\n".join(lines) if lines else "no messages", ws.notes())
+
+
+def mention_ids(room: RoomData, text: str) -> list[Json]:
+    """The members ``text``'s mention tokens name, resolved as River resolves them for display (against the
+    members with member info; a legacy full id is kept even when nobody has it)."""
+    if "@[" not in text:
+        return []
+    return list(mentioned_ids(text, [info.member_id for info in room.room_state.member_info]))
 
 
 def history_view(room: RoomData, page: Sequence[AuthorizedMessage]) -> tuple[views.MessageItem, ...]:

@@ -372,3 +372,20 @@ def test_actions_on_a_room_still_waiting(tmp_path: Path) -> None:
     ):
         assert "waiting for its data" in cli(bob, *args).error_line
     assert kv_rows(bob) == before
+
+
+# --- mentions -------------------------------------------------------------------------------------------
+
+
+def test_a_sent_mention_token_is_listed_with_its_member_and_shown_as_the_nickname(room: tuple[Path, str]) -> None:
+    profile, key = room
+    guests = add_members(profile, key, ["alice"], {"alice": "hello"})
+    alice = guests["alice"].identity.member_id
+    token = f"@[Al](rv:{member_id_display(alice)})"
+    send(profile, key, f"thanks {token}!")
+    send(profile, key, "no one in particular")
+    listed = {m["text"]: m for m in cli_json(profile, "messages", "list", key)}
+    assert listed[f"thanks {token}!"]["mentions"] == [alice]
+    assert listed["no one in particular"]["mentions"] == []
+    text = cli(profile, "messages", "list", key)
+    assert "thanks @alice!" in text.out  # the current nickname, not the token's "Al"
