@@ -1,4 +1,5 @@
-"""B8 and B10: history pages and unread counts read the message order index, so they cost what is shown.
+"""B8 and B10: history pages and unread counts read the message order index, so they cost what is shown
+(B10m: "Mentions & replies" counts too, from the index's refs).
 
 Each figure is a ratio against a bare SQLite query for the same rows, measured in the same run, alternating runs.
 The profiles are built in process (signing 100,000+ messages is most of the setup time).
@@ -16,8 +17,10 @@ from pathlib import Path
 
 from river_desktop.domain.identity import SigningIdentity
 from river_desktop.domain.river.codec import SystemTime
+from river_desktop.domain.river.content import ReplyContent
+from river_desktop.domain.river.mention import build_token
 from river_desktop.domain.river.messages import AuthorizedMessage, RoomMessageBody
-from river_desktop.domain.rooms import ReadMarker, Rooms
+from river_desktop.domain.rooms import NotificationMode, ReadMarker, Rooms
 from river_desktop.storage.controller import StorageController
 from river_desktop.storage.message_rows import member_bytes
 from river_desktop.storage.sqlite_kv import SqliteKV
@@ -121,6 +124,61 @@ def b10_unread_counts(tmp: Path, runs: int) -> tuple[float, float]:
         async def ours() -> None:
             counts = await ctl.unread_counts(rooms)
             assert len(counts) == 1_000 and set(counts.values()) == {100}
+
+        await ours()
+        medians = await _alternate(runs * 3, ours, bare)
+        conn.close()
+        await ctl.close()
+        return medians[0], medians[1]
+
+    return asyncio.run(go())
+
+
+def b10m_mention_counts(tmp: Path, runs: int) -> tuple[float, float]:
+    """Median seconds: (ours, one bare SQL count of the same rows), every room in "Mentions & replies": of each
+    room's 100 unread, 10 mention you and 10 reply to your message from before the marker."""
+    db = tmp / "b10m" / "river.sqlite3"
+    db.parent.mkdir(parents=True)
+    rooms = Rooms()
+    other = SigningIdentity.generate()
+    messages: Batch = []
+    for r in range(1_000):
+        room = rooms.create_room(f"Room {r}", "me")
+        vk, me = room.owner_vk, room.self_identity
+        seen = [_say(vk, other, f"read {i}", 1_000 + i) for i in range(9)] + [_say(vk, me, "my question", 1_009)]
+        token = build_token(me.member_id, "me")
+        unread = []
+        for i in range(100):
+            if i % 10 == 0:
+                unread.append(_say(vk, other, f"unread {i}, {token}", 2_000 + i))
+            elif i % 10 == 5:
+                reply = ReplyContent(f"unread {i}, an answer", seen[-1][1].id)
+                body = RoomMessageBody.public(reply.content_type, reply.content_version, reply.encode())
+                unread.append((vk, AuthorizedMessage.create(vk, other, SystemTime(2_000 + i), body)))
+            else:
+                unread.append(_say(vk, other, f"unread {i}", 2_000 + i))
+        rooms.rooms[vk] = replace(room, last_read=ReadMarker.of(seen[-1][1]))
+        rooms.notification_modes[vk] = NotificationMode.MENTIONS_AND_REPLIES
+        messages += seen + unread
+
+    async def go() -> tuple[float, float]:
+        ctl = StorageController(SqliteKV(db))
+        await _fill(ctl, messages)
+        conn = sqlite3.connect(db, isolation_level=None)
+        # The same rows: after every marker, by others, naming someone or answering a message (here always you).
+        sql = (
+            "SELECT room, COUNT(*) FROM msg_index WHERE time >= 2000 AND author = ?"
+            " AND key IN (SELECT key FROM msg_refs WHERE kind IN (0, 2)) GROUP BY room"
+        )
+        author = member_bytes(other.member_id)
+
+        def bare() -> None:
+            rows = conn.execute(sql, (author,)).fetchall()
+            assert len(rows) == 1_000 and all(n == 20 for _room, n in rows)
+
+        async def ours() -> None:
+            counts = await ctl.unread_counts(rooms)
+            assert len(counts) == 1_000 and set(counts.values()) == {20}
 
         await ours()
         medians = await _alternate(runs * 3, ours, bare)

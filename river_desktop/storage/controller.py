@@ -891,20 +891,24 @@ class StorageController:
             else:
                 names = mention_names(room.self_member_id)
                 addressed.append(AddressedQuery(vk, marker, frozenset({me, NOT_COUNTED}), names, me))
-        counted = self._indexed(lambda h: (h.index_count_after(plain), h.index_count_addressed(addressed)))
+        counted = self._indexed(
+            lambda h: (
+                h.index_count_after(plain),
+                h.index_count_addressed(addressed),
+                h.index_opaque_after([q.unread for q in addressed]),
+            )
+        )
         if counted is None:
             return self._unread_by_scan(rooms)
         counts.update(zip((q.room for q in plain), counted[0], strict=True))
         counts.update(zip((q.room for q in addressed), counted[1], strict=True))
-        for query in addressed:
-            counts[query.room] += self._sealed_addressed(rooms.rooms[query.room], query)
+        for query, sealed in zip(addressed, counted[2], strict=True):
+            if sealed:
+                counts[query.room] += self._sealed_addressed(rooms.rooms[query.room], query, sealed)
         return counts
 
-    def _sealed_addressed(self, room: RoomData, query: AddressedQuery) -> int:
+    def _sealed_addressed(self, room: RoomData, query: AddressedQuery, sealed: list[IndexEntry]) -> int:
         """The unread rows whose refs the index could not read (private bodies), opened and judged here."""
-        sealed = self._indexed(partial(_opaque_after, query=query.unread)) or []
-        if not sealed:
-            return 0
         theirs = self._read_keys(query.room, [e.key for e in sealed])
         mine: set[int] = set()
         if _reply_targets(room, theirs) - _own_window_ids(room):
@@ -1060,10 +1064,6 @@ def _own_window_ids(room: RoomData) -> set[int]:
 
 def _rows_after(history: HistoryIndexKV, query: UnreadQuery) -> list[IndexEntry]:
     return history.index_rows_after(query)
-
-
-def _opaque_after(history: HistoryIndexKV, query: UnreadQuery) -> list[IndexEntry]:
-    return history.index_opaque_after(query)
 
 
 def _marker_key(owner_vk: bytes, marker: ReadMarker) -> str:

@@ -167,8 +167,8 @@ class HistoryIndexKV(Protocol):
         """For each query, how many rows match it (``OPAQUE`` rows never do), from one consistent read."""
         ...
 
-    def index_opaque_after(self, query: UnreadQuery) -> builtins.list[IndexEntry]:
-        """The rows matching ``query`` whose refs the indexer could not read, oldest first."""
+    def index_opaque_after(self, queries: Iterable[UnreadQuery]) -> builtins.list[builtins.list[IndexEntry]]:
+        """Per query, the rows matching it whose refs the indexer could not read, oldest first."""
         ...
 
     def index_authors(self, rooms: Iterable[bytes]) -> dict[bytes, frozenset[bytes]]:
@@ -402,13 +402,12 @@ def rows_after(conn: sqlite3.Connection, query: UnreadQuery) -> builtins.list[In
 
 def count_addressed_sql(excluded: int, names: int) -> str:
     """Driven by the refs, not the range: the keys naming one of ``names``, and the replies to the author's
-    messages, then each key's row checked against the range and the authors left out."""
+    messages (each an index search), then each key's row checked against the range and the authors left out."""
     marks = ", ".join("?" * max(1, excluded))
-    named = " OR ".join(["(kind = ? AND ref = ?)"] * names) or "0"
+    named = "".join(" SELECT key FROM msg_refs WHERE room = ? AND kind = ? AND ref = ? UNION" for _ in range(names))
     return (
-        "SELECT COUNT(*) FROM msg_index WHERE key IN ("
-        f" SELECT key FROM msg_refs WHERE room = ? AND ({named})"
-        " UNION SELECT a.key FROM msg_refs AS s JOIN msg_refs AS a"
+        f"SELECT COUNT(*) FROM msg_index WHERE key IN ({named}"
+        " SELECT a.key FROM msg_refs AS s JOIN msg_refs AS a"
         f" ON a.room = s.room AND a.kind = {int(RefKind.ANSWERS)} AND a.ref = s.ref"
         f" WHERE s.room = ? AND s.kind = {int(RefKind.IS)} AND s.who = ?"
         ") AND " + _AFTER_WHERE.format(marks=marks)
@@ -420,21 +419,37 @@ def count_addressed(conn: sqlite3.Connection, queries: builtins.list[AddressedQu
     for q in queries:
         names = sorted(q.names)
         sql = count_addressed_sql(len(q.exclude_authors), len(names))
-        flat = [p for kind, ref in names for p in (int(kind), ref)]
-        params = (q.room, *flat, q.room, q.author, *_after_params(q.unread))
+        flat = [p for kind, ref in names for p in (q.room, int(kind), ref)]
+        params = (*flat, q.room, q.author, *_after_params(q.unread))
         out.append(int(conn.execute(sql, params).fetchone()[0]))
     return out
 
 
-def opaque_after(conn: sqlite3.Connection, query: UnreadQuery) -> builtins.list[IndexEntry]:
-    marks = ", ".join("?" * max(1, len(query.exclude_authors)))
-    sql = (
-        f"SELECT {_COLUMNS} FROM msg_index WHERE key IN"
-        f" (SELECT key FROM msg_refs WHERE room = ? AND kind = {int(RefKind.OPAQUE)}) AND "
-        + _AFTER_WHERE.format(marks=marks)
-        + " ORDER BY time, id"
-    )
-    return [_entry(r) for r in conn.execute(sql, (query.room, *_after_params(query)))]
+def opaque_after(
+    conn: sqlite3.Connection, queries: builtins.list[UnreadQuery]
+) -> builtins.list[builtins.list[IndexEntry]]:
+    """Per query, its rows with an ``OPAQUE`` ref; rooms without any are found in one pass over the ref index."""
+    rooms = builtins.list(dict.fromkeys(q.room for q in queries))
+    sealed: set[bytes] = set()
+    for start in range(0, len(rooms), _GET_CHUNK):
+        chunk = rooms[start : start + _GET_CHUNK]
+        marks = ", ".join("?" * len(chunk))
+        sql = f"SELECT DISTINCT room FROM msg_refs WHERE kind = {int(RefKind.OPAQUE)} AND room IN ({marks})"
+        sealed.update(room for (room,) in conn.execute(sql, chunk))
+    out: builtins.list[builtins.list[IndexEntry]] = []
+    for query in queries:
+        if query.room not in sealed:
+            out.append([])
+            continue
+        marks = ", ".join("?" * max(1, len(query.exclude_authors)))
+        sql = (
+            f"SELECT {_COLUMNS} FROM msg_index WHERE key IN"
+            f" (SELECT key FROM msg_refs WHERE room = ? AND kind = {int(RefKind.OPAQUE)}) AND "
+            + _AFTER_WHERE.format(marks=marks)
+            + " ORDER BY time, id"
+        )
+        out.append([_entry(r) for r in conn.execute(sql, (query.room, *_after_params(query)))])
+    return out
 
 
 def authors(conn: sqlite3.Connection, rooms: builtins.list[bytes]) -> dict[bytes, frozenset[bytes]]:

@@ -367,9 +367,11 @@ class MemoryKV:
             index = self._index_ready()
             return [index.count_addressed(q) for q in wanted]
 
-    def index_opaque_after(self, query: hi.UnreadQuery) -> builtins.list[hi.IndexEntry]:
+    def index_opaque_after(self, queries: Iterable[hi.UnreadQuery]) -> builtins.list[builtins.list[hi.IndexEntry]]:
+        wanted = builtins.list(queries)
         with self._lock:
-            return self._index_ready().opaque_after(query)
+            index = self._index_ready()
+            return [index.opaque_after(q) for q in wanted]
 
     def index_authors(self, rooms: Iterable[bytes]) -> dict[bytes, frozenset[bytes]]:
         wanted = builtins.list(rooms)

@@ -972,9 +972,10 @@ class SqliteKV:
         with self._index_read() as conn:
             return hi.count_addressed(conn, wanted)
 
-    def index_opaque_after(self, query: hi.UnreadQuery) -> builtins.list[hi.IndexEntry]:
+    def index_opaque_after(self, queries: Iterable[hi.UnreadQuery]) -> builtins.list[builtins.list[hi.IndexEntry]]:
+        wanted = builtins.list(queries)
         with self._index_read() as conn:
-            return hi.opaque_after(conn, query)
+            return hi.opaque_after(conn, wanted)
 
     def index_authors(self, rooms: Iterable[bytes]) -> dict[bytes, frozenset[bytes]]:
         wanted = builtins.list(dict.fromkeys(rooms))

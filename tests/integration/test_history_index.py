@@ -113,8 +113,8 @@ class ReadCountingKV(CountingKV):
     def index_count_addressed(self, queries: Iterable[hi.AddressedQuery]) -> builtins.list[int]:
         return self.index.index_count_addressed(queries)
 
-    def index_opaque_after(self, query: hi.UnreadQuery) -> builtins.list[hi.IndexEntry]:
-        return self.index.index_opaque_after(query)
+    def index_opaque_after(self, queries: Iterable[hi.UnreadQuery]) -> builtins.list[builtins.list[hi.IndexEntry]]:
+        return self.index.index_opaque_after(queries)
 
     def message_keys_read(self) -> list[str]:
         return [k for k in self.keys_read if k.startswith("hist:")]
