@@ -3,7 +3,7 @@ completion list's keys never reach the composer's own Enter, Esc and Up handling
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QMimeData, Qt
 from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
@@ -91,3 +91,13 @@ def test_the_member_menus_mention_inserts_a_name_run(qtbot: QtBot) -> None:
     box.insert_mention(BOB, "bob")
     assert box.shown_text() == "hello @bob "
     assert box.toPlainText() == f"hello {build_token(BOB, 'bob')} "
+
+
+def test_pasted_tokens_become_name_runs(qtbot: QtBot) -> None:
+    box = composer(qtbot)
+    QTest.keyClicks(box, "re: ")
+    data = QMimeData()
+    data.setText(f"ask {build_token(BOB, 'B')}")
+    box.insertFromMimeData(data)
+    assert box.shown_text() == "re: ask @bob"
+    assert box.toPlainText() == f"re: ask {build_token(BOB, 'B')}"

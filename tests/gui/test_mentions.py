@@ -165,6 +165,8 @@ def test_shown_mentions_use_the_current_nickname_and_a_mention_of_you_is_highlig
     )
     delegate = window.roomView.messageList.itemDelegate()
     assert delegate._content(model.index(row_of(window, to_you))).text == "@ann have you met @Caroline?"
+    window.roomView.start_reply(model.message(to_you))  # the reply bar quotes the names too
+    assert window.roomView.replyQuote.text() == "bob: @ann have you met @Caroline?"
 
 
 def test_mentions_and_replies_badge_and_notification(

@@ -19,7 +19,13 @@ from PySide6.QtWidgets import QPlainTextEdit, QWidget
 from river_desktop.domain import limits
 from river_desktop.domain.mention_complete import Candidate
 from river_desktop.domain.river.mention import build_token
-from river_desktop.ui.room_view.mention_input import MentionCompleter, insert_mention, message_text, set_message_text
+from river_desktop.ui.room_view.mention_input import (
+    MentionCompleter,
+    insert_mention,
+    insert_message_text,
+    message_text,
+    set_message_text,
+)
 from river_desktop.ui.room_view.mentions import NameOf
 
 PASTE_LIMIT_CHARS = 50_000
@@ -117,6 +123,11 @@ class Composer(QPlainTextEdit):
                 f"That paste is {len(source.text()):,} characters; a message holds at most "
                 f"{limits.MAX_MESSAGE_BYTES:,} bytes, so it was not inserted."
             )
+            return
+        if source.hasText() and "@[" in source.text():
+            cursor = self.textCursor()
+            insert_message_text(cursor, source.text(), self.mentions.name_of, self.palette())
+            self.setTextCursor(cursor)
             return
         super().insertFromMimeData(source)
 

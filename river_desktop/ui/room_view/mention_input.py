@@ -83,24 +83,28 @@ def message_text(document: QTextDocument) -> str:
     return "".join(parts).replace("\u2028", "\n").replace("\u00a0", " ")
 
 
-def set_message_text(edit: QPlainTextEdit, text: str, name_of: NameOf) -> None:
-    """Show River's ``text`` in ``edit``: each token as ``@`` and the member's current name (else its own)."""
-    spans = token_spans(text)
-    QPlainTextEdit.setPlainText(edit, "" if spans else text)
-    if not spans:
-        return
-    cursor = edit.textCursor()
-    cursor.beginEditBlock()
+def insert_message_text(cursor: QTextCursor, text: str, name_of: NameOf, palette: QPalette) -> None:
+    """River's ``text`` at the cursor, each token as a mention run named by the member's current name."""
     plain = QTextCharFormat()
     position = 0
-    for start, end, mention in spans:
+    cursor.beginEditBlock()
+    for start, end, mention in token_spans(text):
         cursor.insertText(text[position:start], plain)
         name = name_of(mention.member_ref) or mention.display_name
-        insert_mention(cursor, text[start:end], "@" + name, edit.palette(), space=False)
+        insert_mention(cursor, text[start:end], "@" + name, palette, space=False)
         position = end
     cursor.insertText(text[position:], plain)
     cursor.endEditBlock()
-    edit.setTextCursor(cursor)
+
+
+def set_message_text(edit: QPlainTextEdit, text: str, name_of: NameOf) -> None:
+    """Show River's ``text`` in ``edit``: each token as ``@`` and the member's current name (else its own)."""
+    has_tokens = bool(token_spans(text))
+    QPlainTextEdit.setPlainText(edit, text if not has_tokens else "")
+    if has_tokens:
+        cursor = edit.textCursor()
+        insert_message_text(cursor, text, name_of, edit.palette())
+        edit.setTextCursor(cursor)
 
 
 class MentionCompleter(QObject):

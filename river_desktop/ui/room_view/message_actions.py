@@ -89,7 +89,7 @@ class MessageActionsMixin:
         self._reply_to = None
         self._editing = message
         self.replyLead.setText("Editing")
-        self.replyQuote.setText(one_line(message.text, 160))
+        self.replyQuote.setText(one_line(self.model.shown_text(message), 160))
         self.replyBar.show()
         self.composer.setPlainText(message.text)
         self.composer.moveCursor(self.composer.textCursor().MoveOperation.End)
@@ -126,7 +126,7 @@ class MessageActionsMixin:
         box.setWindowTitle("Delete Message")
         box.setTextFormat(Qt.TextFormat.PlainText)
         box.setText("Delete this message for everyone in the room?")
-        box.setInformativeText(f"“{one_line(message.text, 160)}”\n\nThis cannot be undone.")
+        box.setInformativeText(f"“{one_line(self.model.shown_text(message), 160)}”\n\nThis cannot be undone.")
         delete = box.addButton("&Delete", QMessageBox.ButtonRole.DestructiveRole)
         delete.setObjectName("deleteButton")
         cancel = box.addButton(QMessageBox.StandardButton.Cancel)
@@ -226,7 +226,7 @@ class MessageActionsMixin:
     def copy_selected_message(self) -> None:
         msg = self.selected_message()
         if msg is not None:
-            QGuiApplication.clipboard().setText(msg.text)
+            QGuiApplication.clipboard().setText(self.model.shown_text(msg))
 
     # -- replying and links
 
@@ -255,7 +255,7 @@ class MessageActionsMixin:
         self.cancel_edit()
         self._reply_to = message
         self.replyLead.setText("Replying to")
-        quote = f"{self.model.author(message.author_id)}: {one_line(message.text, 160)}"
+        quote = f"{self.model.author(message.author_id)}: {one_line(self.model.shown_text(message), 160)}"
         self.replyQuote.setText(quote)
         self.replyBar.show()
         self.composer.setFocus(Qt.FocusReason.OtherFocusReason)
