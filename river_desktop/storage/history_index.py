@@ -272,10 +272,11 @@ def put_row(conn: sqlite3.Connection, key: str, row: IndexRow | None) -> None:
 
 
 def _stored_prefix(conn: sqlite3.Connection) -> str | None:
-    try:
-        prefix = _state(conn, "prefix")
-    except sqlite3.OperationalError:  # no index tables: nothing to keep in step
+    """The prefix the stored index covers; ``None`` without one, or with one of an older schema (missing a
+    table), which the next attach rebuilds from scratch anyway."""
+    if not tables_exist(conn):
         return None
+    prefix = _state(conn, "prefix")
     return prefix if isinstance(prefix, str) else None
 
 

@@ -14,10 +14,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from river_desktop.storage.history_index import (
+    AddressedQuery,
     HistoryIndexKV,
     Indexer,
     IndexIncompleteError,
     IndexRow,
+    Ref,
+    RefKind,
     UnreadQuery,
 )
 from river_desktop.storage.kv import KVStore, MemoryKV
@@ -282,3 +285,92 @@ def test_page_and_unread_queries_read_only_the_covering_index(tmp_path: Path) ->
             assert "USING COVERING INDEX msg_index_order" in plan, plan
             assert "TEMP B-TREE" not in plan, plan
         conn.close()
+
+
+# -- refs: what "Mentions & replies" counts, on both stores ---------------------------------------------
+
+
+def ref_row(key: str, payload: bytes) -> IndexRow | None:
+    """``r:<room letter>:<name>`` -> ``<time>|<author letter>|<refs>``, refs ``kind=ref[=who]`` joined by ``,``."""
+    _, room, name = key.split(":")
+    time_text, author, refs = payload.decode().split("|")
+    parsed = []
+    for item in filter(None, refs.split(",")):
+        kind, ref, *who = item.split("=")
+        parsed.append(Ref(RefKind[kind], ref, (who[0].encode() * 32) if who else b""))
+    return IndexRow(room.encode() * 32, int(time_text), name, author.encode() * 32, tuple(parsed))
+
+
+REFS = Indexer("refs-v1", "r:", ref_row)
+NAMES_ME = frozenset({(RefKind.NAMES, "ME")})
+
+
+def say(kv: KVStore, name: str, time: int, author: str, refs: str = "") -> None:
+    kv.store(f"r:A:{name}", f"{time}|{author}|IS={name}={author},{refs}".encode())
+
+
+def addressed(kv: KVStore, after: int, after_id: str = "") -> int:
+    assert isinstance(kv, HistoryIndexKV)
+    query = AddressedQuery(ROOM_A, (after, after_id), frozenset({ME}), NAMES_ME, ME)
+    return kv.index_count_addressed([query])[0]
+
+
+@pytest.mark.parametrize(
+    ("refs", "author", "counts"),
+    [
+        ("NAMES=ME", "y", True),
+        ("NAMES=SOMEONE", "y", False),
+        ("NAMES=ME", "m", False),  # your own
+        ("ANSWERS=mine", "y", True),
+        ("ANSWERS=theirs", "y", False),
+        ("ANSWERS=nowhere", "y", False),
+        ("NAMES=ME,ANSWERS=mine", "y", True),  # counted once
+        ("OPAQUE=", "y", False),  # the caller opens these itself
+    ],
+)
+def test_addressed_counts(store: KVStore, refs: str, author: str, counts: bool) -> None:
+    assert isinstance(store, HistoryIndexKV)
+    store.attach_indexer(REFS)
+    while not store.index_step():
+        pass
+    say(store, "mine", 1, "m")
+    say(store, "theirs", 2, "y")
+    say(store, "new", 10, author, refs)
+    assert addressed(store, after=5) == int(counts)
+    assert addressed(store, after=10, after_id="new") == 0  # the marker is on it
+    opaque = store.index_opaque_after([UnreadQuery(ROOM_A, (5, ""), frozenset({ME}))])
+    assert [e.id for e in opaque[0]] == (["new"] if refs.startswith("OPAQUE") and author != "m" else [])
+
+
+def test_an_old_message_arriving_later_makes_its_reply_count(store: KVStore) -> None:
+    assert isinstance(store, HistoryIndexKV)
+    store.attach_indexer(REFS)
+    while not store.index_step():
+        pass
+    say(store, "answer", 10, "y", "ANSWERS=mine")
+    assert addressed(store, after=5) == 0
+    say(store, "mine", 1, "m")  # a merge brings the message it answers, from before the marker
+    assert addressed(store, after=5) == 1
+    store.delete("r:A:answer")
+    assert addressed(store, after=5) == 0
+
+
+def test_an_index_from_before_refs_is_rebuilt_with_them(tmp_path: Path) -> None:
+    db = tmp_path / "kv.sqlite3"
+    with SqliteKV(db) as kv:
+        kv.attach_indexer(REFS)
+        while not kv.index_step():
+            pass
+        say(kv, "mine", 1, "m")
+        say(kv, "hi", 10, "y", "NAMES=ME")
+    with sqlite3.connect(db) as conn:
+        conn.execute("DROP TABLE msg_refs")  # as the previous release left it
+    conn.close()
+    with SqliteKV(db) as plain:  # a handle without an indexer writes and deletes keys in that file
+        say(plain, "reply", 11, "y", "ANSWERS=mine")
+        plain.delete("r:A:hi")
+    with SqliteKV(db) as kv:
+        kv.attach_indexer(REFS)
+        while not kv.index_step():
+            pass
+        assert addressed(kv, after=5) == 1
