@@ -32,8 +32,9 @@ from river_desktop.ui.drafts import DraftKeeper
 from river_desktop.ui.health_banner import HealthBanner
 from river_desktop.ui.navigation import RoomNavigation
 from river_desktop.ui.room_features import RoomFeatures
-from river_desktop.ui.room_list import RoomFilterProxy, RoomListModel, RoomRow
+from river_desktop.ui.room_list_model import RoomFilterProxy, RoomListModel
 from river_desktop.ui.room_panel import RoomPanel
+from river_desktop.ui.room_rows import RoomRow
 from river_desktop.ui.room_view.message_model import ShownMessage
 from river_desktop.ui.room_view.view import RoomView, read_marker
 from river_desktop.ui.status import StatusParts

@@ -11,7 +11,8 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from river_desktop.ui import room_sections
-from river_desktop.ui.room_list import RoomFilterProxy, RoomListView
+from river_desktop.ui.room_list import RoomListView
+from river_desktop.ui.room_list_model import RoomFilterProxy
 
 
 class RoomPanel(QWidget):

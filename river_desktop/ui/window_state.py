@@ -35,7 +35,7 @@ from river_desktop.storage.controller import LoadIssue, RoomOutcome, SaveReport,
 from river_desktop.storage.errors import StorageError
 from river_desktop.storage.slots import LEGACY_BLOB_KEY, MIGRATION_DONE_KEY
 from river_desktop.ui import room_sections
-from river_desktop.ui.room_list import RoomRow
+from river_desktop.ui.room_rows import RoomRow
 from river_desktop.ui.window_sync import PendingChanges, WindowSync
 
 log = logging.getLogger(__name__)
