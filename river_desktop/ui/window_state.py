@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Iterable, Mapping
-from dataclasses import dataclass, field, fields, replace
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from enum import Enum
 from typing import Protocol, TypeVar
 
@@ -27,7 +27,6 @@ from river_desktop.domain.rooms import (
     RoomData,
     Rooms,
     RoomsError,
-    RoomSlot,
     room_label,
 )
 from river_desktop.storage import reconcile
@@ -36,6 +35,7 @@ from river_desktop.storage.errors import StorageError
 from river_desktop.storage.slots import LEGACY_BLOB_KEY, MIGRATION_DONE_KEY
 from river_desktop.ui import room_sections
 from river_desktop.ui.room_rows import RoomRow
+from river_desktop.ui.window_merge import merge_slots, prepare_rows
 from river_desktop.ui.window_sync import PendingChanges, WindowSync
 
 log = logging.getLogger(__name__)
@@ -89,50 +89,6 @@ class WindowHooks(Protocol):
         """Another writer added messages to the current room ``key``; these are its newest."""
 
     def notice(self, text: str, timeout_ms: int) -> None: ...
-
-
-@dataclass
-class _Merged:
-    """What merging a batch of stored slots changed, plus list rows prepared for those rooms."""
-
-    changed: set[bytes] = field(default_factory=set)
-    added: set[bytes] = field(default_factory=set)
-    rows: dict[bytes, tuple[RoomData, RoomRow]] = field(default_factory=dict)
-
-
-def prepare_rows(rooms: Rooms, keys: Iterable[bytes]) -> dict[bytes, tuple[RoomData, RoomRow]]:
-    """Room-list rows for ``keys`` (any thread): deriving each identity's key is the costly part."""
-    return {k: (rooms.rooms[k], RoomRow.of(rooms.rooms[k], NotificationMode.ALL)) for k in keys if k in rooms.rooms}
-
-
-def _apply_slots(rooms: Rooms, slots: Mapping[bytes, RoomSlot | None]) -> _Merged:
-    """``Rooms.apply_slot`` for each stored slot, noting which rooms changed and which arrived."""
-    result = _Merged()
-    for key, slot in slots.items():
-        was_here = key in rooms.rooms
-        if rooms.apply_slot(key, slot):
-            result.changed.add(key)
-            if not was_here and key in rooms.rooms:
-                result.added.add(key)
-    return result
-
-
-def _unchanged_since(now: Rooms, then: Rooms) -> bool:
-    """``now`` holds the same rooms (the very objects) and preferences as the earlier copy ``then``."""
-    if now.rooms.keys() != then.rooms.keys() or any(now.rooms[k] is not v for k, v in then.rooms.items()):
-        return False
-    return (now.removed, now.room_order, now.current_room, now.notification_modes) == (
-        then.removed,
-        then.room_order,
-        then.current_room,
-        then.notification_modes,
-    )
-
-
-def _adopt(target: Rooms, source: Rooms) -> None:
-    """Make ``target`` (this window's copy, which others may hold) show ``source``'s contents."""
-    for f in fields(Rooms):
-        setattr(target, f.name, getattr(source, f.name))
 
 
 class WindowState:
@@ -551,8 +507,12 @@ class WindowState:
                 if not self._alive:
                     return
                 issues = [slot for slot in slots.values() if isinstance(slot, LoadIssue)]
-                merged = await self._merge_slots(
-                    {k: slot for k, slot in slots.items() if not isinstance(slot, LoadIssue)}
+                merged = await merge_slots(
+                    self.controller,
+                    lambda: self.rooms,
+                    {k: slot for k, slot in slots.items() if not isinstance(slot, LoadIssue)},
+                    self._row_cache,
+                    lambda: self._alive,
                 )
                 if merged is None:
                     return
@@ -600,32 +560,6 @@ class WindowState:
         if not self._alive or token != self.room_token or key != self._current or key not in self.rooms.rooms:
             return
         self._hooks.newest_messages(key, messages)
-
-    async def _merge_slots(self, slots: Mapping[bytes, RoomSlot | None]) -> _Merged | None:
-        """Merge stored slots into this window's copy by ``Rooms.apply_slot`` — on the storage thread.
-
-        Merging verifies signatures and derives keys (about a millisecond a room), so it runs on a
-        copy off the GUI thread; the result is adopted only if this window's copy did not change
-        meanwhile (otherwise the merge is redone on a fresh copy). None when the window closed.
-        """
-        for _attempt in range(3):
-            before = self.rooms.copy()
-            work = before.copy()
-
-            def merge(work: Rooms = work) -> _Merged:
-                result = _apply_slots(work, slots)
-                result.rows = prepare_rows(work, result.changed)
-                return result
-
-            merged = await self.controller.run(merge)
-            if not self._alive:
-                return None
-            if _unchanged_since(self.rooms, before):
-                _adopt(self.rooms, work)
-                self._row_cache.update(merged.rows)
-                return merged
-        # this window kept changing its copy: merge here (rare; costs GUI time but never loses data)
-        return _apply_slots(self.rooms, slots)
 
     # ------------------------------------------------------------------ unread badges
 

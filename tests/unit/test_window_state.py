@@ -20,6 +20,7 @@ from river_desktop.domain.rooms import NotificationMode, Rooms
 from river_desktop.storage.controller import StorageController
 from river_desktop.storage.errors import StorageError
 from river_desktop.ui.status import SAVED_TEXT, SAVING_TEXT, save_status_text
+from river_desktop.ui.window_merge import adopt, unchanged_since
 from river_desktop.ui.window_state import LoadState, SaveState, WindowState
 from tests.gui.river_world import T0, World
 
@@ -353,3 +354,41 @@ SAVE_TEXTS = [
 @pytest.mark.parametrize(("state", "previous", "error", "text"), SAVE_TEXTS)
 def test_save_status_text(state: SaveState, previous: SaveState, error: str, text: str) -> None:
     assert save_status_text(state, previous, error) == text
+
+
+def _two_rooms() -> tuple[Rooms, bytes, bytes]:
+    rooms = Rooms()
+    a, b = rooms.create_room("A", "ann"), rooms.create_room("B", "ann")
+    return rooms, a.owner_vk, b.owner_vk
+
+
+CHANGES: list[tuple[str, Callable[[Rooms, bytes, bytes], object], bool]] = [
+    # what happened to the window's copy meanwhile, whether a merge made on the earlier copy may be adopted
+    ("nothing", lambda rooms, a, b: None, True),
+    ("a room renamed", lambda rooms, a, b: rooms.rename(a, "A, renamed"), False),
+    ("a room created", lambda rooms, a, b: rooms.create_room("C", "ann"), False),
+    ("the order changed", lambda rooms, a, b: rooms.move_room_to_end(a), False),
+    ("another room shown", lambda rooms, a, b: setattr(rooms, "current_room", b), False),
+    ("a room muted", lambda rooms, a, b: rooms.set_notification_mode(a, NotificationMode.MUTED), False),
+]
+
+
+@pytest.mark.parametrize(("what", "change", "adoptable"), CHANGES, ids=[c[0] for c in CHANGES])
+def test_a_merge_is_adopted_only_when_the_copy_did_not_change(
+    what: str, change: Callable[[Rooms, bytes, bytes], object], adoptable: bool
+) -> None:
+    rooms, a, b = _two_rooms()
+    rooms.current_room = a
+    before = rooms.copy()
+    change(rooms, a, b)
+    assert unchanged_since(rooms, before) is adoptable
+
+
+def test_adopting_a_merge_keeps_the_copy_object_that_others_hold() -> None:
+    mine, a, _b = _two_rooms()
+    work = mine.copy()
+    work.rename(a, "Renamed elsewhere")
+    held = mine
+    adopt(mine, work)
+    assert held is mine and mine.rooms[a].name == "Renamed elsewhere"
+    assert unchanged_since(mine, work)
