@@ -53,25 +53,37 @@ def place(rooms: Rooms, key: bytes, before: bytes | None) -> None:
     rooms.move_room(key, before)
 
 
+WAKES = "Out of the main list; a new message from someone else brings the room back"
+STAYS = "Out of the main list until you unarchive it, whatever arrives"
+
+
 def add_mark_actions(
     menu: QMenu, rooms: Rooms, key: bytes | None, enabled: bool, change: Callable[[Callable[[], None]], object]
 ) -> None:
-    """Pin/Unpin and Archive/Unarchive for ``key``'s row; ``change`` applies and saves like every window action."""
+    """Pin/Unpin and Archive/Unarchive for ``key``'s row; ``change`` applies and saves like every window action.
+
+    Archive lets a new message from someone else bring the room back; Archive for Good keeps it there (the CLI's
+    ``rooms archive --stay``)."""
     if key is None or key not in rooms.rooms:
         return
     pinned = key in rooms.pinned
     archived = key in rooms.archived and not pinned
-    entries: list[tuple[str, str, Callable[[], None]]] = [
-        ("actionUnpinRoom", "Un&pin", lambda: rooms.unpin(key))
+    entries: list[tuple[str, str, Callable[[], None], str]] = [
+        ("actionUnpinRoom", "Un&pin", lambda: rooms.unpin(key), "")
         if pinned
-        else ("actionPinRoom", "&Pin to Favourites", lambda: rooms.pin(key)),
-        ("actionUnarchiveRoom", "Un&archive", lambda: rooms.unarchive(key))
-        if archived
-        else ("actionArchiveRoom", "&Archive", lambda: rooms.archive(key)),
+        else ("actionPinRoom", "&Pin to Favourites", lambda: rooms.pin(key), ""),
     ]
-    for name, text, run in entries:
+    if archived:
+        entries.append(("actionUnarchiveRoom", "Un&archive", lambda: rooms.unarchive(key), ""))
+    else:
+        entries += [
+            ("actionArchiveRoom", "&Archive", lambda: rooms.archive(key), WAKES),
+            ("actionArchiveForGood", "Archive for &Good", lambda: rooms.archive(key, wake_on_message=False), STAYS),
+        ]
+    for name, text, run, tip in entries:
         action = QAction(text, menu)
         action.setObjectName(name)
+        action.setStatusTip(tip)
         action.setEnabled(enabled)
         action.triggered.connect(lambda _checked=False, run=run: change(run))
         menu.addAction(action)

@@ -372,10 +372,14 @@ class RoomView(MessageActionsMixin, QWidget):
         if self._history is None:
             return 0
         page = list(messages)
+        if not page:
+            self._older_exhausted = True
+            return 0
         before = self._history.loaded_count()
         self._history.add(page)
         if self._history.loaded_count() == before:
-            self._older_exhausted = True
+            # a page read already: the answer to a second request (the user left the top and came back while
+            # the first was loading); older history may still be there
             return 0
         anchor = self._capture_anchor()
         added = self.model.sync(self._history.rows())
