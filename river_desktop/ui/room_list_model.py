@@ -33,8 +33,8 @@ from PySide6.QtCore import (
 )
 
 from river_desktop.domain.rooms import NotificationMode
+from river_desktop.ui.room_order import RoomSection
 from river_desktop.ui.room_rows import RoomRow, key_text
-from river_desktop.ui.room_sections import RoomSection
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import base58
 
 from river_desktop.domain.rooms import NotificationMode, RoomData
-from river_desktop.ui.room_sections import RoomSection
+from river_desktop.ui.room_order import RoomSection
 
 
 def key_text(owner_vk: bytes) -> str:

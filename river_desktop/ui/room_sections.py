@@ -4,53 +4,19 @@ The room list stays one model and one view (keyboard, selection and the Ctrl+K f
 row carries its :class:`RoomSection` and the first row of a section carries the section's header, which the
 delegate paints above it. The Archive is collapsed behind a toggle under the list and always searchable.
 What is pinned or archived lives in ``rooms_meta`` (:class:`domain.rooms.RoomsMeta`), so the CLI and other
-windows see it through the change feed like the order.
+windows see it through the change feed like the order. Which section a room is in (and drops across them)
+is decided in ``room_order`` (no Qt), whose names are re-exported here.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from enum import Enum
 
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QToolButton, QWidget
 
 from river_desktop.domain.rooms import Rooms
-
-
-class RoomSection(Enum):
-    FAVOURITES = "Favourites"
-    ROOMS = "Rooms"
-    ARCHIVE = "Archive"
-
-
-def section_rows(rooms: Rooms) -> list[tuple[bytes, RoomSection, str]]:
-    """(key, section, header) for every room in list order; a header only where a section starts and is named.
-
-    The main list is named only when there are favourites above it, so a profile without favourites looks as
-    it always did.
-    """
-    favourites, main, archive = rooms.sections()
-    out: list[tuple[bytes, RoomSection, str]] = []
-    for section, keys in (
-        (RoomSection.FAVOURITES, favourites),
-        (RoomSection.ROOMS, main),
-        (RoomSection.ARCHIVE, archive),
-    ):
-        named = section is not RoomSection.ROOMS or bool(favourites)
-        out.extend((k, section, section.value if named and i == 0 else "") for i, k in enumerate(keys))
-    return out
-
-
-def place(rooms: Rooms, key: bytes, before: bytes | None) -> None:
-    """A drop in the list: a favourite moves within the favourites, any other room within the manual order."""
-    if key in rooms.pinned:
-        rooms.move_pinned(key, before if before in rooms.pinned else None)
-        return
-    if before in rooms.pinned:  # dropped among the favourites: the top of the main list
-        _, main, archive = rooms.sections()
-        before = next((k for k in main + archive if k != key), None)
-    rooms.move_room(key, before)
+from river_desktop.ui.room_order import RoomSection, place, section_rows
 
 
 WAKES = "Out of the main list; a new message from someone else brings the room back"

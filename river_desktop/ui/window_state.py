@@ -33,7 +33,7 @@ from river_desktop.storage import reconcile
 from river_desktop.storage.controller import LoadIssue, RoomOutcome, SaveReport, StorageController
 from river_desktop.storage.errors import StorageError
 from river_desktop.storage.slots import LEGACY_BLOB_KEY, MIGRATION_DONE_KEY
-from river_desktop.ui import room_sections
+from river_desktop.ui import room_order
 from river_desktop.ui.room_rows import RoomRow
 from river_desktop.ui.window_merge import merge_slots, prepare_rows
 from river_desktop.ui.window_sync import PendingChanges, WindowSync
@@ -263,7 +263,7 @@ class WindowState:
         rooms = self.rooms.rooms
         unread = self._unread
         out: list[RoomRow] = []
-        for key, section, header in room_sections.section_rows(self.rooms):
+        for key, section, header in room_order.section_rows(self.rooms):
             room = rooms[key]
             hit = cache.get(key)
             if hit is None or hit[0] is not room:
@@ -386,7 +386,7 @@ class WindowState:
 
     def move_room(self, key: bytes, before: bytes | None) -> None:
         """Put ``key`` before ``before`` (None: at the end), as a drop does."""
-        room_sections.place(self.rooms, key, before)
+        room_order.place(self.rooms, key, before)
         self._hooks.rooms_changed()
         self.schedule_save()
 

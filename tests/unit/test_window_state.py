@@ -8,6 +8,8 @@ tells its hooks, with no widget and no Qt event loop.
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
 from typing import Any, TypeVar
@@ -392,3 +394,13 @@ def test_adopting_a_merge_keeps_the_copy_object_that_others_hold() -> None:
     adopt(mine, work)
     assert held is mine and mine.rooms[a].name == "Renamed elsewhere"
     assert unchanged_since(mine, work)
+
+
+def test_the_window_state_imports_no_qt() -> None:
+    """The state holds no widget by construction: importing it (and its slot merge) loads no Qt at all."""
+    probe = (
+        "import sys; import river_desktop.ui.window_state, river_desktop.ui.window_merge; "
+        "print(','.join(sorted(m for m in sys.modules if m.startswith('PySide6'))))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60)
+    assert done.stdout.strip() == ""
