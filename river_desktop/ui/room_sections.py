@@ -18,7 +18,6 @@ from PySide6.QtWidgets import QMenu, QToolButton, QWidget
 from river_desktop.domain.rooms import Rooms
 from river_desktop.ui.room_order import RoomSection, place, section_rows
 
-
 WAKES = "Out of the main list; a new message from someone else brings the room back"
 STAYS = "Out of the main list until you unarchive it, whatever arrives"
 
