@@ -50,6 +50,7 @@ from river_desktop.storage.history_index import HistoryIndexKV, IndexEntry, Inde
 from river_desktop.storage.kv import CasResult, Conflict, KVStore, Stored, StoreHealth, health_of, scan_reporting
 from river_desktop.storage.message_rows import MESSAGE_INDEXER, NOT_COUNTED, member_bytes, message_id_of, sort_point
 from river_desktop.storage.profile import Profile
+from river_desktop.storage.room_rows import start_summary
 from river_desktop.storage.search_index import SearchHit, SearchKeeper
 from river_desktop.storage.slots import (
     LEGACY_BLOB_KEY,
@@ -269,6 +270,7 @@ class StorageController:
         self._history_attached = False
         self._search = SearchKeeper(store)
         self._start_history_index()
+        start_summary(store, self._io.submit)
 
     # -- lifecycle
 
