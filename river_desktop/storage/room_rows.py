@@ -3,9 +3,10 @@
 A row is a small CBOR array, decided with the same decoders and the same rules as a full load
 (``StorageController._load_sync``), so a list built from rows equals the list built from the slots:
 
-- ``["room", name, nickname, member_id, waiting, owner, last_read, private, own_window_ids]`` (``last_read``
-  ``[secs, nanos, id]`` or null; the name and nickname already unsealed, as the load shows them: the slot holds
-  the room secrets anyway; ``own_window_ids``: this user's messages in River's window, for reply badges);
+- ``["room", name, nickname, member_id, waiting, owner, last_read, private, own_window_ids, owner_vk, label]``
+  (``last_read`` ``[secs, nanos, id]`` or null; the name and nickname already unsealed, as the load shows them:
+  the slot holds the room secrets anyway; ``own_window_ids``: this user's messages in River's window, for reply
+  badges; ``label``: the member id's display form);
 - ``["gone", epoch]`` for a Tombstone; ``["skip"]`` for a key the load ignores (not a room key);
 - ``["problem"]`` for anything the load would report (an undecodable slot, another room's slot, a 0.1.0 slot
   still to upgrade): the reader then falls back to the full load, which reports it;
@@ -24,6 +25,7 @@ from typing import Any, Final
 import cbor2
 
 from river_desktop.domain.cbor import DecodeError
+from river_desktop.domain.identity import member_id_display
 from river_desktop.domain.river import codec as c
 from river_desktop.domain.river.messages import AuthorizedMessage
 from river_desktop.domain.rooms import PresentSlot, RoomsMeta, decode_slot
@@ -66,6 +68,8 @@ def summary_row(key: str, payload: bytes) -> bytes:
             read,
             room.is_private,
             [] if room.waiting else _own_window_ids(payload, me),
+            vk,
+            member_id_display(me),
         ]
     except Exception:
         return PROBLEM
@@ -97,7 +101,7 @@ def _meta_row(payload: bytes) -> bytes:
     )
 
 
-ROOM_SUMMARIZER: Final = Summarizer("river-room-list-v1", summary_row)
+ROOM_SUMMARIZER: Final = Summarizer("river-room-list-v2", summary_row)
 
 
 def start_summary(store: object, submit: Callable[[Callable[[], None]], object]) -> None:

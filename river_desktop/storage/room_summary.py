@@ -61,6 +61,20 @@ def _triggers() -> list[str]:
 
 _TRIGGER_NAMES: Final = ("room_summary_on_insert", "room_summary_on_update", "room_summary_on_delete")
 
+_HIST: Final = "({k} >= 'hist:' AND {k} < 'hist;')"
+
+_GUARD_TRIGGERS: Final = (
+    ("hist_guard_kv_insert", "AFTER INSERT ON kv WHEN {new}", "INSERT OR IGNORE INTO hist_pending VALUES (new.key)"),
+    ("hist_guard_kv_update", "AFTER UPDATE ON kv WHEN {new}", "INSERT OR IGNORE INTO hist_pending VALUES (new.key)"),
+    ("hist_guard_kv_delete", "AFTER DELETE ON kv WHEN {old}", "INSERT OR IGNORE INTO hist_pending VALUES (old.key)"),
+    ("hist_guard_index_insert", "AFTER INSERT ON msg_index", "DELETE FROM hist_pending WHERE key = new.key"),
+    ("hist_guard_index_delete", "AFTER DELETE ON msg_index", "INSERT OR IGNORE INTO hist_pending VALUES (old.key)"),
+)
+"""The message index's guard: ``hist_pending`` holds every ``hist:`` key written (by anyone) since its index row,
+and every index row removed. The order index writes a key's row after the key in the same transaction (and
+``INSERT OR REPLACE`` fires no delete trigger), so an empty ``hist_pending`` means each message key has the row
+written after it: what the index's open-time check (two counts per range, O(messages)) establishes, in O(1)."""
+
 
 def _state(conn: sqlite3.Connection) -> str | None:
     row = conn.execute("SELECT value FROM room_summary_state WHERE name = 'summarizer'").fetchone()
@@ -68,13 +82,44 @@ def _state(conn: sqlite3.Connection) -> str | None:
 
 
 def in_place(conn: sqlite3.Connection, name: str) -> bool:
-    """The tables and all three triggers exist, and the rows are of format ``name``."""
+    """The tables and all the triggers exist, and the rows are of format ``name``."""
+    names = (*_TRIGGER_NAMES, *(n for n, _w, _d in _GUARD_TRIGGERS))
+    marks = ", ".join("?" * len(names))
     found = conn.execute(
-        "SELECT COUNT(*) FROM sqlite_master WHERE (type = 'table' AND name IN ('room_summary', 'room_summary_state'))"
-        " OR (type = 'trigger' AND name IN (?, ?, ?))",
-        _TRIGGER_NAMES,
+        "SELECT COUNT(*) FROM sqlite_master WHERE (type = 'table' AND name IN"
+        f" ('room_summary', 'room_summary_state', 'hist_pending')) OR (type = 'trigger' AND name IN ({marks}))",
+        names,
     ).fetchone()
-    return int(found[0]) == 5 and _state(conn) == name
+    return int(found[0]) == 3 + len(names) and _state(conn) == name
+
+
+def index_guarded(conn: sqlite3.Connection) -> bool:
+    """No message key waits for its index row (see ``_GUARD_TRIGGERS``); call after :func:`in_place`."""
+    return conn.execute("SELECT 1 FROM hist_pending LIMIT 1").fetchone() is None
+
+
+def _attach_guard(conn: sqlite3.Connection) -> None:
+    exists = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'hist_pending'").fetchone()
+    if exists is None:
+        conn.execute("CREATE TABLE hist_pending (key TEXT PRIMARY KEY NOT NULL) WITHOUT ROWID")
+        hist = _HIST.format(k="key")
+        conn.execute(  # born exact: every key without a row, every row without a key
+            "INSERT OR IGNORE INTO hist_pending SELECT key FROM kv"
+            f" WHERE {hist} AND key NOT IN (SELECT key FROM msg_index)"
+        )
+        conn.execute(
+            "INSERT OR IGNORE INTO hist_pending SELECT key FROM msg_index WHERE key NOT IN (SELECT key FROM kv)"
+        )
+    new, old = _HIST.format(k="new.key"), _HIST.format(k="old.key")
+    for name, when, do in _GUARD_TRIGGERS:
+        conn.execute(f"CREATE TRIGGER IF NOT EXISTS {name} {when.format(new=new, old=old)} BEGIN {do}; END")
+
+
+def tidy_guard(conn: sqlite3.Connection) -> None:
+    """Forget keys that are gone from both the store and the index (a key deleted outright, its row rebuilt away)."""
+    conn.execute(
+        "DELETE FROM hist_pending WHERE key NOT IN (SELECT key FROM kv) AND key NOT IN (SELECT key FROM msg_index)"
+    )
 
 
 def attach(conn: sqlite3.Connection, name: str) -> None:
@@ -85,6 +130,8 @@ def attach(conn: sqlite3.Connection, name: str) -> None:
     )
     for sql in _triggers():
         conn.execute(sql)
+    if conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'msg_index'").fetchone():
+        _attach_guard(conn)
     if _state(conn) != name:
         conn.execute("DELETE FROM room_summary")
         conn.execute("INSERT OR REPLACE INTO room_summary_state (name, value) VALUES ('summarizer', ?)", (name,))

@@ -1010,6 +1010,8 @@ class SqliteKV:
             if not rs.in_place(conn, summarizer.name):
                 rs.attach(conn, summarizer.name)
             keys = rs.missing(conn, batch)
+            if len(keys) < batch:
+                rs.tidy_guard(conn)
             for key in keys:
                 value = conn.execute("SELECT value FROM kv WHERE key = ?", (key,)).fetchone()[0]
                 payload = decode_versioned(value)[1] if isinstance(value, bytes) else None

@@ -193,3 +193,18 @@ def test_mention_badges_from_the_unread_messages_alone_equal_the_full_load(tmp_p
     assert listed == _full_list(profile, "--all")
     by_key = {r["key"]: r for r in listed}
     assert all(by_key[fast.b58encode(c.vk)]["notifications"] == "mentions" for c in snap.candidates)
+
+
+def test_a_message_key_written_behind_the_index_is_not_trusted(tmp_path: Path) -> None:
+    """The order index's guard: a ``hist:`` key written by a tool that keeps no index row waits in
+    ``hist_pending``, so ``rooms list`` falls back to the full load (which gives the same list)."""
+    profile = _profile(tmp_path, "p", 2, messages=2)
+    assert _summary_answers(profile)
+    conn = sqlite3.connect(profile / DB_NAME)
+    key, value = conn.execute("SELECT key, value FROM kv WHERE key LIKE 'hist:%' LIMIT 1").fetchone()
+    conn.execute("UPDATE kv SET value = ? WHERE key = ?", (value, key))  # a foreign rewrite of a message key
+    conn.commit()
+    assert conn.execute("SELECT key FROM hist_pending").fetchall() == [(key,)]
+    conn.close()
+    assert not _summary_answers(profile)
+    assert cli_json(profile, "rooms", "list") == _full_list(profile)
