@@ -26,7 +26,7 @@ from typing import Any
 
 import cbor2
 
-from benchmarks import history, search
+from benchmarks import cli_bench, history, search
 from river_desktop.storage.controller import StorageController
 from river_desktop.storage.envelope import decode_versioned
 
@@ -377,7 +377,7 @@ def main() -> int:
     results: list[Result] = []
     try:
         big = tmp / "big"
-        if wanted is None or wanted & {"B1", "B2", "B5", "B6", "B7"}:
+        if wanted is None or wanted & {"B1", "B2", "B5", "B6", "B7", "GROWTH"}:
             start = time.perf_counter()
             populate(big, 1000, 50)
             print(f"demo populate --rooms 1000 --messages-per-room 50: {time.perf_counter() - start:.1f} s",
@@ -393,9 +393,10 @@ def main() -> int:
             ("B8", lambda: b8_history_page(tmp, args.runs)),
             ("B10", lambda: b10_unread_counts(tmp, args.runs)),
             ("B11", lambda: b11_search(tmp, args.runs)),
+            ("SCALE", lambda: cli_bench.scale_results(tmp, big, args.runs, wanted, Result)),  # B5b, B9, GROWTH
         ]
         for name, step in steps:
-            if wanted is not None and name not in wanted:
+            if wanted is not None and name not in wanted and not (name == "SCALE" and wanted & cli_bench.NAMES):
                 continue
             produced = step()
             for result in produced if isinstance(produced, list) else [produced]:

@@ -21,11 +21,10 @@ import os
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
 
-from river_desktop import cli
 from river_desktop import cli_room_access as access
-from river_desktop.cli import PROG, CliError, Json, Output, one_line
+from river_desktop import cli_workspace as cli
+from river_desktop.cli_base import PROG, CliError, Json, Output, one_line
 from river_desktop.domain.identity import member_id_display
 from river_desktop.domain.river.identity_token import IdentityToken, IdentityTokenError
 from river_desktop.domain.river.riverctl_json import RiverctlJsonError, dump_rooms_json, parse_rooms_json
@@ -224,39 +223,3 @@ async def cmd_export_riverctl(args: argparse.Namespace) -> Output:
             "skipped": [{"room": b58(vk), "reason": why} for vk, why in skipped],
         }
         return Output(data, f"wrote {len(stored)} room(s) to {path}", notes)
-
-
-# --- parser --------------------------------------------------------------------------------------------
-
-
-def add_commands(groups: Any, rooms: Any) -> None:
-    """``rooms export-state`` and the ``identity``, ``import`` and ``export`` groups."""
-    p = rooms.add_parser("export-state", help="write the room's River state bytes (ChatRoomStateV1) to a file")
-    p.add_argument("room", metavar="ROOM")
-    p.add_argument("--out", required=True, metavar="FILE", help="the file to write (replaced if it exists)")
-    p.set_defaults(handler=cmd_export_state)
-
-    identity = groups.add_parser("identity", help="move your identity in a room between clients").add_subparsers(
-        dest="command", metavar="ACTION", required=True
-    )
-    p = identity.add_parser("export", help="print River's identity token for a room (a secret!)")
-    p.add_argument("room", metavar="ROOM")
-    p.set_defaults(handler=cmd_identity_export)
-    p = identity.add_parser("import", help="take over an identity from River's token (file, or - for stdin)")
-    p.add_argument("file", nargs="?", default=None, metavar="FILE", help="the token file; - or nothing: stdin")
-    p.add_argument("--force", action="store_true", help="replace the identity this profile holds for the room")
-    p.set_defaults(handler=cmd_identity_import)
-
-    imp = groups.add_parser("import", help="import rooms from another River client").add_subparsers(
-        dest="command", metavar="SOURCE", required=True
-    )
-    p = imp.add_parser("riverctl", help="riverctl's rooms.json: rooms, states, keys, invite chains, nicknames")
-    p.add_argument("file", metavar="FILE")
-    p.set_defaults(handler=cmd_import_riverctl)
-    exp = groups.add_parser("export", help="export rooms for another River client").add_subparsers(
-        dest="command", metavar="TARGET", required=True
-    )
-    p = exp.add_parser("riverctl", help="write a rooms.json riverctl reads (holds your keys!)")
-    p.add_argument("file", metavar="FILE")
-    p.add_argument("--force", action="store_true", help="replace FILE if it exists")
-    p.set_defaults(handler=cmd_export_riverctl)

@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
 
-from river_desktop import cli
 from river_desktop import cli_room_access as access
-from river_desktop.cli import CliError, Json, Output, one_line
+from river_desktop import cli_workspace as cli
+from river_desktop.cli_base import CliError, Json, Output, one_line
 from river_desktop.domain.identity import member_id_display
 from river_desktop.domain.river import room_ops as ops
 from river_desktop.domain.river.codec import SystemTime
@@ -204,36 +203,3 @@ async def cmd_members_ban(args: argparse.Namespace) -> Output:
             text += "; they invited nobody, so the ban removes only them"
         data: dict[str, Json] = {"room": b58(vk), "banned": target.member_id, "removed": removed}
         return Output(data, text, ws.notes())
-
-
-# --- parser --------------------------------------------------------------------------------------------
-
-
-def add_commands(groups: Any, messages: Any) -> None:
-    """The new ``messages`` actions and the ``members`` group, on ``cli.build_parser``'s subparsers."""
-    for name, helptext, handler, extra in (
-        ("reply", "reply to a message", cmd_reply, "text"),
-        ("edit", "edit a message you wrote", cmd_edit, "text"),
-        ("delete", "delete a message you wrote", cmd_delete, None),
-        ("react", "add your reaction to a message", cmd_react, "emoji"),
-        ("unreact", "remove your reaction from a message", cmd_unreact, "emoji"),
-    ):
-        p = messages.add_parser(name, help=helptext)
-        p.add_argument("room", metavar="ROOM")
-        p.add_argument(
-            "message_id", metavar="MESSAGE_ID", help="the id `messages list --json` prints, or its display form"
-        )
-        if extra is not None:
-            p.add_argument(extra, metavar=extra.upper())
-        p.set_defaults(handler=handler)
-
-    members = groups.add_parser("members", help="the members of a room").add_subparsers(
-        dest="command", metavar="ACTION", required=True
-    )
-    p = members.add_parser("list", help="every member, your row first")
-    p.add_argument("room", metavar="ROOM")
-    p.set_defaults(handler=cmd_members_list)
-    p = members.add_parser("ban", help="ban a member (and everyone they invited)")
-    p.add_argument("room", metavar="ROOM")
-    p.add_argument("member", metavar="MEMBER", help="a member id, its display form or an exact nickname")
-    p.set_defaults(handler=cmd_members_ban)

@@ -14,7 +14,8 @@ import uuid
 from collections.abc import Sequence
 from pathlib import Path
 
-from river_desktop.cli import CliError, Json, Output, OutputFailed, resolve_room, workspace
+from river_desktop.cli_base import CliError, Json, Output, OutputFailed
+from river_desktop.cli_workspace import resolve_room, workspace
 from river_desktop.net.client import DEFAULT_NODE_URL, FreenetClient, node_url, redacted_url
 from river_desktop.net.errors import ContractNotFoundError, NetError, RoomContractError
 from river_desktop.net.room_contract import RoomContract, load_contract_code

@@ -12,8 +12,8 @@ from dataclasses import dataclass, replace
 
 import base58
 
-from river_desktop import cli
-from river_desktop.cli import PROG, CliError, SaveFailed
+from river_desktop import cli_workspace as cli
+from river_desktop.cli_base import PROG, CliError, SaveFailed
 from river_desktop.domain.member import AuthorizedMember
 from river_desktop.domain.river import codec as c
 from river_desktop.domain.river import members as mem

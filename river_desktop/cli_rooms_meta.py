@@ -12,13 +12,13 @@ import argparse
 from collections.abc import Callable
 from typing import Any
 
-from river_desktop import cli
-from river_desktop.cli import Output
+from river_desktop import cli_workspace as cli
+from river_desktop.cli_base import Json, Output
 from river_desktop.domain.rooms import Rooms
 from river_desktop.storage.slots import b58
 
 
-def _marks(rooms: Rooms, vk: bytes) -> dict[str, cli.Json]:
+def _marks(rooms: Rooms, vk: bytes) -> dict[str, Json]:
     return {"key": b58(vk), "pinned": vk in rooms.pinned, "archived": vk in rooms.archived}
 
 
@@ -37,18 +37,3 @@ cmd_pin = _command(lambda rooms, vk, _: rooms.pin(vk), "pinned")
 cmd_unpin = _command(lambda rooms, vk, _: rooms.unpin(vk), "unpinned")
 cmd_archive = _command(lambda rooms, vk, a: rooms.archive(vk, wake_on_message=not a.stay), "archived")
 cmd_unarchive = _command(lambda rooms, vk, _: rooms.unarchive(vk), "unarchived")
-
-
-def add_commands(rooms: Any) -> None:
-    """The four actions, on ``cli.build_parser``'s ``rooms`` subparsers."""
-    for name, helptext, handler in (
-        ("pin", "add a room to the favourites (shown first; unarchives it)", cmd_pin),
-        ("unpin", "take a room out of the favourites", cmd_unpin),
-        ("archive", "move a room out of the main list (see `rooms list --all`)", cmd_archive),
-        ("unarchive", "bring an archived room back to the main list", cmd_unarchive),
-    ):
-        p = rooms.add_parser(name, help=helptext)
-        p.add_argument("room", metavar="ROOM")
-        if name == "archive":
-            p.add_argument("--stay", action="store_true", help="a new message does not bring the room back")
-        p.set_defaults(handler=handler)

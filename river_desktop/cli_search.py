@@ -9,17 +9,14 @@ this module lazily (it imports ``cli``).
 from __future__ import annotations
 
 import argparse
-from typing import Any
 
-from river_desktop import cli
-from river_desktop.cli import Json, Output, one_line
+from river_desktop import cli_workspace as cli
+from river_desktop.cli_base import Json, Output, format_time, one_line
 from river_desktop.domain.identity import member_id_display
 from river_desktop.domain.river import views
 from river_desktop.domain.rooms import Rooms
 from river_desktop.storage.search_index import SearchHit
 from river_desktop.storage.slots import b58
-
-MAX_SEARCH_LIMIT = 10_000
 
 
 def _millis(hit: SearchHit) -> int:
@@ -46,7 +43,7 @@ def hit_json(rooms: Rooms, hit: SearchHit) -> dict[str, Json]:
 def _line(hit: SearchHit, item: dict[str, Json]) -> str:
     where = one_line(str(item["room_name"]) or str(item["room"])[:8], 24)
     who, text = one_line(str(item["author"]), 24), one_line(str(item["text"]), 300)
-    return f"{cli._format_time(_millis(hit))}  {where}  {who}: {text}"
+    return f"{format_time(_millis(hit))}  {where}  {who}: {text}"
 
 
 async def cmd_search(args: argparse.Namespace) -> Output:
@@ -59,18 +56,3 @@ async def cmd_search(args: argparse.Namespace) -> Output:
         items = [hit_json(rooms, hit) for hit in hits]
         lines = [_line(hit, item) for hit, item in zip(hits, items, strict=True)]
         return Output(items, "\n".join(lines) if lines else "no messages found", ws.notes())
-
-
-def add_commands(groups: Any) -> None:
-    """The ``search`` command, on ``cli.build_parser``'s subparsers."""
-    p = groups.add_parser("search", help="search every message this profile has seen")
-    p.add_argument("text", metavar="TEXT", help="words to find (punctuation is ignored)")
-    p.add_argument("--room", metavar="ROOM", default=None, help="only this room (key, key prefix or exact name)")
-    p.add_argument(
-        "--limit",
-        type=cli.int_between(1, MAX_SEARCH_LIMIT),
-        default=50,
-        metavar="N",
-        help=f"at most N results, newest first (default 50, at most {MAX_SEARCH_LIMIT:,})",
-    )
-    p.set_defaults(handler=cmd_search)

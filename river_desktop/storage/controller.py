@@ -63,6 +63,7 @@ from river_desktop.storage.message_rows import (
     sort_point,
 )
 from river_desktop.storage.profile import Profile
+from river_desktop.storage.room_rows import start_summary
 from river_desktop.storage.search_index import SearchHit, SearchKeeper
 from river_desktop.storage.slots import (
     LEGACY_BLOB_KEY,
@@ -282,6 +283,7 @@ class StorageController:
         self._history_attached = False
         self._search = SearchKeeper(store)
         self._start_history_index()
+        start_summary(store, self._io.submit)
 
     # -- lifecycle
 

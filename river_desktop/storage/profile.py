@@ -7,21 +7,12 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-import platformdirs
-
 from river_desktop.storage.errors import StorageError
+from river_desktop.storage.profile_paths import APP_NAME as APP_NAME
+from river_desktop.storage.profile_paths import DB_FILENAME as DB_FILENAME
+from river_desktop.storage.profile_paths import default_log_dir as default_log_dir
+from river_desktop.storage.profile_paths import default_profile_dir as default_profile_dir
 from river_desktop.storage.sqlite_kv import SqliteKV
-
-APP_NAME = "river-desktop"
-DB_FILENAME = "river.sqlite3"
-
-
-def default_profile_dir() -> Path:
-    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
-
-
-def default_log_dir() -> Path:
-    return Path(platformdirs.user_log_dir(APP_NAME, appauthor=False))
 
 
 def ensure_private_dir(path: Path) -> None:

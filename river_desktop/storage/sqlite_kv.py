@@ -30,6 +30,7 @@ from typing import Final, TypeVar
 
 from river_desktop.storage import dbfile
 from river_desktop.storage import history_index as hi
+from river_desktop.storage import room_summary as rs
 from river_desktop.storage import rows as rw
 from river_desktop.storage import search_index as si
 from river_desktop.storage.envelope import (
@@ -160,6 +161,7 @@ class SqliteKV:
     _check_cursor: str = ""
     _extractor: si.Extractor | None = None
     _search_checked: bool = False
+    _summarizer: rs.Summarizer | None = None
 
     def __init__(
         self,
@@ -569,22 +571,26 @@ class SqliteKV:
         check_key(key)
         data = check_value(value)
         row = self._index_row(key, data)
+        summary = self._summary_row(key, data)
         with self._write() as conn:
             generation = self._next_generation(key, self._current(conn, key)[1])
             self._put(conn, key, encode_versioned(generation, data))
             self._index_put(conn, key, row)
+            self._summary_put(conn, key, summary)
         return generation
 
     def cas_store(self, key: str, value: bytes, expected_generation: int) -> CasResult:
         check_key(key)
         data = check_value(value)
         row = self._index_row(key, data)
+        summary = self._summary_row(key, data)
         with self._write() as conn:
             payload, generation = self._current(conn, key)
             if generation != expected_generation:
                 return Conflict(generation, payload)
             self._put(conn, key, encode_versioned(self._next_generation(key, generation), data))
             self._index_put(conn, key, row)
+            self._summary_put(conn, key, summary)
         return Stored(generation + 1)
 
     def cas_store_many(self, items: Iterable[tuple[str, bytes, int]]) -> builtins.list[CasResult]:
@@ -595,14 +601,16 @@ class SqliteKV:
                 raise self._closed_error()
             return results
         rows = [self._index_row(key, data) for key, data, _expected in batch]
+        summaries = [self._summary_row(key, data) for key, data, _expected in batch]
         with self._write() as conn:
-            for (key, data, expected), row in zip(batch, rows, strict=True):
+            for (key, data, expected), row, summary in zip(batch, rows, summaries, strict=True):
                 payload, generation = self._current(conn, key)
                 if generation != expected:
                     results.append(Conflict(generation, payload))
                     continue
                 self._put(conn, key, encode_versioned(self._next_generation(key, generation), data))
                 self._index_put(conn, key, row)
+                self._summary_put(conn, key, summary)
                 results.append(Stored(generation + 1))
         return results
 
@@ -612,6 +620,7 @@ class SqliteKV:
             generation = self._next_generation(key, self._current(conn, key)[1])
             self._put(conn, key, encode_deleted(generation))
             self._index_drop(conn, key)
+            self._summary_put(conn, key, rs.DELETED if self._summarizer is not None and rs.covers(key) else None)
         return generation
 
     def _note_skipped(self, skipped: Iterable[SkippedRow]) -> None:
@@ -981,6 +990,45 @@ class SqliteKV:
         wanted = builtins.list(dict.fromkeys(rooms))
         with self._index_read() as conn:
             return hi.authors(conn, wanted)
+
+    # -- the room-list summary (room_summary.py): rows of room slots, kept in each slot's write transaction
+
+    def _summary_row(self, key: str, data: bytes) -> bytes | None:
+        summarizer = self._summarizer
+        return summarizer.row(key, data) if summarizer is not None and rs.covers(key) else None
+
+    def _summary_put(self, conn: sqlite3.Connection, key: str, row: bytes | None) -> None:
+        if row is not None:
+            rs.put(conn, key, row)
+
+    def attach_summarizer(self, summarizer: rs.Summarizer) -> None:
+        """Keep the room-list summary from now on (tables and triggers made, or emptied for another format)."""
+        with self._read() as conn:
+            ready = rs.in_place(conn, summarizer.name)
+        if not ready:
+            with self._write() as conn:
+                rs.attach(conn, summarizer.name)
+        self._summarizer = summarizer
+
+    def summary_step(self, batch: int = rs.SUMMARY_BATCH) -> bool:
+        """Summarize up to ``batch`` slots that have no row, reading each inside the transaction that writes its
+        row; ``True`` once none is missing."""
+        summarizer = self._summarizer
+        if summarizer is None:
+            raise StorageError("no room-list summarizer is attached to this store")
+        with self._write() as conn:
+            if not rs.in_place(conn, summarizer.name):
+                rs.attach(conn, summarizer.name)
+            keys = rs.missing(conn, batch)
+            if len(keys) < batch:
+                rs.tidy_guard(conn)
+            for key in keys:
+                value = conn.execute("SELECT value FROM kv WHERE key = ?", (key,)).fetchone()[0]
+                payload = decode_versioned(value)[1] if isinstance(value, bytes) else None
+                if not isinstance(value, bytes):
+                    continue  # not a row of ours: the full load reports it, and the summary stays without it
+                rs.put(conn, key, rs.DELETED if payload is None else summarizer.row(key, payload))
+        return len(keys) < batch
 
     # -- full-text search (search_index.py), kept like the order index
 

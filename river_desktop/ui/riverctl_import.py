@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from river_desktop.cli import CliError
+from river_desktop.cli_base import CliError
 from river_desktop.cli_room_access import check_stored_room
 from river_desktop.domain.river.codec import RiverRuleError
 from river_desktop.domain.river.riverctl_json import RiverctlJsonError, parse_rooms_json

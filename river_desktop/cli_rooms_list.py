@@ -1,0 +1,435 @@
+"""``rooms list`` from the room-list summary: it costs what the list shows, not what the slots hold.
+
+One read transaction on the profile (opened read-only) reads every room key with its summary row
+(``storage/room_summary.py``), the summary of ``rooms_meta`` and the unread counts from the message order index.
+Whenever the summary cannot vouch for the answer — a slot without a row (written by a writer that keeps no
+summary), a row that reports a problem, a profile still to upgrade, a message index not built or not matching
+its keys, anything unexpected in the file — the command runs the full load instead (``cli_rooms.py``), which
+decodes every slot and reports what it finds. The answer is the same either way, byte for byte.
+
+Only a room in "Mentions & replies" with unread messages by others needs River's decoding (a mention is in the
+text); those rooms alone are decoded, and only then is the domain imported.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import sqlite3
+from collections.abc import Coroutine
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final, NamedTuple
+
+import cbor2
+
+from river_desktop.cli_base import Json, Output, db_path, one_line, profile_exists
+from river_desktop.storage import dbfile
+from river_desktop.storage import history_index as hi
+from river_desktop.storage import room_summary as rs
+from river_desktop.storage.envelope import decode_versioned
+
+SCHEMA_VERSION: Final = 2
+"""``sqlite_kv.SCHEMA_VERSION`` (a test pins them equal): another version is left to the full load."""
+SUMMARY_NAME: Final = "river-room-list-v2"
+"""``room_rows.ROOM_SUMMARIZER.name``; pinned equal by a test."""
+MESSAGE_INDEX_NAME: Final = "river-hist-v2"
+"""``message_rows.MESSAGE_INDEXER.name``; pinned equal by a test."""
+HIST_PREFIX: Final = "hist:"
+NOT_COUNTED: Final = b""
+_I64_OFFSET: Final = 1 << 63
+_ALPHABET: Final = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+_MODE_NAMES: Final = {"All": "all", "MentionsAndReplies": "mentions", "Muted": "muted"}
+_SPECIAL: Final = ("rooms_data", "migration:rooms_data:done", "migration:river:done")
+
+
+class _Fallback(Exception):
+    """The summary cannot answer this time: run the full load."""
+
+
+class _Room(NamedTuple):
+    """A summary row of a present room (a tuple: a list of 10,000 rooms is built in a few milliseconds)."""
+
+    vk: bytes
+    key: str
+    name: str
+    nickname: str
+    member_id: int
+    waiting: bool
+    owner: bool
+    last_read: tuple[int, int, int] | None
+    private: bool
+    own_window_ids: frozenset[int]
+    label: str
+
+
+@dataclass
+class _Meta:
+    current: bytes | None = None
+    modes: dict[bytes, str] | None = None
+    order: tuple[bytes, ...] = ()
+    pinned: tuple[bytes, ...] = ()
+    archived: frozenset[bytes] = frozenset()
+
+
+def b58decode(text: str) -> bytes:
+    num = 0
+    for ch in text:
+        num = num * 58 + _ALPHABET.index(ch)
+    body = num.to_bytes((num.bit_length() + 7) // 8, "big") if num else b""
+    return b"\0" * (len(text) - len(text.lstrip("1"))) + body
+
+
+def member_bytes(member_id: int) -> bytes:
+    return member_id.to_bytes(8, "big", signed=True)
+
+
+def member_label(member_id: int) -> str:
+    """``identity.member_id_display``: River's 8-character base32 of the id (a test pins them equal)."""
+    return base64.b32encode((member_id & (2**64 - 1)).to_bytes(8, "little")).decode("ascii")[:8]
+
+
+def sort_point(secs: int, nanos: int, message_id: int) -> hi.SortPoint:
+    return (secs, f"{nanos:08x}:{message_id + _I64_OFFSET:016x}")
+
+
+def _row(raw: object) -> list[Any]:
+    if not isinstance(raw, bytes):
+        raise _Fallback("a slot the summary does not vouch for")
+    try:
+        row = cbor2.loads(raw)
+    except (cbor2.CBORDecodeError, ValueError, TypeError, EOFError) as exc:
+        raise _Fallback("an unreadable summary row") from exc
+    if not (isinstance(row, list) and row and isinstance(row[0], str)):
+        raise _Fallback("an unexpected summary row")
+    return row
+
+
+def _room(key: str, row: list[Any]) -> _Room:
+    _, name, nick, mid, waiting, owner, read, private, mine, vk, label = row
+    marker = None if read is None else (int(read[0]), int(read[1]), int(read[2]))
+    if not isinstance(vk, bytes) or len(vk) != 32:
+        raise _Fallback("an unexpected summary row")
+    return _Room(vk, key[len(rs.ROOM_LOW) :], name, nick, mid, waiting, owner, marker, private, frozenset(mine), label)
+
+
+def _meta(conn: sqlite3.Connection) -> _Meta:
+    found = conn.execute(rs.META_SQL).fetchall()
+    row: list[Any] = _row(found[0][0]) if found else ["deleted"]
+    if row[0] == "deleted":
+        return _Meta(modes={})
+    if row[0] != "meta":
+        raise _Fallback("undecodable room preferences")
+    _, current, modes, order, pinned, archived = row
+    return _Meta(current, {bytes(k): _MODE_NAMES[v] for k, v in modes.items()}, tuple(order), tuple(pinned),
+                 frozenset(archived))
+
+
+def _index_agrees(conn: sqlite3.Connection) -> bool:
+    """The message order index is built, is ours, and no message key waits for its row (the guard kept by
+    triggers, ``room_summary._GUARD_TRIGGERS``, in place of the index's O(messages) open-time count)."""
+    state = dict(conn.execute("SELECT name, value FROM msg_index_state").fetchall())
+    if state.get("indexer") != MESSAGE_INDEX_NAME or state.get("prefix") != HIST_PREFIX or not hi.is_complete(conn):
+        return False
+    return rs.index_guarded(conn)
+
+
+@dataclass
+class _Snapshot:
+    rooms: dict[bytes, _Room]
+    removed: list[bytes]
+    meta: _Meta
+    unread: dict[bytes, int]
+    mentions: list[bytes]
+    """Private rooms in "Mentions & replies" with unread messages by others: counted from their decoded slots."""
+    slots: dict[bytes, bytes]
+    candidates: list[MentionCandidate]
+    """Public rooms in "Mentions & replies" with unread messages by others: only those messages are decoded."""
+
+
+def _read(db: Path) -> _Snapshot:
+    conn = sqlite3.connect(dbfile.uri(db, read_only=True), uri=True, isolation_level=None)
+    try:
+        conn.execute("BEGIN")
+        if int(conn.execute("PRAGMA user_version").fetchone()[0]) != SCHEMA_VERSION:
+            raise _Fallback("another schema version")
+        if not rs.in_place(conn, SUMMARY_NAME):
+            raise _Fallback("no room-list summary")
+        marks = ", ".join("?" * len(_SPECIAL))
+        special = {k for (k,) in conn.execute(f"SELECT key FROM kv WHERE key IN ({marks})", _SPECIAL)}
+        if "rooms_data" in special and "migration:rooms_data:done" not in special:
+            raise _Fallback("the legacy room list is still to migrate")
+        if "migration:river:done" not in special and conn.execute(
+            "SELECT 1 FROM kv WHERE key >= 'msg:' AND key < 'msg;' LIMIT 1"
+        ).fetchone():
+            raise _Fallback("a 0.1.0 profile still to upgrade")
+        rooms: dict[bytes, _Room] = {}
+        removed: list[bytes] = []
+        for key, raw in conn.execute(rs.ROWS_SQL).fetchall():
+            row = _row(raw)
+            if row[0] == "room":
+                room = _room(key, row)
+                rooms[room.vk] = room
+            elif row[0] == "gone":
+                removed.append(b58decode(key[len(rs.ROOM_LOW) :]))
+            elif row[0] not in ("skip", "deleted"):
+                raise _Fallback("a slot the full load reports")
+        meta = _meta(conn)
+        if not _index_agrees(conn):
+            raise _Fallback("the message index is not ready")
+        unread, waiting_for_text = _unread(conn, rooms, meta)
+        mentions = [vk for vk in waiting_for_text if rooms[vk].private]
+        candidates = [_candidate(conn, rooms[vk]) for vk in waiting_for_text if not rooms[vk].private]
+        slots: dict[bytes, bytes] = {}
+        for vk in mentions:
+            value = conn.execute("SELECT value FROM kv WHERE key = ?", (rs.ROOM_LOW + rooms[vk].key,)).fetchone()
+            payload = decode_versioned(bytes(value[0]))[1]
+            if payload is None:
+                raise _Fallback("a room changed meanwhile")
+            slots[vk] = payload
+        conn.execute("COMMIT")
+        return _Snapshot(rooms, removed, meta, unread, mentions, slots, candidates)
+    finally:
+        conn.close()
+
+
+_COUNT_CHUNK: Final = 4000
+"""Rooms per counting statement (4 parameters each: under SQLite's default limit of 32,766)."""
+
+_COUNT_SQL: Final = (
+    "WITH q(i, room, t, mid, me) AS (VALUES {rows}) SELECT q.i, (SELECT COUNT(*) FROM msg_index m"
+    " WHERE m.room = q.room AND (m.time, m.id) > (q.t, q.mid) AND m.author NOT IN (q.me, x'')) FROM q"
+)
+
+
+def _counts(conn: sqlite3.Connection, queries: list[tuple[bytes, hi.SortPoint | None, bytes]]) -> list[int]:
+    """``history_index.count_after`` for many rooms in a few statements: the same range count, one per room."""
+    out = [0] * len(queries)
+    for start in range(0, len(queries), _COUNT_CHUNK):
+        chunk = queries[start : start + _COUNT_CHUNK]
+        params: list[object] = []
+        for i, (room, after, me) in enumerate(chunk):
+            t, mid = (-(2**63), "") if after is None else after
+            params.extend((start + i, room, t, mid, me))
+        sql = _COUNT_SQL.format(rows=", ".join(["(?, ?, ?, ?, ?)"] * len(chunk)))
+        for i, n in conn.execute(sql, params):
+            out[i] = int(n)
+    return out
+
+
+def _unread(conn: sqlite3.Connection, rooms: dict[bytes, _Room], meta: _Meta) -> tuple[dict[bytes, int], list[bytes]]:
+    """Each room's count as ``StorageController._unread_sync`` makes it: the rows after the read marker by
+    others; a room in "Mentions & replies" with any such row is listed for decoding."""
+    counts = dict.fromkeys(rooms, 0)
+    modes = meta.modes or {}
+    wanted = [(vk, modes.get(vk, "all")) for vk in rooms]
+    wanted = [(vk, mode) for vk, mode in wanted if mode != "muted"]
+    queries = []
+    for vk, _mode in wanted:
+        room = rooms[vk]
+        marker = None if room.last_read is None else sort_point(*room.last_read)
+        queries.append((vk, marker, member_bytes(room.member_id)))
+    mentions: list[bytes] = []
+    for (vk, mode), n in zip(wanted, _counts(conn, queries), strict=True):
+        if mode == "all":
+            counts[vk] = n
+        elif n:
+            mentions.append(vk)
+    return counts, mentions
+
+
+@dataclass(frozen=True)
+class MentionCandidate:
+    """What a public "Mentions & replies" badge needs: others' unread messages (key, payload) and every id this
+    user wrote (the index's rows by them, and their messages in River's window), for replies to them."""
+
+    vk: bytes
+    member_id: int
+    last_read: tuple[int, int, int] | None
+    messages: tuple[tuple[hi.SortPoint, bytes], ...]
+    mine: frozenset[int]
+
+
+_THEIRS_SQL: Final = (
+    "SELECT m.time, m.id, kv.value FROM msg_index m JOIN kv ON kv.key = m.key WHERE m.room = ?"
+    " AND (m.time, m.id) > (?, ?) AND m.author NOT IN (?, x'') ORDER BY m.time, m.id"
+)
+"""``history_index.rows_after`` of others' counted messages, with each message's stored value."""
+
+
+def _candidate(conn: sqlite3.Connection, room: _Room) -> MentionCandidate:
+    marker = None if room.last_read is None else sort_point(*room.last_read)
+    me = member_bytes(room.member_id)
+    t, mid = (-(2**63), "") if marker is None else marker
+    messages = []
+    for time, point_id, value in conn.execute(_THEIRS_SQL, (room.vk, t, mid, me)):
+        payload = decode_versioned(value)[1] if isinstance(value, bytes) else None
+        if payload is not None:
+            messages.append(((int(time), str(point_id)), payload))
+    own = conn.execute("SELECT id FROM msg_index WHERE room = ? AND author = ?", (room.vk, me)).fetchall()
+    mine = room.own_window_ids | {int(str(i).rpartition(":")[2], 16) - _I64_OFFSET for (i,) in own}
+    return MentionCandidate(room.vk, room.member_id, room.last_read, tuple(messages), mine)
+
+
+async def _mention_counts(profile: Path, snap: _Snapshot) -> dict[bytes, int]:
+    """The rooms whose badge needs their messages read: decoded, and counted by the controller's own rule."""
+    from river_desktop.domain.rooms import NotificationMode, PresentSlot, Rooms, decode_slot
+    from river_desktop.storage.controller import StorageController
+
+    sub = Rooms()
+    for vk in snap.mentions:
+        slot = decode_slot(snap.slots[vk], trusted=True)
+        if not isinstance(slot, PresentSlot):
+            raise _Fallback("a room changed meanwhile")
+        sub.rooms[vk] = slot.room
+        sub.notification_modes[vk] = NotificationMode.MENTIONS_AND_REPLIES
+    ctl = await StorageController.open(profile, read_only=True)
+    try:
+        return await ctl.unread_counts(sub)
+    finally:
+        await ctl.close()
+
+
+def _items(snap: _Snapshot, show_all: bool) -> list[dict[str, Json]]:
+    """``cli_rooms.cmd_rooms_list``'s items, from the summary: the same order (``Rooms.sections``), same fields."""
+    rooms, meta = snap.rooms, snap.meta
+    modes = meta.modes or {}
+    pinned_order = [vk for vk in dict.fromkeys(meta.pinned) if vk in rooms]
+    archived = {vk for vk in meta.archived if vk in rooms}
+    seen: set[bytes] = set()
+    ordered: list[bytes] = []
+    for vk in meta.order:
+        if vk in rooms and vk not in seen:
+            ordered.append(vk)
+            seen.add(vk)
+    ordered.extend(sorted(vk for vk in rooms if vk not in seen))
+    favourites = set(pinned_order)
+    rest = [vk for vk in ordered if vk not in favourites]
+    main = [vk for vk in rest if vk not in archived]
+    archive = [vk for vk in rest if vk in archived]
+    current = meta.current if meta.current in rooms else None
+    items: list[dict[str, Json]] = []
+    for vk in pinned_order + main + (archive if show_all else []):
+        room = rooms[vk]
+        items.append(
+            {
+                "key": room.key,
+                "name": room.name,
+                "nickname": room.nickname,
+                "member_id": room.member_id,
+                "notifications": modes.get(vk, "all"),
+                "unread": snap.unread.get(vk, 0),
+                "state": "waiting" if room.waiting else "ok",
+                "owner": room.owner,
+                "member_label": room.label,
+                "current": current == vk,
+                "pinned": vk in favourites,
+                "archived": vk in archived and vk not in favourites,
+            }
+        )
+    if show_all:
+        for vk in sorted(set(snap.removed) - set(rooms)):
+            items.append(
+                {
+                    "key": b58encode(vk),
+                    "name": "",
+                    "nickname": "",
+                    "member_id": None,
+                    "notifications": modes.get(vk, "all"),
+                    "unread": 0,
+                    "state": "left",
+                    "owner": False,
+                    "member_label": "",
+                    "current": False,
+                    "pinned": False,
+                    "archived": False,
+                }
+            )
+    return items
+
+
+def b58encode(data: bytes) -> str:
+    num = int.from_bytes(data, "big")
+    out = ""
+    while num:
+        num, rem = divmod(num, 58)
+        out = _ALPHABET[rem] + out
+    return "1" * (len(data) - len(data.lstrip(b"\0"))) + out
+
+
+def rooms_table(items: list[dict[str, Json]]) -> str:
+    if not items:
+        return "no rooms"
+    header = ("KEY", "NAME", "NICKNAME", "MEMBER", "NOTIFY", "UNREAD", "STATE", "LIST")
+    rows = [header] + [
+        (
+            str(it["key"]),
+            one_line(str(it["name"]), 40) or "-",
+            one_line(str(it["nickname"]), 24) or "-",
+            str(it["member_label"]) or "-",
+            str(it["notifications"]),
+            str(it["unread"]),
+            str(it["state"]),
+            "favourite" if it["pinned"] else "archived" if it["archived"] else "",
+        )
+        for it in items
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows)
+
+
+def summary_snapshot(profile: Path) -> _Snapshot | None:
+    """The summary's reading, public mention badges counted; ``None`` when only the full load can answer."""
+    try:
+        snap = _read(db_path(profile))
+        if snap.candidates:
+            from river_desktop.cli_rooms_mentions import mention_count
+
+            snap.unread.update((c.vk, mention_count(c)) for c in snap.candidates)
+        return snap
+    except _FAILURES:
+        return None
+
+
+_FAILURES = (_Fallback, sqlite3.Error, OSError, ValueError, TypeError, KeyError, IndexError)
+
+
+async def _private_badges(snap: _Snapshot, args: argparse.Namespace) -> Output:
+    try:
+        snap.unread.update(await _mention_counts(args.profile, snap))
+    except _FAILURES:
+        return await _full_load(args)
+    items = _items(snap, args.all)
+    return Output(items, lambda: rooms_table(items))
+
+
+async def _full_load(args: argparse.Namespace) -> Output:
+    from river_desktop import cli_rooms
+
+    return await cli_rooms.cmd_rooms_list(args)
+
+
+async def summary_list(profile: Path, show_all: bool) -> list[dict[str, Json]] | None:
+    """The list from the summary, or ``None`` when only the full load can answer (for tests and tools)."""
+    snap = summary_snapshot(profile)
+    if snap is None:
+        return None
+    if snap.mentions:
+        try:
+            snap.unread.update(await _mention_counts(profile, snap))
+        except _FAILURES:
+            return None
+    return _items(snap, show_all)
+
+
+def cmd_rooms_list(args: argparse.Namespace) -> Output | Coroutine[Any, Any, Output]:
+    """Synchronous when the summary answers (no event loop is started); else the coroutine to run."""
+    if not profile_exists(args.profile):
+        return Output([], "no rooms")
+    snap = summary_snapshot(args.profile)
+    if snap is None:
+        return _full_load(args)
+    if snap.mentions:
+        return _private_badges(snap, args)
+    items = _items(snap, args.all)
+    return Output(items, lambda: rooms_table(items))
