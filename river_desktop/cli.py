@@ -911,7 +911,9 @@ async def cmd_demo_populate(args: argparse.Namespace) -> Output:
             f"demo populate makes at most {MAX_DEMO_MESSAGES:,}"
         )
     async with workspace(args.profile, "demo") as ws:
-        stats = await populate(ws.ctl, ws.session, ws.rooms, args.rooms, args.messages_per_room, args.seed)
+        stats = await populate(
+            ws.ctl, ws.session, ws.rooms, args.rooms, args.messages_per_room, args.seed, reactions=args.reactions
+        )
         data = stats.to_json()
         return Output(data, stats.summary(), ws.notes())
 
@@ -1041,6 +1043,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--seed", type=int_between(0, MAX_SEED), default=None, metavar="S", help="reproducible names, keys and texts"
     )
+    p.add_argument("--reactions", action="store_true",
+                   help="some of the M messages are reactions to earlier ones (shown as chips, not rows)")
     p.set_defaults(handler=cmd_demo_populate)
 
     from river_desktop import cli_interchange, cli_messages, cli_rooms_meta, cli_search  # they import this module
