@@ -356,14 +356,14 @@ class DemoBuilder:
         self, owner_vk: bytes, people: Sequence[SigningIdentity], nicks: Sequence[str], count: int
     ) -> list[AuthorizedMessage]:
         """Texts (some in markdown, some mentioning a member), replies and (when asked for) reactions, over
-        two local days: the newest third of the room comes a day after the rest."""
+        two local days: the newest eight (or half, in a short room) come a day after the rest."""
         rng = self.rng
         ts = self.now_ms - count * 600_000 - _DAY_MS - rng.randint(0, 86_400_000)
         out: list[AuthorizedMessage] = []
         texts: list[tuple[AuthorizedMessage, str]] = []  # what a reply or a reaction can point at
         reacted: set[tuple[int, str, int]] = set()
         for number in range(count):
-            ts += rng.randint(5_000, 900_000) + (_DAY_MS if number == count * 2 // 3 else 0)
+            ts += rng.randint(5_000, 900_000) + (_DAY_MS if number == max(count - 8, count // 2) else 0)
             ts = min(ts, self.now_ms - (count - number) * 1_000)
             author = rng.randrange(len(people))
             roll = rng.random()
