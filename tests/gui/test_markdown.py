@@ -10,7 +10,7 @@ from PySide6.QtGui import QFont, QGuiApplication, QPalette
 
 from river_desktop.ui.room_view import markdown_layout
 from river_desktop.ui.room_view.links import is_clickable
-from river_desktop.ui.room_view.markdown import MAX_MARKDOWN_CHARS, Style, plain_text, render
+from river_desktop.ui.room_view.markdown import MAX_MARKDOWN_CHARS, Style, plain_text, render, render_markdown
 
 S = Style
 
@@ -104,6 +104,16 @@ def test_any_text_renders_within_bounds_and_links_only_to_safe_targets(source: s
         assert 0 <= link.start < link.end <= len(rendered.text)
         assert is_clickable(link.url)
         assert not link.url.lower().startswith(("javascript:", "data:", "vbscript:", "file:"))
+
+
+@given(
+    st.text(
+        alphabet=st.sampled_from("ab1 .,:/-+=#>)\n\t\u00a0\u3000@hpst!?'\"é🎉") | st.characters(), max_size=120
+    )
+)
+def test_the_fast_path_for_plain_text_agrees_with_the_parser(source: str) -> None:
+    """Texts that skip the parser render exactly as the parser would render them."""
+    assert render(source) == render_markdown(source)
 
 
 @pytest.mark.parametrize(

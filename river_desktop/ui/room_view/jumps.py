@@ -7,7 +7,7 @@ Telegram and Element keep their divider: reading on does not move it until the r
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, QPoint, Qt
+from PySide6.QtCore import QEvent, QObject, QPoint, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QAbstractItemView, QToolButton, QWidget
 
@@ -50,12 +50,15 @@ class Jumps(QObject):
         self.unreadButton = self._button("jumpUnreadButton", "↑ New messages", self.actionJumpUnread)
         self.newestButton = self._button("jumpNewestButton", "↓ Newest", self.actionJumpNewest)
 
+        # One update per burst of changes, after the list has laid itself out: asking the list where a row
+        # is while a layout is pending would lay out every row again, once per signal.
+        self._pending = QTimer(self)
+        self._pending.setSingleShot(True)
+        self._pending.setInterval(0)
+        self._pending.timeout.connect(self.update_buttons)
         bar = messages.verticalScrollBar()
-        bar.valueChanged.connect(self.update_buttons)
-        bar.rangeChanged.connect(self.update_buttons)
-        model.modelReset.connect(self.update_buttons)
-        model.rowsInserted.connect(self.update_buttons)
-        model.rowsRemoved.connect(self.update_buttons)
+        for signal in (bar.valueChanged, bar.rangeChanged, model.modelReset, model.rowsInserted, model.rowsRemoved):
+            signal.connect(self._schedule)
         messages.installEventFilter(self)
         self.update_buttons()
 
@@ -116,10 +119,17 @@ class Jumps(QObject):
         self._list.stick_to_bottom = True
         self.update_buttons()
 
-    def update_buttons(self, *_: object) -> None:
-        row = self.first_unread_row()
-        self.actionJumpUnread.setEnabled(row >= 0)
+    def _schedule(self, *_: object) -> None:
+        self._update_actions()
+        self._pending.start()
+
+    def _update_actions(self) -> None:
+        self.actionJumpUnread.setEnabled(self.first_unread_row() >= 0)
         self.actionJumpNewest.setEnabled(self._model.rowCount() > 0)
+
+    def update_buttons(self, *_: object) -> None:
+        self._update_actions()
+        row = self.first_unread_row()
         unread_above = False
         if row >= 0:
             rect = self._list.visualRect(self._model.index(row))
@@ -141,7 +151,7 @@ class Jumps(QObject):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self._list and event.type() in (QEvent.Type.Resize, QEvent.Type.Show):
-            self.update_buttons()
+            self._schedule()
         return super().eventFilter(watched, event)
 
 

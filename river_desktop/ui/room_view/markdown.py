@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import enum
 import functools
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -92,11 +93,21 @@ def _parser() -> MarkdownIt:
 _MD = _parser()
 
 
+# What can make markdown of a text; one without any of it renders as itself (most chat messages), so it
+# skips the parser. A law test holds this to the parser's own answer.
+_MAY_BE_MARKUP = re.compile(r"[*_~`\[\]<&\\|\r\x00]|^[ \t]*(?:[-+=#>:]|\d+[.)])|^\s|\s$", re.MULTILINE)
+
+
 @functools.lru_cache(maxsize=CACHE_SIZE)
 def render(source: str) -> Rendered:
     """``source`` (a message's text) as shown; plain text with linked addresses when it is too long."""
-    if len(source) > MAX_MARKDOWN_CHARS:
+    if len(source) > MAX_MARKDOWN_CHARS or not _MAY_BE_MARKUP.search(source):
         return plain(source)
+    return render_markdown(source)
+
+
+def render_markdown(source: str) -> Rendered:
+    """:func:`render` through the parser, whatever the text (uncached)."""
     tokens = _MD.parse(source.replace("\r\n", "\n"))
     if any(token.level >= MAX_NESTING - 1 for token in tokens):
         return plain(source)  # markdown-it drops what lies deeper than its nesting limit: show it all instead
