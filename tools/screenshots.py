@@ -228,7 +228,7 @@ async def shoot(profile: Path, code: str, out: Path, log_dir: Path) -> None:
         search.searchEdit.setText("release")
         search.search_now()
         await wait_until(lambda: bool(search.hits()), "the search has results")
-        search.resize(900, 520)
+        search.resize(1180, 560)
         await settle()
         search.raise_()
         search.activateWindow()
@@ -240,6 +240,7 @@ async def shoot(profile: Path, code: str, out: Path, log_dir: Path) -> None:
         a.show_preferences()
         prefs = a.dialog("PreferencesDialog")
         assert prefs is not None
+        prefs.resize(max(prefs.width(), 600), prefs.height())
         await settle()
         prefs.raise_()
         prefs.activateWindow()

@@ -28,6 +28,8 @@ CASES: list[tuple[str, str, dict[Style, list[str]], list[tuple[str, str]]]] = [
     ("- a\n- b", "• a\n• b", {}, []),
     ("- a\n  - b", "• a\n  ◦ b", {}, []),
     ("3. x\n4. y", "3. x\n4. y", {}, []),
+    ("Agenda:\n- one\n- two", "Agenda:\n• one\n• two", {}, []),  # a list right under its lead-in stays tight
+    ("Agenda:\n\n- one", "Agenda:\n\n• one", {}, []),
     ("```\n<b>code</b>\n  indented\n```", "<b>code</b>\n  indented", {S.CODE: ["<b>code</b>", "  indented"]}, []),
     ("before\n\n---\n\nafter", "before\n\n" + "─" * 12 + "\n\nafter", {S.DIM: ["─" * 12]}, []),
     ("|a|bb|\n|-|-|\n|1|2|", "a │ bb\n──┼───\n1 │ 2", {S.CODE: ["a │ bb", "──┼───", "1 │ 2"]}, []),

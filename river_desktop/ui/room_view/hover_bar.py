@@ -1,5 +1,5 @@
 """The hover bar on a message, as Telegram and Element have it: Reply, React, Edit and Delete (your own
-messages) and More (the message's context menu), floating at the top corner of the bubble under the mouse.
+messages) and More (the message's context menu), floating beside the top of the bubble under the mouse.
 
 Each button selects its message and triggers the list's action, so the bar does exactly what the menu and
 the keys do (:mod:`.message_actions`) and is disabled when they are (a profile that takes no writes).
@@ -8,7 +8,7 @@ The buttons take no focus: the keyboard path is the actions' shortcuts.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QObject, QPoint, Qt
+from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QObject, QPoint, QRect, Qt
 from PySide6.QtGui import QAction, QCursor, QFontMetrics
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QMenu, QStyleOptionViewItem, QToolButton
 
@@ -101,13 +101,23 @@ class HoverBar(QFrame):
         self._list.initViewItemOption(option)
         option.rect = self._list.visualRect(index)
         bubble = owner.delegate.bubble_rect(option, index)
-        viewport = self._list.viewport().rect()
-        x = min(max(bubble.right() - self.width() - 4, 0), max(viewport.width() - self.width(), 0))
-        y = min(max(bubble.top() - self.height() // 2, 0), max(viewport.height() - self.height(), 0))
-        self.move(QPoint(x, y))
+        self.move(self._spot(bubble, owner.model.is_own(msg)))
         self._row = index.row()
         self.show()
         self.raise_()
+
+    def _spot(self, bubble: QRect, own: bool) -> QPoint:
+        """Beside the bubble's top, on the open side (never over the text); over its top edge when the bubble
+        leaves no room beside it."""
+        viewport = self._list.viewport().rect()
+        gap = 4
+        x = bubble.left() - self.width() - gap if own else bubble.right() + gap
+        y = bubble.top()
+        if x < 0 or x + self.width() > viewport.width():
+            x, y = bubble.right() - self.width() - gap, bubble.top() - self.height() // 2
+        x = min(max(x, 0), max(viewport.width() - self.width(), 0))
+        y = min(max(y, 0), max(viewport.height() - self.height(), 0))
+        return QPoint(x, y)
 
     def _hide(self, *_: object) -> None:
         self._row = -1

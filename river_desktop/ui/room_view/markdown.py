@@ -143,6 +143,7 @@ class _Writer:
         self._at_line_start = True
         self._started = False
         self._breaks = 0
+        self._paragraph_end = -1  # the source line after the last paragraph (a list right under it stays tight)
 
     def result(self) -> Rendered:
         return Rendered("".join(self._parts), tuple(self._spans), tuple(self._links))
@@ -225,6 +226,8 @@ class _Writer:
             kind = token.type
             if kind == "inline":
                 _Inline(self).walk(token.children or [])
+            elif kind == "paragraph_open":
+                self._paragraph_end = token.map[1] if token.map else -1
             elif kind == "paragraph_close":
                 self._owe(1 if token.hidden else 2)
             elif kind == "heading_open":
@@ -244,6 +247,8 @@ class _Writer:
                 self._owe(2)
             elif kind in ("bullet_list_open", "ordered_list_open"):
                 self._owe(1)
+                if token.map and token.map[0] == self._paragraph_end and not self._lists:
+                    self._breaks = min(self._breaks, 1)  # a list right under its lead-in line, as it was typed
                 start = token.attrGet("start") if kind == "ordered_list_open" else None
                 self._lists.append([int(start) if isinstance(start, int | str) and str(start).isdigit() else 1])
                 if kind == "bullet_list_open":
