@@ -105,7 +105,7 @@ async def shoot(profile: Path, code: str, out: Path, log_dir: Path) -> None:
 
     from river_desktop.domain.river.mention import build_token
     from river_desktop.domain.rooms import NotificationMode
-    from river_desktop.ui.app import RiverDesktop
+    from river_desktop.ui.desktop import RiverDesktop
     from river_desktop.ui.dialogs import AcceptInvitationDialog
     from river_desktop.ui.main_window import MainWindow
     from river_desktop.ui.room_view.search_dialog import SearchDialog
