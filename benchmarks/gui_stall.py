@@ -143,7 +143,7 @@ async def wait_until(predicate: Callable[[], bool], what: str, timeout: float = 
 def populate(profile: Path, rooms: int, messages: int) -> None:
     subprocess.run(
         [sys.executable, "-m", "river_desktop.cli", "--profile", str(profile), "demo", "populate",
-         "--rooms", str(rooms), "--messages-per-room", str(messages), "--seed", "7"],
+         "--rooms", str(rooms), "--messages-per-room", str(messages), "--seed", "7", "--reactions"],
         check=True, cwd=REPO, stdout=subprocess.DEVNULL,
     )
 

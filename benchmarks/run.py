@@ -83,7 +83,7 @@ def run_async(fn: Callable[[], Awaitable[object]]) -> object:
 def populate(profile: Path, rooms: int, messages: int) -> None:
     subprocess.run(
         [*CLI, "--profile", str(profile), "demo", "populate", "--rooms", str(rooms),
-         "--messages-per-room", str(messages), "--seed", "7"],
+         "--messages-per-room", str(messages), "--seed", "7", "--reactions"],
         check=True, cwd=REPO, stdout=subprocess.DEVNULL,
     )
 

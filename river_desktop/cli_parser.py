@@ -191,6 +191,11 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     p.add_argument(
         "--seed", type=int_between(0, MAX_SEED), default=None, metavar="S", help="reproducible names, keys and texts"
     )
+    p.add_argument(
+        "--reactions",
+        action="store_true",
+        help="some of the M messages are reactions to earlier ones (shown as chips, not rows)",
+    )
     p.set_defaults(handler="cli_rooms:cmd_demo_populate")
 
     _interchange_commands(groups, rooms, only)

@@ -362,7 +362,9 @@ async def cmd_demo_populate(args: argparse.Namespace) -> Output:
             f"demo populate makes at most {MAX_DEMO_MESSAGES:,}"
         )
     async with workspace(args.profile, "demo") as ws:
-        stats = await populate(ws.ctl, ws.session, ws.rooms, args.rooms, args.messages_per_room, args.seed)
+        stats = await populate(
+            ws.ctl, ws.session, ws.rooms, args.rooms, args.messages_per_room, args.seed, reactions=args.reactions
+        )
         data = stats.to_json()
         return Output(data, stats.summary(), ws.notes())
 

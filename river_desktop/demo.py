@@ -22,7 +22,7 @@ from river_desktop.domain.member import AuthorizedMember
 from river_desktop.domain.river import room_ops, sync
 from river_desktop.domain.river.codec import SystemTime
 from river_desktop.domain.river.configuration import SealedBytes
-from river_desktop.domain.river.content import Content, ReplyContent, TextContent
+from river_desktop.domain.river.content import ActionContent, Content, ReplyContent, TextContent
 from river_desktop.domain.river.member_info import AuthorizedMemberInfo, MemberInfo, canonical
 from river_desktop.domain.river.mention import build_token
 from river_desktop.domain.river.messages import AuthorizedMessage, RoomMessageBody
@@ -32,6 +32,10 @@ from river_desktop.domain.rooms import NotificationMode, ReadMarker, RoomData, R
 from river_desktop.storage.controller import SaveSession, StorageController
 
 MESSAGE_BATCH = 5_000
+_DAY_MS = 86_400_000
+_EMOJI = ("👍", "❤️", "😂", "🎉", "👀", "🙏")
+_MARKUP = ("**{}**", "_{}_", "`{}`", "~~{}~~", "[{}](https://freenet.org)")
+"""River's markdown in some demo texts (the subject in bold, italics, code, struck out or linked)."""
 
 _TOPICS = (
     "Rust",
@@ -274,8 +278,10 @@ class DemoStats:
 class DemoBuilder:
     """Builds rooms and their messages in memory; deterministic for a given seed."""
 
-    def __init__(self, seed: int | None, now_ms: int | None = None) -> None:
+    def __init__(self, seed: int | None, now_ms: int | None = None, *, reactions: bool = False) -> None:
         self.rng = random.Random(seed)
+        self.reactions = reactions
+        """Whether some messages are reactions (action messages: River shows them on their target)."""
         self.reproducible = seed is not None
         self.now_ms = int(time.time() * 1000) if now_ms is None else now_ms
         self.members = 0
@@ -349,31 +355,55 @@ class DemoBuilder:
     def messages(
         self, owner_vk: bytes, people: Sequence[SigningIdentity], nicks: Sequence[str], count: int
     ) -> list[AuthorizedMessage]:
+        """Texts (some in markdown, some mentioning a member), replies and (when asked for) reactions, over
+        two local days: the newest eight (or half, in a short room) come a day after the rest."""
         rng = self.rng
-        ts = self.now_ms - count * 600_000 - rng.randint(0, 86_400_000)
+        ts = self.now_ms - count * 600_000 - _DAY_MS - rng.randint(0, 86_400_000)
         out: list[AuthorizedMessage] = []
-        texts: list[str] = []
-        for _ in range(count):
-            ts += rng.randint(5_000, 900_000)
+        texts: list[tuple[AuthorizedMessage, str]] = []  # what a reply or a reaction can point at
+        reacted: set[tuple[int, str, int]] = set()
+        for number in range(count):
+            ts += rng.randint(5_000, 900_000) + (_DAY_MS if number == max(count - 8, count // 2) else 0)
+            ts = min(ts, self.now_ms - (count - number) * 1_000)
             author = rng.randrange(len(people))
-            if out and rng.random() < 0.15:
-                back = rng.randint(1, min(len(out), 5))
-                target, target_text = out[-back], texts[-back]
+            roll = rng.random()
+            text: str | None = None
+            if texts and roll < 0.15:
+                back = rng.randint(1, min(len(texts), 5))
+                target, target_text = texts[-back]
                 text = rng.choice(_REPLIES)
                 content: Content = ReplyContent(
                     text, target.id, nicks[_author_index(people, target.author)], target_text[:100]
                 )
+            elif (
+                self.reactions
+                and texts
+                and roll < 0.27
+                and (key := self._reaction(texts, people[author].member_id)) not in reacted
+            ):
+                reacted.add(key)
+                content = ActionContent.reaction(key[0], key[1])
             else:
-                text = f"{rng.choice(_OPENERS)} {rng.choice(_SUBJECTS)}{rng.choice(_CLOSERS)}"
+                subject = rng.choice(_SUBJECTS)
+                if roll > 0.85:
+                    subject = rng.choice(_MARKUP).format(subject)
+                text = f"{rng.choice(_OPENERS)} {subject}{rng.choice(_CLOSERS)}"
                 if rng.random() < 0.1:
                     who = rng.randrange(len(nicks))
                     text = f"{build_token(people[who].member_id, nicks[who])} {text}"
                 content = TextContent(text)
             body = RoomMessageBody.public(content.content_type, content.content_version, content.encode())
             when = SystemTime(ts // 1000, (ts % 1000) * 1_000_000)
-            out.append(AuthorizedMessage.create(owner_vk, people[author], when, body))
-            texts.append(text)
+            message = AuthorizedMessage.create(owner_vk, people[author], when, body)
+            out.append(message)
+            if text is not None:
+                texts.append((message, text))
         return out
+
+    def _reaction(self, texts: Sequence[tuple[AuthorizedMessage, str]], member: int) -> tuple[int, str, int]:
+        """(message, emoji, member) of a reaction to one of the last few texts."""
+        target = texts[-self.rng.randint(1, min(len(texts), 4))][0]
+        return target.id, self.rng.choice(_EMOJI), member
 
     def notification_mode(self) -> NotificationMode | None:
         roll = self.rng.random()
@@ -391,10 +421,12 @@ async def populate(
     room_count: int,
     messages_per_room: int,
     seed: int | None = None,
+    *,
+    reactions: bool = False,
 ) -> DemoStats:
     """Add ``room_count`` demo rooms with ``messages_per_room`` messages each to ``rooms`` and persist them."""
     started = time.perf_counter()
-    builder = DemoBuilder(seed)
+    builder = DemoBuilder(seed, reactions=reactions)
     taken = {room.name for room in rooms.rooms.values()}
     all_messages: list[tuple[bytes, AuthorizedMessage]] = []
     for name in builder.room_names(room_count, taken):

@@ -11,8 +11,10 @@ third invitation that the screenshot of the Join dialog pastes. Everything runs 
 profiles; nothing outside ``--out`` is written.
 
 Shots: ``two-windows.png`` (the whole screen: two windows on one profile, different rooms),
-``accept-invitation.png`` (the Join dialog with a pasted code and its preview) and ``room.png``
-(one window: a room with messages, own messages, a reply, an edited message, reactions and the member list).
+``accept-invitation.png`` (the Join dialog with a pasted code and its preview), ``room.png`` (one window: a
+room with own messages, a reply, an edited message, reactions, a mention, markdown, the day separator, the
+"New messages" divider, the hover bar and the member list), ``search.png`` (search results over all rooms)
+and ``settings.png`` (the preferences dialog).
 """
 
 from __future__ import annotations
@@ -50,7 +52,7 @@ def cli(profile: Path, *args: str) -> str:
 def make_profiles(tmp: Path) -> tuple[Path, str]:
     """The user's profile (demo rooms + two rooms joined by invitation) and a fresh code for the dialog."""
     me, friend = tmp / "me", tmp / "friend"
-    cli(me, "demo", "populate", "--rooms", "12", "--messages-per-room", "40", "--seed", str(SEED))
+    cli(me, "demo", "populate", "--rooms", "12", "--messages-per-room", "40", "--seed", str(SEED), "--reactions")
     rooms = {}
     for name, nick in (("Night Owls Book Club", "mira"), ("Synth Jam Sessions", "kofi"),
                        ("Alpine Hut Planning", "mira")):
@@ -101,10 +103,12 @@ async def shoot(profile: Path, code: str, out: Path, log_dir: Path) -> None:
     from PySide6.QtGui import QGuiApplication, QPixmap
     from PySide6.QtWidgets import QPlainTextEdit, QWidget
 
+    from river_desktop.domain.river.mention import build_token
     from river_desktop.domain.rooms import NotificationMode
     from river_desktop.ui.desktop import RiverDesktop
     from river_desktop.ui.dialogs import AcceptInvitationDialog
     from river_desktop.ui.main_window import MainWindow
+    from river_desktop.ui.room_view.search_dialog import SearchDialog
 
     screen = QGuiApplication.primaryScreen()
 
@@ -161,7 +165,8 @@ async def shoot(profile: Path, code: str, out: Path, log_dir: Path) -> None:
         return any(model.is_own(m) and m.has_text for m in msgs) and any(m.item.reply_to for m in msgs)
 
     def decorate(window: MainWindow) -> None:
-        """Issue 12's actions on screen: an edited message of yours and reactions (yours highlighted)."""
+        """Issue 12's actions on screen: an edited message of yours, reactions (yours highlighted), and a
+        message of yours in markdown that mentions a member."""
         model = window.roomView.model
         msgs = model.messages()[-8:]
         own = [m for m in msgs if model.is_own(m) and m.has_text]
@@ -170,6 +175,19 @@ async def shoot(profile: Path, code: str, out: Path, log_dir: Path) -> None:
             window.edit_message(own[-1].id, own[-1].text + " (Thursday works better for me)")
         for message, emoji in zip(others[-2:], ("👍", "🎉"), strict=False):
             window.react(message.id, emoji)
+        if others:
+            who = others[-1].author_id
+            window.post_message(
+                f"{build_token(who, model.author(who))} **Agenda** for Thursday, see "
+                "[the roadmap](https://freenet.org/roadmap):\n- `v0.4` release notes\n- the ~~old~~ new sync"
+            )
+
+    def hover(window: MainWindow, row: int) -> None:
+        """The mouse over a message: its hover bar shows."""
+        view = window.roomView
+        index = view.model.index(row)
+        view.messageList.scrollToBottom()
+        view.hoverBar.show_for(index)
 
     desktop = await RiverDesktop.create(profile, log_dir=log_dir)
     try:
@@ -178,6 +196,11 @@ async def shoot(profile: Path, code: str, out: Path, log_dir: Path) -> None:
         await loaded(a)
         await place(a, (SCREEN[0] - 1280) // 2, (SCREEN[1] - 820) // 2, 1280, 820)
         candidates = [k for k in a.rooms.ordered_keys() if has_reply_and_own(a)(k)]
+        # a draft kept for another room (as a restart finds it): the room list marks it with a pencil; showing
+        # that room here would re-show the first one, already read, without its "New messages" divider
+        drafted = pick(a, lambda k: k not in candidates and not a.rooms.rooms[k].waiting)
+        a.desktop.settings.set_draft(drafted, "Half-written reply about the meetup")
+        a.model.set_drafts(a.drafts.marked())
         chosen = None
         for key in candidates:
             await show_room(a, key)
@@ -193,8 +216,45 @@ async def shoot(profile: Path, code: str, out: Path, log_dir: Path) -> None:
         a.roomView.composer.setFocus()
         a.roomView.composer.setPlainText("Sounds good, see you all on Thursday!")
         await settle()
+        model = a.roomView.model
+        others = [r for r in range(model.rowCount() - 6, model.rowCount()) if not model.is_own(model.messages()[r])]
+        if others:
+            hover(a, others[-1])
+        await settle()
         save(grab_region(frame_rect(a), 0), "room.png")
+        a.roomView.hoverBar.hide()
         a.roomView.composer.clear()
+
+        # -- search.png: search over all rooms, results with room, author, time and the match
+        a.show_search_dialog()
+        search = a.dialog("SearchDialog")
+        assert isinstance(search, SearchDialog)
+        search.allButton.setChecked(True)
+        search.searchEdit.setText("release")
+        search.search_now()
+        await wait_until(lambda: bool(search.hits()), "the search has results")
+        search.resize(1100, 560)
+        for column in range(3):
+            search.results.resizeColumnToContents(column)
+        search.move(a.frameGeometry().center() - search.rect().center())
+        await settle()
+        search.raise_()
+        search.activateWindow()
+        await settle()
+        save(grab_region(frame_rect(a).united(frame_rect(search))), "search.png")
+        search.reject()
+
+        # -- settings.png: the preferences dialog over the window
+        a.show_preferences()
+        prefs = a.dialog("PreferencesDialog")
+        assert prefs is not None
+        prefs.resize(max(prefs.width(), 600), prefs.height())
+        await settle()
+        prefs.raise_()
+        prefs.activateWindow()
+        await settle()
+        save(grab_region(frame_rect(a).united(frame_rect(prefs))), "settings.png")
+        prefs.reject()
 
         # -- two-windows.png: the same profile in two windows, different rooms, side by side
         b = desktop.open_window()

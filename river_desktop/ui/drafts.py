@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
-from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 from PySide6.QtGui import QTextCursor
 
 from river_desktop.ui.room_view.view import RoomView
@@ -24,12 +24,16 @@ WRITE_DELAY_MS = 500
 class DraftKeeper(QObject):
     """Mirrors one window's composer into :class:`DesktopSettings`, per room."""
 
+    drafts_changed = Signal(object)
+    """frozenset of the rooms with a draft, the one this window shows left out (its composer says it)."""
+
     def __init__(self, settings: DesktopSettings, view: RoomView, window: QObject) -> None:
         super().__init__(window)
         self._settings = settings
         self._view = view
         self._showing = 0
         self._seen: set[bytes] = set()
+        self._marked: frozenset[bytes] = frozenset()
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(WRITE_DELAY_MS)
@@ -46,6 +50,7 @@ class DraftKeeper(QObject):
             yield
         finally:
             self._showing -= 1
+        self._announce()
         if room in self._seen or self._view.current_room_key() != room:
             return
         self._seen.add(room)
@@ -61,6 +66,17 @@ class DraftKeeper(QObject):
         if rooms:
             self._settings.forget_drafts(rooms)
             self._timer.start()
+            self._announce()
+
+    def marked(self) -> frozenset[bytes]:
+        """The rooms the room list marks as having a draft."""
+        return frozenset(self._settings.draft_rooms() - {self._view.current_room_key()})
+
+    def _announce(self) -> None:
+        marked = self.marked()
+        if marked != self._marked:
+            self._marked = marked
+            self.drafts_changed.emit(marked)
 
     def flush(self) -> None:
         self._timer.stop()

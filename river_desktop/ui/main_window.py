@@ -98,6 +98,7 @@ class MainWindow(AppWindow):
         self._build_central()
         self.roomFeatures = RoomFeatures(self)
         self.drafts = DraftKeeper(desktop.settings, self.roomView, self)
+        self.drafts.drafts_changed.connect(self.model.set_drafts)
         self.roomView.set_members_visible(desktop.preferences.value.members_visible)
         self.roomView.members_visible_changed.connect(desktop.preferences.set_members_visible)
         self.navigation = RoomNavigation(self, self, [self.roomList, self.roomView.messageList])

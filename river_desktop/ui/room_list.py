@@ -25,6 +25,7 @@ from river_desktop.ui.room_rows import RoomRow, key_text
 from river_desktop.ui.room_sections import RoomSection
 
 WAITING_TEXT = "Waiting for room data…"
+DRAFT_GLYPH = "✎"
 
 _ROLE = Qt.ItemDataRole
 
@@ -119,6 +120,17 @@ class RoomDelegate(QStyledItemDelegate):
             )
             painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, text)
             right = badge.left() - 6
+
+        if index.data(RoomListModel.HasDraftRole):
+            painter.setFont(opt.font)
+            painter.setPen(glyph)
+            width = painter.fontMetrics().horizontalAdvance(DRAFT_GLYPH)
+            painter.drawText(
+                QRect(right - width + 1, rect.top(), width, rect.height()),
+                int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
+                DRAFT_GLYPH,
+            )
+            right -= width + 6
 
         if mode is not NotificationMode.ALL:
             painter.drawPixmap(

@@ -56,6 +56,9 @@ _ROW_FLAGS = (  # computed once: combining PySide's Python enum flags is not fre
 )
 
 
+DRAFT_TEXT = "Draft: you have unsent text in this room."
+
+
 class RoomListModel(QAbstractListModel):
     """One window's rooms, in the window's order. Rows change only through begin/end notifications."""
 
@@ -65,6 +68,7 @@ class RoomListModel(QAbstractListModel):
     WaitingRole = int(_ROLE.UserRole) + 4
     IsOwnerRole = int(_ROLE.UserRole) + 5
     RoomKeyBytesRole = int(_ROLE.UserRole) + 6
+    HasDraftRole = int(_ROLE.UserRole) + 7
 
     roomMoved = Signal(object, object)
     """(dragged room key, key of the room it now sits before or None for the end), after the move."""
@@ -72,6 +76,7 @@ class RoomListModel(QAbstractListModel):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._rows: list[RoomRow] = []
+        self._drafts: frozenset[bytes] = frozenset()
 
     # -- read access
 
@@ -96,6 +101,8 @@ class RoomListModel(QAbstractListModel):
             return row.waiting
         if role == self.IsOwnerRole:
             return row.is_owner
+        if role == self.HasDraftRole:
+            return row.key in self._drafts
         if role == _ROLE.ToolTipRole:
             lines = [row.display_name, f"Room key: {key_text(row.key)}"]
             if row.private:
@@ -106,6 +113,8 @@ class RoomListModel(QAbstractListModel):
                 lines.append(f"{row.unread} unread")
             if row.mode is not NotificationMode.ALL:
                 lines.append(f"Notifications: {_MODE_WORDS[row.mode]}")
+            if row.key in self._drafts:
+                lines.append(DRAFT_TEXT)
             return "\n".join(lines)
         if role == _ROLE.AccessibleTextRole:
             parts = [row.display_name]
@@ -119,6 +128,8 @@ class RoomListModel(QAbstractListModel):
                 parts.append(f"{row.unread} unread")
             if row.mode is not NotificationMode.ALL:
                 parts.append(_MODE_WORDS[row.mode])
+            if row.key in self._drafts:
+                parts.append("draft")
             return ", ".join(parts)
         return None
 
@@ -225,6 +236,18 @@ class RoomListModel(QAbstractListModel):
                 run_start, roles = -1, set()
         if run_start >= 0:
             self.dataChanged.emit(self.index(run_start, 0), self.index(len(target) - 1, 0), sorted(roles))
+
+    def set_drafts(self, rooms: frozenset[bytes]) -> None:
+        """The rooms whose composer holds unsent text (marked with a pencil); rows change in place."""
+        changed = self._drafts ^ frozenset(rooms)
+        self._drafts = frozenset(rooms)
+        roles = [self.HasDraftRole, int(_ROLE.ToolTipRole), int(_ROLE.AccessibleTextRole)]
+        for number, row in enumerate(self._rows):
+            if row.key in changed:
+                self.dataChanged.emit(self.index(number, 0), self.index(number, 0), roles)
+
+    def drafts(self) -> frozenset[bytes]:
+        return self._drafts
 
     def set_unread(self, counts: Mapping[bytes, int]) -> None:
         self.set_rows([replace(row, unread=counts.get(row.key, row.unread)) for row in self._rows])

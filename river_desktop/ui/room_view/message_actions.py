@@ -181,6 +181,9 @@ class MessageActionsMixin:
         if msg is not None:
             QGuiApplication.clipboard().setText(message_link(msg.room, msg.id))
 
+    def changes_allowed(self) -> bool:
+        return self._changes_allowed
+
     def set_changes_allowed(self, allowed: bool) -> None:
         """A profile that takes no writes (read-only, damaged, gone) offers only the actions that change nothing:
         copying text and links."""

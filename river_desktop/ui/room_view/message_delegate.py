@@ -7,7 +7,6 @@ Row heights are cached per width and content (a list with varying heights measur
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -43,6 +42,9 @@ from PySide6.QtWidgets import (
 )
 
 from river_desktop.domain.river.views import MessageKind
+from river_desktop.ui.room_view import markdown, markdown_layout
+from river_desktop.ui.room_view.day_separators import Band, band_height, band_of, paint_band
+from river_desktop.ui.room_view.links import Link, find_links
 from river_desktop.ui.room_view.mentions import mention_fill
 from river_desktop.ui.room_view.message_model import MessageListModel, Reaction, format_time
 
@@ -51,35 +53,9 @@ log = logging.getLogger(__name__)
 ModelIndex = QModelIndex | QPersistentModelIndex
 _ROLE = Qt.ItemDataRole
 
-_URL = re.compile(r"https?://[^\s<>\"'\u2028]+", re.IGNORECASE)
-_TRAILING = ".,;:!?'\")]}>"
-
-
-@dataclass(frozen=True)
-class Link:
-    """A web address in a message: its span in the shown text and the address itself."""
-
-    start: int
-    end: int
-    url: str
-
-
 def shown_text(text: str) -> str:
     """The message text as laid out (line breaks as U+2028, so one layout wraps the whole message)."""
     return text.replace("\r\n", "\n").replace("\n", "\u2028")
-
-
-def find_links(text: str) -> tuple[Link, ...]:
-    """http(s) addresses in ``text``, without the punctuation that usually follows one in a sentence
-    (a closing parenthesis stays when the address opened one, as Wikipedia's do)."""
-    found = []
-    for match in _URL.finditer(text):
-        url = match.group(0)
-        while url and url[-1] in _TRAILING and not (url[-1] == ")" and url.count("(") >= url.count(")")):
-            url = url[:-1]
-        if len(url) > len("https://"):
-            found.append(Link(match.start(), match.start() + len(url), url))
-    return tuple(found)
 
 
 @dataclass(frozen=True)
@@ -96,6 +72,9 @@ class _Geometry:
     chips: tuple[tuple[Reaction, QRect], ...]
     """Each reaction chip and where it sits, relative to the bubble's top-left corner."""
     placeholder: bool
+    band: Band | None = None
+    """The day label and / or unread divider drawn above the bubble (:mod:`.day_separators`)."""
+    band_h: int = 0
 
 
 @dataclass(frozen=True)
@@ -152,6 +131,8 @@ class MessageDelegate(QStyledItemDelegate):
         self._view = view
         self._heights: dict[tuple[object, ...], int] = {}
         self._font_sets: dict[str, _FontSet] = {}
+        self.first_unread: int | None = None
+        """The message the "New messages" divider stands above (set by the view when it shows a room)."""
 
     # fonts
     def _font_set(self, option: QStyleOptionViewItem) -> _FontSet:
@@ -272,10 +253,13 @@ class MessageDelegate(QStyledItemDelegate):
         row_width = self._row_width(option)
         max_bubble = max(int(row_width * self.MAX_FRACTION), 80)
         text_width = max_bubble - 2 * self.PAD
-        links = () if content.placeholder else find_links(shown_text(text))
-        link_color = option.palette.color(QPalette.ColorRole.Link)
-        body_font = f.quote if content.placeholder else f.body
-        layout, body_h, body_w = self._layout_text(text, body_font, text_width, links, link_color)
+        if content.placeholder:
+            links: tuple[Link, ...] = ()
+            layout, body_h, body_w = self._layout_text(text, f.quote, text_width)
+        else:
+            layout, body_h, body_w, links = markdown_layout.lay_out(
+                markdown.render(text), f.body, text_width, option.palette
+            )
         author_w = f.author_fm.horizontalAdvance(author)
         stamp_w = f.small_fm.horizontalAdvance(stamp) + 2  # + rounding slack: never elided when it fits
         one_line = author_w + self.HEADER_GAP + stamp_w <= text_width
@@ -296,6 +280,7 @@ class MessageDelegate(QStyledItemDelegate):
             chips = [(r, rect.translated(self.PAD, top)) for r, rect in chips]
             height += self.GAP + chips_h
         bubble_w = min(content_w, text_width) + 2 * self.PAD
+        band = self.band(index)
         return _Geometry(
             bubble_w,
             height + 2 * self.PAD,
@@ -308,7 +293,13 @@ class MessageDelegate(QStyledItemDelegate):
             reply,
             tuple(chips),
             content.placeholder,
+            band,
+            band_height(band, option.font),
         )
+
+    def band(self, index: ModelIndex) -> Band | None:
+        """What stands above the message at ``index``: its day when the day changes, the unread divider."""
+        return band_of(index, MessageListModel.TimestampRole, MessageListModel.MessageIdRole, self.first_unread)
 
     def _place(self, rect: QRect, width: int, height: int, own: bool) -> QRect:
         left = rect.right() - self.MARGIN * 2 - width if own else rect.left() + self.MARGIN * 2
@@ -317,7 +308,7 @@ class MessageDelegate(QStyledItemDelegate):
     def bubble_rect(self, option: QStyleOptionViewItem, index: ModelIndex) -> QRect:
         """Where the bubble of ``index`` is drawn inside ``option.rect`` (own messages on the right)."""
         g = self._geometry(option, index)
-        return self._place(option.rect, g.bubble_w, g.bubble_h, g.own)
+        return self._place(option.rect.adjusted(0, g.band_h, 0, 0), g.bubble_w, g.bubble_h, g.own)
 
     def header_rects(self, option: QStyleOptionViewItem, index: ModelIndex) -> tuple[QRect, QRect]:
         """Where the author's name and the time are drawn: side by side when both fit, else stacked."""
@@ -326,7 +317,7 @@ class MessageDelegate(QStyledItemDelegate):
     def chip_rects(self, option: QStyleOptionViewItem, index: ModelIndex) -> list[tuple[Reaction, QRect]]:
         """Each reaction chip of ``index`` and where it is drawn (viewport coordinates)."""
         g = self._geometry(option, index)
-        bubble = self._place(option.rect, g.bubble_w, g.bubble_h, g.own)
+        bubble = self._place(option.rect.adjusted(0, g.band_h, 0, 0), g.bubble_w, g.bubble_h, g.own)
         return [(r, rect.translated(bubble.topLeft())) for r, rect in g.chips]
 
     def reaction_at(self, option: QStyleOptionViewItem, index: ModelIndex, point: QPoint) -> Reaction | None:
@@ -339,7 +330,7 @@ class MessageDelegate(QStyledItemDelegate):
     def _header_rects(self, option: QStyleOptionViewItem, g: _Geometry, index: ModelIndex) -> tuple[QRect, QRect]:
         f = self._font_set(option)
         stamp = self._content(index).stamp
-        bubble = self._place(option.rect, g.bubble_w, g.bubble_h, g.own)
+        bubble = self._place(option.rect.adjusted(0, g.band_h, 0, 0), g.bubble_w, g.bubble_h, g.own)
         x, y = bubble.left() + self.PAD, bubble.top() + self.PAD
         inner_w = g.bubble_w - 2 * self.PAD
         stamp_w = min(f.small_fm.horizontalAdvance(stamp) + 2, inner_w)
@@ -359,7 +350,7 @@ class MessageDelegate(QStyledItemDelegate):
         return QRect(int(origin.x()), int(origin.y()) - height - self.GAP, g.bubble_w - 2 * self.PAD, height)
 
     def _body_origin(self, option: QStyleOptionViewItem, g: _Geometry) -> QPointF:
-        bubble = self._place(option.rect, g.bubble_w, g.bubble_h, g.own)
+        bubble = self._place(option.rect.adjusted(0, g.band_h, 0, 0), g.bubble_w, g.bubble_h, g.own)
         y = bubble.top() + self.PAD + g.header_h + self.GAP
         if g.reply:
             y += self._font_set(option).quote_fm.height() + self.GAP
@@ -381,12 +372,16 @@ class MessageDelegate(QStyledItemDelegate):
                         return link.url
         return None
 
+    def text_layout(self, option: QStyleOptionViewItem, index: ModelIndex) -> QTextLayout:
+        """The message's text as painted: wrapped, with its markdown styles as format ranges."""
+        return self._geometry(option, index).layout
+
     def links_of(self, index: ModelIndex) -> list[str]:
         """The links in a message, in order (for the keyboard path: "Open Link…")."""
         content = self._content(index)
         if content.placeholder:
             return []
-        return [link.url for link in find_links(shown_text(content.text))]
+        return [link.url for link in markdown.render(content.text).links]
 
     def helpEvent(
         self, event: QHelpEvent, view: QAbstractItemView, option: QStyleOptionViewItem, index: ModelIndex
@@ -405,10 +400,13 @@ class MessageDelegate(QStyledItemDelegate):
         # message's height is kept per width and per everything else the bubble shows.
         c = self._content(index)
         chips = tuple(self.chip_label(r) for r in c.reactions)
-        key = (c.message_id, c.text, c.author, c.stamp, c.reply, chips, self._row_width(option), option.font.key())
+        band = self.band(index)
+        width, font = self._row_width(option), option.font.key()
+        key = (c.message_id, c.text, c.author, c.stamp, c.reply, chips, band, width, font)
         height = self._heights.get(key)
         if height is None:
-            height = self._geometry(option, index).bubble_h
+            g = self._geometry(option, index)
+            height = g.bubble_h + g.band_h
             if len(self._heights) >= self.SIZE_CACHE_LIMIT:
                 self._heights.clear()
             self._heights[key] = height
@@ -420,9 +418,11 @@ class MessageDelegate(QStyledItemDelegate):
         palette: QPalette = option.palette
         content = self._content(index)
         author, stamp, reply, own = content.author, content.stamp, content.reply, content.own
-        bubble = self._place(option.rect, g.bubble_w, g.bubble_h, own)
+        bubble = self._place(option.rect.adjusted(0, g.band_h, 0, 0), g.bubble_w, g.bubble_h, own)
 
         painter.save()
+        if g.band is not None:
+            paint_band(painter, option.rect.adjusted(0, self.MARGIN, 0, 0), g.band, option.font, palette)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         base = palette.color(QPalette.ColorRole.Base)
         if own:

@@ -34,6 +34,7 @@ from river_desktop.domain.river.messages import AuthorizedMessage
 from river_desktop.domain.rooms import ReadMarker
 from river_desktop.storage.errors import StorageError
 from river_desktop.storage.search_index import MATCH_END, MATCH_START, SearchHit
+from river_desktop.ui.room_view import markdown
 from river_desktop.ui.room_view.view import RoomView
 
 SEARCH_DELAY_MS: Final = 150
@@ -178,7 +179,7 @@ class SearchDialog(QDialog):
         for hit in hits:
             room_name, author, _shown = self._describe(hit)
             match = hit.snippet.replace(MATCH_START, "").replace(MATCH_END, "")
-            item = QTreeWidgetItem([room_name, author, _time(hit), " ".join(match.split())])
+            item = QTreeWidgetItem([room_name, author, _time(hit), markdown.plain_text(match)])
             item.setData(0, HIT_ROLE, hit)
             item.setToolTip(3, _shown)
             self.results.addTopLevelItem(item)

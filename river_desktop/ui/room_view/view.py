@@ -54,6 +54,8 @@ from river_desktop.ui.room_features import show_lock
 from river_desktop.ui.room_view import mentions
 from river_desktop.ui.room_view.composer import Composer
 from river_desktop.ui.room_view.history_view import HistoryView
+from river_desktop.ui.room_view.hover_bar import HoverBar
+from river_desktop.ui.room_view.jumps import Jumps
 from river_desktop.ui.room_view.member_panel import MemberNameDelegate, build_member_items
 from river_desktop.ui.room_view.message_actions import MessageActionsMixin
 from river_desktop.ui.room_view.message_delegate import MessageDelegate
@@ -202,6 +204,8 @@ class RoomView(MessageActionsMixin, ScrollingMixin, QWidget):
         open_link.triggered.connect(self.open_link_of_selected_message)
         self.messageList.link_activated.connect(self.confirm_open_link)
         self._link_dialog: QMessageBox | None = None
+        self.jumps = Jumps(self, self.messageList, self.model, self.delegate)
+        self.hoverBar = HoverBar(self)
 
         self.memberList = QTreeWidget(self)
         self.memberList.setObjectName("memberList")
@@ -315,6 +319,7 @@ class RoomView(MessageActionsMixin, ScrollingMixin, QWidget):
             # list keeps a stale size, and every row would be measured twice
             self.messageStack.setCurrentWidget(self.messageList)
         self.model.set_room(room)
+        self.jumps.room_shown(room, rows)
         self.model.set_messages(rows)
         self.composer.setEnabled(room is not None)
         self._offer_mentions()
