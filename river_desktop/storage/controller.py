@@ -31,6 +31,7 @@ from river_desktop.domain.river.codec import SystemTime, fast_hash
 from river_desktop.domain.river.content import ReplyContent
 from river_desktop.domain.river.messages import AuthorizedMessage
 from river_desktop.domain.river.views import open_body
+from river_desktop.domain.room_changes import RoomChanges
 from river_desktop.domain.rooms import (
     NotificationMode,
     PresentSlot,
@@ -224,10 +225,31 @@ class SaveSession:
         self._running = False
         self._pending: Rooms | None = None
         self._pending_future: asyncio.Future[SaveReport] | None = None
+        self._pending_changed: set[bytes] | None = set()
         self.saves_run = 0
+        self._changes: RoomChanges | None = None
+        self.retry: set[bytes] = set()
+        """Rooms whose last save failed: looked at again by the next save, changed or not."""
 
     def __repr__(self) -> str:
         return f"SaveSession({self.name}, intents={len(self.intents)})"
+
+    def watch(self, rooms: Rooms) -> None:
+        """From now on, record which rooms of ``rooms`` are set, so a save looks only at those."""
+        self._changes = rooms.rooms.watch()
+
+    def take_changes(self, rooms: Rooms) -> set[bytes] | None:
+        """The rooms set in ``rooms`` since the last call, or None when every room must be looked at (the first
+        save of this room map, or after a save that failed as a whole); watches ``rooms`` from now on."""
+        changes = self._changes
+        if changes is None or changes.map is not rooms.rooms:
+            self.watch(rooms)
+            return None
+        return changes.take()
+
+    def forget_changes(self) -> None:
+        """A save failed as a whole: the next one looks at every room again."""
+        self._changes = None
 
     def known_history(self, owner_vk: bytes) -> frozenset[int]:
         known = self.history.get(owner_vk)
@@ -406,6 +428,8 @@ class StorageController:
         finally:
             self._note_health()
         self._announce(written, external=False)
+        if session is not None:
+            session.watch(result.rooms)
         return result
 
     def _planning_keys(self, room_keys: Iterable[str]) -> list[str]:
@@ -540,9 +564,13 @@ class StorageController:
         the state that holds them, or not at all. ``messages`` (just posted) make the save run on its own, not
         coalesced; ``SaveReport.messages_stored`` says which of them are stored.
         """
+        changed = session.take_changes(rooms)
         if messages:
             try:
-                report, written = await self._call(self._save_sync, session, rooms.copy(), tuple(messages))
+                report, written = await self._call(self._save_sync, session, rooms.copy(), tuple(messages), changed)
+            except BaseException:
+                session.forget_changes()
+                raise
             finally:
                 self._note_health()
             session.saves_run += 1
@@ -550,6 +578,8 @@ class StorageController:
             return report
         loop = asyncio.get_running_loop()
         session._pending = rooms.copy()
+        pending = session._pending_changed
+        session._pending_changed = None if pending is None or changed is None else pending | changed
         if session._pending_future is None:
             session._pending_future = loop.create_future()
         future = session._pending_future
@@ -558,13 +588,14 @@ class StorageController:
         session._running = True
         try:
             while session._pending is not None:
-                snapshot, waiting = session._pending, session._pending_future
-                session._pending, session._pending_future = None, None
+                snapshot, waiting, changed = session._pending, session._pending_future, session._pending_changed
+                session._pending, session._pending_future, session._pending_changed = None, None, set()
                 assert waiting is not None
                 try:
-                    report, written = await self._call(self._save_sync, session, snapshot)
+                    report, written = await self._call(self._save_sync, session, snapshot, (), changed)
                     self._note_health()
                 except BaseException as exc:
+                    session.forget_changes()
                     if not waiting.done():
                         waiting.set_exception(exc)
                     if isinstance(exc, asyncio.CancelledError | KeyboardInterrupt | SystemExit):
@@ -579,14 +610,25 @@ class StorageController:
         return await future
 
     def _save_sync(
-        self, session: SaveSession, rooms: Rooms, messages: tuple[AuthorizedMessage, ...] = ()
+        self,
+        session: SaveSession,
+        rooms: Rooms,
+        messages: tuple[AuthorizedMessage, ...] = (),
+        changed: Iterable[bytes] | None = None,
     ) -> tuple[SaveReport, list[str]]:
+        """``changed``: the rooms set in ``rooms`` since this writer's last save (``None``: look at them all)."""
         intents = session._snapshot_intents()
-        self._search.note_rooms(rooms.rooms)
+        if changed is None:
+            candidates: Iterable[tuple[bytes, RoomData]] = rooms.rooms.items()
+            self._search.note_rooms(rooms.rooms)
+        else:
+            wanted = {*changed, *session.retry, *intents}
+            candidates = [(vk, rooms.rooms[vk]) for vk in wanted if vk in rooms.rooms]
+            self._search.note_rooms(dict(candidates))
         results: dict[bytes, RoomSaveResult] = {}
         written: list[str] = []
         landed: set[str] = set()
-        for vk, room in rooms.rooms.items():
+        for vk, room in candidates:
             intent = intents.get(vk)
             rejoin = intent is not None and intent.kind is IntentKind.REJOIN
             if not rejoin and session.persisted_rooms.get(vk) is room:
@@ -603,7 +645,9 @@ class StorageController:
             result = self._save_room(vk, decide, extra, landed)
             results[vk] = result
             if result.outcome is RoomOutcome.FAILED:
+                session.retry.add(vk)
                 continue
+            session.retry.discard(vk)
             if result.outcome is RoomOutcome.STORED:
                 written.append(room_key(vk))
                 if isinstance(result.slot, PresentSlot):
