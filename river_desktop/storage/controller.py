@@ -46,6 +46,7 @@ from river_desktop.domain.rooms import (
 )
 from river_desktop.storage import migrate_0_1
 from river_desktop.storage import reconcile as rc
+from river_desktop.storage.decoded_messages import DecodedMessages
 from river_desktop.storage.errors import StorageError
 from river_desktop.storage.history_index import HistoryIndexKV, IndexEntry, IndexIncompleteError, UnreadQuery
 from river_desktop.storage.kv import CasResult, Conflict, KVStore, Stored, StoreHealth, health_of, scan_reporting
@@ -285,6 +286,7 @@ class StorageController:
         self._cursor = store.current_cursor()
         self._closed = False
         self._message_index: dict[bytes, list[str]] = {}
+        self._decoded = DecodedMessages()
         self._health = health_of(store)
         self._health_subscribers: list[Callable[[StoreHealth], None]] = []
         self._history = store if isinstance(store, HistoryIndexKV) else None
@@ -866,17 +868,22 @@ class StorageController:
         out = []
         for key in keys:
             payload = found.get(key, (None, 0))[0]
-            parsed = parse_hist_key(key)
-            if payload is None or parsed is None:
+            if payload is None:
                 continue
-            try:
-                msg = AuthorizedMessage.from_obj(river_codec.loads(payload))
-            except (DecodeError, ValueError):
-                log.warning("room %s: undecodable history entry skipped", room_label(owner_vk))
-                continue
-            t = msg.message.time
-            if msg.message.room_owner != owner_id or (t.secs, t.nanos, msg.id) != parsed[1]:
-                continue
+            msg = self._decoded.get(key, payload)
+            if msg is None:
+                parsed = parse_hist_key(key)
+                if parsed is None:
+                    continue
+                try:
+                    msg = AuthorizedMessage.from_obj(river_codec.loads(payload))
+                except (DecodeError, ValueError):
+                    log.warning("room %s: undecodable history entry skipped", room_label(owner_vk))
+                    continue
+                t = msg.message.time
+                if msg.message.room_owner != owner_id or (t.secs, t.nanos, msg.id) != parsed[1]:
+                    continue
+                self._decoded.put(key, payload, msg)
             out.append(msg)
         return out
 

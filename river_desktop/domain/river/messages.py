@@ -202,20 +202,26 @@ class AuthorizedMessage(c.Record):
 
     @classmethod
     def from_obj(cls, value: object) -> AuthorizedMessage:
-        """Lenient reading; a tree already in canonical shape also gives the message its canonical bytes.
-
-        Such a tree (every key in River's order, nothing extra, byte fields as arrays, time normalised)
-        re-encodes to exactly what :meth:`encode` would build, so cbor2's C encoder makes those bytes now and
-        a room state that still holds this message re-encodes by concatenation (a save after one change).
-        """
         w = "authorized message"
         m = c.fields(value, w)
-        msg = cls(
+        return cls(
             MessageV1.from_obj(c.req(m, "message", w)),
             c.byte_field(c.req(m, "signature", w), "signature", SIGNATURE_LEN),
         )
-        if _canonical_tree(m, msg):
-            msg.__dict__["encoded"] = cbor2.dumps(m)
+
+    @classmethod
+    def from_obj_keeping_bytes(cls, value: object) -> AuthorizedMessage:
+        """:meth:`from_obj`; a tree already in canonical shape also gives the message its canonical bytes.
+
+        Such a tree (every key in River's order, nothing extra, byte fields as arrays, time normalised)
+        re-encodes to exactly what :meth:`encode` would build, so cbor2's C encoder makes those bytes now (about
+        5 us) and a room state that still holds this message re-encodes by concatenation: a save after one
+        change does not rebuild every message of the window (benchmark B2). For states, whose messages are
+        encoded again on every save; a history page, read to be shown, does without.
+        """
+        msg = cls.from_obj(value)
+        if _canonical_tree(c.fields(value, "authorized message"), msg):
+            msg.__dict__["encoded"] = cbor2.dumps(value)
         return msg
 
 

@@ -1,8 +1,8 @@
 """A message decoded from a canonical tree keeps its canonical bytes; any other tree re-encodes canonically.
 
-The cache (``AuthorizedMessage.from_obj``) must never keep bytes ``encode()`` would not build: lenient inputs
-(keys out of order, extra keys, byte strings where River writes arrays, nanoseconds past a second) decode to
-the same message, whose bytes are then built by the encoder, as before.
+The cache (``AuthorizedMessage.from_obj_keeping_bytes``, used for room states) must never keep bytes
+``encode()`` would not build: lenient inputs (keys out of order, extra keys, byte strings where River writes
+arrays, nanoseconds past a second) decode to the same message, whose bytes are then built by the encoder.
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ import pytest
 from river_desktop.domain.identity import SigningIdentity
 from river_desktop.domain.river.codec import SystemTime
 from river_desktop.domain.river.messages import AuthorizedMessage, MessageV1, RoomMessageBody
+from river_desktop.domain.river.state import ChatRoomState
+from river_desktop.domain.rooms import Rooms
 
 _AUTHOR = SigningIdentity(bytes([3]) * 32)
 _ROOM = SigningIdentity(bytes([4]) * 32).verifying_key
@@ -39,10 +41,19 @@ def _messages() -> list[AuthorizedMessage]:
 @pytest.mark.parametrize("index", range(3))
 def test_a_canonical_tree_keeps_its_bytes(index: int) -> None:
     msg = _messages()[index]
-    decoded = AuthorizedMessage.from_obj(cbor2.loads(msg.encode()))
+    decoded = AuthorizedMessage.from_obj_keeping_bytes(cbor2.loads(msg.encode()))
     assert "encoded" in decoded.__dict__  # taken from the tree, not built by the encoder
     assert decoded.encode() == _fresh(decoded) == msg.encode()
     assert decoded.verify(_AUTHOR.verifying_key)
+    assert "encoded" not in AuthorizedMessage.from_obj(cbor2.loads(msg.encode())).__dict__  # history reads
+
+
+def test_a_decoded_room_state_keeps_its_messages_bytes() -> None:
+    rooms = Rooms()
+    room = rooms.create_room("Room", "me")
+    rooms.post_message(room.owner_vk, "hello", now=SystemTime(10))
+    state = ChatRoomState.decode(rooms.get(room.owner_vk).room_state.encode())
+    assert all("encoded" in m.__dict__ for m in state.recent_messages) and state.recent_messages
 
 
 def _reorder(tree: dict[str, Any]) -> dict[str, Any]:
@@ -99,7 +110,7 @@ def test_a_lenient_tree_re_encodes_canonically(
     if what == "nanoseconds past a second" and msg.message.time.secs == 0:
         pytest.skip("no second to borrow from")
     tree = bend(cbor2.loads(msg.encode()))
-    decoded = AuthorizedMessage.from_obj(tree)
+    decoded = AuthorizedMessage.from_obj_keeping_bytes(tree)
     assert "encoded" not in decoded.__dict__, what
     assert decoded.encode() == msg.encode()
     assert cbor2.dumps(tree) != msg.encode()
