@@ -63,12 +63,14 @@ class IndexEntry(NamedTuple):
 class Indexer:
     """Turns a stored key under ``prefix`` into its index row; ``row`` returns ``None`` for keys not to count.
 
-    ``name`` identifies the rule: a store indexed under another name is rebuilt.
+    ``name`` identifies the rule: a store indexed under another name is rebuilt. ``hist_keys``: the keys are
+    ``hist:`` keys whose text names each row's room, time and id, which the open check then compares too.
     """
 
     name: str
     prefix: str
     row: Callable[[str, bytes], IndexRow | None]
+    hist_keys: bool = False
 
     def __repr__(self) -> str:
         return f"Indexer({self.name!r}, prefix={self.prefix!r})"
@@ -240,7 +242,13 @@ def is_complete(conn: sqlite3.Connection) -> bool:
 
 
 def check_range(
-    conn: sqlite3.Connection, keys_where: str, params: tuple[str, ...], after: str, batch: int
+    conn: sqlite3.Connection,
+    keys_where: str,
+    params: tuple[str, ...],
+    after: str,
+    batch: int,
+    *,
+    hist_keys: bool = False,
 ) -> tuple[bool, str | None]:
     """Compare the next ``batch`` keys (``keys_where``: under the prefix and after ``after``) with the index rows
     between the same bounds.
@@ -254,10 +262,34 @@ def check_range(
     if bound is None:
         keys = conn.execute(f"SELECT COUNT(*) FROM kv WHERE {keys_where}", params).fetchone()
         rows = conn.execute("SELECT COUNT(*) FROM msg_index WHERE key > ?", (after,)).fetchone()
-        return int(rows[0]) == int(keys[0]), None
+        agrees = int(rows[0]) == int(keys[0])
+        return agrees and (not hist_keys or _rows_match_keys(conn, "key > ?", (after,))), None
     last = str(bound[0])
     rows = conn.execute("SELECT COUNT(*) FROM msg_index WHERE key > ? AND key <= ?", (after, last)).fetchone()
-    return int(rows[0]) == batch, last
+    agrees = int(rows[0]) == batch
+    return agrees and (not hist_keys or _rows_match_keys(conn, "key > ? AND key <= ?", (after, last))), last
+
+
+# A history key ends in "<secs 016x><nanos 08x>:<id 016x>": its row's ``id`` column is the last 25 characters and its
+# ``time`` the 16 before them; its room is the base58 text between "hist:" and the next colon.
+_ROW_DISAGREES: Final = (
+    "SELECT COUNT(*) FROM msg_index WHERE {where} AND room IS NOT NULL"
+    " AND (id IS NOT substr(key, -25) OR printf('%016x', time) IS NOT substr(key, -41, 16))"
+)
+_ROOM_PAIRS: Final = (
+    "SELECT COUNT(DISTINCT t), COUNT(DISTINCT room), COUNT(DISTINCT t || ':' || hex(room)) FROM"
+    " (SELECT substr(key, 6, instr(substr(key, 6), ':') - 1) AS t, room FROM msg_index"
+    " WHERE {where} AND room IS NOT NULL)"
+)
+
+
+def _rows_match_keys(conn: sqlite3.Connection, where: str, params: tuple[str, ...]) -> bool:
+    """Every row's time and id are the ones its key names, and room texts and room columns pair one to one: a row
+    whose content was changed (not only removed or added) is caught too, in SQL, without decoding a message."""
+    if int(conn.execute(_ROW_DISAGREES.format(where=where), params).fetchone()[0]):
+        return False
+    texts, rooms, pairs = conn.execute(_ROOM_PAIRS.format(where=where), params).fetchone()
+    return int(texts) == int(rooms) == int(pairs)
 
 
 def progress(conn: sqlite3.Connection) -> str | None:

@@ -21,7 +21,15 @@ from river_desktop.domain.river.codec import fast_hash
 from river_desktop.domain.river.content import ReplyContent
 from river_desktop.domain.river.messages import AuthorizedMessage
 from river_desktop.domain.river.views import open_body
-from river_desktop.domain.rooms import NotificationMode, ReadMarker, RoomData, Rooms, room_label, unread_messages
+from river_desktop.domain.rooms import (
+    NotificationMode,
+    ReadMarker,
+    RoomData,
+    Rooms,
+    counts_as_message,
+    room_label,
+    unread_messages,
+)
 from river_desktop.storage.decoded_messages import DecodedMessages
 from river_desktop.storage.errors import StorageError
 from river_desktop.storage.history_index import HistoryIndexKV, IndexEntry, IndexIncompleteError, UnreadQuery
@@ -46,6 +54,7 @@ class HistoryReads:
     _history: HistoryIndexKV | None
     _history_attached: bool
     _search: SearchKeeper
+    _index_rebuilding: bool = False
 
     async def _call(self, fn: Callable[..., T], *args: object) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._io, fn, *args)
@@ -66,6 +75,9 @@ class HistoryReads:
         return index
 
     def _read_keys(self, owner_vk: bytes, keys: Sequence[str]) -> list[AuthorizedMessage]:
+        return [msg for _key, msg in self._read_keyed(owner_vk, keys)]
+
+    def _read_keyed(self, owner_vk: bytes, keys: Sequence[str]) -> list[tuple[str, AuthorizedMessage]]:
         """Decode history keys; a value that does not decode, or is not the message its key names, is skipped.
 
         Signatures were checked when River's rules accepted each message (every ``hist:`` value comes from a
@@ -74,7 +86,7 @@ class HistoryReads:
         """
         found = self._store.get_many(keys)
         owner_id = fast_hash(owner_vk)
-        out = []
+        out: list[tuple[str, AuthorizedMessage]] = []
         for key in keys:
             payload = found.get(key, (None, 0))[0]
             if payload is None:
@@ -93,17 +105,35 @@ class HistoryReads:
                 if msg.message.room_owner != owner_id or (t.secs, t.nanos, msg.id) != parsed[1]:
                     continue
                 self._decoded.put(key, payload, msg)
-            out.append(msg)
+            out.append((key, msg))
         return out
 
     def _read_messages_sync(self, owner_vk: bytes, before: ReadMarker | None, limit: int) -> list[AuthorizedMessage]:
         point = None if before is None else sort_point(*before.sort_key())
         entries = self._indexed(lambda h: h.index_page(owner_vk, before=point, limit=limit))
         if entries is not None:
-            return self._read_keys(owner_vk, [e.key for e in entries])
+            read = self._read_keyed(owner_vk, [e.key for e in entries])
+            if _rows_agree(owner_vk, entries, read):
+                return [msg for _key, msg in read]
+            self._distrust_index()
         order = self._message_order(owner_vk)
         end = len(order) if before is None else bisect.bisect_left(order, _marker_key(owner_vk, before))
         return self._read_keys(owner_vk, order[max(0, end - limit) : end])
+
+    def _distrust_index(self) -> None:
+        """A page's index rows disagree with the messages their keys hold: the index is damaged (a program that
+        wrote the database directly, a restored copy). It is rebuilt from the message keys, not trusted; this
+        read, and any until the rebuild is done, uses the keys themselves."""
+        history = self._history
+        distrust = getattr(history, "index_distrust", None)
+        log.warning("the message index disagrees with the messages it lists; rebuilding it from the messages")
+        if not callable(distrust):
+            self._history = None  # a store that cannot rebuild it: read by keys from now on
+            return
+        distrust()
+        self._index_rebuilding = True
+        with contextlib.suppress(RuntimeError):  # closing
+            self._io.submit(self._history_job)
 
     async def message_count(self, owner_vk: bytes) -> int:
         return await self._call(self._message_count_sync, owner_vk)
@@ -212,6 +242,10 @@ class HistoryReads:
         if history is None:
             return None
         try:
+            if self._index_rebuilding:
+                if history.index_pending():
+                    return None  # being rebuilt after it disagreed with the messages: callers read by keys
+                self._index_rebuilding = False
             for _attempt in range(3):
                 try:
                     self._attach_history(history)
@@ -267,6 +301,24 @@ def _reply_targets(room: RoomData, messages: Iterable[AuthorizedMessage]) -> set
 def _own_window_ids(room: RoomData) -> set[int]:
     me = room.self_member_id
     return {m.id for m in room.room_state.recent_messages if m.author == me}
+
+
+def _rows_agree(owner_vk: bytes, entries: Sequence[IndexEntry], read: Sequence[tuple[str, AuthorizedMessage]]) -> bool:
+    """Whether every index row of a page is the row ``message_row`` makes of the message now under its key."""
+    if len(read) != len(entries):
+        return False
+    by_key = {e.key: e for e in entries}
+    for key, msg in read:
+        entry = by_key.get(key)
+        t = msg.message.time
+        author = member_bytes(msg.author) if counts_as_message(msg) else NOT_COUNTED
+        if entry is None or (entry.room, entry.time, entry.id, entry.author) != (
+            owner_vk,
+            *sort_point(t.secs, t.nanos, msg.id),
+            author,
+        ):
+            return False
+    return True
 
 
 def _rows_after(history: HistoryIndexKV, query: UnreadQuery) -> list[IndexEntry]:

@@ -64,4 +64,4 @@ def message_row(key: str, payload: bytes) -> IndexRow | None:
     return IndexRow(room, point[0], point[1], author)
 
 
-MESSAGE_INDEXER: Final = Indexer("river-hist-v1", HIST_PREFIX, message_row)
+MESSAGE_INDEXER: Final = Indexer("river-hist-v1", HIST_PREFIX, message_row, hist_keys=True)

@@ -87,7 +87,9 @@ class SqliteIndexes(SqliteCore):
                 if self._index_checked:
                     return True
                 where, params = self._range_where(indexer.prefix, self._check_cursor or None)
-                agrees, last = hi.check_range(conn, where, params, self._check_cursor, hi.CHECK_BATCH)
+                agrees, last = hi.check_range(
+                    conn, where, params, self._check_cursor, hi.CHECK_BATCH, hist_keys=indexer.hist_keys
+                )
                 if agrees:
                     self._check_cursor = last or ""
                     self._index_checked = last is None
@@ -113,6 +115,14 @@ class SqliteIndexes(SqliteCore):
             hi.set_progress(conn, None if done else str(rows[-1][0]))
         self._index_checked = done
         return done
+
+    def index_distrust(self) -> None:
+        """Forget the index and rebuild it from the message keys (a reader found it disagreeing with them)."""
+        with self._write() as conn:
+            if self._indexer is not None:
+                hi.reset(conn, self._indexer)
+        self._index_checked = False
+        self._check_cursor = ""
 
     def index_pending(self) -> bool:
         indexer = self._indexer
