@@ -21,7 +21,7 @@ from river_desktop.domain.river.codec import fast_hash
 from river_desktop.domain.river.messages import AuthorizedMessage
 from river_desktop.domain.rooms import counts_as_message
 from river_desktop.storage.history_index import Indexer, IndexRow, SortPoint
-from river_desktop.storage.slots import HIST_PREFIX, parse_hist_key
+from river_desktop.storage.slots import HIST_PREFIX, hist_prefix, parse_hist_key
 
 NOT_COUNTED: Final = b""
 """The author column of a message no unread badge counts."""
@@ -64,4 +64,4 @@ def message_row(key: str, payload: bytes) -> IndexRow | None:
     return IndexRow(room, point[0], point[1], author)
 
 
-MESSAGE_INDEXER: Final = Indexer("river-hist-v1", HIST_PREFIX, message_row, hist_keys=True)
+MESSAGE_INDEXER: Final = Indexer("river-hist-v1", HIST_PREFIX, message_row, room_prefix=hist_prefix)

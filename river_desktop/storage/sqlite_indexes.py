@@ -88,7 +88,7 @@ class SqliteIndexes(SqliteCore):
                     return True
                 where, params = self._range_where(indexer.prefix, self._check_cursor or None)
                 agrees, last = hi.check_range(
-                    conn, where, params, self._check_cursor, hi.CHECK_BATCH, hist_keys=indexer.hist_keys
+                    conn, where, params, self._check_cursor, hi.CHECK_BATCH, room_prefix=indexer.room_prefix
                 )
                 if agrees:
                     self._check_cursor = last or ""
