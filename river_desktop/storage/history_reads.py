@@ -130,7 +130,12 @@ class HistoryReads:
         if not callable(distrust):
             self._history = None  # a store that cannot rebuild it: read by keys from now on
             return
-        distrust()
+        try:
+            distrust()
+        except StorageError as exc:  # read-only or damaged: it cannot be rebuilt here, so read by keys
+            log.warning("message index: %s", exc)
+            self._history = None
+            return
         self._index_rebuilding = True
         with contextlib.suppress(RuntimeError):  # closing
             self._io.submit(self._history_job)
