@@ -58,8 +58,13 @@ async def _alternate(runs: int, *sides: Callable[[], Awaitable[None] | None]) ->
     return [statistics.median(t) for t in times]
 
 
-def b8_history_page(tmp: Path, runs: int) -> tuple[float, float, float]:
-    """Median seconds: (ours in the 100,000-message room, bare SQL there, ours in the 100-message room)."""
+def b8_history_page(tmp: Path, runs: int) -> tuple[float, float, float, float]:
+    """Median seconds: (ours in the 100,000-message room, bare SQL there, ours in the 100-message room, ours for
+    a page read for the first time: 20 distinct pages of the 100,000-message room, each read once).
+
+    The first three read the same page again and again, as the issue defines B8; a page read again reuses the
+    messages decoded from the same bytes (storage/decoded_messages.py), so the fourth says what a page costs
+    the first time it is shown."""
     db = tmp / "b8" / "river.sqlite3"
     db.parent.mkdir(parents=True)
     rooms = Rooms()
@@ -69,7 +74,7 @@ def b8_history_page(tmp: Path, runs: int) -> tuple[float, float, float]:
     def history(vk: bytes, count: int) -> Batch:
         return [_say(vk, other, f"message {i} of a long history", 1_000 + i) for i in range(count)]
 
-    async def go() -> tuple[float, float, float]:
+    async def go() -> tuple[float, float, float, float]:
         ctl = StorageController(SqliteKV(db))
         await _fill(ctl, history(big.owner_vk, 100_000) + history(small.owner_vk, 100))
         conn = sqlite3.connect(db, isolation_level=None)
@@ -84,13 +89,19 @@ def b8_history_page(tmp: Path, runs: int) -> tuple[float, float, float]:
         async def ours(vk: bytes) -> None:
             assert len(await ctl.read_messages(vk, limit=PAGE)) == PAGE
 
+        firsts = []
+        for i in range(20):
+            marker = ReadMarker(1_000 + 90_000 - i * 4_000, 0, 0)
+            start = time.perf_counter()
+            assert len(await ctl.read_messages(big.owner_vk, before=marker, limit=PAGE)) == PAGE
+            firsts.append(time.perf_counter() - start)
         await ours(big.owner_vk)  # warm the caches for every side alike
         medians = await _alternate(
             runs * 30, lambda: ours(big.owner_vk), lambda: bare(big.owner_vk), lambda: ours(small.owner_vk)
         )
         conn.close()
         await ctl.close()
-        return medians[0], medians[1], medians[2]
+        return medians[0], medians[1], medians[2], statistics.median(firsts)
 
     return asyncio.run(go())
 

@@ -124,23 +124,8 @@ def b1_cold_load(profile: Path, runs: int) -> Result:
 # -- B2 save after one change -----------------------------------------------------------------------
 
 
-def b2_save_one_change(profile: Path, runs: int) -> Result:
-    async def ours() -> list[float]:
-        ctl = await StorageController.open(profile)
-        session = ctl.open_session("bench")
-        rooms = await ctl.load(session)
-        owned = [vk for vk, r in rooms.rooms.items() if r.is_owner]
-        times = []
-        for i in range(runs):
-            rooms.rename(owned[i % len(owned)], f"benchmark rename {i}")
-            start = time.perf_counter()
-            report = await ctl.save(session, rooms)
-            times.append(time.perf_counter() - start)
-            assert report.ok and len(report.rooms) == 1
-        await ctl.close()
-        return times
-
-    times: list[float] = run_async(ours)  # type: ignore[assignment]
+def b2_save_one_change(profile: Path, runs: int, name: str = "B2", rooms_label: str = "1,000") -> Result:
+    """Alternating runs of ours and of the baseline, so a slow spell of the shared disk hits both sides."""
     tmp = Path(tempfile.mkdtemp(prefix="river-b2-"))
     conn = sqlite3.connect(tmp / "baseline.sqlite3", isolation_level=None)
     conn.execute("PRAGMA journal_mode=WAL")
@@ -158,11 +143,27 @@ def b2_save_one_change(profile: Path, runs: int) -> Result:
         conn.execute("COMMIT")
         return time.perf_counter() - start
 
-    base = [upsert(i) for i in range(runs)]
+    async def both() -> tuple[list[float], list[float]]:
+        ctl = await StorageController.open(profile)
+        session = ctl.open_session("bench")
+        rooms = await ctl.load(session)
+        owned = [vk for vk, r in rooms.rooms.items() if r.is_owner]
+        times, base = [], []
+        for i in range(runs):
+            rooms.rename(owned[i % len(owned)], f"benchmark rename {i}")
+            start = time.perf_counter()
+            report = await ctl.save(session, rooms)
+            times.append(time.perf_counter() - start)
+            assert report.ok and len(report.rooms) == 1
+            base.append(upsert(i))
+        await ctl.close()
+        return times, base
+
+    times, base = run_async(both)  # type: ignore[misc]
     conn.close()
     shutil.rmtree(tmp)
     m, b = statistics.median(times), statistics.median(base)
-    return Result("B2", "save after changing 1 room of 1,000", m, b, m / b, 3.0)
+    return Result(name, f"save after changing 1 room of {rooms_label}", m, b, m / b, 3.0)
 
 
 # -- B3 append to long vs short history ---------------------------------------------------------------
@@ -309,13 +310,15 @@ def b6_memory(profile: Path) -> Result:
 STALL_LIMIT_S = 0.050
 
 
-def b7_gui_stall(profile: Path, runs: int) -> Result:
+def b7_gui_stall(profile: Path, runs: int, rooms: int = 1000, big_room: int = 0) -> Result:
     """The real app in its own process (benchmarks/gui_stall.py): longest heartbeat gap while loading and
-    while saving 1,000 rooms. Median of ``runs`` processes per phase; baseline = an idle loop's longest gap."""
+    while saving ``rooms`` rooms (and, with ``big_room``, while opening a room of that many messages). Median of
+    ``runs`` processes per phase; baseline = an idle loop's longest gap."""
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
     reports = []
+    args = ["--rooms", str(rooms), "--big-room", str(big_room)]
     for _ in range(runs):
-        out = subprocess.run([sys.executable, "-m", "benchmarks.gui_stall", "--profile", str(profile)],
+        out = subprocess.run([sys.executable, "-m", "benchmarks.gui_stall", "--profile", str(profile), *args],
                              check=True, capture_output=True, text=True, cwd=REPO, env=env).stdout
         reports.append(json.loads(out.strip().splitlines()[-1]))
 
@@ -323,23 +326,30 @@ def b7_gui_stall(profile: Path, runs: int) -> Result:
         return float(statistics.median(r[key] for r in reports)) / 1000
 
     load, save, idle = med("load_stall_ms"), med("save_stall_ms"), med("idle_stall_ms")
+    extra = {"load_ms": load * 1000, "save_ms": save * 1000}
+    what = f"longest GUI event-loop stall, loading / saving {rooms:,} rooms"
     worst = max(load, save)
-    return Result("B7", "longest GUI event-loop stall, loading / saving 1,000 rooms (5 ms heartbeat; "
-                  "baseline = idle loop)", worst, idle, worst / idle, None, limit=STALL_LIMIT_S,
-                  extra={"load_ms": load * 1000, "save_ms": save * 1000,
-                         "worst_single_run_ms": max(max(r["load_stall_ms"], r["save_stall_ms"]) for r in reports),
-                         "runs": runs})
+    if big_room:
+        opened = med("open_stall_ms")
+        extra["open_ms"] = opened * 1000
+        worst = max(worst, opened)
+        what += f" / opening a {big_room:,}-message room"
+    extra |= {"worst_single_run_ms": max(r["worst_stall_ms"] for r in reports), "runs": runs}
+    return Result("B7" if rooms == 1000 and not big_room else "B7b",
+                  f"{what} (5 ms heartbeat; baseline = idle loop)", worst, idle, worst / idle, None,
+                  limit=STALL_LIMIT_S, extra=extra)
 
 
 # -- B8 history page, B10 unread counts (benchmarks/history.py) ------------------------------------------
 
 
 def b8_history_page(tmp: Path, runs: int) -> list[Result]:
-    big, bare, small = history.b8_history_page(tmp, runs)
+    big, bare, small, first = history.b8_history_page(tmp, runs)
     page = history.PAGE
     return [
         Result("B8", f"newest page of {page} messages, 100,000-message room, in process (vs bare indexed SQL)",
-               big, bare, big / bare, 3.0),
+               big, bare, big / bare, 3.0, extra={"first_read_ms": first * 1000,
+                                                  "first_read_ratio": first / bare}),
         Result("B8b", "the same page: 100,000-message room vs 100-message room", big, small, big / small, 1.2),
     ]
 
@@ -366,6 +376,16 @@ def b11_search(tmp: Path, runs: int) -> list[Result]:
     ]
 
 
+def _populated(profile: Path, rooms: int, messages: int) -> Path:
+    """``profile``, populated on first use (10,000 rooms take minutes: only the figures that need them pay)."""
+    if not profile.exists():
+        start = time.perf_counter()
+        populate(profile, rooms, messages)
+        print(f"demo populate --rooms {rooms} --messages-per-room {messages}: {time.perf_counter() - start:.1f} s",
+              flush=True)
+    return profile
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=7)
@@ -377,6 +397,7 @@ def main() -> int:
     results: list[Result] = []
     try:
         big = tmp / "big"
+        huge = tmp / "huge"
         if wanted is None or wanted & {"B1", "B2", "B5", "B6", "B7", "GROWTH"}:
             start = time.perf_counter()
             populate(big, 1000, 50)
@@ -385,11 +406,13 @@ def main() -> int:
         steps: list[tuple[str, Callable[[], Result | list[Result]]]] = [
             ("B1", lambda: b1_cold_load(big, args.runs)),
             ("B2", lambda: b2_save_one_change(big, args.runs * 3)),
+            ("B2b", lambda: b2_save_one_change(_populated(huge, 10_000, 50), args.runs * 3, "B2b", "10,000")),
             ("B3", lambda: b3_append(tmp, args.runs)),
             ("B4", lambda: b4_parallel(tmp)),
             ("B5", lambda: b5_cli_list(big, args.runs)),
             ("B6", lambda: b6_memory(big)),
             ("B7", lambda: b7_gui_stall(big, min(args.runs, 3))),
+            ("B7b", lambda: b7_gui_stall(_populated(huge, 10_000, 50), 1, 10_000, 100_000)),
             ("B8", lambda: b8_history_page(tmp, args.runs)),
             ("B10", lambda: b10_unread_counts(tmp, args.runs)),
             ("B11", lambda: b11_search(tmp, args.runs)),

@@ -49,6 +49,7 @@ from river_desktop.domain.river.mention import contains_mention_of
 from river_desktop.domain.river.messages import AuthorizedMessage
 from river_desktop.domain.river.state import ChatRoomState
 from river_desktop.domain.river.summary import Delta
+from river_desktop.domain.room_changes import RoomMap
 from river_desktop.domain.room_data import (
     MAX_COUNTER,
     Pending,
@@ -246,7 +247,7 @@ def _mentions_or_replies(room: RoomData, msg: AuthorizedMessage, me: int, mine: 
 class Rooms:
     """One writer's copy of the room list. Mutable; hand out :meth:`copy` for snapshots."""
 
-    rooms: dict[bytes, RoomData] = field(default_factory=dict)
+    rooms: RoomMap[bytes, RoomData] = field(default_factory=RoomMap)
     removed: dict[bytes, int] = field(default_factory=dict)
     room_order: list[bytes] = field(default_factory=list)
     current_room: bytes | None = None
@@ -254,9 +255,14 @@ class Rooms:
     pinned: list[bytes] = field(default_factory=list)
     archived: dict[bytes, Archived] = field(default_factory=dict)
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name == "rooms" and type(value) is not RoomMap:
+            value = RoomMap(value)  # writes to it are recorded for saves (room_changes.py)
+        object.__setattr__(self, name, value)
+
     def copy(self) -> Rooms:
         return Rooms(
-            dict(self.rooms),
+            RoomMap(self.rooms),
             dict(self.removed),
             list(self.room_order),
             self.current_room,

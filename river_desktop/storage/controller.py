@@ -8,63 +8,57 @@ CAS loop makes every save a read–merge–write that cannot clobber another wri
 from __future__ import annotations
 
 import asyncio
-import bisect
 import contextlib
-import hashlib
-import itertools
 import logging
 import random
-import threading
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from enum import Enum
 from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
 from river_desktop.domain import cbor
 from river_desktop.domain.cbor import DecodeError
-from river_desktop.domain.river import codec as river_codec
-from river_desktop.domain.river.codec import SystemTime, fast_hash
-from river_desktop.domain.river.content import ReplyContent
+from river_desktop.domain.river.codec import SystemTime
 from river_desktop.domain.river.messages import AuthorizedMessage
-from river_desktop.domain.river.views import open_body
 from river_desktop.domain.rooms import (
-    NotificationMode,
     PresentSlot,
-    ReadMarker,
     RoomData,
     Rooms,
     RoomSlot,
     RoomsMeta,
     TombstoneSlot,
     room_label,
-    unread_messages,
 )
 from river_desktop.storage import migrate_0_1
 from river_desktop.storage import reconcile as rc
+from river_desktop.storage.change_feed import POLL_INTERVAL_S, ChangeFeed
+from river_desktop.storage.decoded_messages import DecodedMessages
 from river_desktop.storage.errors import StorageError
-from river_desktop.storage.history_index import (
-    AddressedQuery,
-    HistoryIndexKV,
-    IndexEntry,
-    IndexIncompleteError,
-    UnreadQuery,
-)
+from river_desktop.storage.history_index import HistoryIndexKV
 from river_desktop.storage.kv import CasResult, Conflict, KVStore, Stored, StoreHealth, health_of, scan_reporting
-from river_desktop.storage.message_rows import (
-    MESSAGE_INDEXER,
-    NOT_COUNTED,
-    member_bytes,
-    mention_names,
-    message_id_of,
-    sort_point,
-)
+from river_desktop.storage.legacy_blob import decode_legacy_blob
+from river_desktop.storage.load_events import ChangeEvent, LoadIssue, LoadResult, Subscriber
 from river_desktop.storage.profile import Profile
 from river_desktop.storage.room_rows import start_summary
-from river_desktop.storage.search_index import SearchHit, SearchKeeper
+from river_desktop.storage.save_session import (
+    _TOMBSTONE_MARK,
+    Intent,
+    IntentKind,
+    RoomOutcome,
+    RoomSaveResult,
+    SaveReport,
+    SaveSession,
+    _digest,
+    _digest_is,
+    _pending_entries,
+    _save_entries,
+    _window_entries,
+    _window_ids,
+    hist_key_of,
+)
+from river_desktop.storage.search_index import SearchKeeper
 from river_desktop.storage.slots import (
     LEGACY_BLOB_KEY,
     META_KEY,
@@ -72,11 +66,6 @@ from river_desktop.storage.slots import (
     RIVER_MIGRATION_DONE_KEY,
     ROOM_PREFIX,
     decode_slot,
-    hist_key,
-    hist_prefix,
-    outbox_key,
-    parse_hist_key,
-    parse_hist_room,
     parse_room_key,
     room_key,
 )
@@ -85,187 +74,11 @@ log = logging.getLogger(__name__)
 
 CAS_MAX_ATTEMPTS = 8
 SLOT_HOLDS_ANOTHER_ROOM = "the slot holds another room's data (written by a faulty program); it is left untouched"
-POLL_INTERVAL_S = 0.25
 
 T = TypeVar("T")
 
 
-class RoomOutcome(Enum):
-    STORED = "stored"
-    UNCHANGED = "unchanged"
-    ADOPTED_LEAVE = "adopted a remote leave"
-    REJOINED_ELSEWHERE = "kept: rejoined elsewhere"
-    FAILED = "failed"
-
-
-@dataclass(frozen=True)
-class RoomSaveResult:
-    owner_vk: bytes
-    outcome: RoomOutcome
-    reason: str = ""
-    slot: RoomSlot | None = None
-    attempts: int = 0
-
-    def __repr__(self) -> str:
-        extra = f", reason={self.reason!r}" if self.reason else ""
-        return f"RoomSaveResult({room_label(self.owner_vk)}, {self.outcome.value}{extra})"
-
-
-@dataclass(frozen=True)
-class SaveReport:
-    rooms: dict[bytes, RoomSaveResult] = field(default_factory=dict)
-    meta: RoomOutcome | None = None
-    meta_error: str = ""
-    messages_stored: frozenset[int] = frozenset()
-    """Ids of the messages given to ``save(messages=...)`` that are in the store after it."""
-
-    @property
-    def ok(self) -> bool:
-        return not self.failures and not self.meta_error
-
-    @property
-    def failures(self) -> list[RoomSaveResult]:
-        return [r for r in self.rooms.values() if r.outcome is RoomOutcome.FAILED]
-
-    @property
-    def max_attempts(self) -> int:
-        return max((r.attempts for r in self.rooms.values()), default=0)
-
-    def summary(self) -> str:
-        if self.ok:
-            return "saved"
-        parts = [f"{room_label(r.owner_vk)}: {r.reason}" for r in self.failures]
-        if self.meta_error:
-            parts.append(f"preferences: {self.meta_error}")
-        return f"{len(parts)} save error(s); first: {parts[0]}"
-
-
-class IntentKind(Enum):
-    LEAVE = "leave"
-    REJOIN = "rejoin"
-
-
-@dataclass(frozen=True)
-class Intent:
-    kind: IntentKind
-    seq: int
-    seen_epoch: int = 0
-
-
-@dataclass(frozen=True)
-class LoadIssue:
-    key: str
-    reason: str
-
-
-@dataclass(frozen=True)
-class LoadResult:
-    rooms: Rooms
-    issues: tuple[LoadIssue, ...] = ()
-    migrated: bool = False
-    upgrade: str = ""
-    """What the upgrade of a 0.1.0 profile did, when this load ran it (for front ends to say so)."""
-
-
-@dataclass(frozen=True)
-class ChangeEvent:
-    """Keys written since the last event; ``external`` when another process wrote them."""
-
-    keys: frozenset[str]
-    external: bool
-    session_id: int | None = None
-
-    @property
-    def room_keys(self) -> dict[bytes, str]:
-        return {vk: k for k in self.keys if (vk := parse_room_key(k)) is not None}
-
-    @property
-    def message_rooms(self) -> set[bytes]:
-        """Rooms whose history gained messages."""
-        return {vk for k in self.keys if (vk := parse_hist_room(k)) is not None}
-
-    @property
-    def meta_changed(self) -> bool:
-        return META_KEY in self.keys
-
-
-Subscriber = Callable[[ChangeEvent], None]
-
-
-_DIGEST_CHUNK = 2000
-
-
-def _digest(data: bytes) -> bytes:
-    """Fingerprint of a slot payload, fed in small chunks.
-
-    hashlib drops the GIL for inputs over 2 KiB; on a loaded worker thread that
-    hand-off makes the GUI thread wait for the lock again on every room, which
-    showed up as a 60–90 ms stall while a big profile loads (benchmark B7).
-    """
-    hasher = hashlib.blake2b(digest_size=16)
-    view = memoryview(data)
-    for start in range(0, len(view), _DIGEST_CHUNK):
-        hasher.update(view[start : start + _DIGEST_CHUNK])
-    return hasher.digest()
-
-
-def _digest_is(expected: bytes, data: bytes) -> bool:
-    return _digest(data) == expected
-
-
-_TOMBSTONE_MARK = b"tombstone"
-
-
-class SaveSession:
-    """One writer (a window or a CLI run): what it last persisted, and its pending intents."""
-
-    _ids = itertools.count(1)
-
-    def __init__(self, name: str = "") -> None:
-        self.id = next(self._ids)
-        self.name = name or f"session-{self.id}"
-        self._lock = threading.Lock()
-        self._seq = itertools.count(1)
-        self.persisted: dict[bytes, bytes] = {}
-        self.persisted_rooms: dict[bytes, RoomData] = {}
-        self.meta_saved: RoomsMeta | None = None
-        self.meta_base: RoomsMeta | None = None
-        self.intents: dict[bytes, Intent] = {}
-        self.settled: set[str] = set()
-        """Outbox and history keys of pending changes this writer has seen land (so it never writes them again)."""
-        self.history: dict[bytes, frozenset[int]] = {}
-        """Per room, the ids of the window it last stored: every stored window is already in the history."""
-        self._running = False
-        self._pending: Rooms | None = None
-        self._pending_future: asyncio.Future[SaveReport] | None = None
-        self.saves_run = 0
-
-    def __repr__(self) -> str:
-        return f"SaveSession({self.name}, intents={len(self.intents)})"
-
-    def known_history(self, owner_vk: bytes) -> frozenset[int]:
-        known = self.history.get(owner_vk)
-        if known is None:
-            base = self.persisted_rooms.get(owner_vk)
-            known = frozenset() if base is None else _window_ids(base)
-            self.history[owner_vk] = known
-        return known
-
-    def _set_intent(self, owner_vk: bytes, kind: IntentKind, seen_epoch: int = 0) -> None:
-        with self._lock:
-            self.intents[owner_vk] = Intent(kind, next(self._seq), seen_epoch)
-
-    def _snapshot_intents(self) -> dict[bytes, Intent]:
-        with self._lock:
-            return dict(self.intents)
-
-    def _consume(self, owner_vk: bytes, carried: Intent) -> None:
-        with self._lock:
-            if self.intents.get(owner_vk) == carried:
-                del self.intents[owner_vk]
-
-
-class StorageController:
+class StorageController(ChangeFeed):
     """Async façade over the KV store; every method is awaited from the event loop thread."""
 
     def __init__(self, store: KVStore, profile: Profile | None = None) -> None:
@@ -277,6 +90,7 @@ class StorageController:
         self._cursor = store.current_cursor()
         self._closed = False
         self._message_index: dict[bytes, list[str]] = {}
+        self._decoded = DecodedMessages()
         self._health = health_of(store)
         self._health_subscribers: list[Callable[[StoreHealth], None]] = []
         self._history = store if isinstance(store, HistoryIndexKV) else None
@@ -309,42 +123,8 @@ class StorageController:
         await self._call(self._store.close)
         self._io.shutdown(wait=True)
 
-    @property
-    def store(self) -> KVStore:
-        return self._store
-
-    @property
-    def health(self) -> StoreHealth:
-        """Whether saving still works; when not, ``health.problem`` is what every window must show."""
-        return self._health
-
-    def subscribe_health(self, callback: Callable[[StoreHealth], None]) -> Callable[[], None]:
-        """``callback(health)`` whenever the store stops accepting writes (damaged, deleted or replaced)."""
-        self._health_subscribers.append(callback)
-
-        def unsubscribe() -> None:
-            if callback in self._health_subscribers:
-                self._health_subscribers.remove(callback)
-
-        return unsubscribe
-
-    def _note_health(self) -> None:
-        health = health_of(self._store)
-        if health == self._health:
-            return
-        self._health = health
-        log.warning("the profile stopped accepting changes: %s", health.problem)
-        for callback in list(self._health_subscribers):
-            try:
-                callback(health)
-            except Exception:
-                log.exception("a health subscriber failed")
-
     def open_session(self, name: str = "") -> SaveSession:
         return SaveSession(name)
-
-    async def _call(self, fn: Callable[..., T], *args: object) -> T:
-        return await asyncio.get_running_loop().run_in_executor(self._io, fn, *args)
 
     # -- intents
 
@@ -367,49 +147,6 @@ class StorageController:
         rooms.leave(owner_vk)
         self.mark_room_left(session, owner_vk, epoch)
 
-    # -- change feed
-
-    def subscribe(self, callback: Subscriber) -> Callable[[], None]:
-        self._subscribers.append(callback)
-        if self._poller is None and not self._closed:
-            self._poller = asyncio.get_running_loop().create_task(self._poll_external())
-
-        def unsubscribe() -> None:
-            if callback in self._subscribers:
-                self._subscribers.remove(callback)
-
-        return unsubscribe
-
-    def _announce(self, keys: Iterable[str], *, external: bool, session: SaveSession | None = None) -> None:
-        keyset = frozenset(keys)
-        if not keyset or self._closed:
-            return
-        for key in keyset:
-            vk = parse_hist_room(key)
-            if vk is not None:
-                self._message_index.pop(vk, None)
-        event = ChangeEvent(keyset, external, None if session is None else session.id)
-        for callback in list(self._subscribers):
-            try:
-                callback(event)
-            except Exception:
-                log.exception("a change subscriber failed")
-
-    async def _poll_external(self) -> None:
-        """Announce other processes' commits; cheap when nothing changed (a cursor query)."""
-        while not self._closed:
-            await asyncio.sleep(POLL_INTERVAL_S)
-            try:
-                cursor, keys = await self._call(self._store.changes_since, self._cursor)
-            except (StorageError, RuntimeError) as exc:
-                log.warning("change poll failed: %s", exc)
-                continue
-            finally:
-                self._note_health()
-            if cursor != self._cursor:
-                self._cursor = cursor
-                self._announce(keys, external=True)
-
     # -- load
 
     async def load(self, session: SaveSession | None = None) -> Rooms:
@@ -421,6 +158,8 @@ class StorageController:
         finally:
             self._note_health()
         self._announce(written, external=False)
+        if session is not None:
+            session.watch(result.rooms)
         return result
 
     def _planning_keys(self, room_keys: Iterable[str]) -> list[str]:
@@ -555,9 +294,13 @@ class StorageController:
         the state that holds them, or not at all. ``messages`` (just posted) make the save run on its own, not
         coalesced; ``SaveReport.messages_stored`` says which of them are stored.
         """
+        changed = session.take_changes(rooms)
         if messages:
             try:
-                report, written = await self._call(self._save_sync, session, rooms.copy(), tuple(messages))
+                report, written = await self._call(self._save_sync, session, rooms.copy(), tuple(messages), changed)
+            except BaseException:
+                session.forget_changes()
+                raise
             finally:
                 self._note_health()
             session.saves_run += 1
@@ -565,6 +308,8 @@ class StorageController:
             return report
         loop = asyncio.get_running_loop()
         session._pending = rooms.copy()
+        pending = session._pending_changed
+        session._pending_changed = None if pending is None or changed is None else pending | changed
         if session._pending_future is None:
             session._pending_future = loop.create_future()
         future = session._pending_future
@@ -573,13 +318,14 @@ class StorageController:
         session._running = True
         try:
             while session._pending is not None:
-                snapshot, waiting = session._pending, session._pending_future
-                session._pending, session._pending_future = None, None
+                snapshot, waiting, changed = session._pending, session._pending_future, session._pending_changed
+                session._pending, session._pending_future, session._pending_changed = None, None, set()
                 assert waiting is not None
                 try:
-                    report, written = await self._call(self._save_sync, session, snapshot)
+                    report, written = await self._call(self._save_sync, session, snapshot, (), changed)
                     self._note_health()
                 except BaseException as exc:
+                    session.forget_changes()
                     if not waiting.done():
                         waiting.set_exception(exc)
                     if isinstance(exc, asyncio.CancelledError | KeyboardInterrupt | SystemExit):
@@ -594,14 +340,25 @@ class StorageController:
         return await future
 
     def _save_sync(
-        self, session: SaveSession, rooms: Rooms, messages: tuple[AuthorizedMessage, ...] = ()
+        self,
+        session: SaveSession,
+        rooms: Rooms,
+        messages: tuple[AuthorizedMessage, ...] = (),
+        changed: Iterable[bytes] | None = None,
     ) -> tuple[SaveReport, list[str]]:
+        """``changed``: the rooms set in ``rooms`` since this writer's last save (``None``: look at them all)."""
         intents = session._snapshot_intents()
-        self._search.note_rooms(rooms.rooms)
+        if changed is None:
+            candidates: Iterable[tuple[bytes, RoomData]] = rooms.rooms.items()
+            self._search.note_rooms(rooms.rooms)
+        else:
+            wanted = {*changed, *session.retry, *intents}
+            candidates = [(vk, rooms.rooms[vk]) for vk in wanted if vk in rooms.rooms]
+            self._search.note_rooms(dict(candidates))
         results: dict[bytes, RoomSaveResult] = {}
         written: list[str] = []
         landed: set[str] = set()
-        for vk, room in rooms.rooms.items():
+        for vk, room in candidates:
             intent = intents.get(vk)
             rejoin = intent is not None and intent.kind is IntentKind.REJOIN
             if not rejoin and session.persisted_rooms.get(vk) is room:
@@ -618,7 +375,9 @@ class StorageController:
             result = self._save_room(vk, decide, extra, landed)
             results[vk] = result
             if result.outcome is RoomOutcome.FAILED:
+                session.retry.add(vk)
                 continue
+            session.retry.discard(vk)
             if result.outcome is RoomOutcome.STORED:
                 written.append(room_key(vk))
                 if isinstance(result.slot, PresentSlot):
@@ -811,215 +570,6 @@ class StorageController:
         results = self._store.cas_store_many(items)
         return [key for (key, _, _), res in zip(items, results, strict=True) if isinstance(res, Stored)]
 
-    async def read_messages(
-        self, owner_vk: bytes, *, before: ReadMarker | None = None, limit: int = 50
-    ) -> list[AuthorizedMessage]:
-        """A page of a room's history, oldest first, ending just before ``before`` (or at the newest)."""
-        return await self._call(self._read_messages_sync, owner_vk, before, limit)
-
-    def _message_order(self, owner_vk: bytes) -> list[str]:
-        """The room's history keys, sorted (key order is message order); cached until one is written."""
-        index = self._message_index.get(owner_vk)
-        if index is None:
-            index = sorted(self._store.list(hist_prefix(owner_vk)))
-            self._message_index[owner_vk] = index
-        return index
-
-    def _read_keys(self, owner_vk: bytes, keys: Sequence[str]) -> list[AuthorizedMessage]:
-        """Decode history keys; a value that does not decode, or is not the message its key names, is skipped.
-
-        Signatures were checked when River's rules accepted each message (every ``hist:`` value comes from a
-        state this profile verified or a re-signed 0.1.0 item); the author may since have been pruned from
-        River's state, so reading does not look the author up again.
-        """
-        found = self._store.get_many(keys)
-        owner_id = fast_hash(owner_vk)
-        out = []
-        for key in keys:
-            payload = found.get(key, (None, 0))[0]
-            parsed = parse_hist_key(key)
-            if payload is None or parsed is None:
-                continue
-            try:
-                msg = AuthorizedMessage.from_obj(river_codec.loads(payload))
-            except (DecodeError, ValueError):
-                log.warning("room %s: undecodable history entry skipped", room_label(owner_vk))
-                continue
-            t = msg.message.time
-            if msg.message.room_owner != owner_id or (t.secs, t.nanos, msg.id) != parsed[1]:
-                continue
-            out.append(msg)
-        return out
-
-    def _read_messages_sync(self, owner_vk: bytes, before: ReadMarker | None, limit: int) -> list[AuthorizedMessage]:
-        point = None if before is None else sort_point(*before.sort_key())
-        entries = self._indexed(lambda h: h.index_page(owner_vk, before=point, limit=limit))
-        if entries is not None:
-            return self._read_keys(owner_vk, [e.key for e in entries])
-        order = self._message_order(owner_vk)
-        end = len(order) if before is None else bisect.bisect_left(order, _marker_key(owner_vk, before))
-        return self._read_keys(owner_vk, order[max(0, end - limit) : end])
-
-    async def message_count(self, owner_vk: bytes) -> int:
-        return await self._call(self._message_count_sync, owner_vk)
-
-    def _message_count_sync(self, owner_vk: bytes) -> int:
-        counted = self._indexed(lambda h: h.index_count(owner_vk))
-        return len(self._message_order(owner_vk)) if counted is None else counted
-
-    async def unread_counts(self, rooms: Rooms) -> dict[bytes, int]:
-        """Unread badges for every room, computed on the storage thread."""
-        return await self._call(self._unread_sync, rooms.copy())
-
-    def _unread_sync(self, rooms: Rooms) -> dict[bytes, int]:
-        """Per room, the index rows after the read marker, counted without reading a message: in "All", others'
-        rows (one range count); in "Mentions & replies", others' rows whose refs name this user or answer one of
-        this user's messages (message_rows.py). Only rows sealed with a secret the index cannot hold are read,
-        opened with the room's keyring and judged by :func:`unread_messages`.
-
-        Without an index (or on a read-only store that cannot build it), see :meth:`_unread_by_scan`.
-        """
-        counts = dict.fromkeys(rooms.rooms, 0)
-        plain: list[UnreadQuery] = []
-        addressed: list[AddressedQuery] = []
-        for vk, room in rooms.rooms.items():
-            mode = rooms.notification_mode(vk)
-            if mode is NotificationMode.MUTED:
-                continue
-            marker = None if room.last_read is None else sort_point(*room.last_read.sort_key())
-            me = member_bytes(room.self_member_id)
-            if mode is NotificationMode.ALL:
-                plain.append(UnreadQuery(vk, marker, frozenset({me, NOT_COUNTED})))
-            else:
-                names = mention_names(room.self_member_id)
-                addressed.append(AddressedQuery(vk, marker, frozenset({me, NOT_COUNTED}), names, me))
-        counted = self._indexed(
-            lambda h: (
-                h.index_count_after(plain),
-                h.index_count_addressed(addressed),
-                h.index_opaque_after([q.unread for q in addressed]),
-            )
-        )
-        if counted is None:
-            return self._unread_by_scan(rooms)
-        counts.update(zip((q.room for q in plain), counted[0], strict=True))
-        counts.update(zip((q.room for q in addressed), counted[1], strict=True))
-        for query, sealed in zip(addressed, counted[2], strict=True):
-            if sealed:
-                counts[query.room] += self._sealed_addressed(rooms.rooms[query.room], query, sealed)
-        return counts
-
-    def _sealed_addressed(self, room: RoomData, query: AddressedQuery, sealed: list[IndexEntry]) -> int:
-        """The unread rows whose refs the index could not read (private bodies), opened and judged here."""
-        theirs = self._read_keys(query.room, [e.key for e in sealed])
-        mine: set[int] = set()
-        if _reply_targets(room, theirs) - _own_window_ids(room):
-            mine = self._my_ids_by_index(query.room, query.author)
-        return len(unread_messages(room, NotificationMode.MENTIONS_AND_REPLIES, theirs, mine))
-
-    def _my_ids_by_index(self, owner_vk: bytes, me: bytes) -> set[int]:
-        """Every id of this user's messages in the room, from index rows alone (a reply to any of them counts)."""
-        authors = (self._indexed(lambda h: h.index_authors([owner_vk])) or {}).get(owner_vk, frozenset())
-        rows = self._indexed(partial(_rows_after, query=UnreadQuery(owner_vk, None, authors - {me}))) or []
-        return {message_id_of(e.id) for e in rows if e.author == me}
-
-    def _unread_by_scan(self, rooms: Rooms) -> dict[bytes, int]:
-        """Without an order index: each room's sorted key list says where the unread range starts, and only the
-        keys after the read marker are read and decoded."""
-        counts = dict.fromkeys(rooms.rooms, 0)
-        for vk, room in rooms.rooms.items():
-            mode = rooms.notification_mode(vk)
-            if mode is NotificationMode.MUTED:
-                continue
-            order = self._message_order(vk)
-            start = 0 if room.last_read is None else bisect.bisect_right(order, _marker_key(vk, room.last_read))
-            if start >= len(order):
-                continue
-            unread = self._read_keys(vk, order[start:])
-            mine: set[int] = set()
-            if mode is NotificationMode.MENTIONS_AND_REPLIES and _reply_targets(room, unread) - _own_window_ids(room):
-                me = room.self_member_id  # a reply may target one of mine from before the marker: read them all
-                mine = {m.id for m in self._read_keys(vk, order[:start]) if m.author == me}
-            counts[vk] = len(unread_messages(room, mode, unread, mine))
-        return counts
-
-    # -- the message order index (history_index.py)
-
-    def _start_history_index(self) -> None:
-        """Queue any build of the index on the storage thread, never the caller's."""
-        if self._history is not None:
-            self._io.submit(self._history_job)
-
-    def _attach_history(self, history: HistoryIndexKV) -> None:
-        if not self._history_attached:
-            history.attach_indexer(MESSAGE_INDEXER)
-            self._history_attached = True
-
-    def _history_job(self) -> None:
-        """One bounded batch of a build, then the next one queued behind other storage work.
-
-        A complete index is left alone here: its check runs on the first index read, so opening costs nothing.
-        """
-        history = self._history
-        if history is None or self._closed:
-            return
-        try:
-            self._attach_history(history)
-            done = not history.index_pending() or history.index_step()
-        except StorageError as exc:
-            log.warning("message index: %s", exc)
-            return
-        if not done:
-            with contextlib.suppress(RuntimeError):  # the controller closed meanwhile
-                self._io.submit(self._history_job)
-
-    def _indexed(self, read: Callable[[HistoryIndexKV], T]) -> T | None:
-        """``read`` on the index, finishing an unfinished build here first; ``None`` when the store has none."""
-        history = self._history
-        if history is None:
-            return None
-        try:
-            for _attempt in range(3):
-                try:
-                    self._attach_history(history)
-                    return read(history)
-                except IndexIncompleteError:
-                    while not history.index_step():
-                        pass
-            return read(history)
-        except StorageError:
-            if health_of(self._store).writable:
-                raise
-            return None  # read-only or damaged: the index cannot be built or trusted here, so callers scan
-
-    # -- full-text search (search_index.py)
-
-    async def search(self, text: str, room: bytes | None = None, limit: int = 50) -> list[SearchHit]:
-        """Messages of ``room`` (or every room) matching the words of ``text`` as they read now, newest first.
-
-        Raises ``StorageError`` when the store has no search index (a read-only profile that was never indexed).
-        """
-        return await self._call(self._search_sync, text, room, limit)
-
-    def _search_sync(self, text: str, room: bytes | None, limit: int) -> list[SearchHit]:
-        hits = self._search.search(text, room, limit)
-        if hits is None:
-            raise StorageError("this profile has no search index")
-        return hits
-
-    def _search_job(self) -> None:
-        """One bounded batch of a search index build, then the next one queued behind other storage work."""
-        if self._closed:
-            return
-        try:
-            done = self._search.step()
-        except StorageError as exc:
-            log.warning("search index: %s", exc)
-            return
-        if not done:
-            with contextlib.suppress(RuntimeError):
-                self._io.submit(self._search_job)
-
     async def run(self, fn: Callable[[], T]) -> T:
         """Run other blocking work (crypto, decoding) on the storage thread, off the event loop."""
         return await self._call(fn)
@@ -1043,98 +593,7 @@ class StorageController:
         return self.run_blocking(self._read_slots_sync, [owner_vk])[owner_vk]
 
 
-def hist_key_of(owner_vk: bytes, message: AuthorizedMessage) -> str:
-    t = message.message.time
-    return hist_key(owner_vk, t.secs, t.nanos, message.id)
-
-
-def _reply_targets(room: RoomData, messages: Iterable[AuthorizedMessage]) -> set[int]:
-    """The ids the replies among ``messages`` answer (a private one opened with the room's secrets)."""
-    out = set()
-    for m in messages:
-        if m.message.content.content_type == ReplyContent.content_type:
-            content = open_body(m.message.content, room.keyring).content
-            if isinstance(content, ReplyContent):
-                out.add(content.target_message_id)
-    return out
-
-
-def _own_window_ids(room: RoomData) -> set[int]:
-    me = room.self_member_id
-    return {m.id for m in room.room_state.recent_messages if m.author == me}
-
-
-def _rows_after(history: HistoryIndexKV, query: UnreadQuery) -> list[IndexEntry]:
-    return history.index_rows_after(query)
-
-
-def _marker_key(owner_vk: bytes, marker: ReadMarker) -> str:
-    return hist_key(owner_vk, marker.secs, marker.nanos, marker.message_id)
-
-
 Extra = Callable[[rc.Decision | None], list[tuple[str, bytes]]]
-
-
-def _window_ids(room: RoomData) -> frozenset[int]:
-    if room.waiting:
-        return frozenset()
-    return frozenset(m.id for m in room.room_state.recent_messages)
-
-
-def _pending_entries(session: SaveSession, room: RoomData) -> list[tuple[str, bytes]]:
-    """The outbox entry and new history keys of each pending change this writer has not seen land."""
-    out: list[tuple[str, bytes]] = []
-    for p in room.pending:
-        entry = outbox_key(room.owner_vk, p.made_at.secs, p.made_at.nanos, p.delta)
-        if entry not in session.settled:
-            out.append((entry, p.delta))
-        out.extend((k, m.encode()) for m in p.messages if (k := hist_key_of(room.owner_vk, m)) not in session.settled)
-    return out
-
-
-def _window_entries(owner_vk: bytes, known: frozenset[int], decision: rc.Decision | None) -> list[tuple[str, bytes]]:
-    """History keys for the messages of the slot about to be written that are not known to be in history."""
-    if not isinstance(decision, rc.Write) or not isinstance(decision.slot, PresentSlot):
-        return []
-    room = decision.slot.room
-    if room.waiting:
-        return []
-    return [(hist_key_of(owner_vk, m), m.encode()) for m in room.room_state.recent_messages if m.id not in known]
-
-
-def _save_entries(
-    owner_vk: bytes, pending: list[tuple[str, bytes]], known: frozenset[int], decision: rc.Decision | None
-) -> list[tuple[str, bytes]]:
-    if isinstance(decision, rc.AdoptLeave | rc.RejoinedElsewhere):
-        return []
-    entries = dict(pending)
-    for key, value in _window_entries(owner_vk, known, decision):
-        entries.setdefault(key, value)
-    return list(entries.items())
-
-
-def decode_legacy_blob(raw: bytes) -> Rooms:
-    """River's legacy ``rooms_data`` blob: ``{map: {vk: RoomData}, current_room_key, removed_rooms, ...}``."""
-    tree = river_codec.fields(river_codec.loads(raw), "rooms_data")
-    rooms = Rooms()
-    room_map = river_codec.fields(tree.get("map") or {}, "rooms_data map")
-    for vk_obj, value in room_map.items():
-        vk = river_codec.byte_field(vk_obj, "room key", 32)
-        room = RoomData.from_obj(value)
-        if room.owner_vk != vk:
-            raise DecodeError("a room is filed under another room's key")
-        room.room_state  # noqa: B018  (decode now: an undecodable blob is reported, not half migrated)
-        rooms.rooms[vk] = room
-    removed = tree.get("removed_rooms") or []
-    for vk_obj in removed.items() if isinstance(removed, dict) else removed:
-        key = vk_obj[0] if isinstance(vk_obj, tuple) else vk_obj
-        epoch = vk_obj[1] if isinstance(vk_obj, tuple) else 1
-        rooms.removed[river_codec.byte_field(key, "room key", 32)] = int(epoch)
-    meta = RoomsMeta.from_obj(
-        {k: tree.get(k) for k in ("current_room_key", "notification_modes", "room_order") if tree.get(k) is not None}
-    )
-    rooms.apply_meta(meta)
-    return rooms
 
 
 class _CasExhausted(Exception):
@@ -1143,3 +602,22 @@ class _CasExhausted(Exception):
 
 async def gather_reports(calls: Iterable[Awaitable[SaveReport]]) -> list[SaveReport]:
     return list(await asyncio.gather(*calls))
+
+
+__all__ = [
+    "CAS_MAX_ATTEMPTS",
+    "POLL_INTERVAL_S",
+    "ChangeEvent",
+    "Intent",
+    "IntentKind",
+    "LoadIssue",
+    "LoadResult",
+    "RoomOutcome",
+    "RoomSaveResult",
+    "SaveReport",
+    "SaveSession",
+    "StorageController",
+    "decode_legacy_blob",
+    "gather_reports",
+    "hist_key_of",
+]

@@ -87,12 +87,14 @@ class IndexEntry(NamedTuple):
 class Indexer:
     """Turns a stored key under ``prefix`` into its index row; ``row`` returns ``None`` for keys not to count.
 
-    ``name`` identifies the rule: a store indexed under another name is rebuilt.
+    ``name`` identifies the rule: a store indexed under another name is rebuilt. ``room_prefix(room)``, when
+    given, is the key prefix of a room's keys: the open check then also finds rows filed under another room.
     """
 
     name: str
     prefix: str
     row: Callable[[str, bytes], IndexRow | None]
+    room_prefix: Callable[[bytes], str] | None = None
 
     def __repr__(self) -> str:
         return f"Indexer({self.name!r}, prefix={self.prefix!r})"
@@ -304,7 +306,13 @@ def is_complete(conn: sqlite3.Connection) -> bool:
 
 
 def check_range(
-    conn: sqlite3.Connection, keys_where: str, params: tuple[str, ...], after: str, batch: int
+    conn: sqlite3.Connection,
+    keys_where: str,
+    params: tuple[str, ...],
+    after: str,
+    batch: int,
+    *,
+    room_prefix: Callable[[bytes], str] | None = None,
 ) -> tuple[bool, str | None]:
     """Compare the next ``batch`` keys (``keys_where``: under the prefix and after ``after``) with the index rows
     between the same bounds.
@@ -318,10 +326,27 @@ def check_range(
     if bound is None:
         keys = conn.execute(f"SELECT COUNT(*) FROM kv WHERE {keys_where}", params).fetchone()
         rows = conn.execute("SELECT COUNT(*) FROM msg_index WHERE key > ?", (after,)).fetchone()
-        return int(rows[0]) == int(keys[0]), None
+        agrees = int(rows[0]) == int(keys[0])
+        return agrees and (room_prefix is None or _rooms_match_keys(conn, room_prefix)), None
     last = str(bound[0])
     rows = conn.execute("SELECT COUNT(*) FROM msg_index WHERE key > ? AND key <= ?", (after, last)).fetchone()
     return int(rows[0]) == batch, last
+
+
+def _rooms_match_keys(conn: sqlite3.Connection, room_prefix: Callable[[bytes], str]) -> bool:
+    """Every room's rows are rows of that room's keys: a row whose room was changed in place (same count) is caught.
+
+    Rows whose time or id were changed are caught by the reader, on the page that shows them (the controller
+    compares each row with the message under its key)."""
+    for (room,) in conn.execute("SELECT DISTINCT room FROM msg_index WHERE room IS NOT NULL").fetchall():
+        prefix = room_prefix(bytes(room))
+        upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+        outside = conn.execute(
+            "SELECT 1 FROM msg_index WHERE room = ? AND (key < ? OR key >= ?) LIMIT 1", (room, prefix, upper)
+        ).fetchone()
+        if outside is not None:
+            return False
+    return True
 
 
 def progress(conn: sqlite3.Connection) -> str | None:

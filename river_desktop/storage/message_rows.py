@@ -31,7 +31,7 @@ from river_desktop.domain.river.privacy import BodyStatus
 from river_desktop.domain.river.views import open_body
 from river_desktop.domain.rooms import counts_as_message
 from river_desktop.storage.history_index import Indexer, IndexRow, Ref, RefKind, SortPoint
-from river_desktop.storage.slots import HIST_PREFIX, parse_hist_key
+from river_desktop.storage.slots import HIST_PREFIX, hist_prefix, parse_hist_key
 
 NOT_COUNTED: Final = b""
 """The author column of a message no unread badge counts."""
@@ -105,4 +105,4 @@ def message_row(key: str, payload: bytes) -> IndexRow | None:
     return IndexRow(room, point[0], point[1], author, message_refs(message))
 
 
-MESSAGE_INDEXER: Final = Indexer("river-hist-v2", HIST_PREFIX, message_row)
+MESSAGE_INDEXER: Final = Indexer("river-hist-v2", HIST_PREFIX, message_row, room_prefix=hist_prefix)

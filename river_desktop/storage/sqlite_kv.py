@@ -17,52 +17,50 @@ by key (rows.py), and rows this store did not write are reported and skipped.
 from __future__ import annotations
 
 import builtins
-import contextlib
 import logging
 import os
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from types import TracebackType
 from typing import Final, TypeVar
 
 from river_desktop.storage import dbfile
 from river_desktop.storage import history_index as hi
 from river_desktop.storage import room_summary as rs
 from river_desktop.storage import rows as rw
-from river_desktop.storage import search_index as si
 from river_desktop.storage.envelope import (
-    HEADER_SIZE,
-    MAX_GENERATION,
     decode_versioned,
     encode_deleted,
     encode_versioned,
 )
 from river_desktop.storage.errors import (
-    ForeignRowError,
-    NotADatabaseError,
     SchemaTooNewError,
     StorageCorruptError,
     StorageError,
-    StorageGoneError,
-    StorageIOError,
     StorageReadOnlyError,
-    StoreBusyError,
-    StoreClosedError,
 )
-from river_desktop.storage.faults import MAX_SEQ, Fault, classify_error, display_key, row_problem, should_retry_read
+from river_desktop.storage.faults import Fault, classify_error, display_key, row_problem
 from river_desktop.storage.kv import (
     CasResult,
     Conflict,
     SkippedRow,
     Stored,
-    StoreHealth,
     check_key,
     check_value,
-    prefix_upper_bound,
 )
+from river_desktop.storage.sqlite_core import (
+    _LIVE,
+    _VALID_SEQ,
+    _fetch_int,
+    _in_transaction,
+    _max_seq,
+)
+from river_desktop.storage.sqlite_indexes import SqliteIndexes
+from river_desktop.storage.sqlite_inspect import SqliteInspect
+
+log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
@@ -77,11 +75,7 @@ FULL_CHECK_MAX_BYTES: Final = 256 * 1024 * 1024
 """Files up to this size get ``PRAGMA integrity_check`` at open (about 35 ms for 25 MB, 50,000 messages, warm);
 larger ones the cheaper ``quick_check``, which misses only index/table mismatches."""
 
-_READ_PAUSE_S: Final = 0.02
 _GET_MANY_CHUNK: Final = 500
-# Mirrors envelope.is_deleted, so filters run inside SQLite instead of shipping every payload to Python.
-_LIVE: Final = f"NOT (length(value) >= {HEADER_SIZE} AND substr(value, 1, 1) = x'02')"
-_VALID_SEQ: Final = f"typeof(seq) = 'integer' AND seq > 0 AND seq < {MAX_SEQ}"
 
 
 def _create_v1(conn: sqlite3.Connection) -> None:
@@ -110,43 +104,8 @@ the connection mid-transaction and must not commit. To change the schema: bump `
 """
 
 
-def _text(raw: bytes) -> str:
-    """SQLite TEXT as str; bytes that are not UTF-8 become lone surrogates, which ``row_problem`` then reports."""
-    return raw.decode("utf-8", "surrogateescape")
 
-
-@contextlib.contextmanager
-def _in_transaction(conn: sqlite3.Connection, begin: str) -> Iterator[None]:
-    """``begin`` ... COMMIT, or ROLLBACK on any exception (which then propagates)."""
-    conn.execute(begin)
-    try:
-        yield
-        conn.execute("COMMIT")
-    except BaseException:
-        if conn.in_transaction:
-            with contextlib.suppress(sqlite3.Error):
-                conn.execute("ROLLBACK")
-        raise
-
-
-log = logging.getLogger(__name__)
-
-_NOT_INDEXED: Final = object()
-"""``_index_row``'s answer for a key the attached indexer does not cover (or when none is attached)."""
-
-
-def _fetch_int(conn: sqlite3.Connection, sql: str, params: tuple[object, ...] = ()) -> int:
-    row = conn.execute(sql, params).fetchone()
-    return int(row[0])
-
-
-def _max_seq(conn: sqlite3.Connection) -> int:
-    """The highest valid write counter; rows with a foreign ``seq`` (text, at 2^63-1) do not count."""
-    row = conn.execute(f"SELECT seq FROM kv WHERE {_VALID_SEQ} ORDER BY seq DESC LIMIT 1").fetchone()
-    return 0 if row is None else int(row[0])
-
-
-class SqliteKV:
+class SqliteKV(SqliteIndexes, SqliteInspect):
     """The profile's store. One connection per thread, all closed by ``close()``.
 
     Opening checks, without writing anything, that the file is a SQLite database of this schema or an older one
@@ -155,13 +114,6 @@ class SqliteKV:
     ``read_only`` (a reason) opens the file read-only: reads work, every write raises ``StorageReadOnlyError``.
     ``connection_factory`` is SQLite's ``factory`` argument, for fault-injection tests.
     """
-
-    _indexer: hi.Indexer | None = None
-    _index_checked: bool = False
-    _check_cursor: str = ""
-    _extractor: si.Extractor | None = None
-    _search_checked: bool = False
-    _summarizer: rs.Summarizer | None = None
 
     def __init__(
         self,
@@ -196,26 +148,6 @@ class SqliteKV:
                 dbfile.remove_if_empty(self._path)
             raise
 
-    # -- opening
-
-    @property
-    def path(self) -> Path:
-        return self._path
-
-    def __repr__(self) -> str:
-        return f"SqliteKV({str(self._path)!r})"
-
-    def __enter__(self) -> SqliteKV:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
-
-    def _not_a_database(self, detail: str = dbfile.NOT_SQLITE) -> NotADatabaseError:
-        return dbfile.not_a_database(self._path, detail)
-
     def _too_new(self, found: int) -> SchemaTooNewError:
         return SchemaTooNewError(
             f"the database {self._path} was written by a newer River Desktop (schema {found}, this version "
@@ -223,28 +155,6 @@ class SqliteKV:
             found=found,
             supported=SCHEMA_VERSION,
         )
-
-    def _connect(self, *, initialise: bool) -> sqlite3.Connection:
-        try:
-            conn = sqlite3.connect(
-                self._uri,
-                uri=True,
-                timeout=self._busy_timeout_ms / 1000,
-                isolation_level=None,
-                check_same_thread=False,
-                factory=self._factory,
-            )
-        except sqlite3.Error as exc:
-            raise self._translate(exc, opening=True) from exc
-        conn.text_factory = _text
-        try:
-            self._prepare(conn, initialise=initialise)
-        except BaseException as exc:
-            conn.close()
-            if isinstance(exc, sqlite3.Error):
-                raise self._translate(exc, opening=True) from exc
-            raise
-        return conn
 
     def _prepare(self, conn: sqlite3.Connection, *, initialise: bool) -> None:
         # Reads only until the file is known to be ours, not too new and not damaged: such a file stays as it is.
@@ -340,224 +250,6 @@ class SqliteKV:
                 step(conn)
             conn.execute(f"PRAGMA user_version = {int(SCHEMA_VERSION)}")
 
-    # -- health
-
-    @property
-    def health(self) -> StoreHealth:
-        """Whether writes are still accepted, and why not: the app shows ``health.problem`` in every window."""
-        read_only = None if self._read_only is None else f"this profile is read-only: {self._read_only}"
-        return StoreHealth(damaged=self._damaged, read_only=read_only, gone=self._gone)
-
-    @property
-    def damaged(self) -> str | None:
-        return self._damaged
-
-    def skipped_rows(self) -> builtins.list[SkippedRow]:
-        """Every row a read since opening could not use (damaged, or not written by this store), by key."""
-        with self._lock:
-            return [SkippedRow(key, reason) for key, reason in sorted(self._skipped.items())]
-
-    def _mark_damaged(self, detail: str) -> None:
-        if self._damaged is None:
-            self._damaged = (
-                f"the profile's database {self._path} is damaged ({detail}); it was left as it is and nothing "
-                "more is saved to it. `river-desktop-cli store check` lists what is intact and "
-                "`river-desktop-cli store salvage --to NEW_FOLDER` copies it into a new profile"
-            )
-
-    def verify_file(self) -> StoreHealth:
-        """One ``stat``: is the path still the file that was opened? If not, the store stops writing for good."""
-        if self._gone is None:
-            try:
-                st = os.stat(self._path)
-            except FileNotFoundError:
-                self._mark_gone(f"{self._path} no longer exists")
-            except OSError:
-                pass  # cannot tell (a folder made unreadable); writes will say what is wrong
-            else:
-                if (st.st_dev, st.st_ino) != self._identity:
-                    self._mark_gone(f"another file is now at {self._path}")
-        return self.health
-
-    def _mark_gone(self, detail: str) -> None:
-        if self._gone is None:
-            self._gone = (
-                "the profile's database was deleted or replaced while River Desktop was running; nothing more is "
-                f"saved ({detail}). Restart River Desktop to open what is there now"
-            )
-
-    def _refuse_writes(self) -> None:
-        """Raise the reason this store takes no writes, worst first; the file's identity is checked each time."""
-        self.verify_file()
-        if self._gone is not None:
-            raise StorageGoneError(self._gone)
-        if self._damaged is not None:
-            raise StorageCorruptError(self._damaged)
-        if self._read_only is not None:
-            raise StorageReadOnlyError(f"this profile is read-only: {self._read_only}; nothing was changed")
-
-    # -- connections
-
-    def _register(self, conn: sqlite3.Connection) -> None:
-        with self._lock:
-            if self._closed:
-                conn.close()
-                raise self._closed_error()
-            dead = [entry for entry in self._connections if not entry[0].is_alive()]
-            self._connections = [entry for entry in self._connections if entry[0].is_alive()]
-            self._connections.append((threading.current_thread(), conn))
-        for _thread, stale in dead:
-            with contextlib.suppress(sqlite3.Error):
-                stale.close()
-        self._local.conn = conn
-
-    def _conn(self) -> sqlite3.Connection:
-        if self._closed:
-            raise self._closed_error()
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is None:
-            if self.verify_file().gone is not None:  # never open whatever file is at the path now
-                raise StorageGoneError(self._gone or "")
-            conn = self._connect(initialise=False)
-            self._register(conn)
-        return conn
-
-    def _closed_error(self) -> StoreClosedError:
-        return StoreClosedError(f"the store {self._path} was used after it was closed")
-
-    def close(self) -> None:
-        """Close every thread's connection. A call still running in another thread fails with StoreClosedError."""
-        with self._lock:
-            if self._closed:
-                return
-            self._closed = True
-            connections, self._connections = self._connections, []
-        for _thread, conn in connections:
-            with contextlib.suppress(sqlite3.Error):
-                conn.close()
-
-    # -- errors and transactions
-
-    def _translate(self, exc: sqlite3.Error, *, opening: bool = False, reading: bool = False) -> StorageError:
-        if self._closed and isinstance(exc, sqlite3.ProgrammingError):
-            return self._closed_error()
-        fault = classify_error(exc)
-        path = self._path
-        if fault is Fault.BUSY:
-            return StoreBusyError(
-                f"the database {path} stayed locked by another River Desktop window, process or the CLI for "
-                f"more than {self._busy_timeout_ms / 1000:g} s; close the other one or try again"
-            )
-        if fault is Fault.NOT_A_DATABASE and opening:
-            return self._not_a_database()
-        if fault in (Fault.CORRUPT, Fault.NOT_A_DATABASE):
-            self._mark_damaged(str(exc))
-            return StorageCorruptError(self._damaged or str(exc))
-        if fault is Fault.MOVED:
-            self._mark_gone(f"SQLite: {exc}")
-            return StorageGoneError(self._gone or str(exc))
-        if fault is Fault.FULL:
-            return StorageIOError(f"the disk holding {path} is full; free some space and try again")
-        if fault is Fault.IO:
-            if reading:
-                return StorageIOError(
-                    f"could not read the database {path}: input/output error ({exc}); check the disk and try again"
-                )
-            return StorageIOError(f"a disk error occurred on {path} ({exc}); check the disk and try again")
-        if fault in (Fault.READ_ONLY, Fault.CANT_OPEN):
-            return StorageIOError(
-                f"cannot open or write the database {path} ({exc}); check that it and its folder are "
-                "readable and writable by you"
-            )
-        return StorageError(f"the database {path} failed: {exc}")
-
-    @contextlib.contextmanager
-    def _guard(self) -> Iterator[None]:
-        try:
-            yield
-        except sqlite3.Error as exc:
-            raise self._translate(exc) from exc
-
-    def _reading(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        """Run a read; an I/O error (and a first corruption report) is tried again before it is reported."""
-        attempt = 1
-        while True:
-            try:
-                return fn(self._conn())
-            except sqlite3.Error as exc:
-                fault = classify_error(exc)
-                confirmed = fault is Fault.CORRUPT and self._damaged is not None  # no second look needed
-                if self._closed or confirmed or not should_retry_read(fault, attempt):
-                    raise self._translate(exc, reading=True) from exc
-            time.sleep(_READ_PAUSE_S * attempt)
-            attempt += 1
-
-    def _snapshot(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        """``_reading`` inside one read transaction, so several statements see one snapshot."""
-
-        def run(conn: sqlite3.Connection) -> T:
-            with _in_transaction(conn, "BEGIN"):
-                return fn(conn)
-
-        return self._reading(run)
-
-    @contextlib.contextmanager
-    def _read(self) -> Iterator[sqlite3.Connection]:
-        """A read transaction for the message index's several statements (one snapshot), errors translated."""
-        with self._guard():
-            conn = self._conn()
-            with _in_transaction(conn, "BEGIN"):
-                yield conn
-
-    @contextlib.contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        """A write transaction holding the file's write lock from its first read; refused when writes are off."""
-        self._refuse_writes()
-        with self._guard():
-            conn = self._conn()
-            with _in_transaction(conn, "BEGIN IMMEDIATE"):
-                self._refuse_writes()  # the file may have been replaced while this waited for the lock
-                yield conn
-
-    def _current(self, conn: sqlite3.Connection, key: str) -> tuple[bytes | None, int]:
-        row = conn.execute("SELECT value, seq FROM kv WHERE key = ?", (key,)).fetchone()
-        if row is None:
-            return None, 0
-        value, seq = row
-        problem = row_problem(key, isinstance(value, bytes), seq)
-        if problem is not None:
-            raise ForeignRowError(
-                f"the stored key {display_key(key)} was not written by River Desktop ({problem}); "
-                "it was left as it is (see `river-desktop-cli store check`)"
-            )
-        generation, payload = decode_versioned(value)
-        return payload, generation
-
-    def _next_generation(self, key: str, generation: int) -> int:
-        if generation >= MAX_GENERATION:
-            raise ForeignRowError(
-                f"the stored key {display_key(key)} is at the highest generation an envelope can hold "
-                "(2^64-1), so it cannot be written again; it was left as it is"
-            )
-        return generation + 1
-
-    def _put(self, conn: sqlite3.Connection, key: str, stored: bytes) -> None:
-        seq = _max_seq(conn) + 1
-        if seq >= MAX_SEQ:
-            raise StorageError(f"the database {self._path} has used up its write counter; nothing was written")
-        conn.execute(
-            "INSERT INTO kv (key, value, seq) VALUES (?, ?, ?)"
-            " ON CONFLICT (key) DO UPDATE SET value = excluded.value, seq = excluded.seq",
-            (key, stored, seq),
-        )
-
-    @staticmethod
-    def _prefix_where(prefix: str) -> tuple[str, tuple[str, ...]]:
-        upper = prefix_upper_bound(prefix)
-        if upper is None:
-            return "key >= ?", (prefix,)
-        return "key >= ? AND key < ?", (prefix, upper)
-
     # -- KVStore
 
     def get(self, key: str) -> bytes | None:
@@ -623,17 +315,6 @@ class SqliteKV:
             self._summary_put(conn, key, rs.DELETED if self._summarizer is not None and rs.covers(key) else None)
         return generation
 
-    def _note_skipped(self, skipped: Iterable[SkippedRow]) -> None:
-        with self._lock:
-            for row in skipped:
-                self._skipped[row.key] = row.reason
-
-    def _sift(self, raw: Iterable[tuple[object, object, object]], *, ordered: bool = False) -> rw.RowsRead:
-        """Keep the rows this store wrote; remember the others for ``skipped_rows``."""
-        read = rw.sift(raw, ordered=ordered)
-        self._note_skipped(read.skipped)
-        return read
-
     def list(self, prefix: str = "") -> builtins.list[str]:
         check_key(prefix)
         where, params = self._prefix_where(prefix)
@@ -690,16 +371,6 @@ class SqliteKV:
                 result.append((key, generation, payload))
         return result, read.skipped
 
-    def _rows(self, where: str, params: tuple[object, ...]) -> rw.RowsRead:
-        """Every usable row of ``where`` (a condition on ``key`` only; deleted markers included), sorted by key."""
-        sql = f"SELECT key, value, seq FROM kv WHERE {where} ORDER BY key"
-        try:
-            return self._sift(self._reading(lambda c: c.execute(sql, params).fetchall()), ordered=True)
-        except StorageCorruptError:
-            read = rw.read_rows_one_by_one(self._reading, where, params)
-            self._note_skipped(read.skipped)
-            return read
-
     def read_all(self) -> rw.RowsRead:
         """Every row, each one read on its own when a scan meets damage: what ``store check`` and salvage use."""
         return self._rows("1", ())
@@ -751,340 +422,3 @@ class SqliteKV:
 
     def current_cursor(self) -> int:
         return self._reading(_max_seq)
-
-    # -- inspection (store check, sizes, change detection, salvage)
-
-    def raw(self, key: str) -> bytes | None:
-        """The stored envelope bytes exactly as on disk (deleted markers included); ``None`` if never written."""
-        check_key(key)
-        row = self._reading(lambda c: c.execute("SELECT value FROM kv WHERE key = ?", (key,)).fetchone())
-        if row is None:
-            return None
-        if not isinstance(row[0], bytes):
-            raise ForeignRowError(f"the stored key {display_key(key)} has a value that is not bytes")
-        return bytes(row[0])
-
-    def entries(self) -> builtins.list[tuple[str, int, int]]:
-        """``(key, generation, stored size in bytes)`` of live keys, sorted; deleted ones are in ``deleted_keys``."""
-        sql = (
-            f"SELECT key, COALESCE(substr(value, 1, {HEADER_SIZE}), x''), length(value), seq,"
-            f" typeof(value) = 'blob' FROM kv WHERE {_LIVE} ORDER BY key"
-        )
-
-        def fast() -> builtins.list[tuple[str, int, int]]:
-            out = []
-            skipped = []
-            for key, head, size, seq, blob in self._reading(lambda c: c.execute(sql).fetchall()):
-                problem = row_problem(key, bool(blob), seq)
-                if problem is None:
-                    out.append((str(key), decode_versioned(head)[0], int(size)))
-                else:
-                    skipped.append(SkippedRow(display_key(key), problem))
-            self._note_skipped(skipped)
-            return out
-
-        try:
-            return fast()
-        except StorageCorruptError:
-            read = rw.read_rows_one_by_one(self._reading, "1", ())
-            self._note_skipped(read.skipped)
-            return [
-                (key, decode_versioned(value)[0], len(value))
-                for key, value, _seq in read.rows
-                if decode_versioned(value)[1] is not None
-            ]
-
-    def deleted_keys(self) -> builtins.list[tuple[str, int]]:
-        """``(key, generation)`` of every deleted-key marker, sorted by key."""
-        read = self._rows("1", ())
-        return [
-            (key, generation)
-            for key, value, _seq in read.rows
-            for generation, payload in [decode_versioned(value)]
-            if payload is None
-        ]
-
-    def integrity_check(self) -> str:
-        """SQLite's ``PRAGMA integrity_check`` verdict: ``"ok"``, or its findings one per line.
-
-        Damage bad enough to stop the check itself is a finding too, not an exception: this is the diagnosis tool.
-        """
-        conn = self._conn()
-        try:
-            rows = conn.execute("PRAGMA integrity_check").fetchall()
-        except sqlite3.DatabaseError as exc:
-            error = self._translate(exc)
-            if isinstance(error, StorageCorruptError):
-                return str(exc)
-            raise error from exc
-        verdict = "\n".join(str(row[0]) for row in rows)
-        if verdict != "ok":
-            self._mark_damaged(verdict.splitlines()[0])
-        return verdict
-
-    def restore_raw(self, items: Iterable[tuple[str, bytes]]) -> int:
-        """Insert envelope bytes exactly as given, under new write counters, into keys that do not exist yet.
-
-        For salvage: a copy keeps every key's generation (and deleted markers), so nothing can reuse one.
-        """
-        batch = [(check_key(key), check_value(value)) for key, value in items]
-        with self._write() as conn:
-            seq = _max_seq(conn)
-            for key, value in batch:
-                seq += 1
-                conn.execute("INSERT INTO kv (key, value, seq) VALUES (?, ?, ?)", (key, value, seq))
-        return len(batch)
-
-    def data_version(self) -> int:
-        """Changes whenever another connection (any process) commits; a cheap "anything new?" probe."""
-        with self._guard():
-            return _fetch_int(self._conn(), "PRAGMA data_version")
-
-    def schema_version(self) -> int:
-        with self._guard():
-            return _fetch_int(self._conn(), "PRAGMA user_version")
-
-    @staticmethod
-    def _range_where(prefix: str, after: str | None, before: str | None = None) -> tuple[str, tuple[str, ...]]:
-        """Keys under ``prefix`` strictly between ``after`` and ``before``, as ONE lower and ONE upper bound.
-
-        With two lower bounds SQLite seeks to one and filters by the other row by row, so a range read late in a
-        long prefix would cost everything before it.
-        """
-        lower = "key > ?" if after is not None and after >= prefix else "key >= ?"
-        bounds = [lower]
-        params = [after if after is not None and after >= prefix else prefix]
-        upper = prefix_upper_bound(prefix)
-        if before is not None and (upper is None or before < upper):
-            upper = before
-        if upper is not None:
-            bounds.append("key < ?")
-            params.append(upper)
-        return " AND ".join(bounds), tuple(params)
-
-    # -- message order index (history_index.HistoryIndexKV)
-
-    def _index_row(self, key: str, data: bytes) -> tuple[object, object]:
-        """The order index row and search source of a write, computed before the write lock is taken (an indexer
-        may verify signatures, an extractor decrypt)."""
-        indexer, extractor = self._indexer, self._extractor
-        row = _NOT_INDEXED if indexer is None or not key.startswith(indexer.prefix) else indexer.row(key, data)
-        found = _NOT_INDEXED if extractor is None or not key.startswith(extractor.prefix) else extractor.row(key, data)
-        return row, found
-
-    def _index_put(self, conn: sqlite3.Connection, key: str, rows: tuple[object, object]) -> None:
-        row, found = rows
-        if found is _NOT_INDEXED:
-            if self._extractor is None:
-                si.mark_stale_if_indexed(conn, key)
-        else:
-            assert found is None or isinstance(found, si.SearchSource)
-            si.put_source(conn, key, found)
-        if row is _NOT_INDEXED:
-            if self._indexer is None:
-                hi.mark_stale_if_indexed(conn, key)
-            return
-        assert row is None or isinstance(row, hi.IndexRow)
-        hi.put_row(conn, key, row)
-
-    def _index_drop(self, conn: sqlite3.Connection, key: str) -> None:
-        hi.deleted(conn, key, self._indexer)
-        si.deleted(conn, key, self._extractor)
-
-    def attach_indexer(self, indexer: hi.Indexer) -> None:
-        with self._read() as conn:
-            needed = hi.needs_attach(conn, indexer)
-        if needed:
-            with self._write() as conn:
-                hi.attach(conn, indexer)
-        self._indexer = indexer
-        self._index_checked = False
-        self._check_cursor = ""
-
-    def index_step(self, batch: int = hi.INDEX_BATCH) -> bool:
-        indexer = self._indexer
-        if indexer is None:
-            raise hi.IndexIncompleteError("no indexer is attached to this store")
-        if batch < 1:
-            raise ValueError("batch must be at least 1")
-        disagrees = False
-        with self._read() as conn:
-            if not hi.needs_attach(conn, indexer) and hi.is_complete(conn):
-                if self._index_checked:
-                    return True
-                where, params = self._range_where(indexer.prefix, self._check_cursor or None)
-                agrees, last = hi.check_range(conn, where, params, self._check_cursor, hi.CHECK_BATCH)
-                if agrees:
-                    self._check_cursor = last or ""
-                    self._index_checked = last is None
-                    return self._index_checked
-                disagrees = True
-        self._index_checked = False
-        with self._write() as conn:
-            if hi.needs_attach(conn, indexer):  # the tables went missing, or another indexer took over
-                hi.attach(conn, indexer)
-            if hi.is_complete(conn):
-                if not disagrees:
-                    return False  # another process finished a build meanwhile: check it on the next step
-                log.warning("the message index of %s disagrees with its messages; rebuilding it", self._path)
-                hi.reset(conn, indexer)
-                self._check_cursor = ""
-            where, params = self._range_where(indexer.prefix, hi.progress(conn) or None)
-            sql = f"SELECT key, value FROM kv WHERE {where} ORDER BY key LIMIT ?"
-            rows = conn.execute(sql, (*params, batch)).fetchall()
-            for key, value in rows:
-                payload = decode_versioned(value)[1]
-                hi.put_row(conn, key, None if payload is None else indexer.row(key, payload))
-            done = len(rows) < batch
-            hi.set_progress(conn, None if done else str(rows[-1][0]))
-        self._index_checked = done
-        return done
-
-    def index_pending(self) -> bool:
-        indexer = self._indexer
-        with self._read() as conn:
-            return indexer is None or hi.needs_attach(conn, indexer) or not hi.is_complete(conn)
-
-    @contextlib.contextmanager
-    def _index_read(self) -> Iterator[sqlite3.Connection]:
-        with self._read() as conn:
-            if self._indexer is None or not self._index_checked or not hi.is_complete(conn):
-                raise hi.IndexIncompleteError(f"the message index of {self._path} is not built yet")
-            yield conn
-
-    def index_page(
-        self, room: bytes, *, before: hi.SortPoint | None = None, limit: int
-    ) -> builtins.list[hi.IndexEntry]:
-        with self._index_read() as conn:
-            return hi.page(conn, room, before, limit)
-
-    def index_count(self, room: bytes) -> int:
-        with self._index_read() as conn:
-            return hi.count(conn, room)
-
-    def index_count_after(self, queries: Iterable[hi.UnreadQuery]) -> builtins.list[int]:
-        wanted = builtins.list(queries)
-        with self._index_read() as conn:
-            return hi.count_after(conn, wanted)
-
-    def index_rows_after(self, query: hi.UnreadQuery) -> builtins.list[hi.IndexEntry]:
-        with self._index_read() as conn:
-            return hi.rows_after(conn, query)
-
-    def index_lookup(self, keys: Iterable[str]) -> dict[str, hi.IndexEntry]:
-        wanted = builtins.list(dict.fromkeys(check_key(k) for k in keys))
-        with self._index_read() as conn:
-            return hi.lookup(conn, wanted)
-
-    def index_count_addressed(self, queries: Iterable[hi.AddressedQuery]) -> builtins.list[int]:
-        wanted = builtins.list(queries)
-        with self._index_read() as conn:
-            return hi.count_addressed(conn, wanted)
-
-    def index_opaque_after(self, queries: Iterable[hi.UnreadQuery]) -> builtins.list[builtins.list[hi.IndexEntry]]:
-        wanted = builtins.list(queries)
-        with self._index_read() as conn:
-            return hi.opaque_after(conn, wanted)
-
-    def index_authors(self, rooms: Iterable[bytes]) -> dict[bytes, frozenset[bytes]]:
-        wanted = builtins.list(dict.fromkeys(rooms))
-        with self._index_read() as conn:
-            return hi.authors(conn, wanted)
-
-    # -- the room-list summary (room_summary.py): rows of room slots, kept in each slot's write transaction
-
-    def _summary_row(self, key: str, data: bytes) -> bytes | None:
-        summarizer = self._summarizer
-        return summarizer.row(key, data) if summarizer is not None and rs.covers(key) else None
-
-    def _summary_put(self, conn: sqlite3.Connection, key: str, row: bytes | None) -> None:
-        if row is not None:
-            rs.put(conn, key, row)
-
-    def attach_summarizer(self, summarizer: rs.Summarizer) -> None:
-        """Keep the room-list summary from now on (tables and triggers made, or emptied for another format)."""
-        with self._read() as conn:
-            ready = rs.in_place(conn, summarizer.name)
-        if not ready:
-            with self._write() as conn:
-                rs.attach(conn, summarizer.name)
-        self._summarizer = summarizer
-
-    def summary_step(self, batch: int = rs.SUMMARY_BATCH) -> bool:
-        """Summarize up to ``batch`` slots that have no row, reading each inside the transaction that writes its
-        row; ``True`` once none is missing."""
-        summarizer = self._summarizer
-        if summarizer is None:
-            raise StorageError("no room-list summarizer is attached to this store")
-        with self._write() as conn:
-            if not rs.in_place(conn, summarizer.name):
-                rs.attach(conn, summarizer.name)
-            keys = rs.missing(conn, batch)
-            if len(keys) < batch:
-                rs.tidy_guard(conn)
-            for key in keys:
-                value = conn.execute("SELECT value FROM kv WHERE key = ?", (key,)).fetchone()[0]
-                payload = decode_versioned(value)[1] if isinstance(value, bytes) else None
-                if not isinstance(value, bytes):
-                    continue  # not a row of ours: the full load reports it, and the summary stays without it
-                rs.put(conn, key, rs.DELETED if payload is None else summarizer.row(key, payload))
-        return len(keys) < batch
-
-    # -- full-text search (search_index.py), kept like the order index
-
-    def attach_extractor(self, extractor: si.Extractor) -> None:
-        """Keep the search index from now on; missing, foreign or stale tables make it rebuild."""
-        with self._read() as conn:
-            needed = si.needs_attach(conn, extractor)
-        if needed:
-            with self._write() as conn:
-                si.attach(conn, extractor)
-        self._extractor = extractor
-        self._search_checked = False
-
-    def search_pending(self) -> bool:
-        extractor = self._extractor
-        with self._read() as conn:
-            if extractor is None or si.needs_attach(conn, extractor) or not si.is_complete(conn):
-                return True
-            return not self._search_checked and not self._search_agrees(conn, extractor)
-
-    def _search_agrees(self, conn: sqlite3.Connection, extractor: si.Extractor) -> bool:
-        where, params = self._range_where(extractor.prefix, None)
-        return _fetch_int(conn, f"SELECT COUNT(*) FROM kv WHERE {where}", params) == si.source_count(conn)
-
-    def search_step(self, batch: int = si.SEARCH_BATCH) -> bool:
-        """Check or (re)build a bounded batch of the search index; ``True`` once it is complete and agrees."""
-        extractor = self._extractor
-        if extractor is None:
-            raise si.SearchIncompleteError("no search extractor is attached to this store")
-        if batch < 1:
-            raise ValueError("batch must be at least 1")
-        if not self.search_pending():
-            self._search_checked = True
-            return True
-        with self._write() as conn:
-            si.attach(conn, extractor)
-            if si.is_complete(conn):
-                if self._search_agrees(conn, extractor):
-                    self._search_checked = True
-                    return True
-                log.warning("the search index of %s disagrees with its messages; rebuilding it", self._path)
-                si.reset(conn, extractor)
-            where, params = self._range_where(extractor.prefix, si.progress(conn) or None)
-            sql = f"SELECT key, value FROM kv WHERE {where} ORDER BY key LIMIT ?"
-            rows = conn.execute(sql, (*params, batch)).fetchall()
-            for key, value in rows:
-                payload = decode_versioned(value)[1]
-                si.put_source(conn, key, None if payload is None else extractor.row(key, payload))
-            done = len(rows) < batch
-            si.set_progress(conn, None if done else str(rows[-1][0]))
-        self._search_checked = done
-        return done
-
-    def search(self, expression: str, *, room: bytes | None = None, limit: int = 50) -> builtins.list[si.SearchHit]:
-        """Messages matching ``expression`` (from ``si.match_expression``), newest first."""
-        with self._read() as conn:
-            if self._extractor is None or not self._search_checked or not si.is_complete(conn):
-                raise si.SearchIncompleteError(f"the search index of {self._path} is not built yet")
-            return si.search(conn, expression, room, limit)

@@ -98,3 +98,38 @@ class RoomWritesFailWhileArmedKV(CountingKV):
         items = list(items)
         self._refuse(k for k, _, _ in items)
         return super().cas_store_many(items)
+
+
+class KeyCountingKV(CountingKV):
+    """Also records every key read, and every prefix listed or scanned (a whole-prefix read)."""
+
+    def __init__(self, inner: KVStore) -> None:
+        super().__init__(inner)
+        self.reads: list[str] = []
+        self.prefix_reads: list[str] = []
+
+    def reset(self) -> None:
+        super().reset()
+        self.reads.clear()
+        self.prefix_reads.clear()
+
+    def get(self, key: str) -> bytes | None:
+        self.reads.append(key)
+        return self.inner.get(key)
+
+    def get_versioned(self, key: str) -> tuple[bytes | None, int]:
+        self.reads.append(key)
+        return self.inner.get_versioned(key)
+
+    def get_many(self, keys: Iterable[str]) -> dict[str, tuple[bytes | None, int]]:
+        wanted = builtins.list(keys)
+        self.reads.extend(wanted)
+        return self.inner.get_many(wanted)
+
+    def list(self, prefix: str = "") -> builtins.list[str]:
+        self.prefix_reads.append(prefix)
+        return self.inner.list(prefix)
+
+    def scan(self, prefix: str) -> builtins.list[tuple[str, int, bytes]]:
+        self.prefix_reads.append(prefix)
+        return self.inner.scan(prefix)

@@ -107,7 +107,9 @@ class ChatRoomState(c.Record):
             members=c.seq(c.req(members, "members", "members"), "members", mem.decode_authorized_member),
             member_info=c.seq(c.req(infos, "member_info", "member_info"), "member_info", AuthorizedMemberInfo.from_obj),
             secrets=RoomSecrets.from_obj(c.req(m, "secrets", w)),
-            recent_messages=c.seq(c.req(msgs, "messages", "recent_messages"), "messages", AuthorizedMessage.from_obj),
+            recent_messages=c.seq(
+                c.req(msgs, "messages", "recent_messages"), "messages", AuthorizedMessage.from_obj_keeping_bytes
+            ),
             direct_messages=DirectMessages() if dms is None else DirectMessages.from_obj(dms),
             upgrade=None if upgrade is None else AuthorizedUpgrade.from_obj(upgrade),
             version=0 if version is None else c.uint(version, "version", 32),

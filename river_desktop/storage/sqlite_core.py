@@ -1,0 +1,402 @@
+"""The connection, transaction and error handling under :class:`~river_desktop.storage.sqlite_kv.SqliteKV`.
+
+Split from sqlite_kv.py (which opens the file, keeps its schema and implements ``KVStore``): one connection per
+thread, reads retried on I/O errors, writes inside ``BEGIN IMMEDIATE`` and refused once the file is damaged,
+deleted or replaced, SQLite errors translated into ``StorageError`` with a sentence for the user.
+"""
+
+from __future__ import annotations
+
+import builtins
+import contextlib
+import logging
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from types import TracebackType
+from typing import Final, Self, TypeVar
+
+from river_desktop.storage import dbfile
+from river_desktop.storage import rows as rw
+from river_desktop.storage.envelope import (
+    HEADER_SIZE,
+    MAX_GENERATION,
+    decode_versioned,
+)
+from river_desktop.storage.errors import (
+    ForeignRowError,
+    NotADatabaseError,
+    StorageCorruptError,
+    StorageError,
+    StorageGoneError,
+    StorageIOError,
+    StorageReadOnlyError,
+    StoreBusyError,
+    StoreClosedError,
+)
+from river_desktop.storage.faults import MAX_SEQ, Fault, classify_error, display_key, row_problem, should_retry_read
+from river_desktop.storage.kv import (
+    SkippedRow,
+    StoreHealth,
+    prefix_upper_bound,
+)
+
+T = TypeVar("T")
+
+_READ_PAUSE_S: Final = 0.02
+# Mirrors envelope.is_deleted, so filters run inside SQLite instead of shipping every payload to Python.
+_LIVE: Final = f"NOT (length(value) >= {HEADER_SIZE} AND substr(value, 1, 1) = x'02')"
+_VALID_SEQ: Final = f"typeof(seq) = 'integer' AND seq > 0 AND seq < {MAX_SEQ}"
+
+log = logging.getLogger("river_desktop.storage.sqlite_kv")
+
+
+def _text(raw: bytes) -> str:
+    """SQLite TEXT as str; bytes that are not UTF-8 become lone surrogates, which ``row_problem`` then reports."""
+    return raw.decode("utf-8", "surrogateescape")
+
+
+@contextlib.contextmanager
+def _in_transaction(conn: sqlite3.Connection, begin: str) -> Iterator[None]:
+    """``begin`` ... COMMIT, or ROLLBACK on any exception (which then propagates)."""
+    conn.execute(begin)
+    try:
+        yield
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")
+        raise
+
+
+def _fetch_int(conn: sqlite3.Connection, sql: str, params: tuple[object, ...] = ()) -> int:
+    row = conn.execute(sql, params).fetchone()
+    return int(row[0])
+
+
+def _max_seq(conn: sqlite3.Connection) -> int:
+    """The highest valid write counter; rows with a foreign ``seq`` (text, at 2^63-1) do not count."""
+    row = conn.execute(f"SELECT seq FROM kv WHERE {_VALID_SEQ} ORDER BY seq DESC LIMIT 1").fetchone()
+    return 0 if row is None else int(row[0])
+
+
+class SqliteCore:
+    """Connections, transactions, health and errors; :class:`SqliteKV` opens the file and sets the state."""
+
+    _path: Path
+    _busy_timeout_ms: int
+    _factory: type[sqlite3.Connection]
+    _local: threading.local
+    _lock: threading.Lock
+    _connections: builtins.list[tuple[threading.Thread, sqlite3.Connection]]
+    _closed: bool
+    _read_only: str | None
+    _damaged: str | None
+    _gone: str | None
+    _skipped: dict[str, str]
+    _identity: tuple[int, int]
+    _uri: str
+
+    def _prepare(self, conn: sqlite3.Connection, *, initialise: bool) -> None:
+        raise NotImplementedError
+
+    @property
+    def path(self) -> Path:
+        return self._path
+
+    def __repr__(self) -> str:
+        return f"SqliteKV({str(self._path)!r})"
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def _not_a_database(self, detail: str = dbfile.NOT_SQLITE) -> NotADatabaseError:
+        return dbfile.not_a_database(self._path, detail)
+
+    def _connect(self, *, initialise: bool) -> sqlite3.Connection:
+        try:
+            conn = sqlite3.connect(
+                self._uri,
+                uri=True,
+                timeout=self._busy_timeout_ms / 1000,
+                isolation_level=None,
+                check_same_thread=False,
+                factory=self._factory,
+            )
+        except sqlite3.Error as exc:
+            raise self._translate(exc, opening=True) from exc
+        conn.text_factory = _text
+        try:
+            self._prepare(conn, initialise=initialise)
+        except BaseException as exc:
+            conn.close()
+            if isinstance(exc, sqlite3.Error):
+                raise self._translate(exc, opening=True) from exc
+            raise
+        return conn
+
+    # -- health
+
+    @property
+    def health(self) -> StoreHealth:
+        """Whether writes are still accepted, and why not: the app shows ``health.problem`` in every window."""
+        read_only = None if self._read_only is None else f"this profile is read-only: {self._read_only}"
+        return StoreHealth(damaged=self._damaged, read_only=read_only, gone=self._gone)
+
+    @property
+    def damaged(self) -> str | None:
+        return self._damaged
+
+    def skipped_rows(self) -> builtins.list[SkippedRow]:
+        """Every row a read since opening could not use (damaged, or not written by this store), by key."""
+        with self._lock:
+            return [SkippedRow(key, reason) for key, reason in sorted(self._skipped.items())]
+
+    def _mark_damaged(self, detail: str) -> None:
+        if self._damaged is None:
+            self._damaged = (
+                f"the profile's database {self._path} is damaged ({detail}); it was left as it is and nothing "
+                "more is saved to it. `river-desktop-cli store check` lists what is intact and "
+                "`river-desktop-cli store salvage --to NEW_FOLDER` copies it into a new profile"
+            )
+
+    def verify_file(self) -> StoreHealth:
+        """One ``stat``: is the path still the file that was opened? If not, the store stops writing for good."""
+        if self._gone is None:
+            try:
+                st = os.stat(self._path)
+            except FileNotFoundError:
+                self._mark_gone(f"{self._path} no longer exists")
+            except OSError:
+                pass  # cannot tell (a folder made unreadable); writes will say what is wrong
+            else:
+                if (st.st_dev, st.st_ino) != self._identity:
+                    self._mark_gone(f"another file is now at {self._path}")
+        return self.health
+
+    def _mark_gone(self, detail: str) -> None:
+        if self._gone is None:
+            self._gone = (
+                "the profile's database was deleted or replaced while River Desktop was running; nothing more is "
+                f"saved ({detail}). Restart River Desktop to open what is there now"
+            )
+
+    def _refuse_writes(self) -> None:
+        """Raise the reason this store takes no writes, worst first; the file's identity is checked each time."""
+        self.verify_file()
+        if self._gone is not None:
+            raise StorageGoneError(self._gone)
+        if self._damaged is not None:
+            raise StorageCorruptError(self._damaged)
+        if self._read_only is not None:
+            raise StorageReadOnlyError(f"this profile is read-only: {self._read_only}; nothing was changed")
+
+    # -- connections
+
+    def _register(self, conn: sqlite3.Connection) -> None:
+        with self._lock:
+            if self._closed:
+                conn.close()
+                raise self._closed_error()
+            dead = [entry for entry in self._connections if not entry[0].is_alive()]
+            self._connections = [entry for entry in self._connections if entry[0].is_alive()]
+            self._connections.append((threading.current_thread(), conn))
+        for _thread, stale in dead:
+            with contextlib.suppress(sqlite3.Error):
+                stale.close()
+        self._local.conn = conn
+
+    def _conn(self) -> sqlite3.Connection:
+        if self._closed:
+            raise self._closed_error()
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            if self.verify_file().gone is not None:  # never open whatever file is at the path now
+                raise StorageGoneError(self._gone or "")
+            conn = self._connect(initialise=False)
+            self._register(conn)
+        return conn
+
+    def _closed_error(self) -> StoreClosedError:
+        return StoreClosedError(f"the store {self._path} was used after it was closed")
+
+    def close(self) -> None:
+        """Close every thread's connection. A call still running in another thread fails with StoreClosedError."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            connections, self._connections = self._connections, []
+        for _thread, conn in connections:
+            with contextlib.suppress(sqlite3.Error):
+                conn.close()
+
+    # -- errors and transactions
+
+    def _translate(self, exc: sqlite3.Error, *, opening: bool = False, reading: bool = False) -> StorageError:
+        if self._closed and isinstance(exc, sqlite3.ProgrammingError):
+            return self._closed_error()
+        fault = classify_error(exc)
+        path = self._path
+        if fault is Fault.BUSY:
+            return StoreBusyError(
+                f"the database {path} stayed locked by another River Desktop window, process or the CLI for "
+                f"more than {self._busy_timeout_ms / 1000:g} s; close the other one or try again"
+            )
+        if fault is Fault.NOT_A_DATABASE and opening:
+            return self._not_a_database()
+        if fault in (Fault.CORRUPT, Fault.NOT_A_DATABASE):
+            self._mark_damaged(str(exc))
+            return StorageCorruptError(self._damaged or str(exc))
+        if fault is Fault.MOVED:
+            self._mark_gone(f"SQLite: {exc}")
+            return StorageGoneError(self._gone or str(exc))
+        if fault is Fault.FULL:
+            return StorageIOError(f"the disk holding {path} is full; free some space and try again")
+        if fault is Fault.IO:
+            if reading:
+                return StorageIOError(
+                    f"could not read the database {path}: input/output error ({exc}); check the disk and try again"
+                )
+            return StorageIOError(f"a disk error occurred on {path} ({exc}); check the disk and try again")
+        if fault in (Fault.READ_ONLY, Fault.CANT_OPEN):
+            return StorageIOError(
+                f"cannot open or write the database {path} ({exc}); check that it and its folder are "
+                "readable and writable by you"
+            )
+        return StorageError(f"the database {path} failed: {exc}")
+
+    @contextlib.contextmanager
+    def _guard(self) -> Iterator[None]:
+        try:
+            yield
+        except sqlite3.Error as exc:
+            raise self._translate(exc) from exc
+
+    def _reading(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Run a read; an I/O error (and a first corruption report) is tried again before it is reported."""
+        attempt = 1
+        while True:
+            try:
+                return fn(self._conn())
+            except sqlite3.Error as exc:
+                fault = classify_error(exc)
+                confirmed = fault is Fault.CORRUPT and self._damaged is not None  # no second look needed
+                if self._closed or confirmed or not should_retry_read(fault, attempt):
+                    raise self._translate(exc, reading=True) from exc
+            time.sleep(_READ_PAUSE_S * attempt)
+            attempt += 1
+
+    def _snapshot(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """``_reading`` inside one read transaction, so several statements see one snapshot."""
+
+        def run(conn: sqlite3.Connection) -> T:
+            with _in_transaction(conn, "BEGIN"):
+                return fn(conn)
+
+        return self._reading(run)
+
+    @contextlib.contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection]:
+        """A read transaction for the message index's several statements (one snapshot), errors translated."""
+        with self._guard():
+            conn = self._conn()
+            with _in_transaction(conn, "BEGIN"):
+                yield conn
+
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction holding the file's write lock from its first read; refused when writes are off."""
+        self._refuse_writes()
+        with self._guard():
+            conn = self._conn()
+            with _in_transaction(conn, "BEGIN IMMEDIATE"):
+                self._refuse_writes()  # the file may have been replaced while this waited for the lock
+                yield conn
+
+    def _current(self, conn: sqlite3.Connection, key: str) -> tuple[bytes | None, int]:
+        row = conn.execute("SELECT value, seq FROM kv WHERE key = ?", (key,)).fetchone()
+        if row is None:
+            return None, 0
+        value, seq = row
+        problem = row_problem(key, isinstance(value, bytes), seq)
+        if problem is not None:
+            raise ForeignRowError(
+                f"the stored key {display_key(key)} was not written by River Desktop ({problem}); "
+                "it was left as it is (see `river-desktop-cli store check`)"
+            )
+        generation, payload = decode_versioned(value)
+        return payload, generation
+
+    def _next_generation(self, key: str, generation: int) -> int:
+        if generation >= MAX_GENERATION:
+            raise ForeignRowError(
+                f"the stored key {display_key(key)} is at the highest generation an envelope can hold "
+                "(2^64-1), so it cannot be written again; it was left as it is"
+            )
+        return generation + 1
+
+    def _put(self, conn: sqlite3.Connection, key: str, stored: bytes) -> None:
+        seq = _max_seq(conn) + 1
+        if seq >= MAX_SEQ:
+            raise StorageError(f"the database {self._path} has used up its write counter; nothing was written")
+        conn.execute(
+            "INSERT INTO kv (key, value, seq) VALUES (?, ?, ?)"
+            " ON CONFLICT (key) DO UPDATE SET value = excluded.value, seq = excluded.seq",
+            (key, stored, seq),
+        )
+
+    @staticmethod
+    def _prefix_where(prefix: str) -> tuple[str, tuple[str, ...]]:
+        upper = prefix_upper_bound(prefix)
+        if upper is None:
+            return "key >= ?", (prefix,)
+        return "key >= ? AND key < ?", (prefix, upper)
+
+    def _note_skipped(self, skipped: Iterable[SkippedRow]) -> None:
+        with self._lock:
+            for row in skipped:
+                self._skipped[row.key] = row.reason
+
+    def _sift(self, raw: Iterable[tuple[object, object, object]], *, ordered: bool = False) -> rw.RowsRead:
+        """Keep the rows this store wrote; remember the others for ``skipped_rows``."""
+        read = rw.sift(raw, ordered=ordered)
+        self._note_skipped(read.skipped)
+        return read
+
+    def _rows(self, where: str, params: tuple[object, ...]) -> rw.RowsRead:
+        """Every usable row of ``where`` (a condition on ``key`` only; deleted markers included), sorted by key."""
+        sql = f"SELECT key, value, seq FROM kv WHERE {where} ORDER BY key"
+        try:
+            return self._sift(self._reading(lambda c: c.execute(sql, params).fetchall()), ordered=True)
+        except StorageCorruptError:
+            read = rw.read_rows_one_by_one(self._reading, where, params)
+            self._note_skipped(read.skipped)
+            return read
+
+    @staticmethod
+    def _range_where(prefix: str, after: str | None, before: str | None = None) -> tuple[str, tuple[str, ...]]:
+        """Keys under ``prefix`` strictly between ``after`` and ``before``, as ONE lower and ONE upper bound.
+
+        With two lower bounds SQLite seeks to one and filters by the other row by row, so a range read late in a
+        long prefix would cost everything before it.
+        """
+        lower = "key > ?" if after is not None and after >= prefix else "key >= ?"
+        bounds = [lower]
+        params = [after if after is not None and after >= prefix else prefix]
+        upper = prefix_upper_bound(prefix)
+        if before is not None and (upper is None or before < upper):
+            upper = before
+        if upper is not None:
+            bounds.append("key < ?")
+            params.append(upper)
+        return " AND ".join(bounds), tuple(params)
