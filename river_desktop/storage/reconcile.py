@@ -23,6 +23,7 @@ from river_desktop.domain.rooms import (
     encode_slot,
     merge_room_data,
 )
+from river_desktop.storage.room_rows import ENCODED_ROOMS
 from river_desktop.storage.slots import LEGACY_BLOB_KEY, META_KEY, MIGRATION_DONE_KEY, parse_room_key
 
 V = TypeVar("V")
@@ -122,7 +123,11 @@ def slot_kind(slot: RoomSlot | None) -> SlotKind:
 
 def _write(slot: RoomSlot, current: bytes | None) -> Write | Unchanged:
     data = encode_slot(slot)
-    return Unchanged() if data == current else Write(data, slot)
+    if data == current:
+        return Unchanged()
+    if isinstance(slot, PresentSlot):
+        ENCODED_ROOMS.remember(data, slot.room)
+    return Write(data, slot)
 
 
 def reconcile_present(

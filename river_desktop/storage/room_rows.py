@@ -28,14 +28,19 @@ from river_desktop.domain.cbor import DecodeError
 from river_desktop.domain.identity import member_id_display
 from river_desktop.domain.river import codec as c
 from river_desktop.domain.river.messages import AuthorizedMessage
-from river_desktop.domain.rooms import PresentSlot, RoomsMeta, decode_slot
+from river_desktop.domain.rooms import PresentSlot, RoomData, RoomsMeta, decode_slot
 from river_desktop.storage.errors import StorageError
 from river_desktop.storage.kv import health_of
 from river_desktop.storage.migrate_0_1 import looks_legacy
 from river_desktop.storage.room_summary import META, Summarizer
 from river_desktop.storage.slots import parse_room_key
+from river_desktop.storage.summary_cache import BytesMemo
 
 PROBLEM: Final = cbor2.dumps(["problem"])
+
+ENCODED_ROOMS: Final[BytesMemo[RoomData]] = BytesMemo()
+"""Slots this process encoded from a ``RoomData`` and is about to store (``reconcile``): their row is built from
+that ``RoomData``, not from a decode of the bytes (``summary_cache.py``)."""
 
 log = logging.getLogger(__name__)
 
@@ -48,11 +53,15 @@ def summary_row(key: str, payload: bytes) -> bytes:
         return cbor2.dumps(["skip"])
     if looks_legacy(payload):
         return PROBLEM
+    known = ENCODED_ROOMS.take(payload)
     try:
-        slot = decode_slot(payload, trusted=True)
-        if not isinstance(slot, PresentSlot):
-            return cbor2.dumps(["gone", slot.epoch])
-        room = slot.room
+        if known is not None:
+            room = known
+        else:
+            slot = decode_slot(payload, trusted=True)
+            if not isinstance(slot, PresentSlot):
+                return cbor2.dumps(["gone", slot.epoch])
+            room = slot.room
         if room.owner_vk != vk:
             return PROBLEM
         marker = room.last_read
@@ -67,7 +76,7 @@ def summary_row(key: str, payload: bytes) -> bytes:
             room.is_owner,
             read,
             room.is_private,
-            [] if room.waiting else _own_window_ids(payload, me),
+            [] if room.waiting else _own_ids_of(room, me) if known is not None else _own_window_ids(payload, me),
             vk,
             member_id_display(me),
         ]
@@ -88,6 +97,11 @@ def _own_window_ids(payload: bytes, me: int) -> list[int]:
         if message.get("author") == me:
             ids.append(AuthorizedMessage.from_obj(raw).id)
     return sorted(ids)
+
+
+def _own_ids_of(room: RoomData, me: int) -> list[int]:
+    """What :func:`_own_window_ids` finds in the bytes, from the decoded window the writer already holds."""
+    return sorted(m.id for m in room.room_state.recent_messages if m.message.author == me)
 
 
 def _meta_row(payload: bytes) -> bytes:
