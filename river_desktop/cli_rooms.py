@@ -273,7 +273,7 @@ async def cmd_messages_list(args: argparse.Namespace) -> Output:
         vk = resolve_room(rooms, args.room)
         assert ws is not None  # resolve_room found a room, so there is a profile
         room = rooms.rooms[vk]
-        page = await listed_page(ws.ctl, vk, args.limit)
+        page = await listed_page(ws.ctl, room, args.limit)
         shown = {item.message_id: item for item in history_view(room, page)}
         items: list[dict[str, Json]] = []
         lines = []
@@ -316,16 +316,19 @@ def mention_ids(room: RoomData, text: str) -> list[Json]:
     return list(mentioned_ids(text, [info.member_id for info in room.room_state.member_info]))
 
 
-async def listed_page(ctl: StorageController, vk: bytes, limit: int) -> list[AuthorizedMessage]:
+async def listed_page(ctl: StorageController, room: RoomData, limit: int) -> list[AuthorizedMessage]:
     """The newest history holding ``limit`` messages that are listed, or all there is: an edit, a delete or a
-    reaction is stored as a message of its own but listed on its target, so it does not count."""
-    page = await ctl.read_messages(vk, limit=limit)
+    reaction is stored as a message of its own but listed on its target, so it does not count; a banned
+    member's messages are not shown at all (``RoomData.shown_history``)."""
+    vk = room.owner_vk
+    read = await ctl.read_messages(vk, limit=limit)
+    page = room.shown_history(read)
     listed = [m for m in page if m.message.content.content_type != CONTENT_TYPE_ACTION]
-    while len(listed) < limit and len(page) >= limit:
-        older = await ctl.read_messages(vk, before=ReadMarker.of(page[0]), limit=limit)
-        if not older:
+    while len(listed) < limit and len(read) >= limit:
+        read = await ctl.read_messages(vk, before=ReadMarker.of(read[0]), limit=limit)
+        if not read:
             break
-        page = older + page
+        page = room.shown_history(read) + page
         listed = [m for m in page if m.message.content.content_type != CONTENT_TYPE_ACTION]
     if len(listed) > limit:
         page = [m for m in page if m.order_key >= listed[-limit].order_key]
@@ -340,7 +343,7 @@ def history_view(room: RoomData, page: Sequence[AuthorizedMessage]) -> tuple[vie
         merged = page
     else:
         state = room.room_state
-        by_id = {m.id: m for m in (*page, *state.recent_messages)}
+        by_id = {m.id: m for m in room.shown_history((*page, *state.recent_messages))}
         merged = sorted(by_id.values(), key=lambda m: m.order_key)
     wanted = {m.id for m in page}
     shown = views.messages(replace(state, recent_messages=tuple(merged)), room.keyring)

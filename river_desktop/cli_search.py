@@ -52,7 +52,7 @@ async def cmd_search(args: argparse.Namespace) -> Output:
         room = None if args.room is None else cli.resolve_room(rooms, args.room)
         if ws is None:
             return Output([], "no messages found")
-        hits = await ws.ctl.search(args.text, room, args.limit)
+        hits = await ws.ctl.search(args.text, room, args.limit, rooms=rooms)
         items = [hit_json(rooms, hit) for hit in hits]
         lines = [_line(hit, item) for hit, item in zip(hits, items, strict=True)]
         return Output(items, "\n".join(lines) if lines else "no messages found", ws.notes())

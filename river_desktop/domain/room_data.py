@@ -19,7 +19,7 @@ Public API::
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
@@ -286,6 +286,16 @@ class RoomData:
     def messages(self) -> tuple[v.MessageItem, ...]:
         """River's displayed messages of the retained window (edits, deletes, reactions resolved)."""
         return v.messages(self.room_state, self.keyring)
+
+    @cached_property
+    def banned_authors(self) -> frozenset[int]:
+        """Authors banned in the current state, whose history is not shown (:func:`views.banned_authors`)."""
+        return frozenset() if self.waiting else v.banned_authors(self.room_state, self.owner_vk)
+
+    def shown_history(self, messages: Iterable[AuthorizedMessage]) -> list[AuthorizedMessage]:
+        """``messages`` without those of banned authors, in their order: what the app may show of them."""
+        banned = self.banned_authors
+        return [m for m in messages if m.author not in banned]
 
     def members(self) -> tuple[v.MemberRow, ...]:
         """The owner and every member, your row first."""

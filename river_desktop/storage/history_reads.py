@@ -10,7 +10,7 @@ import asyncio
 import bisect
 import contextlib
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import TypeVar
@@ -291,18 +291,29 @@ class HistoryReads:
 
     # -- full-text search (search_index.py)
 
-    async def search(self, text: str, room: bytes | None = None, limit: int = 50) -> list[SearchHit]:
+    async def search(
+        self, text: str, room: bytes | None = None, limit: int = 50, *, rooms: Rooms | None = None
+    ) -> list[SearchHit]:
         """Messages of ``room`` (or every room) matching the words of ``text`` as they read now, newest first.
+        Given ``rooms``, a hit by a member a room's current state bans is not one (``RoomData.banned_authors``).
 
         Raises ``StorageError`` when the store has no search index (a read-only profile that was never indexed).
         """
-        return await self._call(self._search_sync, text, room, limit)
+        banned = {} if rooms is None else {vk: r.banned_authors for vk, r in rooms.rooms.items() if r.banned_authors}
+        return await self._call(self._search_sync, text, room, limit, banned)
 
-    def _search_sync(self, text: str, room: bytes | None, limit: int) -> list[SearchHit]:
-        hits = self._search.search(text, room, limit)
-        if hits is None:
-            raise StorageError("this profile has no search index")
-        return hits
+    def _search_sync(
+        self, text: str, room: bytes | None, limit: int, banned: Mapping[bytes, frozenset[int]]
+    ) -> list[SearchHit]:
+        asked = limit
+        while True:
+            hits = self._search.search(text, room, asked)
+            if hits is None:
+                raise StorageError("this profile has no search index")
+            shown = [h for h in hits if h.author not in banned.get(h.room, frozenset())]
+            if len(shown) >= limit or len(hits) < asked:
+                return shown[:limit]
+            asked = limit + len(hits) - len(shown)  # ask again past the hidden ones
 
     def _search_job(self) -> None:
         """One bounded batch of a search index build, then the next one queued behind other storage work."""

@@ -1,5 +1,5 @@
 """The ban confirmation: says exactly whom the ban removes (River's cascade: the member and everyone they
-invited, directly or not) before anything is signed."""
+invited, directly or not) and that the banned member's messages go too, before anything is signed."""
 
 from __future__ import annotations
 
@@ -25,12 +25,14 @@ def ban_summary(room: RoomData, member: int) -> tuple[str, list[str]]:
         text = (
             f"Ban {name} ({member_id_display(member)})? The ban also removes the {len(others)} "
             f"member{'s' if len(others) != 1 else ''} they invited, directly or through others. "
-            "None of them can post in this room again unless the ban is lifted."
+            f"None of them can post in this room again unless the ban is lifted, and {name}'s messages "
+            "are hidden, as River's room drops them."
         )
     else:
         text = (
             f"Ban {name} ({member_id_display(member)})? They invited nobody, so the ban removes only them. "
-            "They cannot post in this room again unless the ban is lifted."
+            "They cannot post in this room again unless the ban is lifted, and their messages are hidden, "
+            "as River's room drops them."
         )
     return text, lines
 

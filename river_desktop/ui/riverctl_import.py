@@ -1,8 +1,9 @@
 """File > Import from riverctl: a riverctl ``rooms.json`` into this profile, with a report of each room.
 
-Each room is checked as the CLI's ``import riverctl`` checks it (River's state, valid by River's rules, the
-key belonging to the room) and then goes through the room list's own operations; a room held here with
-another identity is refused (Import Identity replaces one on purpose, with its warning).
+Each room is checked and imported by :mod:`river_desktop.domain.riverctl_rooms`, as the CLI's ``import
+riverctl`` does it (River's state, valid by River's rules, the key belonging to the room, then the room list's
+own operations); a room held here with another identity is refused (Import Identity replaces one on purpose,
+with its warning).
 """
 
 from __future__ import annotations
@@ -21,22 +22,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from river_desktop.cli_base import CliError
-from river_desktop.cli_room_access import check_stored_room
-from river_desktop.domain.river.codec import RiverRuleError
 from river_desktop.domain.river.riverctl_json import RiverctlJsonError, parse_rooms_json
-from river_desktop.domain.rooms import Rooms, RoomsError
+from river_desktop.domain.riverctl_rooms import (
+    HeldWithAnotherIdentity,
+    ImportedRoom,
+    InterchangeError,
+    check_stored_room,
+    import_checked_room,
+)
+from river_desktop.domain.rooms import Rooms
 from river_desktop.ui.room_rows import key_text
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
-
-
-@dataclass(frozen=True)
-class ImportedRoom:
-    owner_vk: bytes
-    name: str
-    outcome: str
-    """``"added"``, ``"rejoined"`` (a room you had left) or ``"merged"`` (already here)."""
 
 
 @dataclass(frozen=True)
@@ -47,7 +44,7 @@ class RiverctlImport:
 
     def lines(self) -> list[str]:
         out = [
-            f"Imported ({r.outcome}): {r.name or '(waiting for room data)'} ({key_text(r.owner_vk)})"
+            f"Imported ({r.state}): {r.name or '(waiting for room data)'} ({key_text(r.owner_vk)})"
             for r in self.imported
         ]
         out += [f"Not imported: {room}: {why}" for room, why in self.refused]
@@ -68,28 +65,13 @@ def import_rooms_file(rooms: Rooms, data: bytes) -> RiverctlImport:
     imported: list[ImportedRoom] = []
     for stored in parsed.rooms:
         try:
-            checked = check_stored_room(stored)
-        except CliError as exc:
-            refused.append((stored.room_key, str(exc)))
-            continue
-        vk = checked.owner_vk
-        existing = rooms.rooms.get(vk)
-        if existing is not None and existing.self_vk != checked.token.identity.verifying_key:
+            imported.append(import_checked_room(rooms, check_stored_room(stored)))
+        except HeldWithAnotherIdentity:
             refused.append(
                 (stored.room_key, "this profile holds another identity for the room (Import Identity replaces it)")
             )
-            continue
-        outcome = "merged" if existing is not None else ("rejoined" if vk in rooms.removed else "added")
-        before = rooms.copy()
-        try:
-            if existing is None:
-                rooms.import_identity(checked.token)
-            room = rooms.receive_state(vk, checked.state)
-        except (RoomsError, RiverRuleError) as exc:
-            rooms.rooms, rooms.removed, rooms.room_order = before.rooms, before.removed, before.room_order
+        except InterchangeError as exc:
             refused.append((stored.room_key, str(exc)))
-            continue
-        imported.append(ImportedRoom(vk, room.name, outcome))
     if not parsed.rooms and not parsed.problems:
         refused.append(("(the file)", "it holds no rooms"))
     return RiverctlImport(tuple(imported), tuple(refused))

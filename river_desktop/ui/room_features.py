@@ -267,7 +267,7 @@ class RoomFeatures(QObject):
             return
         report = import_rooms_file(window.rooms, data)
         for room in report.imported:
-            if room.outcome != "merged":
+            if room.state != "merged":
                 window.controller.mark_room_rejoined(window.session, room.owner_vk)
         if report.imported:
             window.refresh()

@@ -81,7 +81,11 @@ class WindowDialogs(QObject):
         window = self._window
         if window.load_state is not LoadState.READY:
             return
-        dialog = search_dialog.SearchDialog(window.controller.search, self._describe_hit, window.current_room, window)
+
+        async def search(text: str, room: bytes | None, limit: int) -> list[SearchHit]:
+            return await window.controller.search(text, room, limit, rooms=window.rooms)
+
+        dialog = search_dialog.SearchDialog(search, self._describe_hit, window.current_room, window)
         if self.open(dialog) is dialog:
             dialog.message_chosen.connect(
                 lambda hit: window.state.start_task(self.jump_to_message(hit.room, hit.message_id))

@@ -9,9 +9,9 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QCheckBox, QFileDialog, QLabel, QPlainTextEdit, QPushButton
 from pytestqt.qtbot import QtBot
 
-from river_desktop.cli_room_access import stored_room
 from river_desktop.domain.identity import member_id_display
 from river_desktop.domain.river.riverctl_json import dump_rooms_json
+from river_desktop.domain.riverctl_rooms import stored_room
 from river_desktop.domain.rooms import Rooms
 from river_desktop.ui.identity_dialogs import EXPORT_WARNING, ExportIdentityDialog, ImportIdentityDialog
 from river_desktop.ui.main_window import MainWindow

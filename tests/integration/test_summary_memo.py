@@ -49,7 +49,7 @@ def test_a_remembered_room_under_another_key_is_still_a_problem(tmp_path: Path) 
     profile = _profile(tmp_path)
     kv = SqliteKV(profile / DB_NAME)
     try:
-        (key_a, payload_a), (key_b, _payload_b) = [(k, v) for k, _g, v in kv.scan(ROOM_PREFIX)]
+        (_key_a, payload_a), (key_b, _payload_b) = [(k, v) for k, _g, v in kv.scan(ROOM_PREFIX)]
     finally:
         kv.close()
     decoded = decode_slot(payload_a)
@@ -67,6 +67,6 @@ def test_the_memo_is_bounded_and_exact() -> None:
     memo.remember(b"c", 3)
     assert len(memo) == 2
     assert memo.take(b"a") is None
-    assert memo.take(bytes(b"b")) == 2
+    assert memo.take(b"b") == 2
     assert memo.take(b"b") is None
     assert memo.take(b"c ") is None

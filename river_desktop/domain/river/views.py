@@ -13,6 +13,7 @@ Public API::
     message_records(state, keyring=NO_SECRETS) -> list[MessageRecord]                 # for actions.py
     nickname_of(state, member_id, keyring=NO_SECRETS) -> UnsealedText | None
     plain_text(state, text, keyring=NO_SECRETS) -> str                              # mentions as @Name
+    banned_authors(state, owner_vk) -> frozenset[int]                               # their history is hidden
 """
 
 from __future__ import annotations
@@ -161,6 +162,31 @@ def members(
     return tuple(sorted(rows, key=lambda r: (not r.is_you, not r.is_owner, r.display_name.casefold(), r.member_id)))
 
 
+# --------------------------------------------------------------------------------------------- bans
+
+
+def banned_authors(state: ChatRoomState, owner_vk: bytes) -> frozenset[int]:
+    """Authors whose messages the app hides because the room's current state bans them.
+
+    River's contract drops a banned member's messages with the member (``post_apply_cleanup`` in River's
+    ``common/src/room_state.rs``: members an enforced ban removes are dropped, then every message whose
+    author is neither the owner nor a current member), so River's UI never shows them again. The app keeps
+    older history than River's window; this is the one rule that hides it for the UI, the CLI and search.
+
+    A ban the state keeps (its banner checked by River's cleanup) on someone who is not a current member is
+    enforced. A ban whose target is still a member is inert (for example a revoked deputy's, after the
+    target rejoined): River shows that member's messages, and so does the app. The owner is never banned.
+    Nothing is deleted: once the state no longer holds the ban, the messages show again.
+    """
+    if not state.bans:
+        return frozenset()
+    owner_id = c.fast_hash(owner_vk)
+    current = state.members_by_id()
+    return frozenset(
+        b.ban.banned_user for b in state.bans if b.ban.banned_user != owner_id and b.ban.banned_user not in current
+    )
+
+
 # --------------------------------------------------------------------------------------------- messages
 
 
@@ -300,6 +326,7 @@ __all__ = [
     "ReplyStatus",
     "ReplyTarget",
     "RoomInfo",
+    "banned_authors",
     "deputy_ids",
     "keyring_for",
     "members",

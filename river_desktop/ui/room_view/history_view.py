@@ -5,7 +5,8 @@ shows older history from the store. :class:`HistoryView` keeps every message loa
 (pages read from the store, plus whatever the live state holds) and derives the shown rows from all of
 them with River's rules (:mod:`domain.river.actions`): an edit shows its new text and "edited", a deleted
 message is never a row, reactions are counted, a reply's quote is resolved from what is loaded now (not
-from the reply's own snapshot). Bodies are opened once per message and keyring.
+from the reply's own snapshot). A member the current state bans shows no messages at all, as in River.
+Bodies are opened once per message and keyring.
 """
 
 from __future__ import annotations
@@ -78,10 +79,11 @@ class HistoryView:
         return min(loaded, key=lambda m: m.order_key) if loaded else None
 
     def _all(self) -> dict[int, AuthorizedMessage]:
+        """The loaded pages and the live window, less what a ban hides (``RoomData.shown_history``)."""
         every = dict(self._loaded)
         for msg in self.room.room_state.recent_messages:
             every.setdefault(msg.id, msg)
-        return every
+        return {m.id: m for m in self.room.shown_history(every.values())}
 
     def _open(self, msg: AuthorizedMessage) -> tuple[MessageRecord, OpenedBody]:
         hit = self._opened.get(msg.id)
