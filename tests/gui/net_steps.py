@@ -9,6 +9,7 @@ same port.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from pathlib import Path
 
@@ -20,8 +21,8 @@ from pytestqt.qtbot import QtBot
 from river_desktop.net.sync_engine import Backoff
 from river_desktop.ui.app import RiverDesktop
 from river_desktop.ui.main_window import MainWindow
-from tests.cli.net_world import room_contract_wasm
-from tests.gui.conftest import child
+from tests.cli.net_world import NodeThread, room_contract_wasm
+from tests.gui.conftest import child, run
 from tests.gui.test_preferences import open_preferences
 
 QUICK = Backoff(initial=0.05, factor=2.0, maximum=0.4, jitter=0.5)
@@ -33,6 +34,16 @@ def river_wasm() -> Path:
     if found is None:
         pytest.skip("River's room_contract.wasm (../shared/river-oracle) is needed to publish under River's code hash")
     return found
+
+
+def stop_node(qtbot: QtBot, node: NodeThread) -> None:
+    """Stop the node from a worker thread: the GUI thread's loop must keep running to answer the node's close
+    handshake (blocking it would make the node wait out its close timeout)."""
+    run(qtbot, asyncio.to_thread(node.stop))
+
+
+def start_node(qtbot: QtBot, node: NodeThread) -> None:
+    run(qtbot, asyncio.to_thread(node.start))
 
 
 def network_label(window: MainWindow) -> QLabel:

@@ -25,6 +25,8 @@ from tests.gui.net_steps import (
     network_label,
     river_wasm,
     room_notice,
+    start_node,
+    stop_node,
     turn_on,
     turn_on_in_dialog,
     wait_label,
@@ -47,7 +49,7 @@ def wasm() -> Path:
 
 
 def test_sync_is_off_until_turned_on_then_connects_and_syncs(
-    qtbot: QtBot, make_desktop: DesktopFactory, node: NodeThread, wasm: Path, tmp_path: Path
+    node: NodeThread, qtbot: QtBot, make_desktop: DesktopFactory, wasm: Path, tmp_path: Path
 ) -> None:
     desktop = make_desktop(tmp_path / "alice")
     window = open_window(qtbot, desktop)
@@ -84,12 +86,12 @@ def test_sync_is_off_until_turned_on_then_connects_and_syncs(
 
 
 def test_a_node_that_is_down_is_failed_with_the_reason_then_recovers(
-    qtbot: QtBot, make_desktop: DesktopFactory, node: NodeThread, wasm: Path, tmp_path: Path
+    node: NodeThread, qtbot: QtBot, make_desktop: DesktopFactory, wasm: Path, tmp_path: Path
 ) -> None:
     desktop = make_desktop(tmp_path / "alice")
     window = open_window(qtbot, desktop)
     room = create_room_via_dialog(qtbot, window, "Garden", "alice")
-    node.stop()
+    stop_node(qtbot, node)
     turn_on(desktop, node.url, wasm)
     label = network_label(window)
     qtbot.waitUntil(lambda: label.text().startswith("Failed: "), timeout=NET_WAIT_MS)
@@ -101,16 +103,26 @@ def test_a_node_that_is_down_is_failed_with_the_reason_then_recovers(
     assert "connection refused" in notice.accessibleName()
 
     post(qtbot, window, room, "written while the node was down")
-    node.start()
+    start_node(qtbot, node)
     wait_label(qtbot, window, "Synced")
     qtbot.waitUntil(lambda: notice.text() == "Synced", timeout=NET_WAIT_MS)
     (state,) = node.states()
     assert len(ChatRoomState.decode(state).recent_messages) == 1, "the message written offline went out once"
     assert run(qtbot, asyncio.to_thread(NetStore(desktop.controller).outbox, room)) == []
 
+    # a node restart while connected: the windows say so, then the engine re-subscribes and catches up
+    stop_node(qtbot, node)
+    qtbot.waitUntil(lambda: label.text() != "Synced", timeout=NET_WAIT_MS)
+    assert label.text().startswith(("Connecting", "Failed"))
+    post(qtbot, window, room, "written during the restart")
+    start_node(qtbot, node)
+    wait_label(qtbot, window, "Synced")
+    (state,) = node.states()
+    assert len(ChatRoomState.decode(state).recent_messages) == 2
+
 
 def test_two_profiles_talk_through_the_node_and_stay_valid_to_river(
-    qtbot: QtBot, make_desktop: DesktopFactory, node: NodeThread, wasm: Path, tmp_path: Path
+    node: NodeThread, qtbot: QtBot, make_desktop: DesktopFactory, wasm: Path, tmp_path: Path
 ) -> None:
     judge = Judge(load_oracle())
     alice = make_desktop(tmp_path / "alice")
@@ -129,12 +141,12 @@ def test_two_profiles_talk_through_the_node_and_stay_valid_to_river(
     assert notice.text().startswith("Waiting for the network: network sync is off")
     assert "Preferences" in b.roomView.empty_state_text()
 
-    node.stop()
+    stop_node(qtbot, node)
     turn_on(bob, node.url)
     qtbot.waitUntil(lambda: "connection refused" in notice.text(), timeout=NET_WAIT_MS)
     assert notice.text().startswith("Waiting for a connection: no Freenet node is reachable")
     assert "has not reached yet" in b.roomView.empty_state_text()
-    node.start()
+    start_node(qtbot, node)
     qtbot.waitUntil(lambda: not b.rooms.get(room).waiting, timeout=NET_WAIT_MS)
     qtbot.waitUntil(lambda: b.roomView.roomTitle.text() == "Garden", timeout=NET_WAIT_MS)
     wait_label(qtbot, b, "Synced")
