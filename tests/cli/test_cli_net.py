@@ -232,3 +232,20 @@ def _requests(world: Profiles) -> int:
         return sum(isinstance(r, ContractOp) for r in world.node.node.received)  # not the goodbye
 
     return world.node.call(count())
+
+
+def test_without_node_the_cli_uses_the_apps_setting_for_the_profile(world: Profiles) -> None:
+    world.alice.mkdir(parents=True, exist_ok=True)
+    # as the app's QSettings writes it: a value with special characters in double quotes
+    full = f"{world.node.url}/v1/contract/command?encodingProtocol=native"
+    (world.alice / "desktop.ini").write_text(f'[preferences]\nnetwork_sync=true\nnode_address="{full}"\n')
+    up = cli(world.alice, "net", "status", as_json=True)
+    assert up.json()["reachable"] is True and up.json()["node"] == full
+    (world.bob / "desktop.ini").parent.mkdir(parents=True, exist_ok=True)
+    (world.bob / "desktop.ini").write_text("[preferences]\nnode_address=ws://127.0.0.1:1\n")
+    down = cli(world.bob, "net", "status", as_json=True)
+    assert down.rc == 1
+    assert json.loads(down.out)["node"] == "ws://127.0.0.1:1/v1/contract/command?encodingProtocol=native"
+    assert "connection refused" in down.error_line
+    given = cli(world.bob, "--node", world.node.url, "net", "status", as_json=True)
+    assert given.json()["reachable"] is True  # --node wins over the setting

@@ -12,6 +12,7 @@ import pytest
 from PySide6.QtWidgets import QCheckBox, QDialogButtonBox, QLabel, QLineEdit
 from pytestqt.qtbot import QtBot
 
+from river_desktop.cli_net import app_node_address
 from river_desktop.domain.river.state import ChatRoomState
 from river_desktop.net.sync_status import Phase
 from river_desktop.storage.net_store import NetStore
@@ -193,3 +194,13 @@ def test_the_node_address_is_checked_as_the_clis_node_is(
     label = network_label(window)
     assert label.text() in ("Connecting", "Failed") or label.text().startswith("Failed: ")
     assert "authToken=x" not in label.toolTip()
+
+
+def test_the_cli_reads_the_node_address_the_app_saved(
+    qtbot: QtBot, make_desktop: DesktopFactory, tmp_path: Path
+) -> None:
+    desktop = make_desktop(tmp_path / "alice")
+    address = 'ws://10.0.0.2:7509/v1/contract/command?encodingProtocol=native&authToken=a "b" c\\d'
+    desktop.preferences.set(replace(desktop.preferences.value, node_address=address))
+    desktop.settings.sync()
+    assert app_node_address(desktop.profile_dir) == address
