@@ -177,6 +177,10 @@ class SyncEngine:
             return room.status
         return SyncStatus(Phase.LOCAL_ONLY if self._status.phase is Phase.LOCAL_ONLY else Phase.CONNECTING)
 
+    def knows(self, owner_vk: bytes) -> bool:
+        """Whether the engine has taken this room up (a room it does not know is news worth a :meth:`kick`)."""
+        return owner_vk in self._rooms
+
     def _set_overall(self, phase: Phase, reason: str = "") -> None:
         status = SyncStatus(phase, reason)
         if status != self._status:

@@ -34,7 +34,7 @@ from river_desktop.net.sync_engine import Backoff, SyncEngine
 from river_desktop.net.sync_status import Phase, SyncStatus
 from river_desktop.storage.controller import ChangeEvent, StorageController
 from river_desktop.storage.net_store import NetStore
-from river_desktop.storage.slots import OUTBOX_PREFIX, ROOM_PREFIX
+from river_desktop.storage.slots import OUTBOX_PREFIX
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
@@ -45,6 +45,7 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
+POLL_INTERVAL_S = 15.0
 STOP_WAIT_S = 2.0
 """How long a stop waits for the engine's own way out (a request in flight) before cancelling it."""
 STATUS_LABEL = "localOnly"
@@ -64,6 +65,8 @@ class NetworkSync(QObject):
         self._controller = controller
         self.backoff = backoff
         """Reconnect pacing for the next engine started (None: the engine's default)."""
+        self.poll_interval = POLL_INTERVAL_S
+        """How often the next engine looks again unprompted (other processes' outboxes, rooms it waits for)."""
         self.holder = f"app-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         """This process's name in the profile's sender lease (one per process, kept across restarts)."""
         self._enabled = False
@@ -138,6 +141,7 @@ class NetworkSync(QObject):
             self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="river-net")
         store = NetStore(self._controller)
         engine = SyncEngine(store, url, holder=self.holder, backoff=self.backoff, observer=self._observe,
+                            poll_interval=self.poll_interval,
                             offload=self._offload, contract_file=Path(contract) if contract else None)
         self._engine = engine
         self._task = asyncio.ensure_future(engine.run())
@@ -189,9 +193,14 @@ class NetworkSync(QObject):
         self.statusChanged.emit(owner, status)
 
     def _on_change(self, event: ChangeEvent) -> None:
-        """A local change lands in the outbox, or a room appears: push now rather than at the next poll."""
+        """A change lands in the outbox, or a room the engine has not taken up appears: push now rather than at
+        the next periodic look. The engine's own merges (room keys of rooms it knows) do not kick it again."""
         engine = self._engine
-        if engine is not None and any(k.startswith((OUTBOX_PREFIX, ROOM_PREFIX)) for k in event.keys):
+        if engine is None:
+            return
+        if any(k.startswith(OUTBOX_PREFIX) for k in event.keys) or any(
+            not engine.knows(vk) for vk in event.room_keys
+        ):
             engine.kick()
 
 

@@ -62,6 +62,7 @@ def test_sync_is_off_until_turned_on_then_connects_and_syncs(
     assert not room_notice(window).isVisible(), "a room with data says nothing while sync is off"
     assert desktop.network.engine is None
     seen = Texts(desktop, window)
+    desktop.network.poll_interval = 3600.0  # capped at 40 s by the lease: only a kick is quick
 
     turn_on_in_dialog(qtbot, window, node.url, wasm)  # the bare ws://host:port a user types
     for w in (window, other):
@@ -78,6 +79,11 @@ def test_sync_is_off_until_turned_on_then_connects_and_syncs(
     assert engine is not None and engine.room_status(room).phase is Phase.SYNCED
     assert engine.address.endswith("/v1/contract/command?encodingProtocol=native"), "the CLI's normalisation"
     assert len(node.states()) == 1, "the new room was published"
+
+    # a room created while connected goes out at once: the change kicks the engine (no periodic look here)
+    create_room_via_dialog(qtbot, other, "Orchard", "alice")
+    qtbot.waitUntil(lambda: len(node.states()) == 2, timeout=NET_WAIT_MS)
+    wait_label(qtbot, window, "Synced")
 
     # off again, live: the engine stops and gives up the profile's lease
     desktop.preferences.set(replace(desktop.preferences.value, network_sync=False))
