@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QLabel
+from PySide6.QtWidgets import QLabel, QMainWindow
 
 from river_desktop.domain.rooms import RoomData
 from river_desktop.net.client import node_url, redacted_url
@@ -35,11 +35,10 @@ from river_desktop.net.sync_status import Phase, SyncStatus
 from river_desktop.storage.controller import ChangeEvent, StorageController
 from river_desktop.storage.net_store import NetStore
 from river_desktop.storage.slots import OUTBOX_PREFIX
+from river_desktop.ui.room_view import RoomView
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
-
-    from river_desktop.ui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
 
@@ -204,11 +203,13 @@ class NetworkSync(QObject):
             engine.kick()
 
 
-def attach_network_status(window: MainWindow, network: NetworkSync) -> None:
-    """Keep ``window``'s status-bar label and room notice in step with ``network``."""
+def attach_network_status(window: QMainWindow, network: NetworkSync) -> None:
+    """Keep ``window``'s status-bar label and its room view's notice in step with ``network`` (any main window
+    with those parts: this module needs nothing else of it)."""
     label = window.statusBar().findChild(QLabel, STATUS_LABEL)
-    view = window.roomView
-    view.network_notice_for = network.room_line
+    view = window.findChild(RoomView)
+    if view is not None:
+        view.network_notice_for = network.room_line
 
     def show(owner: bytes | None = None, _status: object = None) -> None:
         if label is not None:
@@ -218,8 +219,7 @@ def attach_network_status(window: MainWindow, network: NetworkSync) -> None:
             label.setAccessibleDescription(line.detail)
             label.setToolTip(line.detail)
             label.setProperty("networkPhase", line.phase.name)
-        current = view.current_room_key()
-        if owner is None or owner == current:
+        if view is not None and (owner is None or owner == view.current_room_key()):
             view.refresh_network_notice()
 
     network.statusChanged.connect(show)
