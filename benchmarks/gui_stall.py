@@ -173,7 +173,7 @@ async def measure(heartbeat: Heartbeat, sampler: StackSampler | None, phase: str
 async def bench(args: argparse.Namespace, tmp: Path) -> dict[str, object]:
     from river_desktop.demo import DemoBuilder
     from river_desktop.domain.rooms import RoomData, Rooms
-    from river_desktop.ui.app import RiverDesktop
+    from river_desktop.ui.desktop import RiverDesktop
     from river_desktop.ui.main_window import LoadState, MainWindow, SaveState, prepare_rows
 
     rooms_wanted: int = args.rooms

@@ -123,7 +123,8 @@ async def _show_fatal(message: str) -> None:
 async def run(args: argparse.Namespace, log_dir: Path) -> int:
     from river_desktop.storage.errors import StorageError
     from river_desktop.storage.profile import default_profile_dir
-    from river_desktop.ui.app import RiverDesktop, self_test
+    from river_desktop.ui.app import self_test
+    from river_desktop.ui.desktop import RiverDesktop
     from river_desktop.ui.single_instance import InstanceServer, hand_over, server_name
 
     loop = asyncio.get_running_loop()

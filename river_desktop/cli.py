@@ -35,6 +35,7 @@ from river_desktop.domain.river import codec as river_codec
 from river_desktop.domain.river import views
 from river_desktop.domain.river.content import CONTENT_TYPE_ACTION
 from river_desktop.domain.river.messages import AuthorizedMessage
+from river_desktop.domain.room_data import ReadMarker
 from river_desktop.domain.rooms import (
     NotificationMode,
     PresentSlot,
@@ -614,7 +615,7 @@ async def cmd_messages_list(args: argparse.Namespace) -> Output:
         vk = resolve_room(rooms, args.room)
         assert ws is not None  # resolve_room found a room, so there is a profile
         room = rooms.rooms[vk]
-        page = await ws.ctl.read_messages(vk, limit=args.limit)
+        page = await listed_page(ws.ctl, vk, args.limit)
         shown = {item.message_id: item for item in history_view(room, page)}
         items: list[dict[str, Json]] = []
         lines = []
@@ -645,6 +646,22 @@ async def cmd_messages_list(args: argparse.Namespace) -> Output:
             ws.rooms.mark_read(vk, max(page, key=lambda m: m.order_key))
             await ws.save(vk)
         return Output(items, "\n".join(lines) if lines else "no messages", ws.notes())
+
+
+async def listed_page(ctl: StorageController, vk: bytes, limit: int) -> list[AuthorizedMessage]:
+    """The newest history holding ``limit`` messages that are listed, or all there is: an edit, a delete or a
+    reaction is stored as a message of its own but listed on its target, so it does not count."""
+    page = await ctl.read_messages(vk, limit=limit)
+    listed = [m for m in page if m.message.content.content_type != CONTENT_TYPE_ACTION]
+    while len(listed) < limit and len(page) >= limit:
+        older = await ctl.read_messages(vk, before=ReadMarker.of(page[0]), limit=limit)
+        if not older:
+            break
+        page = older + page
+        listed = [m for m in page if m.message.content.content_type != CONTENT_TYPE_ACTION]
+    if len(listed) > limit:
+        page = [m for m in page if m.order_key >= listed[-limit].order_key]
+    return page
 
 
 def history_view(room: RoomData, page: Sequence[AuthorizedMessage]) -> tuple[views.MessageItem, ...]:

@@ -122,7 +122,7 @@ async def shoot_network(out: Path, tmp: Path, save: Callable[..., None]) -> None
     from PySide6.QtWidgets import QLabel
 
     from river_desktop.net.sync_engine import Backoff
-    from river_desktop.ui.app import RiverDesktop
+    from river_desktop.ui.desktop import RiverDesktop
     from tests.cli.net_world import NodeThread
 
     wasm = wasm_path()
@@ -184,7 +184,7 @@ async def shoot(profile: Path, code: str, out: Path, log_dir: Path, only: str = 
     from PySide6.QtWidgets import QPlainTextEdit, QWidget
 
     from river_desktop.domain.rooms import NotificationMode
-    from river_desktop.ui.app import RiverDesktop
+    from river_desktop.ui.desktop import RiverDesktop
     from river_desktop.ui.dialogs import AcceptInvitationDialog
     from river_desktop.ui.main_window import MainWindow
 

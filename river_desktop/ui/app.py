@@ -1,7 +1,9 @@
 """The application object: owns the storage controller, the windows and the one way out.
 
-:class:`RiverDesktop` is a ``QObject`` (the ``QApplication`` stays a plain one). Start it from a
-running qasync loop::
+:class:`Application` is a ``QObject`` (the ``QApplication`` stays a plain one). It knows windows only
+as :class:`AppWindow` and builds them with the :class:`WindowFactory` it is given, so this module and
+``main_window`` never import each other; ``desktop.py`` puts the two together as :class:`RiverDesktop`.
+Start it from a running qasync loop::
 
     desktop = await RiverDesktop.create(profile_dir)   # or: RiverDesktop(profile_dir); await desktop.start()
     desktop.restore_windows()                          # or: desktop.open_window()
@@ -29,18 +31,18 @@ import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import Self, TypeVar
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication
 
 from river_desktop.storage.controller import StorageController
 from river_desktop.storage.profile import default_log_dir
-from river_desktop.ui.main_window import LoadState, MainWindow
 from river_desktop.ui.net_status import NetworkSync, attach_network_status
 from river_desktop.ui.preferences import Preferences, PreferencesModel, apply_to_window
 from river_desktop.ui.settings import DesktopSettings, WindowState
 from river_desktop.ui.tray import Tray
+from river_desktop.ui.window_host import AppWindow, WindowFactory
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +55,7 @@ CLOSED_TO_TRAY_TEXT = (
 )
 
 
-class RiverDesktop(QObject):
+class Application(QObject):
     """Owns the shared :class:`StorageController`, the window registry (id -> window) and the tray."""
 
     DEEP_CLEAN_AFTER_CLOSE_MS = 2000
@@ -65,9 +67,15 @@ class RiverDesktop(QObject):
     shuttingDown = Signal()
 
     def __init__(
-        self, profile_dir: str | Path | None = None, *, log_dir: Path | None = None, parent: QObject | None = None
+        self,
+        profile_dir: str | Path | None = None,
+        *,
+        window_factory: WindowFactory,
+        log_dir: Path | None = None,
+        parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
+        self._window_factory = window_factory
         self.setObjectName("RiverDesktop")
         self._profile_arg = None if profile_dir is None else Path(profile_dir)
         self.profile_dir: Path = self._profile_arg if self._profile_arg is not None else Path()
@@ -76,7 +84,7 @@ class RiverDesktop(QObject):
         self._settings: DesktopSettings | None = None
         self._preferences: PreferencesModel | None = None
         self._network: NetworkSync | None = None
-        self._windows: dict[int, MainWindow] = {}
+        self._windows: dict[int, AppWindow] = {}
         self._ids = itertools.count(1)
         self._tasks: set[asyncio.Task[object]] = set()
         self._save_tasks: set[asyncio.Task[object]] = set()
@@ -95,7 +103,7 @@ class RiverDesktop(QObject):
     # ------------------------------------------------------------------ lifecycle
 
     @classmethod
-    async def create(cls, profile_dir: str | Path | None = None, **kwargs: object) -> RiverDesktop:
+    async def create(cls, profile_dir: str | Path | None = None, **kwargs: object) -> Self:
         """Construct and :meth:`start` (opens the profile off the GUI thread)."""
         desktop = cls(profile_dir, **kwargs)  # type: ignore[arg-type]
         await desktop.start()
@@ -158,16 +166,16 @@ class RiverDesktop(QObject):
         """Every open window follows a change made in any of them."""
         for window in self.windows:
             apply_to_window(window, prefs, stylesheet_for)
-            window.roomView.set_members_visible(prefs.members_visible)
+            window.set_members_visible(prefs.members_visible)
         if self.tray is not None:
             self.tray.notifications_enabled = prefs.notifications
         self.network.apply(prefs.network_sync, prefs.node_address, prefs.room_contract)
 
     @property
-    def windows(self) -> list[MainWindow]:
+    def windows(self) -> list[AppWindow]:
         return [self._windows[i] for i in sorted(self._windows)]
 
-    def window(self, window_id: int) -> MainWindow | None:
+    def window(self, window_id: int) -> AppWindow | None:
         return self._windows.get(window_id)
 
     @property
@@ -197,12 +205,12 @@ class RiverDesktop(QObject):
 
     # ------------------------------------------------------------------ windows
 
-    def open_window(self, initial_room: bytes | None = None, *, geometry: bytes = b"", show: bool = True) -> MainWindow:
+    def open_window(self, initial_room: bytes | None = None, *, geometry: bytes = b"", show: bool = True) -> AppWindow:
         """A new window (loading starts at once). File > New Window and the tray call this."""
         if self._quitting:
             raise RuntimeError("the application is shutting down")
         window_id = next(self._ids)
-        window = MainWindow(self, window_id, initial_room=initial_room)
+        window = self._window_factory(self, window_id, initial_room=initial_room)
         self._windows[window_id] = window
         window.destroyed.connect(lambda _obj=None, wid=window_id: self._forget(wid))
         window.unreadChanged.connect(lambda counts, w=window: self._on_unread(w, counts))
@@ -221,21 +229,21 @@ class RiverDesktop(QObject):
         self.schedule_layout_save()
         return window
 
-    def restore_windows(self) -> list[MainWindow]:
+    def restore_windows(self) -> list[AppWindow]:
         """Reopen the windows of the last session (geometry and current room), or one new window."""
         states = self.settings.window_states()
         if not states:
             return [self.open_window()]
         return [self.open_window(state.current_room, geometry=state.geometry) for state in states]
 
-    def _cascade(self, window: MainWindow) -> None:
+    def _cascade(self, window: AppWindow) -> None:
         others = [w for w in self._windows.values() if w is not window and w.isVisible()]
         if not others:
             return
         last = others[-1]
         window.move(last.pos().x() + 32, last.pos().y() + 32)
 
-    def hide_to_tray(self, window: MainWindow) -> bool:
+    def hide_to_tray(self, window: AppWindow) -> bool:
         """Called by a window's closeEvent: the last window hides in the tray instead of quitting when the
         tray icon is showing and ``desktop.ini`` allows it (the default where a tray exists). True: hidden."""
         tray = self.tray
@@ -251,7 +259,7 @@ class RiverDesktop(QObject):
         log.info("window %d hidden in the tray", window.window_id)
         return True
 
-    def window_closing(self, window: MainWindow) -> None:
+    def window_closing(self, window: AppWindow) -> None:
         """Called by a window's closeEvent. Closing the last window quits (recording that window)."""
         last = len(self._windows) == 1 and window.window_id in self._windows
         if last and not self._quitting:
@@ -282,18 +290,18 @@ class RiverDesktop(QObject):
         log.debug("window layout saved (%d windows)", len(windows))
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() in (QEvent.Type.Move, QEvent.Type.Resize) and isinstance(watched, MainWindow):
+        if event.type() in (QEvent.Type.Move, QEvent.Type.Resize) and isinstance(watched, AppWindow):
             self.schedule_layout_save()
         return super().eventFilter(watched, event)
 
-    def _record_windows(self, windows: list[MainWindow]) -> None:
+    def _record_windows(self, windows: list[AppWindow]) -> None:
         if self._settings is None or not windows:
             return
         states = [WindowState(w.geometry_bytes(), w.current_room) for w in windows]
         self._settings.set_window_states(states)
         self._windows_recorded = True
 
-    def _raise_some_window(self, room: bytes | None = None) -> MainWindow | None:
+    def _raise_some_window(self, room: bytes | None = None) -> AppWindow | None:
         """Bring the newest window (or the newest one showing ``room``) to the front; open one if none is."""
         windows = self.windows
         if not windows:
@@ -322,7 +330,7 @@ class RiverDesktop(QObject):
         if window is not None and window.is_loaded:
             window.select_room(room)
 
-    def _on_unread(self, window: MainWindow, counts: dict[bytes, int]) -> None:
+    def _on_unread(self, window: AppWindow, counts: dict[bytes, int]) -> None:
         """The tray follows one window's counts (the oldest open one): every window converges on the same
         numbers, and listening to one avoids duplicate notifications."""
         windows = self.windows
@@ -521,16 +529,14 @@ async def wait_until(predicate: Callable[[], bool], timeout: float, what: str) -
         await asyncio.sleep(0.02)
 
 
-async def self_test(desktop: RiverDesktop, timeout: float = 15.0) -> None:
+async def self_test(desktop: Application, timeout: float = 15.0) -> None:
     """Two windows on one profile: a room created in one shows up live in the other; save; quit.
 
     Raises on any failure (the caller maps that to a non-zero exit status).
     """
     a = desktop.open_window()
     b = desktop.open_window()
-    await wait_until(
-        lambda: a.load_state is LoadState.READY and b.load_state is LoadState.READY, timeout, "both windows have loaded"
-    )
+    await wait_until(lambda: a.is_loaded and b.is_loaded, timeout, "both windows have loaded")
     name = f"Self-test {time.strftime('%H:%M:%S')}"
     room = a.create_room(name, "self-test")
     if room is None:
@@ -551,8 +557,8 @@ async def self_test(desktop: RiverDesktop, timeout: float = 15.0) -> None:
 
 
 __all__ = [
+    "Application",
     "MainThreadGarbageCollector",
-    "RiverDesktop",
     "apply_color_scheme",
     "install_theme",
     "resources_dir",

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 from river_desktop.domain.identity import member_id_display
 from river_desktop.domain.river.identity_token import IdentityToken, IdentityTokenError
 from river_desktop.domain.rooms import Rooms
-from river_desktop.ui.room_list import key_text
+from river_desktop.ui.room_rows import key_text
 
 BB = QDialogButtonBox.StandardButton
 

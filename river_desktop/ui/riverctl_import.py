@@ -26,7 +26,7 @@ from river_desktop.cli_room_access import check_stored_room
 from river_desktop.domain.river.codec import RiverRuleError
 from river_desktop.domain.river.riverctl_json import RiverctlJsonError, parse_rooms_json
 from river_desktop.domain.rooms import Rooms, RoomsError
-from river_desktop.ui.room_list import key_text
+from river_desktop.ui.room_rows import key_text
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
 

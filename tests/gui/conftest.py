@@ -26,7 +26,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QPlainTextEdit, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
-from river_desktop.ui.app import RiverDesktop
+from river_desktop.ui.desktop import RiverDesktop
 from river_desktop.ui.dialogs import AcceptInvitationDialog, CreateRoomDialog
 from river_desktop.ui.main_window import LoadState, MainWindow, SaveState
 

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QCheckBox, QLabel, QLineEdit
 from pytestqt.qtbot import QtBot
 
 from river_desktop.net.sync_engine import Backoff
-from river_desktop.ui.app import RiverDesktop
+from river_desktop.ui.desktop import RiverDesktop
 from river_desktop.ui.main_window import MainWindow
 from tests.cli.net_world import NodeThread, room_contract_wasm
 from tests.gui.conftest import child, run

@@ -46,7 +46,7 @@ from river_desktop.storage.errors import StorageError
 from river_desktop.storage.profile import Profile
 from river_desktop.storage.slots import LEGACY_BLOB_KEY, b58
 from river_desktop.ui.about import AboutDialog
-from river_desktop.ui.app import RiverDesktop
+from river_desktop.ui.desktop import RiverDesktop
 from river_desktop.ui.dialogs import (
     AcceptInvitationDialog,
     EditRoomDialog,

@@ -12,7 +12,8 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QCheckBox, QComboBox, QLineEdit, QMenu, QSpinBox
 from pytestqt.qtbot import QtBot
 
-from river_desktop.ui.app import RiverDesktop, stylesheet_for
+from river_desktop.ui.app import stylesheet_for
+from river_desktop.ui.desktop import RiverDesktop
 from river_desktop.ui.dialogs import AcceptInvitationDialog, CreateRoomDialog
 from river_desktop.ui.main_window import MainWindow
 from river_desktop.ui.preferences import (

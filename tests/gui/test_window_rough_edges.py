@@ -20,7 +20,7 @@ from river_desktop.domain.identity import SigningIdentity
 from river_desktop.domain.invitation import Invitation
 from river_desktop.domain.rooms import NotificationMode, Rooms
 from river_desktop.storage.slots import b58
-from river_desktop.ui.app import RiverDesktop
+from river_desktop.ui.desktop import RiverDesktop
 from river_desktop.ui.main_window import MainWindow
 from river_desktop.ui.settings import DesktopSettings, WindowState
 from river_desktop.ui.status import SAVED_TEXT

@@ -20,7 +20,6 @@ from PySide6.QtCore import (
     QModelIndex,
     QObject,
     QPersistentModelIndex,
-    QPoint,
     Qt,
     Signal,
 )
@@ -49,7 +48,7 @@ from PySide6.QtWidgets import (
 
 from river_desktop.domain import limits
 from river_desktop.domain.river.messages import AuthorizedMessage
-from river_desktop.domain.rooms import ReadMarker, RoomData
+from river_desktop.domain.rooms import RoomData
 from river_desktop.net.status_view import RoomLine
 from river_desktop.ui.inputs import LimitCounter
 from river_desktop.ui.room_features import show_lock
@@ -61,15 +60,10 @@ from river_desktop.ui.room_view.message_delegate import MessageDelegate
 from river_desktop.ui.room_view.message_list import MessageListView
 from river_desktop.ui.room_view.message_model import MessageListModel, ShownMessage, format_time
 from river_desktop.ui.room_view.reaction_picker import ReactionPicker
+from river_desktop.ui.room_view.scrolling import ScrollingMixin, read_marker
 from river_desktop.ui.text_widgets import ElidedLabel, WrappedLabel
 
 log = logging.getLogger(__name__)
-
-
-def read_marker(message: ShownMessage) -> ReadMarker:
-    """The read marker that ``message`` being seen sets: River's (time, id) order."""
-    t = message.item.time
-    return ReadMarker(t.secs, t.nanos, message.id)
 
 
 ModelIndex = QModelIndex | QPersistentModelIndex
@@ -78,7 +72,7 @@ _ROLE = Qt.ItemDataRole
 # --- the view ------------------------------------------------------------------------------------
 
 
-class RoomView(MessageActionsMixin, QWidget):
+class RoomView(MessageActionsMixin, ScrollingMixin, QWidget):
     """Messages, composer and members of the current room (see the module docstring for the contract)."""
 
     send_requested = Signal(str)
@@ -375,10 +369,14 @@ class RoomView(MessageActionsMixin, QWidget):
         if self._history is None:
             return 0
         page = list(messages)
+        if not page:
+            self._older_exhausted = True
+            return 0
         before = self._history.loaded_count()
         self._history.add(page)
         if self._history.loaded_count() == before:
-            self._older_exhausted = True
+            # a page read already: the answer to a second request (the user left the top and came back while
+            # the first was loading); older history may still be there
             return 0
         anchor = self._capture_anchor()
         added = self.model.sync(self._history.rows())
@@ -552,81 +550,13 @@ class RoomView(MessageActionsMixin, QWidget):
             self.memberList.addTopLevelItem(item)
         self.memberList.expandAll()
 
-    def _scroll_to_bottom(self) -> None:
-        self._adjusting = True
-        try:
-            self.messageList.scrollToBottom()
-        finally:
-            self._adjusting = False
-        self.messageList.stick_to_bottom = True
 
-    def _scrolled(self, value: int) -> None:
-        if self._adjusting:
-            return
-        bar = self.messageList.verticalScrollBar()
-        self.messageList.stick_to_bottom = value >= bar.maximum() - 4
-        if value <= bar.minimum() and bar.maximum() > bar.minimum():
-            self._request_older()
-        elif value > bar.minimum() + 48:
-            self._older_pending = False
-        if self.messageList.stick_to_bottom:
-            self._maybe_read()
-
-    def _range_changed(self, _minimum: int, maximum: int) -> None:
-        if self._adjusting or not self.messageList.stick_to_bottom:
-            return
-        self._adjusting = True
-        try:
-            self.messageList.verticalScrollBar().setValue(maximum)
-        finally:
-            self._adjusting = False
-
-    def _request_older(self) -> None:
-        if self._room is None or self._older_pending or self._older_exhausted or self.model.rowCount() == 0:
-            return
-        self._older_pending = True
-        self.older_requested.emit()
-
-    def _capture_anchor(self) -> tuple[int, int] | None:
-        """The top visible message and its pixel offset, to pin it across insertions above it."""
-        view = self.messageList
-        if self.model.rowCount() == 0:
-            return None
-        index = view.indexAt(QPoint(view.viewport().width() // 2, 1))
-        if not index.isValid():
-            index = view.indexAt(QPoint(1, 1))
-        if not index.isValid():
-            return None
-        return int(index.data(MessageListModel.MessageIdRole)), view.visualRect(index).top()
-
-    def _restore_anchor(self, anchor: tuple[int, int] | None) -> None:
-        if anchor is None:
-            return
-        message_id, top = anchor
-        row = self.model.row_of(message_id)
-        if row < 0:
-            return
-        rect = self.messageList.visualRect(self.model.index(row))
-        bar = self.messageList.verticalScrollBar()
-        self._adjusting = True
-        try:
-            bar.setValue(bar.value() + rect.top() - top)
-        finally:
-            self._adjusting = False
-        self.messageList.stick_to_bottom = self.messageList.at_bottom()
-
-    def _maybe_read(self) -> None:
-        """Tell the window the newest message has been seen (visible, scrolled to the bottom) once."""
-        room = self._room
-        last = self.model.last_message()
-        if room is None or last is None or not self.isVisible() or not self.messageList.stick_to_bottom:
-            return
-        if room.last_read is not None and read_marker(last) <= room.last_read:
-            return
-        if self._read_emitted.get(room.owner_vk) == last.id:
-            return
-        self._read_emitted[room.owner_vk] = last.id
-        self.message_read.emit(last)
-
-
-__all__ = ["Composer", "MessageDelegate", "MessageListModel", "MessageListView", "RoomView", "format_time"]
+__all__ = [
+    "Composer",
+    "MessageDelegate",
+    "MessageListModel",
+    "MessageListView",
+    "RoomView",
+    "format_time",
+    "read_marker",
+]
