@@ -9,6 +9,7 @@ Imported by ``cli.py`` only when a ``net`` command runs.
 from __future__ import annotations
 
 import argparse
+import configparser
 import os
 import uuid
 from collections.abc import Sequence
@@ -26,13 +27,33 @@ from river_desktop.storage.net_store import NetStore
 from river_desktop.storage.slots import b58
 
 NODE_ENV = "RIVER_DESKTOP_NODE"
+APP_SETTINGS = "desktop.ini"
+"""The app's per-profile settings (ui/settings.py); ``[preferences] node_address`` is Preferences' node."""
 CONNECT_TIMEOUT_S = 5.0
 REQUEST_TIMEOUT_S = 60.0
 
 
+def app_node_address(profile: Path | None) -> str | None:
+    """The node address the app's Preferences saved for this profile, read without Qt (None: none saved).
+
+    QSettings writes an INI value with special characters in double quotes, with ``\\`` and ``\"`` escaped."""
+    if profile is None:
+        return None
+    parser = configparser.ConfigParser(interpolation=None)
+    try:
+        parser.read(profile / APP_SETTINGS, encoding="utf-8")
+    except (OSError, configparser.Error, UnicodeDecodeError):
+        return None
+    value = parser.get("preferences", "node_address", fallback="").strip()
+    if len(value) >= 2 and value[0] == value[-1] == '"':
+        value = value[1:-1].replace('\\"', '"').replace("\\\\", "\\")
+    return value or None
+
+
 def node_address(args: argparse.Namespace) -> str:
-    """``--node``, else the environment's ``RIVER_DESKTOP_NODE``, else the default local node; checked."""
-    address = args.node or os.environ.get(NODE_ENV) or DEFAULT_NODE_URL
+    """``--node``, else the environment's ``RIVER_DESKTOP_NODE``, else the app's setting for this profile, else
+    the default local node; checked."""
+    address = args.node or os.environ.get(NODE_ENV) or app_node_address(args.profile) or DEFAULT_NODE_URL
     try:
         return node_url(address)
     except NetError as exc:

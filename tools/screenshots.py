@@ -13,8 +13,11 @@ profiles; nothing outside ``--out`` is written.
 Shots: ``two-windows.png`` (the whole screen: two windows on one profile, different rooms),
 ``accept-invitation.png`` (the Join dialog with a pasted code and its preview), ``room.png`` (one window: a
 room with own messages, a reply, an edited message, reactions, a mention, markdown, the day separator, the
-"New messages" divider, the hover bar and the member list), ``search.png`` (search results over all rooms)
-and ``settings.png`` (the preferences dialog).
+"New messages" divider, the hover bar and the member list), ``search.png`` (search results over all rooms),
+``settings.png`` (the preferences dialog) and ``network.png`` (two windows on two profiles talking through the
+stand-in Freenet node of tests/standin: Alice published the room, Bob joined by invitation, both turned sync on
+in Preferences). ``network.png`` needs River's ``room_contract.wasm`` (../shared/river-oracle) and is skipped
+without it; ``--only network.png`` makes just that one.
 """
 
 from __future__ import annotations
@@ -98,7 +101,85 @@ async def settle(seconds: float = 0.8) -> None:
     await asyncio.sleep(seconds)
 
 
-async def shoot(profile: Path, code: str, out: Path, log_dir: Path) -> None:
+def wasm_path() -> Path | None:
+    folder = Path(os.environ.get("RIVER_ORACLE_DIR") or REPO.parent / "shared" / "river-oracle")
+    wasm = folder / "room_contract.wasm"
+    return wasm if wasm.is_file() else None
+
+
+NETWORK_TALK = (
+    ("alice", "Bob, you made it! This room now lives on the Freenet node, not just on my laptop."),
+    ("bob", "Hi Alice! It said “Waiting for the network” until I turned sync on in Preferences."),
+    ("alice", "Then it fetched the room and sent your join. Try a reply from your side?"),
+    ("bob", "Here it is — I see every message you write within a moment."),
+)
+
+
+async def shoot_network(out: Path, tmp: Path, save: Callable[..., None]) -> None:
+    """network.png: Alice's and Bob's profiles, one window each, synced through the stand-in node."""
+    from dataclasses import replace
+
+    from PySide6.QtGui import QGuiApplication
+    from PySide6.QtWidgets import QLabel
+
+    from river_desktop.net.sync_engine import Backoff
+    from river_desktop.ui.desktop import RiverDesktop
+    from tests.cli.net_world import NodeThread
+
+    wasm = wasm_path()
+    if wasm is None:
+        print("skipped network.png: River's room_contract.wasm (../shared/river-oracle) is not there")
+        return
+    node = await asyncio.to_thread(NodeThread)
+    await asyncio.to_thread(node.start)
+    alice, bob = tmp / "alice", tmp / "bob"
+    room = json.loads(cli(alice, "--json", "rooms", "create", "Rose Garden Club", "--nickname", "alice"))["key"]
+    cli(alice, "--node", node.url, "net", "publish", room, "--room-contract", str(wasm))
+    code = cli(alice, "invite", "create", room)
+    cli(bob, "invite", "accept", code, "--nickname", "bob")
+    desktops = {name: await RiverDesktop.create(path, log_dir=tmp / f"logs-{name}") for name, path in
+                (("alice", alice), ("bob", bob))}
+    try:
+        windows = {}
+        half = SCREEN[0] // 2
+        for i, (name, desktop) in enumerate(desktops.items()):
+            window = desktop.open_window()
+            await wait_until(lambda w=window: w.is_loaded, f"{name}'s window has loaded")
+            window.select_room(next(iter(window.rooms.ordered_keys())))
+            frame, inner = window.frameGeometry(), window.geometry()
+            extra_w, extra_h = frame.width() - inner.width(), frame.height() - inner.height()
+            window.resize(half - 15 - extra_w, SCREEN[1] - 20 - extra_h)
+            window.move(10 + i * (half - 5), 10)
+            windows[name] = window
+            desktop.network.backoff = Backoff(initial=0.2, maximum=2.0)
+            prefs = desktop.preferences.value
+            desktop.preferences.set(replace(prefs, network_sync=True, node_address=node.url,
+                                            room_contract=str(wasm) if name == "alice" else ""))
+        for name, window in windows.items():
+            await wait_until(lambda w=window: not w.rooms.rooms[w.rooms.ordered_keys()[0]].waiting,
+                             f"{name} has the room")
+        for name, text in NETWORK_TALK:
+            windows[name].post_message(text)
+            await wait_until(lambda t=text: all(t in [m.text for m in w.roomView.model.messages()]
+                                                for w in windows.values()), "both windows show the message")
+        for name, window in windows.items():
+            label = window.statusBar().findChild(QLabel, "localOnly")
+            await wait_until(lambda lab=label: lab is not None and lab.text() == "Synced", f"{name} is synced")
+            content = window.contentPage  # a narrow room list (one room) leaves the conversation the space
+            content.setSizes([170, content.width() - 170])
+            await settle(0.3)
+            splitter = window.roomView.splitter
+            splitter.setSizes([splitter.width() - 200, 200])
+        await settle(1.2)
+        save(QGuiApplication.primaryScreen().grabWindow(0), "network.png")
+    finally:
+        for desktop in desktops.values():
+            desktop.request_quit()
+            await desktop.shutdown()
+        await asyncio.to_thread(node.close)
+
+
+async def shoot(profile: Path, code: str, out: Path, log_dir: Path, only: str = "") -> None:
     from PySide6.QtCore import QRect
     from PySide6.QtGui import QGuiApplication, QPixmap
     from PySide6.QtWidgets import QPlainTextEdit, QWidget
@@ -189,6 +270,9 @@ async def shoot(profile: Path, code: str, out: Path, log_dir: Path) -> None:
         view.messageList.scrollToBottom()
         view.hoverBar.show_for(index)
 
+    if only == "network.png":
+        await shoot_network(out, log_dir.parent, save)
+        return
     desktop = await RiverDesktop.create(profile, log_dir=log_dir)
     try:
         # -- room.png: one window, a room with own messages and a reply in view, members on the right
@@ -288,11 +372,14 @@ async def shoot(profile: Path, code: str, out: Path, log_dir: Path) -> None:
     finally:
         desktop.request_quit()
         await desktop.shutdown()
+    if not only:
+        await shoot_network(out, log_dir.parent, save)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=REPO / "docs" / "screenshots")
+    parser.add_argument("--only", choices=["network.png"], default="", help="make just this shot")
     parser.add_argument("--no-xvfb", action="store_true", help="use the current $DISPLAY instead of starting Xvfb")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
@@ -314,7 +401,7 @@ def main(argv: list[str] | None = None) -> int:
             import qasync
 
             with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner:
-                runner.run(shoot(profile, code, args.out, tmp / "logs"))
+                runner.run(shoot(profile, code, args.out, tmp / "logs", args.only))
     finally:
         for proc in reversed(procs):
             proc.terminate()

@@ -13,6 +13,10 @@ node's state and acks, without sending, what the node already holds; so a reply 
 or a crashed process is never followed by a re-send. That matters: a message sent twice is harmless, but a
 configuration sent twice aborts River's update. A refused entry is kept, the room shows Failed with the
 node's reason, and it is not sent again by this engine (:meth:`SyncEngine.retry` asks for one more try).
+
+Blocking work (every store call, state checks, merges and deltas) goes through ``offload``: inline by default
+(the CLI, the in-memory tests), a worker thread in the app, so the event loop it shares with the GUI never
+waits on the disk or on signature checks.
 """
 
 from __future__ import annotations
@@ -23,9 +27,10 @@ import logging
 import random
 import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Protocol, TypeVar
 
 from river_desktop.domain.cbor import DecodeError
 from river_desktop.domain.river import sync
@@ -48,7 +53,20 @@ from river_desktop.net.types import ContractCode, ContractInstanceId, ContractKe
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Backoff", "Phase", "SyncEngine", "SyncStatus", "already_applied"]
+__all__ = ["Backoff", "Offload", "Phase", "SyncEngine", "SyncStatus", "already_applied", "inline"]
+
+T = TypeVar("T")
+
+
+class Offload(Protocol):
+    """Runs a blocking call somewhere and awaits its result (``loop.run_in_executor`` with one thread, say)."""
+
+    def __call__(self, fn: Callable[[], T], /) -> Awaitable[T]: ...
+
+
+async def inline(fn: Callable[[], T]) -> T:
+    """The default :class:`Offload`: run it right here (a process whose loop has nothing else to do)."""
+    return fn()
 
 
 def already_applied(network: ChatRoomState, owner_vk: bytes, delta_bytes: bytes) -> bool:
@@ -115,8 +133,10 @@ class SyncEngine:
         request_timeout: float = 60.0,
         observer: Observer | None = None,
         rng: random.Random | None = None,
+        offload: Offload = inline,
     ) -> None:
         self.store = store
+        self._off = offload
         self.address = address
         self.holder = holder
         self.contract = contract or RoomContract()
@@ -156,6 +176,10 @@ class SyncEngine:
         if room is not None:
             return room.status
         return SyncStatus(Phase.LOCAL_ONLY if self._status.phase is Phase.LOCAL_ONLY else Phase.CONNECTING)
+
+    def knows(self, owner_vk: bytes) -> bool:
+        """Whether the engine has taken this room up (a room it does not know is news worth a :meth:`kick`)."""
+        return owner_vk in self._rooms
 
     def _set_overall(self, phase: Phase, reason: str = "") -> None:
         status = SyncStatus(phase, reason)
@@ -237,7 +261,7 @@ class SyncEngine:
                     await self._pause(self.backoff.delay(attempt, self._rng))
                     attempt += 1
         finally:
-            self._give_up_lease()
+            await self._give_up_lease()
             for room in self._rooms.values():
                 self._set_room(room, Phase.LOCAL_ONLY)
             self._set_overall(Phase.LOCAL_ONLY)
@@ -253,11 +277,11 @@ class SyncEngine:
             self._reset_rooms()
             self._set_overall(Phase.CONNECTED)
             await self._refresh(client)
-            self._process_notes()
+            await self._process_notes()
             return {owner: room.status for owner, room in self._rooms.items()}
         finally:
             await client.close()
-            self._give_up_lease()
+            await self._give_up_lease()
             self._set_overall(Phase.LOCAL_ONLY)
 
     # ---- one connection ----
@@ -295,7 +319,7 @@ class SyncEngine:
                 if closed.done():
                     raise NodeUnreachableError(closed.result())
                 if self._note_event.is_set():
-                    self._process_notes()
+                    await self._process_notes()
                 if self._wake.is_set():
                     self._wake.clear()
                     await self._refresh(client)
@@ -315,7 +339,7 @@ class SyncEngine:
 
     async def _refresh(self, client: FreenetClient) -> None:
         missing: list[_Room] = []
-        listed = self.store.rooms_to_sync()
+        listed = await self._off(self.store.rooms_to_sync)
         for gone in set(self._rooms) - {entry[0] for entry in listed}:
             del self._rooms[gone]  # left or deleted: its notifications are ignored from now on
         for owner, code_hash, _waiting in listed:
@@ -324,7 +348,7 @@ class SyncEngine:
                 missing.append(room)
                 continue
             await self._push(client, room)
-            self._process_notes()
+            await self._process_notes()
         for room in missing:
             if await self._publish(client, room):
                 await self._push(client, room)
@@ -357,7 +381,7 @@ class SyncEngine:
             self._set_room(room, Phase.FAILED, f"the node could not fetch this room: {exc}")
             return True
         room.key = got.key
-        if not self._take_state(room, got.state):
+        if not await self._take_state(room, got.state):
             return True
         if not early:
             try:
@@ -366,14 +390,15 @@ class SyncEngine:
             except NodeError as exc:
                 self._set_room(room, Phase.FAILED, f"the node refused to subscribe to this room: {exc}")
                 return True
-            if not self._take_state(room, got.state):
+            if not await self._take_state(room, got.state):
                 return True
         room.subscribed = True
         self._set_room(room, Phase.CONNECTED)
         return True
 
     async def _publish(self, client: FreenetClient, room: _Room) -> bool:
-        local = self.store.local_state(room.owner_vk)
+        owner = room.owner_vk
+        local = await self._off(lambda: self.store.local_state(owner))
         if local is None:
             self._set_room(room, Phase.CONNECTED, "waiting for the room's data: the node does not have this room")
             return False
@@ -390,7 +415,7 @@ class SyncEngine:
         except (NodeError, RoomContractError, ContractNotFoundError) as exc:
             self._set_room(room, Phase.FAILED, f"publishing this room failed: {exc}")
             return False
-        if not self._take_state(room, got.state):
+        if not await self._take_state(room, got.state):
             return False
         room.subscribed = True
         self._set_room(room, Phase.CONNECTED)
@@ -400,8 +425,9 @@ class SyncEngine:
         if self._code is not None and self._code.code_hash == code_hash:
             return self._code
         if self._contract_file is not None:
+            path = self._contract_file
             try:
-                self._code = load_contract_code(self._contract_file, code_hash)
+                self._code = await self._off(lambda: load_contract_code(path, code_hash))
                 return self._code
             except RoomContractError as exc:
                 self.errors.append(str(exc))
@@ -416,21 +442,27 @@ class SyncEngine:
                     return self._code
         return None
 
-    def _take_state(self, room: _Room, state: bytes) -> bool:
+    async def _take_state(self, room: _Room, state: bytes) -> bool:
         """Check a state from the node and merge it into the store; False (room Failed) when it is not valid."""
+        owner = room.owner_vk
+
+        def check_and_merge() -> ChatRoomState:
+            checked = _checked_state(state, owner)
+            self.store.merge_from_network(owner, state)
+            return checked
+
         try:
-            checked = _checked_state(state, room.owner_vk)
+            checked = await self._off(check_and_merge)
         except _BadState as exc:
             self._set_room(room, Phase.FAILED, str(exc))
             return False
-        self.store.merge_from_network(room.owner_vk, state)
         room.network = checked
         room.summary = None
         if room.status.phase is Phase.FAILED and room.stuck is None and not room.reconcile_failed:
             self._set_room(room, Phase.CONNECTED)
         return True
 
-    def _process_notes(self) -> None:
+    async def _process_notes(self) -> None:
         self._note_event.clear()
         notes, self._notes = self._notes, {}
         by_instance = {r.key.instance: r for r in self._rooms.values()}
@@ -438,36 +470,38 @@ class SyncEngine:
             room = by_instance.get(instance)
             if room is not None:
                 for note in queued:
-                    self._take_note(room, note)
+                    await self._take_note(room, note)
 
         if self._status.phase in (Phase.CONNECTED, Phase.SYNCED):
             self._update_overall()
 
-    def _take_note(self, room: _Room, note: UpdateNotification) -> None:
+    async def _take_note(self, room: _Room, note: UpdateNotification) -> None:
         update = note.update
         if isinstance(update, StateUpdate):
             state = update.state
         elif isinstance(update, DeltaUpdate) and update.delta and room.network is not None:
+            network, owner, data = room.network, room.owner_vk, update.delta
             try:
-                state = sync.apply_delta(room.network, room.owner_vk, Delta.decode(update.delta)).encode()
+                state = await self._off(lambda: sync.apply_delta(network, owner, Delta.decode(data)).encode())
             except (DecodeError, RiverRuleError) as exc:
                 self._set_room(room, Phase.FAILED, f"the node sent a change River would not accept: {exc}")
                 return
         else:
             return  # an empty delta is River's "nothing new"; related-contract updates are not ours
-        if self._take_state(room, state) and room.status.phase is Phase.CONNECTED:
+        if await self._take_state(room, state) and room.status.phase is Phase.CONNECTED:
             self._wake.set()  # the store may hold more than the node: reconcile
 
     # ---- sending ----
 
-    def _lease(self) -> bool:
+    async def _lease(self) -> bool:
         now = time.monotonic()
         if self._lease_held and now - self._lease_checked < self.lease_ttl / 3:
             return True
+        holder, ttl = self.holder, self.lease_ttl
         if self._lease_held:
-            self._lease_held = self.store.renew_lease(self.holder, self.lease_ttl)
+            self._lease_held = await self._off(lambda: self.store.renew_lease(holder, ttl))
         if not self._lease_held:
-            self._lease_held = self.store.try_lease(self.holder, self.lease_ttl)
+            self._lease_held = await self._off(lambda: self.store.try_lease(holder, ttl))
             if self._lease_held:
                 # Another holder may have sent entries it never acked: look at the node before sending.
                 for room in self._rooms.values():
@@ -476,10 +510,11 @@ class SyncEngine:
             self._lease_checked = now
         return self._lease_held
 
-    def _give_up_lease(self) -> None:
+    async def _give_up_lease(self) -> None:
         if self._lease_held:
-            self.store.release_lease(self.holder)
             self._lease_held = False
+            holder = self.holder
+            await self._off(lambda: self.store.release_lease(holder))
 
     async def _push(self, client: FreenetClient, room: _Room) -> None:
         if not room.subscribed:
@@ -488,16 +523,17 @@ class SyncEngine:
             self._set_room(room, Phase.FAILED, room.failure)
             return
         owner = room.owner_vk
-        entries: Sequence[tuple[int, bytes]] = self.store.outbox(owner)
+        entries: Sequence[tuple[int, bytes]] = await self._off(lambda: self.store.outbox(owner))
         if entries:
-            if not self._lease():
+            if not await self._lease():
                 self._set_room(room, Phase.CONNECTED, "another process on this profile is sending")
                 return
             if not room.checked_outbox:
-                entries = self._ack_applied(room, entries)
+                head = entries
+                entries = await self._off(lambda: self._ack_applied(room, head))
                 room.checked_outbox = True
             for seq, data in entries:
-                if not self._lease():
+                if not await self._lease():
                     self._set_room(room, Phase.CONNECTED, "another process on this profile is sending")
                     return
                 if not await self._send_entry(client, room, seq, data):
@@ -505,7 +541,7 @@ class SyncEngine:
         await self._reconcile(client, room)
 
     def _ack_applied(self, room: _Room, entries: Sequence[tuple[int, bytes]]) -> Sequence[tuple[int, bytes]]:
-        """Ack the head of the outbox the node already holds; the rest, to send."""
+        """Ack the head of the outbox the node already holds; the rest, to send (blocking: offloaded)."""
         if room.network is None:
             return entries
         done = 0
@@ -524,36 +560,46 @@ class SyncEngine:
                 got = await client.get(room.key.instance)
             except (NodeError, ContractNotFoundError):
                 got = None
-            if got is not None and self._take_state(room, got.state) and room.network is not None \
-                    and already_applied(room.network, room.owner_vk, data):
-                self.store.ack(room.owner_vk, [seq])
-                return True
+            if got is not None and await self._take_state(room, got.state) and room.network is not None:
+                network, owner = room.network, room.owner_vk
+                if await self._off(lambda: already_applied(network, owner, data)):
+                    await self._off(lambda: self.store.ack(owner, [seq]))
+                    return True
             room.stuck = seq
             room.failure = f"the node refused a change to this room (kept, not re-sent): {exc}"
             self._set_room(room, Phase.FAILED, room.failure)
             return False
         self.sent += 1
-        self.store.ack(room.owner_vk, [seq])
+        owner = room.owner_vk
+        await self._off(lambda: self.store.ack(owner, [seq]))
         room.summary = reply.summary
         return True
 
     async def _reconcile(self, client: FreenetClient, room: _Room) -> None:
         """Send what the store holds and the node lacks, as one delta against the node's summary."""
         owner = room.owner_vk
-        local_bytes = self.store.local_state(owner)
-        if self.store.outbox(owner) or local_bytes is None:
+        network, known = room.network, room.summary
+
+        def compute() -> tuple[Delta | None, Summary] | None:
+            local_bytes = self.store.local_state(owner)
+            if self.store.outbox(owner) or local_bytes is None:
+                return None
+            try:
+                summary = Summary.decode(known) if known is not None else None
+            except DecodeError:
+                summary = None
+            if summary is None:
+                if network is None:
+                    return None
+                summary = sync.summarize(network, owner)
+            return sync.delta(ChatRoomState.decode(local_bytes), owner, summary), summary
+
+        computed = await self._off(compute)
+        if computed is None:
             return
-        try:
-            summary = Summary.decode(room.summary) if room.summary is not None else None
-        except DecodeError:
-            summary = None
-        if summary is None:
-            if room.network is None:
-                return
-            summary = sync.summarize(room.network, owner)
-        d = sync.delta(ChatRoomState.decode(local_bytes), owner, summary)
+        d, summary = computed
         if d is not None and not d.is_empty():
-            if not self._lease():
+            if not await self._lease():
                 self._set_room(room, Phase.CONNECTED, "another process on this profile is sending")
                 return
             try:
@@ -568,7 +614,7 @@ class SyncEngine:
             summary_bytes = reply.summary
         else:
             summary_bytes = room.summary if room.summary is not None else summary.encode()
-        self.store.set_confirmed(owner, summary_bytes)
+        await self._off(lambda: self.store.set_confirmed(owner, summary_bytes))
         self._set_room(room, Phase.SYNCED)
 
 

@@ -38,6 +38,7 @@ from PySide6.QtWidgets import QApplication
 
 from river_desktop.storage.controller import StorageController
 from river_desktop.storage.profile import default_log_dir
+from river_desktop.ui.net_status import NetworkSync, attach_network_status
 from river_desktop.ui.preferences import Preferences, PreferencesModel, apply_to_window
 from river_desktop.ui.settings import DesktopSettings, WindowState
 from river_desktop.ui.tray import Tray
@@ -82,6 +83,7 @@ class Application(QObject):
         self._controller: StorageController | None = None
         self._settings: DesktopSettings | None = None
         self._preferences: PreferencesModel | None = None
+        self._network: NetworkSync | None = None
         self._windows: dict[int, AppWindow] = {}
         self._ids = itertools.count(1)
         self._tasks: set[asyncio.Task[object]] = set()
@@ -123,6 +125,9 @@ class Application(QObject):
         self._settings = DesktopSettings(self.profile_dir)
         self._preferences = PreferencesModel(self._settings, self)
         self._preferences.changed.connect(self._apply_preferences)
+        self._network = NetworkSync(self._controller, parent=self)
+        prefs = self._preferences.value
+        self._network.apply(prefs.network_sync, prefs.node_address, prefs.room_contract)
         self.tray = Tray(self)
         self.tray.notifications_enabled = self._preferences.value.notifications
         self.tray.activated.connect(lambda: self._raise_some_window())
@@ -150,6 +155,13 @@ class Application(QObject):
             raise RuntimeError("RiverDesktop.start() has not been awaited yet")
         return self._preferences
 
+    @property
+    def network(self) -> NetworkSync:
+        """The process's one sync engine, on or off as the preferences say (ui/net_status.py)."""
+        if self._network is None:
+            raise RuntimeError("RiverDesktop.start() has not been awaited yet")
+        return self._network
+
     def _apply_preferences(self, prefs: Preferences) -> None:
         """Every open window follows a change made in any of them."""
         for window in self.windows:
@@ -157,6 +169,7 @@ class Application(QObject):
             window.set_members_visible(prefs.members_visible)
         if self.tray is not None:
             self.tray.notifications_enabled = prefs.notifications
+        self.network.apply(prefs.network_sync, prefs.node_address, prefs.room_contract)
 
     @property
     def windows(self) -> list[AppWindow]:
@@ -204,6 +217,7 @@ class Application(QObject):
         window.currentRoomChanged.connect(lambda _room: self.schedule_layout_save())
         window.installEventFilter(self)
         apply_to_window(window, self.preferences.value, stylesheet_for)
+        attach_network_status(window, self.network)
         placed = window.restore_geometry_bytes(geometry) if geometry else False
         if not placed:
             self._cascade(window)
@@ -372,6 +386,8 @@ class Application(QObject):
             task.cancel()
         if pending:
             await asyncio.gather(*pending, return_exceptions=True)
+        if self._network is not None:
+            await self._network.close()  # before the store closes: the engine gives up the lease
         if self.tray is not None:
             self.tray.hide()
         if self._settings is not None:

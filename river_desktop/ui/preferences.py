@@ -29,6 +29,8 @@ from PySide6.QtWidgets import (
 )
 
 from river_desktop.domain import limits
+from river_desktop.net.client import DEFAULT_NODE_URL, node_url
+from river_desktop.net.errors import NetError
 from river_desktop.ui.inputs import add_counted_row, counter_for, show_problems
 from river_desktop.ui.settings import DesktopSettings, read_flag
 
@@ -61,6 +63,12 @@ class Preferences:
     """Desktop notifications at all; each room's own mode still applies when on."""
     members_visible: bool = True
     close_to_tray: bool = True
+    network_sync: bool = False
+    """Sync rooms over a Freenet node (off until the user turns it on)."""
+    node_address: str = DEFAULT_NODE_URL
+    """As typed; :func:`~river_desktop.net.client.node_url` adds the command path to a bare ``ws://host:port``."""
+    room_contract: str = ""
+    """River's ``room_contract.wasm``, to publish rooms the node has never seen (blank: borrow it from the node)."""
 
 
 def parse_font_size(value: object) -> int:
@@ -85,6 +93,20 @@ def parse_nickname(value: object) -> str:
     return text if not limits.measure_nickname(text).over else ""
 
 
+def node_address_problem(text: str) -> str:
+    """Why ``text`` is not a node address the CLI's ``--node`` would take ("" when it is one)."""
+    try:
+        node_url(text.strip())
+    except NetError as exc:
+        return str(exc)
+    return ""
+
+
+def parse_node_address(value: object) -> str:
+    text = value.strip() if isinstance(value, str) else ""
+    return text if text and not node_address_problem(text) else DEFAULT_NODE_URL
+
+
 def load_preferences(settings: DesktopSettings) -> Preferences:
     return Preferences(
         theme=parse_theme(settings.preference("theme", Theme.SYSTEM.value)),
@@ -93,6 +115,9 @@ def load_preferences(settings: DesktopSettings) -> Preferences:
         notifications=read_flag(settings.preference("notifications", True), True),
         members_visible=settings.members_visible(),
         close_to_tray=settings.close_to_tray(default=True),
+        network_sync=read_flag(settings.preference("network_sync", False), False),
+        node_address=parse_node_address(settings.preference("node_address", DEFAULT_NODE_URL)),
+        room_contract=str(settings.preference("room_contract", "") or "").strip(),
     )
 
 
@@ -107,6 +132,9 @@ def store_preferences(settings: DesktopSettings, prefs: Preferences) -> None:
             "font_size": prefs.font_size,
             "default_nickname": prefs.default_nickname,
             "notifications": prefs.notifications,
+            "network_sync": prefs.network_sync,
+            "node_address": prefs.node_address,
+            "room_contract": prefs.room_contract,
         }
     )
 
@@ -253,6 +281,29 @@ class PreferencesDialog(QDialog):
         self.trayCheck = QCheckBox("&Closing the last window keeps River Desktop in the tray", self)
         self.trayCheck.setObjectName("closeToTrayCheck")
         self.trayCheck.setChecked(prefs.close_to_tray)
+        self.networkCheck = QCheckBox("S&ync over a Freenet node", self)
+        self.networkCheck.setObjectName("networkSyncCheck")
+        self.networkCheck.setToolTip(
+            "Off: rooms stay on this computer. On: they are kept in step through the Freenet node at this address."
+        )
+        self.networkCheck.setChecked(prefs.network_sync)
+        self.nodeEdit = QLineEdit(prefs.node_address, self)
+        self.nodeEdit.setObjectName("nodeAddressEdit")
+        self.nodeEdit.setAccessibleName("Freenet node address")
+        self.nodeEdit.setPlaceholderText(DEFAULT_NODE_URL)
+        self.contractEdit = QLineEdit(prefs.room_contract, self)
+        self.contractEdit.setObjectName("roomContractEdit")
+        self.contractEdit.setAccessibleName("River room contract file")
+        self.contractEdit.setPlaceholderText("room_contract.wasm (blank: borrow it from the node)")
+        self.contractEdit.setToolTip(
+            "Publishing a room the node has never seen needs River's room contract code. Name River's "
+            "room_contract.wasm here, or leave this blank to borrow it from a room the node already has."
+        )
+        self.nodeError = QLabel(self)
+        self.nodeError.setObjectName("nodeAddressError")
+        self.nodeError.setTextFormat(Qt.TextFormat.PlainText)
+        self.nodeError.setWordWrap(True)
+        self.nodeError.hide()
 
         form = QFormLayout()
         theme_label = QLabel("&Theme:", self)
@@ -262,8 +313,15 @@ class PreferencesDialog(QDialog):
         size_label.setBuddy(self.fontSizeSpin)
         form.addRow(size_label, self.fontSizeSpin)
         add_counted_row(form, "Default nic&kname:", self.nicknameEdit, self.nicknameCounter)
-        for check in (self.notificationsCheck, self.membersCheck, self.trayCheck):
+        for check in (self.notificationsCheck, self.membersCheck, self.trayCheck, self.networkCheck):
             form.addRow(check)
+        node_label = QLabel("&Node address:", self)
+        node_label.setBuddy(self.nodeEdit)
+        form.addRow(node_label, self.nodeEdit)
+        contract_label = QLabel("Room &contract:", self)
+        contract_label.setBuddy(self.contractEdit)
+        form.addRow(contract_label, self.contractEdit)
+        form.addRow(self.nodeError)
         self.limitError = QLabel(self)
         self.limitError.setObjectName("limitError")
 
@@ -279,6 +337,7 @@ class PreferencesDialog(QDialog):
         apply_button = self.buttonBox.button(QDialogButtonBox.StandardButton.Apply)
         apply_button.clicked.connect(self.apply)
         self.nicknameEdit.textChanged.connect(self._validate)
+        self.nodeEdit.textChanged.connect(self._validate)
 
         layout = QVBoxLayout(self)
         layout.addLayout(form)
@@ -295,19 +354,31 @@ class PreferencesDialog(QDialog):
             notifications=self.notificationsCheck.isChecked(),
             members_visible=self.membersCheck.isChecked(),
             close_to_tray=self.trayCheck.isChecked(),
+            network_sync=self.networkCheck.isChecked(),
+            node_address=self.nodeEdit.text().strip() or DEFAULT_NODE_URL,
+            room_contract=self.contractEdit.text().strip(),
         )
+
+    def _node_problem(self) -> str:
+        text = self.nodeEdit.text().strip()
+        return node_address_problem(text) if text else ""
 
     def _validate(self) -> None:
         ok = not show_problems(self.limitError, self.nicknameCounter)
+        problem = self._node_problem()
+        self.nodeError.setText(problem)
+        self.nodeError.setAccessibleName(problem)
+        self.nodeError.setVisible(bool(problem))
+        ok = ok and not problem
         for button in (QDialogButtonBox.StandardButton.Ok, QDialogButtonBox.StandardButton.Apply):
             self.buttonBox.button(button).setEnabled(ok)
 
     def apply(self) -> None:
-        if not self.nicknameCounter.is_over():
+        if not self.nicknameCounter.is_over() and not self._node_problem():
             self._model.set(self.preferences())
 
     def _accept(self) -> None:
-        if self.nicknameCounter.is_over():
+        if self.nicknameCounter.is_over() or self._node_problem():
             return
         self.apply()
         self.accept()
@@ -320,7 +391,9 @@ __all__ = [
     "Theme",
     "apply_to_window",
     "load_preferences",
+    "node_address_problem",
     "parse_font_size",
     "parse_nickname",
+    "parse_node_address",
     "parse_theme",
 ]

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from river_desktop.domain.river.state import ChatRoomState
+from river_desktop.net.client_api import ContractOp
 from river_desktop.storage.controller import StorageController
 from river_desktop.storage.envelope import decode_versioned
 from river_desktop.storage.net_store import NetStore
@@ -203,3 +204,48 @@ def test_a_joined_room_nobody_published_keeps_waiting(world: Profiles) -> None:
     assert "waiting for the room's data" in sync.error_line
     assert [r["state"] for r in world.json(world.bob, "rooms", "list")] == ["waiting"]
     assert len(outbox_keys(world.bob)) == 1  # the join, kept until the room can be reached
+
+
+def test_a_room_left_in_one_process_is_no_longer_synced_and_the_other_keeps_it(world: Profiles, wasm: Path) -> None:
+    """River's leave is local (the room leaves the member's list; nothing is sent): Bob's later syncs leave the
+    room alone, Alice keeps what Bob wrote before he left and goes on without him."""
+    room = create_publish_invite_join(world, wasm)
+    world.json(world.bob, "messages", "send", room, "bye for now")
+    world.sync(world.bob)
+    world.json(world.bob, "rooms", "leave", room)
+    assert world.json(world.bob, "rooms", "list") == []
+    world.json(world.alice, "messages", "send", room, "after bob left")
+    world.sync(world.alice)
+    alice_sees = world.texts(world.alice, room)
+    assert alice_sees.index("bye for now") < alice_sees.index("after bob left")
+    on_node_before = world.node.states()
+    requests_before = _requests(world)
+    bob_sync = world.sync(world.bob)
+    assert bob_sync["rooms"] == [] and bob_sync["sent"] == 0
+    assert _requests(world) == requests_before, "Bob's profile asked the node nothing about the room it left"
+    assert world.node.states() == on_node_before
+    assert outbox_keys(world.bob) == []
+
+
+def _requests(world: Profiles) -> int:
+    async def count() -> int:
+        return sum(isinstance(r, ContractOp) for r in world.node.node.received)  # not the goodbye
+
+    return world.node.call(count())
+
+
+def test_without_node_the_cli_uses_the_apps_setting_for_the_profile(world: Profiles) -> None:
+    world.alice.mkdir(parents=True, exist_ok=True)
+    # as the app's QSettings writes it: a value with special characters in double quotes
+    full = f"{world.node.url}/v1/contract/command?encodingProtocol=native"
+    (world.alice / "desktop.ini").write_text(f'[preferences]\nnetwork_sync=true\nnode_address="{full}"\n')
+    up = cli(world.alice, "net", "status", as_json=True)
+    assert up.json()["reachable"] is True and up.json()["node"] == full
+    (world.bob / "desktop.ini").parent.mkdir(parents=True, exist_ok=True)
+    (world.bob / "desktop.ini").write_text("[preferences]\nnode_address=ws://127.0.0.1:1\n")
+    down = cli(world.bob, "net", "status", as_json=True)
+    assert down.rc == 1
+    assert json.loads(down.out)["node"] == "ws://127.0.0.1:1/v1/contract/command?encodingProtocol=native"
+    assert "connection refused" in down.error_line
+    given = cli(world.bob, "--node", world.node.url, "net", "status", as_json=True)
+    assert given.json()["reachable"] is True  # --node wins over the setting

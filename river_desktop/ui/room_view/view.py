@@ -13,7 +13,7 @@ a confirmation), :attr:`react_requested` and :attr:`unreact_requested` carry Riv
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from PySide6.QtCore import (
     QEvent,
@@ -49,6 +49,7 @@ from PySide6.QtWidgets import (
 from river_desktop.domain import limits
 from river_desktop.domain.river.messages import AuthorizedMessage
 from river_desktop.domain.rooms import RoomData
+from river_desktop.net.status_view import RoomLine
 from river_desktop.ui.inputs import LimitCounter
 from river_desktop.ui.room_features import show_lock
 from river_desktop.ui.room_view import mentions
@@ -105,6 +106,8 @@ class RoomView(MessageActionsMixin, ScrollingMixin, QWidget):
         self._older_pending = False
         self._older_exhausted = False
         self._adjusting = False
+        self.network_notice_for: Callable[[RoomData], RoomLine | None] | None = None
+        """Set by ui/net_status.py: the network line for a room (None: the built-in local-only wording)."""
 
         # A room's name and description are the owner's text: elided / wrapped anywhere, never sizing the window.
         self.roomTitle = ElidedLabel(self)
@@ -509,8 +512,30 @@ class RoomView(MessageActionsMixin, ScrollingMixin, QWidget):
         description = room.description
         self.roomDescription.setText(description)
         self.roomDescription.setVisible(bool(description))
-        self.networkNotice.setVisible(room.waiting)
+        self._show_network_notice(room)
         show_lock(self.roomLock, room)
+
+    def refresh_network_notice(self) -> None:
+        """The network's status changed: reword the notice (and a waiting room's empty text)."""
+        if self._room is not None:
+            self._show_network_notice(self._room)
+            self._update_empty_state()
+
+    def _network_line(self, room: RoomData) -> RoomLine | None:
+        return None if self.network_notice_for is None else self.network_notice_for(room)
+
+    def _show_network_notice(self, room: RoomData) -> None:
+        line = self._network_line(room)
+        if line is None:
+            self.networkNotice.setText(self.LOCAL_ONLY)
+            self.networkNotice.setAccessibleName(self.LOCAL_ONLY)
+            self.networkNotice.setVisible(room.waiting and self.network_notice_for is None)
+            return
+        self.networkNotice.setText(line.line.text)
+        self.networkNotice.setAccessibleName(line.line.accessible)
+        self.networkNotice.setToolTip(line.line.detail)
+        self.networkNotice.setProperty("networkPhase", line.line.phase.name)
+        self.networkNotice.show()
 
     def _update_empty_state(self, *_: object) -> None:
         room = self._room
@@ -519,7 +544,8 @@ class RoomView(MessageActionsMixin, ScrollingMixin, QWidget):
         elif self.model.rowCount() > 0:
             text = ""
         elif room.waiting:
-            text = self.EMPTY_WAITING
+            line = self._network_line(room)
+            text = line.empty_text if line is not None and line.empty_text else self.EMPTY_WAITING
         else:
             text = self.EMPTY_NO_MESSAGES
         self.emptyState.setText(text)
