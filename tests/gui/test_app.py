@@ -43,8 +43,8 @@ from river_desktop.domain.river.views import open_body
 from river_desktop.domain.rooms import NotificationMode, Rooms
 from river_desktop.storage.controller import LoadResult, SaveReport, SaveSession, StorageController
 from river_desktop.storage.errors import StorageError
-from river_desktop.storage.progressive_load import LoadStart, ProgressiveLoad
 from river_desktop.storage.profile import Profile
+from river_desktop.storage.progressive_load import LoadStart, ProgressiveLoad
 from river_desktop.storage.slots import LEGACY_BLOB_KEY, b58
 from river_desktop.ui.about import AboutDialog
 from river_desktop.ui.desktop import RiverDesktop
