@@ -7,19 +7,32 @@ storage call), so what the window does mid-load is observed at a known point, ne
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import sqlite3
+import threading
 from collections.abc import AsyncIterator, Iterator, Sequence
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
+from river_desktop.domain.river.codec import SystemTime
+from river_desktop.domain.river.content import TextContent
+from river_desktop.domain.river.messages import AuthorizedMessage, RoomMessageBody
 from river_desktop.domain.rooms import NotificationMode, Rooms, RoomsMeta
+from river_desktop.storage import history_index as hi
 from river_desktop.storage import progressive_load as pl
+from river_desktop.storage.controller import StorageController
+from river_desktop.storage.message_rows import MESSAGE_INDEXER
+from river_desktop.storage.profile import DB_FILENAME
 from river_desktop.storage.slots import META_KEY, ROOM_PREFIX
+from river_desktop.storage.sqlite_kv import SqliteKV
 from river_desktop.ui.main_window import LoadState, MainWindow, SaveState
 from river_desktop.ui.room_view.composer import Composer
-from tests.gui.conftest import WAIT_MS, DesktopFactory, child, wait_saved
+from tests.gui.conftest import WAIT_MS, DesktopFactory, child, run, wait_saved
+from tests.gui.room_steps import shown_texts
 from tests.helpers.many_rooms import build_rooms, seed
 
 COUNT = 24
@@ -149,3 +162,64 @@ def test_a_second_window_opened_mid_load_fills_too(
         assert not window.state.filling
     assert second.current_room == late, "the room a window opens with is read in its first chunk"
     assert len(second_events) >= 2 and second_events[0][1] < COUNT
+
+
+def test_a_store_from_before_the_order_index_is_indexed_off_the_gui_thread_resuming_a_partial_build(
+    qtbot: QtBot, make_desktop: DesktopFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    profile = tmp_path / "profile"
+    rooms = Rooms()
+    room = rooms.create_room("Indexed later", "me")
+    me = room.self_identity
+    total = 4 * hi.INDEX_BATCH + 100
+
+    def line(i: int) -> AuthorizedMessage:
+        text = TextContent(f"line {i}")
+        body = RoomMessageBody.public(text.content_type, text.content_version, text.encode())
+        return AuthorizedMessage.create(room.owner_vk, me, SystemTime(1_000 + i), body)
+
+    messages = [line(i) for i in range(total)]
+
+    async def write_before_the_index() -> None:
+        controller = await StorageController.open(profile)
+        seed(controller, rooms)
+        await controller.append_messages(controller.open_session("old"), room.owner_vk, messages)
+        await controller.close()
+
+    run(qtbot, write_before_the_index())
+    db = profile / DB_FILENAME
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        conn.execute("DROP TABLE msg_index")  # as a store written before the index existed
+        conn.commit()
+    with SqliteKV(db) as kv:  # a build interrupted after two batches (the app was closed)
+        kv.attach_indexer(MESSAGE_INDEXER)
+        assert not kv.index_step() and not kv.index_step()
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        (kept,) = conn.execute("SELECT COUNT(*) FROM msg_index").fetchone()
+    assert 0 < kept < total
+
+    steps: list[tuple[str, int]] = []
+    real_step = SqliteKV.index_step
+
+    def recording_step(self: SqliteKV, batch: int = hi.INDEX_BATCH) -> bool:
+        done = real_step(self, batch)
+        with contextlib.closing(sqlite3.connect(db)) as conn:
+            (rows,) = conn.execute("SELECT COUNT(*) FROM msg_index").fetchone()
+        steps.append((threading.current_thread().name, rows))
+        return done
+
+    monkeypatch.setattr(SqliteKV, "index_step", recording_step)
+    desktop = make_desktop(profile)
+    window = desktop.open_window()
+    qtbot.waitUntil(lambda: window.load_state is LoadState.READY, timeout=WAIT_MS)
+    newest = f"line {total - 1}"
+    qtbot.waitUntil(lambda: newest in shown_texts(window), timeout=WAIT_MS)
+
+    def indexed() -> int:
+        with contextlib.closing(sqlite3.connect(db)) as conn:
+            return int(conn.execute("SELECT COUNT(*) FROM msg_index").fetchone()[0])
+
+    qtbot.waitUntil(lambda: indexed() == total, timeout=WAIT_MS)
+    assert steps, "the app built the index"
+    assert all(name != threading.main_thread().name for name, _rows in steps), "no index batch on the GUI thread"
+    assert min(rows for _name, rows in steps) > kept, "the build resumed from the rows an earlier run left"
