@@ -47,7 +47,12 @@ from river_desktop.storage.slots import (
 log = logging.getLogger(__name__)
 
 CHUNK = 250
-"""Rooms per chunk: small enough that absorbing one keeps the GUI thread within a frame at 10,000 rooms."""
+"""Rooms in the first page; each later page doubles, up to ``MAX_GROWTH`` times this.
+
+The first rooms come quickly; the window then redraws its list once per chunk (a cost that follows the
+rooms shown so far), so growing pages keep the number of redraws logarithmic in the number of rooms."""
+
+MAX_GROWTH = 16
 
 
 class NeedsFullLoad(Exception):
@@ -82,6 +87,7 @@ class ProgressiveLoad:
         self._seen: set[str] = set()
         self._loaded = 0
         self._upgrade_done = True
+        self._page_size = self._chunk
 
     async def start(self) -> LoadStart:
         """The stored preferences (order, modes, pins); raises :class:`NeedsFullLoad` when that path must run."""
@@ -135,12 +141,14 @@ class ProgressiveLoad:
 
     def _page(self, after: str | None) -> tuple[list[tuple[str, bytes]], str | None, bool]:
         """The next page of room slots by key, without the ones already read; its last key; whether it ends."""
+        limit = self._page_size
+        self._page_size = min(limit * 2, self._chunk * MAX_GROWTH)
         try:
-            page = self._controller.store.scan_range(ROOM_PREFIX, after=after, limit=self._chunk)
+            page = self._controller.store.scan_range(ROOM_PREFIX, after=after, limit=limit)
         except StorageError as exc:
             raise NeedsFullLoad(str(exc)) from exc
         rows = [(k, payload) for k, _gen, payload in page if k not in self._seen]
-        return rows, (page[-1][0] if page else after), len(page) < self._chunk
+        return rows, (page[-1][0] if page else after), len(page) < limit
 
     def _decode(self, rows: Iterable[tuple[str, bytes]], *, last: bool) -> LoadChunk:
         session = self._session
