@@ -283,10 +283,11 @@ class WindowState:
         """One chunk into the copy: the first makes the window ready, the last lets other writers' changes in."""
         self._row_cache.update(rows)
         absorb(self.rooms, chunk, meta)
-        if chunk.issues:
+        first = self._load_state is not LoadState.READY
+        if chunk.issues or (first and self._load_issues):
             self._load_issues += chunk.issues
             self._hooks.issues_changed()
-        if self._load_state is not LoadState.READY:
+        if first:
             self.session.meta_saved = self.rooms.to_meta()
             initial = self._initial_room if self._initial_room in self.rooms.rooms else self.rooms.current_room
             if initial not in self.rooms.rooms:
