@@ -106,6 +106,8 @@ class ProgressiveLoad:
 
     def _start_sync(self) -> LoadStart:
         store = self._controller.store
+        if not callable(getattr(store, "scan_range", None)):  # a wrapping store that only knows whole scans
+            raise NeedsFullLoad("the store cannot read a range of keys")
         special = store.get_many((META_KEY, LEGACY_BLOB_KEY, MIGRATION_DONE_KEY, RIVER_MIGRATION_DONE_KEY))
         present = [k for k, (value, _gen) in special.items() if value is not None]
         if rc.plan_load(present).kind is rc.LoadKind.MIGRATE:
