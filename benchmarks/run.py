@@ -26,7 +26,7 @@ from typing import Any
 
 import cbor2
 
-from benchmarks import cli_bench, history, search
+from benchmarks import cli_bench, history, search, start_fast
 from river_desktop.storage.controller import StorageController
 from river_desktop.storage.envelope import decode_versioned
 
@@ -386,6 +386,16 @@ def _populated(profile: Path, rooms: int, messages: int) -> Path:
     return profile
 
 
+def b12_start_fast(tmp: Path, runs: int) -> list[Result]:
+    profile = tmp / "b12"
+    start_fast.populate(profile, 1000, 5)
+    f = start_fast.measure(profile, runs)
+    return [Result("B12", "first rows of a window, 1,000 rooms (vs the full load it waited for)", f["first"],
+                   f["baseline"], f["first"] / f["baseline"], None),
+            Result("B12b", "the whole list, chunked, 1,000 rooms (vs the full load)", f["full"], f["baseline"],
+                   f["full"] / f["baseline"], 1.5)]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=7)
@@ -417,6 +427,7 @@ def main() -> int:
             ("B10", lambda: b10_unread_counts(tmp, args.runs)),
             ("B11", lambda: b11_search(tmp, args.runs)),
             ("SCALE", lambda: cli_bench.scale_results(tmp, big, args.runs, wanted, Result)),  # B5b, B9, GROWTH
+            ("B12", lambda: b12_start_fast(tmp, min(args.runs, 3))),
         ]
         for name, step in steps:
             if wanted is not None and name not in wanted and not (name == "SCALE" and wanted & cli_bench.NAMES):

@@ -53,6 +53,8 @@ class MainWindow(AppWindow):
     loadStateChanged = Signal(object)
     saveStateChanged = Signal(object)
     roomsChanged = Signal()
+    roomsFilled = Signal(int, bool)
+    """A chunk of the room list is shown: (room slots read so far, whether that was the last chunk)."""
 
     actionNewWindow: QAction
     actionCloseWindow: QAction
@@ -81,6 +83,7 @@ class MainWindow(AppWindow):
         self.window_id = window_id
         self.controller = desktop.controller
         self.state = WindowState(self.controller, window_id, desktop.track, self, initial_room=initial_room)
+        self.state.fill_listeners.append(lambda chunk: self.roomsFilled.emit(chunk.loaded, chunk.last))
         self._suppress_selection = 0
         self._context_menu: QMenu | None = None
         self._profile_label = profile_label(desktop.profile_dir, default_profile_dir())

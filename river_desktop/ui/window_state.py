@@ -27,13 +27,15 @@ from river_desktop.domain.rooms import (
     RoomData,
     Rooms,
     RoomsError,
+    RoomsMeta,
     room_label,
 )
 from river_desktop.storage import reconcile
 from river_desktop.storage.controller import LoadIssue, RoomOutcome, SaveReport, StorageController
 from river_desktop.storage.errors import StorageError
+from river_desktop.storage.progressive_load import LoadChunk, LoadStart, absorb
 from river_desktop.storage.slots import LEGACY_BLOB_KEY, MIGRATION_DONE_KEY
-from river_desktop.ui import room_order
+from river_desktop.ui import room_order, window_fill
 from river_desktop.ui.room_rows import RoomRow
 from river_desktop.ui.window_merge import merge_slots, prepare_rows
 from river_desktop.ui.window_sync import PendingChanges, WindowSync
@@ -130,6 +132,10 @@ class WindowState:
         """Bumped whenever the current room is (re)chosen: a page read for an older choice is dropped."""
         self._load_issues: tuple[LoadIssue, ...] = ()
         self._sync = WindowSync(controller, self._apply_changes, self.start_task)
+        self._filling = False
+        self._first_shown: asyncio.Task[None] | None = None
+        self.fill_listeners: list[Callable[[LoadChunk], None]] = []
+        """Called after each chunk of a progressive load is shown (tests and the window's signal)."""
 
     # ------------------------------------------------------------------ state properties
 
@@ -211,6 +217,8 @@ class WindowState:
                 if not self._alive:
                     return
                 self._set_load_state(LoadState.MIGRATING)
+            elif await window_fill.fill(self):
+                return
             if not self._alive:
                 return
             result = await self.controller.load_with_report(self.session)
@@ -250,6 +258,61 @@ class WindowState:
             if not self._alive:
                 return
         self.request_unread()
+
+    # ------------------------------------------------------------------ progressive load (window_fill)
+
+    @property
+    def initial_room(self) -> bytes | None:
+        return self._initial_room
+
+    @property
+    def filling(self) -> bool:
+        """Shown and usable, while later chunks of the room list are still arriving."""
+        return self._filling
+
+    def begin_fill(self, start: LoadStart) -> None:
+        self.rooms = Rooms()
+        if start.meta is not None:
+            self.rooms.apply_meta(start.meta)
+        self._load_issues = start.issues
+        self._filling = True
+
+    def absorb_chunk(
+        self, chunk: LoadChunk, rows: dict[bytes, tuple[RoomData, RoomRow]], meta: RoomsMeta | None
+    ) -> None:
+        """One chunk into the copy: the first makes the window ready, the last lets other writers' changes in."""
+        self._row_cache.update(rows)
+        absorb(self.rooms, chunk, meta)
+        first = self._load_state is not LoadState.READY
+        if chunk.issues or (first and self._load_issues):
+            self._load_issues += chunk.issues
+            self._hooks.issues_changed()
+        if first:
+            self.session.meta_saved = self.rooms.to_meta()
+            initial = self._initial_room if self._initial_room in self.rooms.rooms else self.rooms.current_room
+            if initial not in self.rooms.rooms:
+                keys = self.rooms.ordered_keys()
+                initial = keys[0] if keys else None
+            self._set_load_state(LoadState.READY)
+            self._first_shown = self._hooks.loaded(initial)
+        else:
+            self._hooks.rooms_changed()
+        if chunk.last:
+            self._filling = False
+            self.wake_archived()
+            self._sync.resume()
+            self.start_task(self._after_fill(self._first_shown))
+        for listener in list(self.fill_listeners):
+            listener(chunk)
+
+    async def _after_fill(self, shown: asyncio.Task[None] | None) -> None:
+        if shown is not None:
+            await asyncio.wait([shown])
+        self.request_unread()
+
+    def note_full_load(self, reason: str) -> None:
+        log.info("window %d: loading every room at once (%s)", self.window_id, reason)
+        self._filling = False
 
     def _set_load_state(self, state: LoadState) -> None:
         self._load_state = state

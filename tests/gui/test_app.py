@@ -44,6 +44,7 @@ from river_desktop.domain.rooms import NotificationMode, Rooms
 from river_desktop.storage.controller import LoadResult, SaveReport, SaveSession, StorageController
 from river_desktop.storage.errors import StorageError
 from river_desktop.storage.profile import Profile
+from river_desktop.storage.progressive_load import LoadStart, ProgressiveLoad
 from river_desktop.storage.slots import LEGACY_BLOB_KEY, b58
 from river_desktop.ui.about import AboutDialog
 from river_desktop.ui.desktop import RiverDesktop
@@ -411,7 +412,15 @@ def test_load_failure_offers_retry(qtbot: QtBot, make_desktop: DesktopFactory, m
             raise failures.pop()
         return await real(session)
 
+    real_start = ProgressiveLoad._start_sync
+
+    def flaky_start(self: ProgressiveLoad) -> LoadStart:
+        if failures:
+            raise failures.pop()
+        return real_start(self)
+
     monkeypatch.setattr(desktop.controller, "load_with_report", flaky)
+    monkeypatch.setattr(ProgressiveLoad, "_start_sync", flaky_start)  # the window's own (chunked) load
     window = desktop.open_window()
     qtbot.waitUntil(lambda: window.load_state is LoadState.FAILED)
     assert "locked" in child(window, QLabel, "loadError").text()

@@ -21,6 +21,7 @@ from river_desktop.domain.river.messages import AuthorizedMessage
 from river_desktop.domain.rooms import NotificationMode, Rooms
 from river_desktop.storage.controller import StorageController
 from river_desktop.storage.errors import StorageError
+from river_desktop.storage.progressive_load import LoadStart, ProgressiveLoad
 from river_desktop.ui.status import SAVED_TEXT, SAVING_TEXT, save_status_text
 from river_desktop.ui.window_merge import adopt, unchanged_since
 from river_desktop.ui.window_state import LoadState, SaveState, WindowState
@@ -180,7 +181,15 @@ def test_a_failed_load_says_why_and_a_retry_loads(profile_dir: Path, monkeypatch
                 raise failures.pop()
             return await real(session)
 
+        real_start = ProgressiveLoad._start_sync
+
+        def flaky_start(self: ProgressiveLoad) -> LoadStart:
+            if failures:
+                raise failures.pop()
+            return real_start(self)
+
         monkeypatch.setattr(ctl, "load_with_report", flaky)
+        monkeypatch.setattr(ProgressiveLoad, "_start_sync", flaky_start)  # the window's own (chunked) load
         window = Window(ctl, 1)
         window.state.start()
         await window.hooks.until("failed", lambda: window.state.load_state is LoadState.FAILED)
