@@ -11,6 +11,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QStyleOptionViewItem
 from pytestqt.qtbot import QtBot
 
 from river_desktop.domain.invitation import Invitation
@@ -164,7 +165,15 @@ def test_shown_mentions_use_the_current_nickname_and_a_mention_of_you_is_highlig
         )
     )
     delegate = window.roomView.messageList.itemDelegate()
-    assert delegate._content(model.index(row_of(window, to_you))).text == "@ann have you met @Caroline?"
+    index = model.index(row_of(window, to_you))
+    assert "@[Caroline](rv:" in delegate._content(index).text  # River's token, named as the member is now
+    option = QStyleOptionViewItem()
+    window.roomView.messageList.initViewItemOption(option)
+    option.rect = window.roomView.messageList.visualRect(index)
+    layout = delegate.text_layout(option, index)
+    assert layout.text() == "@ann have you met @Caroline?"  # painted: the names, the token styled
+    styled = [r for r in layout.formats() if layout.text()[r.start : r.start + r.length] == "@Caroline"]
+    assert styled, "the mention is drawn with a style of its own"
     window.roomView.start_reply(model.message(to_you))  # the reply bar quotes the names too
     assert window.roomView.replyQuote.text() == "bob: @ann have you met @Caroline?"
 

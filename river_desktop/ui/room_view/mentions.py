@@ -16,6 +16,8 @@ from river_desktop.domain.river.mention import (
     contains_mention_of,
     render_plaintext,
     resolve_ref,
+    sanitize_name,
+    token_spans,
 )
 from river_desktop.ui.room_facts import RoomFacts
 
@@ -40,6 +42,29 @@ def shown_text(text: str, facts: RoomFacts | None) -> str:
     if "@[" not in text:
         return text
     return render_plaintext(text, name_resolver(facts))
+
+
+def tokened_text(text: str, facts: RoomFacts | None) -> str:
+    """``text`` with each token's name replaced by the member's current nickname, still as River's token, so
+    the markdown renderer styles the mention (``markdown.py``); the letters shown equal :func:`shown_text`'s."""
+    if "@[" not in text:
+        return text
+    name_of = name_resolver(facts)
+    parts: list[str] = []
+    last = 0
+    for start, end, mention in token_spans(text):
+        name = name_of(mention.member_ref)
+        parts.append(text[last:start])
+        parts.append(text[start:end] if name is None else retoken(text[start:end], name))
+        last = end
+    parts.append(text[last:])
+    return "".join(parts)
+
+
+def retoken(token: str, name: str) -> str:
+    """``@[old](rv:ID)`` as ``@[name](rv:ID)``, the name sanitized as River's composer writes it."""
+    ref = token[token.index("](") :]
+    return f"@[{sanitize_name(name)}{ref}"
 
 
 def mentions_you(text: str | None, facts: RoomFacts | None) -> bool:

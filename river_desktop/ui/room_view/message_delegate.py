@@ -157,7 +157,7 @@ class MessageDelegate(QStyledItemDelegate):
                 item = msg.item
                 stamp = format_time(msg.timestamp) + (" · edited" if item.edited else "")
                 return _Content(
-                    model.shown_text(msg),
+                    model.markdown_text(msg),
                     model.author(msg.author_id),
                     stamp,
                     model.reply_snippet(msg),

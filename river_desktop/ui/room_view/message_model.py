@@ -401,6 +401,10 @@ class MessageListModel(QAbstractListModel):
         """The bubble's text: mention tokens as ``@`` and the member's current nickname."""
         return mentions.shown_text(msg.text, self._facts) if msg.has_text else msg.text
 
+    def markdown_text(self, msg: ShownMessage) -> str:
+        """The bubble's text for the markdown renderer: tokens kept, named with the current nickname."""
+        return mentions.tokened_text(msg.text, self._facts) if msg.has_text else msg.text
+
     def mentions_you(self, msg: ShownMessage) -> bool:
         return msg.has_text and not self.is_own(msg) and mentions.mentions_you(msg.item.text, self._facts)
 
