@@ -430,7 +430,7 @@ def main() -> int:
             ("B12", lambda: b12_start_fast(tmp, min(args.runs, 3))),
         ]
         for name, step in steps:
-            if wanted is not None and name not in wanted and not (name == "SCALE" and wanted & cli_bench.NAMES):
+            if wanted is not None and name.upper() not in wanted and not (name == "SCALE" and wanted & cli_bench.NAMES):
                 continue
             produced = step()
             for result in produced if isinstance(produced, list) else [produced]:
