@@ -87,6 +87,13 @@ def lay_out(
             item.start, item.length, item.format = at(span.start), at(span.end) - at(span.start), fmt
             ranges.append(item)
         layout.setFormats(ranges)
+    height, widest = wrap(layout, width)
+    links = tuple(Link(at(link.start), at(link.end), link.url) for link in rendered.links)
+    return layout, height, widest, links
+
+
+def wrap(layout: QTextLayout, width: float) -> tuple[int, int]:
+    """Break ``layout`` into lines of ``width``; its height and its widest line, rounded up to whole pixels."""
     layout.beginLayout()
     height = 0.0
     widest = 0.0
@@ -99,8 +106,7 @@ def lay_out(
         height += line.height()
         widest = max(widest, line.naturalTextWidth())
     layout.endLayout()
-    links = tuple(Link(at(link.start), at(link.end), link.url) for link in rendered.links)
-    return layout, int(height + 0.999), int(widest + 0.999), links
+    return int(height + 0.999), int(widest + 0.999)
 
 
-__all__ = ["char_format", "lay_out", "line_text", "utf16_offsets"]
+__all__ = ["char_format", "lay_out", "line_text", "utf16_offsets", "wrap"]

@@ -213,19 +213,8 @@ class MessageDelegate(QStyledItemDelegate):
                 span.start, span.length, span.format = link.start, link.end - link.start, fmt
                 ranges.append(span)
             layout.setFormats(ranges)
-        layout.beginLayout()
-        height = 0.0
-        widest = 0.0
-        while True:
-            line = layout.createLine()
-            if not line.isValid():
-                break
-            line.setLineWidth(width)
-            line.setPosition(QPointF(0, height))
-            height += line.height()
-            widest = max(widest, line.naturalTextWidth())
-        layout.endLayout()
-        return layout, int(height + 0.999), int(widest + 0.999)
+        height, widest = markdown_layout.wrap(layout, width)
+        return layout, height, widest
 
     CHIP_PAD = 6
     CHIP_GAP = 4
