@@ -21,6 +21,7 @@ import blake3
 
 from river_desktop.domain.identity import SIGNATURE_LEN, SigningIdentity
 from river_desktop.domain.river import codec as c
+from river_desktop.domain.river import kept_bytes as kb
 from river_desktop.domain.river.configuration import SealedBytes
 
 MAX_DEPUTIES = 64
@@ -109,6 +110,15 @@ class AuthorizedMemberInfo(c.Record):
             MemberInfo.from_obj(c.req(m, "member_info", w)),
             c.byte_field(c.req(m, "signature", w), "signature", SIGNATURE_LEN),
         )
+
+    @classmethod
+    def from_obj_keeping_bytes(cls, value: object) -> AuthorizedMemberInfo:
+        """:meth:`from_obj`; a tree in canonical shape also gives the record its canonical bytes
+        (``kept_bytes.py``), so a state holding it re-encodes without rebuilding them."""
+        info = cls.from_obj(value)
+        if kb.canonical_member_info_tree(value):
+            info.__dict__["encoded"] = kb.tree_bytes(value)  # type: ignore[arg-type]
+        return info
 
 
 def canonical(infos: Iterable[AuthorizedMemberInfo], member_id: int) -> AuthorizedMemberInfo | None:

@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from river_desktop.domain.identity import SIGNATURE_LEN, VERIFYING_KEY_LEN
 from river_desktop.domain.member import AuthorizedMember, Member
 from river_desktop.domain.river import codec as c
+from river_desktop.domain.river import kept_bytes as kb
 from river_desktop.domain.river.codec import RiverRuleError
 
 
@@ -54,8 +55,25 @@ def member_bytes(member: Member) -> bytes:
     )
 
 
-@functools.lru_cache(maxsize=65_536)
+def decode_authorized_member_keeping_bytes(value: object) -> AuthorizedMember:
+    """:func:`decode_authorized_member`; a tree in canonical shape also gives the member its canonical bytes
+    (``kept_bytes.py``), so a state holding it re-encodes without rebuilding them."""
+    am = decode_authorized_member(value)
+    if kb.canonical_member_tree(value):
+        am.__dict__[_KEPT] = kb.tree_bytes(value)  # type: ignore[arg-type]
+    return am
+
+
+_KEPT = "kept_encoding"
+
+
 def encode_authorized_member(am: AuthorizedMember) -> bytes:
+    kept: bytes | None = am.__dict__.get(_KEPT)
+    return _encode_authorized_member(am) if kept is None else kept
+
+
+@functools.lru_cache(maxsize=65_536)
+def _encode_authorized_member(am: AuthorizedMember) -> bytes:
     return c.enc_map((("member", member_bytes(am.member)), ("signature", c.enc_uint_array(am.signature))))
 
 

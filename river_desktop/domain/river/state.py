@@ -41,6 +41,7 @@ from river_desktop.domain.river.direct_messages import (
     MAX_PURGED_TOMBSTONES_PER_RECIPIENT,
     DirectMessages,
 )
+from river_desktop.domain.river.kept_bytes import FIELD_BYTES
 from river_desktop.domain.river.member_info import (
     MAX_DEPUTIES,
     AuthorizedMemberInfo,
@@ -52,6 +53,10 @@ from river_desktop.domain.river.secrets import RoomSecrets
 from river_desktop.domain.river.upgrade import CURRENT_STATE_VERSION, AuthorizedUpgrade
 
 SIG_ERR = "signature error"
+
+
+def _encode_bans(bans: tuple[AuthorizedUserBan, ...]) -> bytes:
+    return c.enc_array(b.encode() for b in bans)
 
 
 def ban_dbg(ban_id: int) -> str:
@@ -73,14 +78,16 @@ class ChatRoomState(c.Record):
     # ----------------------------------------------------------------------------------- codec
 
     def encode(self) -> bytes:
+        """Canonical bytes; fields this state shares with one encoded before are not rebuilt (``kept_bytes``)."""
+        memo = FIELD_BYTES.encode
         return c.enc_map(
             (
                 ("configuration", self.configuration.encode()),
-                ("bans", c.enc_array(b.encode() for b in self.bans)),
-                ("members", mem.encode_members(self.members)),
-                ("member_info", encode_member_info(self.member_info)),
+                ("bans", memo(self.bans, _encode_bans)),
+                ("members", memo(self.members, mem.encode_members)),
+                ("member_info", memo(self.member_info, encode_member_info)),
                 ("secrets", self.secrets.encode()),
-                ("recent_messages", encode_messages(self.recent_messages)),
+                ("recent_messages", memo(self.recent_messages, encode_messages)),
                 ("direct_messages", self.direct_messages.encode()),
                 ("upgrade", c.enc_opt(None if self.upgrade is None else self.upgrade.encode())),
                 ("version", c.enc_int(self.version)),
@@ -104,8 +111,12 @@ class ChatRoomState(c.Record):
         return cls(
             configuration=AuthorizedConfiguration.from_obj(c.req(m, "configuration", w)),
             bans=c.seq(c.req(m, "bans", w), "bans", AuthorizedUserBan.from_obj),
-            members=c.seq(c.req(members, "members", "members"), "members", mem.decode_authorized_member),
-            member_info=c.seq(c.req(infos, "member_info", "member_info"), "member_info", AuthorizedMemberInfo.from_obj),
+            members=c.seq(
+                c.req(members, "members", "members"), "members", mem.decode_authorized_member_keeping_bytes
+            ),
+            member_info=c.seq(
+                c.req(infos, "member_info", "member_info"), "member_info", AuthorizedMemberInfo.from_obj_keeping_bytes
+            ),
             secrets=RoomSecrets.from_obj(c.req(m, "secrets", w)),
             recent_messages=c.seq(
                 c.req(msgs, "messages", "recent_messages"), "messages", AuthorizedMessage.from_obj_keeping_bytes
