@@ -37,11 +37,22 @@ class RoomChanges:
 class RoomMap(dict[K, V]):
     """A dict that tells its watchers which keys were written (see the module docstring)."""
 
-    __slots__ = ("_watchers",)
+    __slots__ = ("_keys_token", "_watchers")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._watchers: weakref.WeakSet[RoomChanges] = weakref.WeakSet()
+        source = args[0] if len(args) == 1 and not kwargs else None
+        self._keys_token: object = source._keys_token if isinstance(source, RoomMap) else object()
+
+    @property
+    def keys_token(self) -> object:
+        """The same object for two maps only when they hold the same keys: a copy takes its source's, and every
+        write that adds or removes a key makes a new one (replacing a room's value keeps it)."""
+        return self._keys_token
+
+    def _keys_changed(self) -> None:
+        self._keys_token = object()
 
     def watch(self) -> RoomChanges:
         changes = RoomChanges(self)
@@ -56,34 +67,45 @@ class RoomMap(dict[K, V]):
                     watcher.add(key)
 
     def __setitem__(self, key: K, value: V) -> None:
+        if key not in self:
+            self._keys_changed()
         super().__setitem__(key, value)
         self._touch((key,))
 
     def __delitem__(self, key: K) -> None:
         super().__delitem__(key)
+        self._keys_changed()
         self._touch((key,))
 
     def pop(self, key: K, *default: Any) -> Any:
         self._touch((key,))
+        if key in self:
+            self._keys_changed()
         return super().pop(key, *default)
 
     def popitem(self) -> tuple[K, V]:
         item = super().popitem()
+        self._keys_changed()
         self._touch((item[0],))
         return item
 
     def setdefault(self, key: K, default: Any = None) -> Any:
         if key not in self:
+            self._keys_changed()
             self._touch((key,))
         return super().setdefault(key, default)
 
     def update(self, *args: Any, **kwargs: Any) -> None:
         new: Mapping[K, V] = dict(*args, **kwargs)
+        size = len(self)
         super().update(new)
+        if len(self) != size:
+            self._keys_changed()
         self._touch(new)
 
     def clear(self) -> None:
         self._touch(list(self))
+        self._keys_changed()
         super().clear()
 
     def __ior__(self, other: Any) -> RoomMap[K, V]:  # type: ignore[override,misc]

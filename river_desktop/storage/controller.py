@@ -399,7 +399,7 @@ class StorageController(ChangeFeed):
             session.persisted[vk] = _TOMBSTONE_MARK
             session.persisted_rooms.pop(vk, None)
             session._consume(vk, intent)
-        meta = rooms.to_meta()
+        meta = session.meta_of(rooms)
         meta_outcome: RoomOutcome | None = None
         meta_error = ""
         if session.meta_saved != meta:

@@ -132,6 +132,7 @@ class SaveSession:
         self._changes: RoomChanges | None = None
         self.retry: set[bytes] = set()
         """Rooms whose last save failed: looked at again by the next save, changed or not."""
+        self._meta_source: tuple[Rooms, RoomsMeta] | None = None
 
     def __repr__(self) -> str:
         return f"SaveSession({self.name}, intents={len(self.intents)})"
@@ -153,6 +154,18 @@ class SaveSession:
         """A save failed as a whole: the next one looks at every room again."""
         self._changes = None
 
+    def meta_of(self, rooms: Rooms) -> RoomsMeta:
+        """``rooms.to_meta()``, or the one built for an earlier snapshot of this writer when nothing it is made
+        of differs: the same room keys (one map token) and equal order, modes, favourites, Archive and current
+        room. Those compare at C speed (the lists hold the very same key objects); filtering the order by the
+        rooms is a Python loop over every room, the one cost of a one-room save that grew with the rooms (B2b)."""
+        last = self._meta_source
+        if last is not None and _same_meta_inputs(last[0], rooms):
+            return last[1]
+        meta = rooms.to_meta()
+        self._meta_source = (rooms, meta)
+        return meta
+
     def known_history(self, owner_vk: bytes) -> frozenset[int]:
         known = self.history.get(owner_vk)
         if known is None:
@@ -173,6 +186,17 @@ class SaveSession:
         with self._lock:
             if self.intents.get(owner_vk) == carried:
                 del self.intents[owner_vk]
+
+
+def _same_meta_inputs(a: Rooms, b: Rooms) -> bool:
+    return (
+        a.rooms.keys_token is b.rooms.keys_token
+        and a.current_room == b.current_room
+        and a.room_order == b.room_order
+        and a.notification_modes == b.notification_modes
+        and a.pinned == b.pinned
+        and a.archived == b.archived
+    )
 
 
 def hist_key_of(owner_vk: bytes, message: AuthorizedMessage) -> str:

@@ -42,8 +42,14 @@ def b58(data: bytes) -> str:
     return "1" * zeros + "".join(reversed(digits))
 
 
+@functools.lru_cache(maxsize=65_536)
+def room_b58(owner_vk: bytes) -> str:
+    """A room key's base58 text, remembered: a save names its room's slot, outbox and history keys by it."""
+    return b58(owner_vk)
+
+
 def room_key(owner_vk: bytes) -> str:
-    return ROOM_PREFIX + b58(owner_vk)
+    return ROOM_PREFIX + room_b58(owner_vk)
 
 
 _B58_INDEX = {ch: i for i, ch in enumerate(_B58_ALPHABET)}
@@ -85,7 +91,7 @@ def parse_room_key(key: str, *, check_point: bool = True) -> bytes | None:
 
 
 def msg_prefix(owner_vk: bytes) -> str:
-    return f"{MSG_PREFIX}{b58(owner_vk)}:"
+    return f"{MSG_PREFIX}{room_b58(owner_vk)}:"
 
 
 def msg_key(owner_vk: bytes, message_id: str) -> str:
@@ -104,7 +110,7 @@ def parse_msg_key(key: str) -> tuple[bytes, str] | None:
 
 
 def hist_prefix(owner_vk: bytes) -> str:
-    return f"{HIST_PREFIX}{b58(owner_vk)}:"
+    return f"{HIST_PREFIX}{room_b58(owner_vk)}:"
 
 
 def hist_suffix(secs: int, nanos: int, message_id: int) -> str:
@@ -133,7 +139,7 @@ def parse_hist_key(key: str) -> tuple[bytes, tuple[int, int, int]] | None:
 
 
 def outbox_prefix(owner_vk: bytes) -> str:
-    return f"{OUTBOX_PREFIX}{b58(owner_vk)}:"
+    return f"{OUTBOX_PREFIX}{room_b58(owner_vk)}:"
 
 
 def outbox_key(owner_vk: bytes, secs: int, nanos: int, delta: bytes) -> str:

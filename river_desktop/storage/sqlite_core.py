@@ -345,8 +345,14 @@ class SqliteCore:
             )
         return generation + 1
 
-    def _put(self, conn: sqlite3.Connection, key: str, stored: bytes) -> None:
-        seq = _max_seq(conn) + 1
+    def _put(self, conn: sqlite3.Connection, key: str, stored: bytes, seq: int | None = None) -> int:
+        """Write ``stored`` under ``key`` at write counter ``seq`` (the next one when not given); returns it.
+
+        A transaction writing several keys passes each the one after the last it wrote: it holds the write lock,
+        so no other writer can have taken one meanwhile.
+        """
+        if seq is None:
+            seq = _max_seq(conn) + 1
         if seq >= MAX_SEQ:
             raise StorageError(f"the database {self._path} has used up its write counter; nothing was written")
         conn.execute(
@@ -354,6 +360,7 @@ class SqliteCore:
             " ON CONFLICT (key) DO UPDATE SET value = excluded.value, seq = excluded.seq",
             (key, stored, seq),
         )
+        return seq
 
     @staticmethod
     def _prefix_where(prefix: str) -> tuple[str, tuple[str, ...]]:

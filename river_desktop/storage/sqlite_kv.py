@@ -295,12 +295,14 @@ class SqliteKV(SqliteIndexes, SqliteInspect):
         rows = [self._index_row(key, data) for key, data, _expected in batch]
         summaries = [self._summary_row(key, data) for key, data, _expected in batch]
         with self._write() as conn:
+            seq: int | None = None
             for (key, data, expected), row, summary in zip(batch, rows, summaries, strict=True):
                 payload, generation = self._current(conn, key)
                 if generation != expected:
                     results.append(Conflict(generation, payload))
                     continue
-                self._put(conn, key, encode_versioned(self._next_generation(key, generation), data))
+                stored = encode_versioned(self._next_generation(key, generation), data)
+                seq = self._put(conn, key, stored, None if seq is None else seq + 1)
                 self._index_put(conn, key, row)
                 self._summary_put(conn, key, summary)
                 results.append(Stored(generation + 1))

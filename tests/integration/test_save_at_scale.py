@@ -192,3 +192,69 @@ def test_a_room_map_records_clear_and_keeps_no_watcher_alive() -> None:
     m["c"] = 3
     assert len(m._watchers) == 0
     assert m.copy() == {"c": 3} and type(m.copy()) is RoomMap and len(m.copy()._watchers) == 0
+
+
+_KEY_WRITES: list[tuple[str, Callable[[RoomMap[str, int]], object], bool]] = [
+    ("set of a present key", lambda m: m.__setitem__("b", 9), False),
+    ("set of a new key", lambda m: m.__setitem__("c", 9), True),
+    ("delete", lambda m: m.__delitem__("b"), True),
+    ("pop", lambda m: m.pop("b"), True),
+    ("pop of an absent key", lambda m: m.pop("z", None), False),
+    ("setdefault of an absent key", lambda m: m.setdefault("c", 9), True),
+    ("setdefault of a present key", lambda m: m.setdefault("b", 9), False),
+    ("update of present keys", lambda m: m.update({"b": 9}), False),
+    ("update adding a key", lambda m: m.update(c=9), True),
+    ("in-place or adding a key", lambda m: m.__ior__({"c": 9}), True),
+    ("popitem", lambda m: m.popitem(), True),
+    ("clear", lambda m: m.clear(), True),
+]
+
+
+@pytest.mark.parametrize(("what", "write", "keys_changed"), _KEY_WRITES, ids=[w for w, _, _ in _KEY_WRITES])
+def test_a_room_maps_keys_token_changes_exactly_when_its_keys_do(
+    what: str, write: Callable[[RoomMap[str, int]], object], keys_changed: bool
+) -> None:
+    m: RoomMap[str, int] = RoomMap({"a": 1, "b": 2})
+    copy = m.copy()
+    assert copy.keys_token is m.keys_token and RoomMap(dict(m)).keys_token is not m.keys_token
+    write(m)
+    assert (m.keys_token is not copy.keys_token) is keys_changed, what
+
+
+def test_one_room_saves_build_the_lists_preferences_only_when_what_they_are_made_of_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = tmp_path / "river.sqlite3"
+    vk = _fill(db, 50)
+    built: list[int] = []
+    to_meta = Rooms.to_meta
+
+    def counting(self: Rooms) -> Any:
+        built.append(len(self.rooms))
+        return to_meta(self)
+
+    monkeypatch.setattr(Rooms, "to_meta", counting)
+
+    async def go() -> None:
+        ctl = StorageController(SqliteKV(db))
+        session = ctl.open_session("window")
+        rooms = await ctl.load(session)
+        assert (await ctl.save(session, rooms)).ok
+        built.clear()
+        for round_ in range(3):
+            rooms.rename(vk, f"Renamed {round_}")
+            assert (await ctl.save(session, rooms)).ok
+        assert built == []  # the same keys, order, modes, favourites and Archive: the last preferences stand
+        rooms.move_room(vk, None)
+        report = await ctl.save(session, rooms)
+        assert report.meta is RoomOutcome.STORED and built == [50]
+        made = rooms.create_room("New", "me")
+        assert (await ctl.save(session, rooms)).ok and built == [50, 51]
+        rooms.rename(made.owner_vk, "New, renamed")
+        assert (await ctl.save(session, rooms)).ok and built == [50, 51]
+        await ctl.close()
+        stored = await _reload(db)
+        assert stored.ordered_keys_manual() == rooms.ordered_keys_manual()
+        assert stored.rooms[made.owner_vk].name == "New, renamed"
+
+    run(go())

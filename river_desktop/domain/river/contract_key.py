@@ -7,6 +7,7 @@ River's UI serializes the key as ``{"instance": [32 uints], "code": [32 uints]}`
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import blake3
@@ -26,8 +27,13 @@ class ContractKey(c.Record):
     def for_room(cls, owner_vk: bytes, code: bytes = RIVER_ROOM_CODE_HASH) -> ContractKey:
         return cls(bytes(blake3.blake3(code + _PARAMS_PREFIX + owner_vk).digest()), code)
 
-    def encode(self) -> bytes:
+    @functools.cached_property
+    def encoded(self) -> bytes:
         return c.enc_map((("instance", c.enc_uint_array(self.instance)), ("code", c.enc_uint_array(self.code))))
+
+    def encode(self) -> bytes:
+        """Built once per key: every save of the room's slot writes it."""
+        return self.encoded
 
     @classmethod
     def from_obj(cls, value: object) -> ContractKey:
