@@ -42,6 +42,12 @@ class RiverRuleError(ValueError):
 
 def head(major: int, n: int) -> bytes:
     """A CBOR item head with the minimal argument encoding."""
+    if 0 <= n < 256:
+        return _SMALL_HEADS[major][n]
+    return _head(major, n)
+
+
+def _head(major: int, n: int) -> bytes:
     mt = major << 5
     if n < 24:
         return bytes((mt | n,))
@@ -52,6 +58,10 @@ def head(major: int, n: int) -> bytes:
     if n < 0x1_0000_0000:
         return bytes((mt | 26,)) + n.to_bytes(4, "big")
     return bytes((mt | 27,)) + n.to_bytes(8, "big")
+
+
+_SMALL_HEADS = tuple(tuple(_head(major, n) for n in range(256)) for major in range(8))
+"""Every head with an argument below 256, made once: a state's encode asks for dozens (lengths, small ints)."""
 
 
 def enc_int(n: int) -> bytes:

@@ -17,6 +17,7 @@ signature; stored messages are ordered by ``(time, id)``.
 from __future__ import annotations
 
 import functools
+import operator
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -259,8 +260,12 @@ def _canonical_tree(tree: Mapping[Any, Any], msg: AuthorizedMessage) -> bool:
     )
 
 
+_ENCODED = operator.attrgetter("encoded")
+
+
 def encode_messages(messages: tuple[AuthorizedMessage, ...]) -> bytes:
-    return c.enc_map((("messages", c.enc_array(m.encode() for m in messages)),))
+    """``MessagesV1``; each message's bytes are its cached ``encoded``, gathered without a Python loop."""
+    return c.enc_map((("messages", c.head(4, len(messages)) + b"".join(map(_ENCODED, messages))),))
 
 
 __all__ = [
