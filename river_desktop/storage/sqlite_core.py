@@ -362,6 +362,18 @@ class SqliteCore:
         )
         return seq
 
+    def _put_new(self, conn: sqlite3.Connection, key: str, stored: bytes, seq: int | None = None) -> int | None:
+        """:meth:`_put` of a key expected absent, in one statement: its write counter, or None (and nothing
+        written) when the key is there. A write-once key (an outbox entry, a message) needs no read first."""
+        if seq is None:
+            seq = _max_seq(conn) + 1
+        if seq >= MAX_SEQ:
+            raise StorageError(f"the database {self._path} has used up its write counter; nothing was written")
+        cursor = conn.execute(
+            "INSERT INTO kv (key, value, seq) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING", (key, stored, seq)
+        )
+        return seq if cursor.rowcount == 1 else None
+
     @staticmethod
     def _prefix_where(prefix: str) -> tuple[str, tuple[str, ...]]:
         upper = prefix_upper_bound(prefix)

@@ -297,12 +297,17 @@ class SqliteKV(SqliteIndexes, SqliteInspect):
         with self._write() as conn:
             seq: int | None = None
             for (key, data, expected), row, summary in zip(batch, rows, summaries, strict=True):
-                payload, generation = self._current(conn, key)
-                if generation != expected:
-                    results.append(Conflict(generation, payload))
-                    continue
-                stored = encode_versioned(self._next_generation(key, generation), data)
-                seq = self._put(conn, key, stored, None if seq is None else seq + 1)
+                following = None if seq is None else seq + 1
+                taken = None if expected != 0 else self._put_new(conn, key, encode_versioned(1, data), following)
+                if taken is not None:
+                    seq, generation = taken, 0
+                else:
+                    payload, generation = self._current(conn, key)
+                    if generation != expected:
+                        results.append(Conflict(generation, payload))
+                        continue
+                    stored = encode_versioned(self._next_generation(key, generation), data)
+                    seq = self._put(conn, key, stored, following)
                 self._index_put(conn, key, row)
                 self._summary_put(conn, key, summary)
                 results.append(Stored(generation + 1))
