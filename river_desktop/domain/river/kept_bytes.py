@@ -82,7 +82,8 @@ def tree_bytes(tree: Mapping[str, Any]) -> bytes:
     return bytes(cbor2.dumps(tree))
 
 
-_LIMIT: Final = 1024
+_LIMIT: Final = 256
+"""Entries kept: four per state encoded (its bans, members, member info and window), the newest 64 states."""
 
 
 class IdentityMemo:
