@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from river_desktop.domain.cbor import DecodeError
 from river_desktop.domain.river import codec as river_codec
@@ -37,8 +37,11 @@ from river_desktop.storage.history_index import (
     HistoryIndexKV,
     IndexEntry,
     IndexIncompleteError,
+    SortPoint,
     UnreadQuery,
 )
+from river_desktop.storage.history_page import PageRow, PageValuesKV
+from river_desktop.storage.history_page_check import read_page
 from river_desktop.storage.kv import KVStore, health_of
 from river_desktop.storage.message_rows import (
     MESSAGE_INDEXER,
@@ -68,6 +71,7 @@ class HistoryReads:
     _history_attached: bool
     _search: SearchKeeper
     _index_rebuilding: bool = False
+    _joined_pages: tuple[object, bool] = (None, False)
 
     async def _call(self, fn: Callable[..., T], *args: object) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._io, fn, *args)
@@ -104,7 +108,7 @@ class HistoryReads:
             payload = found.get(key, (None, 0))[0]
             if payload is None:
                 continue
-            msg = self._decoded.get(key, payload)
+            msg = self._decoded.get(key, (owner_vk, payload))
             if msg is None:
                 parsed = parse_hist_key(key)
                 if parsed is None:
@@ -117,12 +121,17 @@ class HistoryReads:
                 t = msg.message.time
                 if msg.message.room_owner != owner_id or (t.secs, t.nanos, msg.id) != parsed[1]:
                     continue
-                self._decoded.put(key, payload, msg)
+                self._decoded.put(key, (owner_vk, payload), msg)
             out.append((key, msg))
         return out
 
     def _read_messages_sync(self, owner_vk: bytes, before: ReadMarker | None, limit: int) -> list[AuthorizedMessage]:
         point = None if before is None else sort_point(*before.sort_key())
+        if self._reads_pages_in_one_statement():
+            rows = self._indexed(lambda h: _page_values(h, owner_vk, point, limit))
+            page = None if rows is None else read_page(self._decoded, owner_vk, rows)
+            if page is not None:
+                return page  # else something in the page is odd: the two-step read below decides what
         entries = self._indexed(lambda h: h.index_page(owner_vk, before=point, limit=limit))
         if entries is not None:
             read = self._read_keyed(owner_vk, [e.key for e in entries])
@@ -132,6 +141,15 @@ class HistoryReads:
         order = self._message_order(owner_vk)
         end = len(order) if before is None else bisect.bisect_left(order, _marker_key(owner_vk, before))
         return self._read_keys(owner_vk, order[max(0, end - limit) : end])
+
+    def _reads_pages_in_one_statement(self) -> bool:
+        """Whether the store joins a page to its values (``SqliteKV``); asked once per store, not per page."""
+        history = self._history
+        seen, joined = self._joined_pages
+        if seen is not history:
+            joined = isinstance(history, PageValuesKV)
+            self._joined_pages = (history, joined)
+        return joined
 
     def _distrust_index(self) -> None:
         """A page's index rows disagree with the messages their keys hold: the index is damaged (a program that
@@ -360,6 +378,10 @@ def _rows_agree(owner_vk: bytes, entries: Sequence[IndexEntry], read: Sequence[t
         ):
             return False
     return True
+
+
+def _page_values(history: HistoryIndexKV, room: bytes, before: SortPoint | None, limit: int) -> list[PageRow]:
+    return cast(PageValuesKV, history).index_page_values(room, before=before, limit=limit)
 
 
 def _rows_after(history: HistoryIndexKV, query: UnreadQuery) -> list[IndexEntry]:
