@@ -7,8 +7,10 @@ summary), a row that reports a problem, a profile still to upgrade, a message in
 its keys, anything unexpected in the file — the command runs the full load instead (``cli_rooms.py``), which
 decodes every slot and reports what it finds. The answer is the same either way, byte for byte.
 
-Only a room in "Mentions & replies" with unread messages by others needs River's decoding (a mention is in the
-text); those rooms alone are decoded, and only then is the domain imported.
+A room in "Mentions & replies" is counted from the refs the order index keeps of each message (whom it names,
+what it answers: ``history_index.count_addressed``, the full load's own query), so no message is decoded. Only a
+room whose unread rows include a body the index could not read (sealed with a room secret) is decoded, with its
+slot, by the full load's counter; only then is the domain imported.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ MESSAGE_INDEX_NAME: Final = "river-hist-v2"
 HIST_PREFIX: Final = "hist:"
 NOT_COUNTED: Final = b""
 _I64_OFFSET: Final = 1 << 63
+_MASK64: Final = (1 << 64) - 1
 _ALPHABET: Final = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 _MODE_NAMES: Final = {"All": "all", "MentionsAndReplies": "mentions", "Muted": "muted"}
 _SPECIAL: Final = ("rooms_data", "migration:rooms_data:done", "migration:river:done")
@@ -141,10 +144,8 @@ class _Snapshot:
     meta: _Meta
     unread: dict[bytes, int]
     mentions: list[bytes]
-    """Private rooms in "Mentions & replies" with unread messages by others: counted from their decoded slots."""
+    """Rooms in "Mentions & replies" with unread sealed rows by others: counted from their decoded slots."""
     slots: dict[bytes, bytes]
-    candidates: list[MentionCandidate]
-    """Public rooms in "Mentions & replies" with unread messages by others: only those messages are decoded."""
 
 
 def _read(db: Path) -> _Snapshot:
@@ -177,9 +178,7 @@ def _read(db: Path) -> _Snapshot:
         meta = _meta(conn)
         if not _index_agrees(conn):
             raise _Fallback("the message index is not ready")
-        unread, waiting_for_text = _unread(conn, rooms, meta)
-        mentions = [vk for vk in waiting_for_text if rooms[vk].private]
-        candidates = [_candidate(conn, rooms[vk]) for vk in waiting_for_text if not rooms[vk].private]
+        unread, mentions = _unread(conn, rooms, meta)
         slots: dict[bytes, bytes] = {}
         for vk in mentions:
             value = conn.execute("SELECT value FROM kv WHERE key = ?", (rs.ROOM_LOW + rooms[vk].key,)).fetchone()
@@ -188,7 +187,7 @@ def _read(db: Path) -> _Snapshot:
                 raise _Fallback("a room changed meanwhile")
             slots[vk] = payload
         conn.execute("COMMIT")
-        return _Snapshot(rooms, removed, meta, unread, mentions, slots, candidates)
+        return _Snapshot(rooms, removed, meta, unread, mentions, slots)
     finally:
         conn.close()
 
@@ -218,8 +217,9 @@ def _counts(conn: sqlite3.Connection, queries: list[tuple[bytes, hi.SortPoint | 
 
 
 def _unread(conn: sqlite3.Connection, rooms: dict[bytes, _Room], meta: _Meta) -> tuple[dict[bytes, int], list[bytes]]:
-    """Each room's count as ``StorageController._unread_sync`` makes it: the rows after the read marker by
-    others; a room in "Mentions & replies" with any such row is listed for decoding."""
+    """Each room's count as ``HistoryReads._unread_sync`` makes it: in "All", the rows after the read marker by
+    others; in "Mentions & replies", those of them whose refs name this user or answer one of their messages
+    (asked only of rooms with such rows). A room whose unread rows include sealed ones is listed for decoding."""
     counts = dict.fromkeys(rooms, 0)
     modes = meta.modes or {}
     wanted = [(vk, modes.get(vk, "all")) for vk in rooms]
@@ -229,46 +229,22 @@ def _unread(conn: sqlite3.Connection, rooms: dict[bytes, _Room], meta: _Meta) ->
         room = rooms[vk]
         marker = None if room.last_read is None else sort_point(*room.last_read)
         queries.append((vk, marker, member_bytes(room.member_id)))
-    mentions: list[bytes] = []
-    for (vk, mode), n in zip(wanted, _counts(conn, queries), strict=True):
+    addressed: list[hi.AddressedQuery] = []
+    for (vk, mode), (_vk, marker, me), n in zip(wanted, queries, _counts(conn, queries), strict=True):
         if mode == "all":
             counts[vk] = n
         elif n:
-            mentions.append(vk)
-    return counts, mentions
+            names = mention_names(rooms[vk].member_id)
+            addressed.append(hi.AddressedQuery(vk, marker, frozenset({me, NOT_COUNTED}), names, me))
+    counts.update(zip((q.room for q in addressed), hi.count_addressed(conn, addressed), strict=True))
+    sealed = hi.opaque_after(conn, [q.unread for q in addressed])
+    return counts, [q.room for q, rows in zip(addressed, sealed, strict=True) if rows]
 
 
-@dataclass(frozen=True)
-class MentionCandidate:
-    """What a public "Mentions & replies" badge needs: others' unread messages (key, payload) and every id this
-    user wrote (the index's rows by them, and their messages in River's window), for replies to them."""
-
-    vk: bytes
-    member_id: int
-    last_read: tuple[int, int, int] | None
-    messages: tuple[tuple[hi.SortPoint, bytes], ...]
-    mine: frozenset[int]
-
-
-_THEIRS_SQL: Final = (
-    "SELECT m.time, m.id, kv.value FROM msg_index m JOIN kv ON kv.key = m.key WHERE m.room = ?"
-    " AND (m.time, m.id) > (?, ?) AND m.author NOT IN (?, x'') ORDER BY m.time, m.id"
-)
-"""``history_index.rows_after`` of others' counted messages, with each message's stored value."""
-
-
-def _candidate(conn: sqlite3.Connection, room: _Room) -> MentionCandidate:
-    marker = None if room.last_read is None else sort_point(*room.last_read)
-    me = member_bytes(room.member_id)
-    t, mid = (-(2**63), "") if marker is None else marker
-    messages = []
-    for time, point_id, value in conn.execute(_THEIRS_SQL, (room.vk, t, mid, me)):
-        payload = decode_versioned(value)[1] if isinstance(value, bytes) else None
-        if payload is not None:
-            messages.append(((int(time), str(point_id)), payload))
-    own = conn.execute("SELECT id FROM msg_index WHERE room = ? AND author = ?", (room.vk, me)).fetchall()
-    mine = room.own_window_ids | {int(str(i).rpartition(":")[2], 16) - _I64_OFFSET for (i,) in own}
-    return MentionCandidate(room.vk, room.member_id, room.last_read, tuple(messages), mine)
+def mention_names(member_id: int) -> frozenset[tuple[hi.RefKind, str]]:
+    """``message_rows.mention_names``: the refs a mention of this member is indexed as (a test pins them equal)."""
+    hex_id = f"{member_id & _MASK64:016x}"
+    return frozenset({(hi.RefKind.NAMES, member_label(member_id)), (hi.RefKind.NAMES_ID, hex_id)})
 
 
 async def _mention_counts(profile: Path, snap: _Snapshot) -> dict[bytes, int]:
@@ -379,14 +355,9 @@ def rooms_table(items: list[dict[str, Json]]) -> str:
 
 
 def summary_snapshot(profile: Path) -> _Snapshot | None:
-    """The summary's reading, public mention badges counted; ``None`` when only the full load can answer."""
+    """The summary's reading (sealed mention badges still to count); ``None`` when only the full load can answer."""
     try:
-        snap = _read(db_path(profile))
-        if snap.candidates:
-            from river_desktop.cli_rooms_mentions import mention_count
-
-            snap.unread.update((c.vk, mention_count(c)) for c in snap.candidates)
-        return snap
+        return _read(db_path(profile))
     except _FAILURES:
         return None
 
@@ -394,7 +365,7 @@ def summary_snapshot(profile: Path) -> _Snapshot | None:
 _FAILURES = (_Fallback, sqlite3.Error, OSError, ValueError, TypeError, KeyError, IndexError)
 
 
-async def _private_badges(snap: _Snapshot, args: argparse.Namespace) -> Output:
+async def _sealed_badges(snap: _Snapshot, args: argparse.Namespace) -> Output:
     try:
         snap.unread.update(await _mention_counts(args.profile, snap))
     except _FAILURES:
@@ -430,6 +401,6 @@ def cmd_rooms_list(args: argparse.Namespace) -> Output | Coroutine[Any, Any, Out
     if snap is None:
         return _full_load(args)
     if snap.mentions:
-        return _private_badges(snap, args)
+        return _sealed_badges(snap, args)
     items = _items(snap, args.all)
     return Output(items, lambda: rooms_table(items))

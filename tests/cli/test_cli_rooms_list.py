@@ -146,23 +146,28 @@ def test_rooms_list_reads_no_message_and_a_constant_number_of_statements_per_roo
     assert per_room == int(per_room) and per_room <= 1, (len(small), len(large))
 
 
-def test_rooms_list_imports_no_crypto_network_or_river_decoding(tmp_path: Path) -> None:
-    profile = _profile(tmp_path, "p", 3, messages=2)
-    assert _summary_answers(profile)
+def _imports_of_rooms_list(profile: Path) -> tuple[list[Any], list[str]]:
     probe = (
         "import sys\n"
         "from river_desktop.cli import main\n"
         f"rc = main(['--profile', {str(profile)!r}, '--json', 'rooms', 'list'])\n"
         f"print([m for m in {FORBIDDEN!r} if m in sys.modules or any(k.startswith(m + '.') for k in sys.modules)])\n"
-        "print('river_desktop.domain.rooms' in sys.modules, 'river_desktop.storage.controller' in sys.modules)\n"
+        "print('river_desktop.domain.rooms' in sys.modules, 'river_desktop.storage.controller' in sys.modules,"
+        " any(k.startswith('river_desktop.domain') for k in sys.modules))\n"
     )
     proc = subprocess.run([sys.executable, "-c", probe], cwd=REPO, env=_env(), capture_output=True, text=True,
                           timeout=120)
     assert proc.returncode == 0, proc.stderr
-    lines = proc.stdout.strip().splitlines()
-    assert len(json.loads(lines[0])) == 3
-    assert lines[1] == "[]"
-    assert lines[2] == "False False"
+    first, *rest = proc.stdout.strip().splitlines()
+    return json.loads(first), rest
+
+
+def test_rooms_list_imports_no_crypto_network_or_river_decoding(tmp_path: Path) -> None:
+    profile = _profile(tmp_path, "p", 3, messages=2)
+    assert _summary_answers(profile)
+    listed, lines = _imports_of_rooms_list(profile)
+    assert len(listed) == 3
+    assert lines == ["[]", "False False False"]
 
 
 @pytest.mark.parametrize("group", ["store", "messages", "net"])
@@ -183,16 +188,20 @@ def test_the_parser_builds_without_importing_any_command(group: str) -> None:
     assert out == "[]"
 
 
-def test_mention_badges_from_the_unread_messages_alone_equal_the_full_load(tmp_path: Path) -> None:
+def test_mention_badges_from_the_index_refs_equal_the_full_load(tmp_path: Path) -> None:
+    """Public rooms in "Mentions & replies" are counted from the order index's refs: no message is decoded and
+    no part of River's domain is imported, and every badge equals the full load's."""
     profile = tmp_path / "demo"
-    assert cli(profile, "demo", "populate", "--rooms", "60", "--messages-per-room", "30", "--seed", "7").rc == 0
+    assert cli(profile, "demo", "populate", "--rooms", "150", "--messages-per-room", "30", "--seed", "7").rc == 0
     snap = fast.summary_snapshot(profile)
     assert snap is not None
-    assert snap.candidates, "the demo data has rooms in Mentions & replies with unread messages by others"
-    listed = cli_json(profile, "rooms", "list", "--all")
-    assert listed == _full_list(profile, "--all")
-    by_key = {r["key"]: r for r in listed}
-    assert all(by_key[fast.b58encode(c.vk)]["notifications"] == "mentions" for c in snap.candidates)
+    assert snap.mentions == []  # nothing left to decode
+    listed, lines = _imports_of_rooms_list(profile)
+    assert lines == ["[]", "False False False"]
+    assert listed == _full_list(profile)
+    assert cli_json(profile, "rooms", "list", "--all") == _full_list(profile, "--all")
+    badges = [r["unread"] for r in listed if r["notifications"] == "mentions"]
+    assert any(badges), "the demo data has rooms in Mentions & replies with unread mentions or replies"
 
 
 def test_a_message_key_written_behind_the_index_is_not_trusted(tmp_path: Path) -> None:
