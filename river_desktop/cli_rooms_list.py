@@ -33,7 +33,7 @@ from river_desktop.storage.envelope import decode_versioned
 
 SCHEMA_VERSION: Final = 2
 """``sqlite_kv.SCHEMA_VERSION`` (a test pins them equal): another version is left to the full load."""
-SUMMARY_NAME: Final = "river-room-list-v2"
+SUMMARY_NAME: Final = "river-room-list-v3"
 """``room_rows.ROOM_SUMMARIZER.name``; pinned equal by a test."""
 MESSAGE_INDEX_NAME: Final = "river-hist-v2"
 """``message_rows.MESSAGE_INDEXER.name``; pinned equal by a test."""
@@ -58,12 +58,12 @@ class _Room(NamedTuple):
     name: str
     nickname: str
     member_id: int
-    waiting: bool
-    owner: bool
-    last_read: tuple[int, int, int] | None
-    private: bool
-    own_window_ids: frozenset[int]
+    flags: int
     label: str
+    after: hi.SortPoint
+    """The index's sort point the unread rows come after."""
+    member: bytes
+    """``member_id`` as the index's author column."""
 
 
 @dataclass
@@ -96,36 +96,48 @@ def sort_point(secs: int, nanos: int, message_id: int) -> hi.SortPoint:
     return (secs, f"{nanos:08x}:{message_id + _I64_OFFSET:016x}")
 
 
-def _row(raw: object) -> list[Any]:
-    if not isinstance(raw, bytes):
-        raise _Fallback("a slot the summary does not vouch for")
-    try:
-        row = cbor2.loads(raw)
-    except (cbor2.CBORDecodeError, ValueError, TypeError, EOFError) as exc:
-        raise _Fallback("an unreadable summary row") from exc
-    if not (isinstance(row, list) and row and isinstance(row[0], str)):
-        raise _Fallback("an unexpected summary row")
-    return row
-
-
-def _room(key: str, row: list[Any]) -> _Room:
-    _, name, nick, mid, waiting, owner, read, private, mine, vk, label = row
-    marker = None if read is None else (int(read[0]), int(read[1]), int(read[2]))
-    if not isinstance(vk, bytes) or len(vk) != 32:
-        raise _Fallback("an unexpected summary row")
-    return _Room(vk, key[len(rs.ROOM_LOW) :], name, nick, mid, waiting, owner, marker, private, frozenset(mine), label)
-
-
 def _meta(conn: sqlite3.Connection) -> _Meta:
     found = conn.execute(rs.META_SQL).fetchall()
-    row: list[Any] = _row(found[0][0]) if found else ["deleted"]
-    if row[0] == "deleted":
+    kind, data = found[0] if found else ("deleted", None)
+    if kind == "deleted":
         return _Meta(modes={})
-    if row[0] != "meta":
+    if kind != "meta" or not isinstance(data, bytes):
         raise _Fallback("undecodable room preferences")
-    _, current, modes, order, pinned, archived = row
+    try:
+        current, modes, order, pinned, archived = cbor2.loads(data)
+    except (cbor2.CBORDecodeError, ValueError, TypeError, EOFError) as exc:
+        raise _Fallback("an unreadable summary row") from exc
     return _Meta(current, {bytes(k): _MODE_NAMES[v] for k, v in modes.items()}, tuple(order), tuple(pinned),
                  frozenset(archived))
+
+
+_ROWS_SQL: Final = (
+    "SELECT kv.key, s.kind, s.name, s.nickname, s.member_id, s.flags, s.label, s.read_time, s.read_id, s.member,"
+    " s.vk, (SELECT COUNT(*) FROM msg_index m WHERE m.room = s.vk AND (m.time, m.id) > (s.read_time, s.read_id)"
+    " AND m.author NOT IN (s.member, x'')) FROM kv LEFT JOIN room_summary s ON s.key = kv.key"
+    " WHERE kv.key >= 'room:' AND kv.key < 'room;' ORDER BY kv.key"
+)
+"""Every room key with its summary row (NULLs: not vouched for) and the room's ``history_index.count_after``: the
+order index's rows after the read marker by others (this user and ``NOT_COUNTED`` left out). Reads keys and rows
+only, never a slot's or a message's bytes."""
+
+
+def _rows(conn: sqlite3.Connection) -> tuple[dict[bytes, _Room], list[bytes], dict[bytes, int]]:
+    rooms: dict[bytes, _Room] = {}
+    removed: list[bytes] = []
+    counted: dict[bytes, int] = {}
+    low = len(rs.ROOM_LOW)
+    for key, kind, name, nick, mid, flags, label, time, point_id, member, vk, n in conn.execute(_ROWS_SQL):
+        if kind == "room":
+            if not (isinstance(vk, bytes) and len(vk) == 32 and isinstance(name, str) and isinstance(member, bytes)):
+                raise _Fallback("an unexpected summary row")
+            rooms[vk] = _Room(vk, key[low:], name, nick, mid, flags, label, (time, point_id), member)
+            counted[vk] = n
+        elif kind == "gone":
+            removed.append(b58decode(key[low:]))
+        elif kind not in ("skip", "deleted"):
+            raise _Fallback("a slot the summary does not vouch for" if kind is None else "a slot the full load reports")
+    return rooms, removed, counted
 
 
 def _index_agrees(conn: sqlite3.Connection) -> bool:
@@ -164,21 +176,11 @@ def _read(db: Path) -> _Snapshot:
             "SELECT 1 FROM kv WHERE key >= 'msg:' AND key < 'msg;' LIMIT 1"
         ).fetchone():
             raise _Fallback("a 0.1.0 profile still to upgrade")
-        rooms: dict[bytes, _Room] = {}
-        removed: list[bytes] = []
-        for key, raw in conn.execute(rs.ROWS_SQL).fetchall():
-            row = _row(raw)
-            if row[0] == "room":
-                room = _room(key, row)
-                rooms[room.vk] = room
-            elif row[0] == "gone":
-                removed.append(b58decode(key[len(rs.ROOM_LOW) :]))
-            elif row[0] not in ("skip", "deleted"):
-                raise _Fallback("a slot the full load reports")
-        meta = _meta(conn)
         if not _index_agrees(conn):
             raise _Fallback("the message index is not ready")
-        unread, mentions = _unread(conn, rooms, meta)
+        rooms, removed, counted = _rows(conn)
+        meta = _meta(conn)
+        unread, mentions = _unread(conn, rooms, meta, counted)
         slots: dict[bytes, bytes] = {}
         for vk in mentions:
             value = conn.execute("SELECT value FROM kv WHERE key = ?", (rs.ROOM_LOW + rooms[vk].key,)).fetchone()
@@ -192,59 +194,35 @@ def _read(db: Path) -> _Snapshot:
         conn.close()
 
 
-_COUNT_CHUNK: Final = 4000
-"""Rooms per counting statement (4 parameters each: under SQLite's default limit of 32,766)."""
-
-_COUNT_SQL: Final = (
-    "WITH q(i, room, t, mid, me) AS (VALUES {rows}) SELECT q.i, (SELECT COUNT(*) FROM msg_index m"
-    " WHERE m.room = q.room AND (m.time, m.id) > (q.t, q.mid) AND m.author NOT IN (q.me, x'')) FROM q"
-)
-
-
-def _counts(conn: sqlite3.Connection, queries: list[tuple[bytes, hi.SortPoint | None, bytes]]) -> list[int]:
-    """``history_index.count_after`` for many rooms in a few statements: the same range count, one per room."""
-    out = [0] * len(queries)
-    for start in range(0, len(queries), _COUNT_CHUNK):
-        chunk = queries[start : start + _COUNT_CHUNK]
-        params: list[object] = []
-        for i, (room, after, me) in enumerate(chunk):
-            t, mid = (-(2**63), "") if after is None else after
-            params.extend((start + i, room, t, mid, me))
-        sql = _COUNT_SQL.format(rows=", ".join(["(?, ?, ?, ?, ?)"] * len(chunk)))
-        for i, n in conn.execute(sql, params):
-            out[i] = int(n)
-    return out
-
-
-def _unread(conn: sqlite3.Connection, rooms: dict[bytes, _Room], meta: _Meta) -> tuple[dict[bytes, int], list[bytes]]:
+def _unread(
+    conn: sqlite3.Connection, rooms: dict[bytes, _Room], meta: _Meta, counted: dict[bytes, int]
+) -> tuple[dict[bytes, int], list[bytes]]:
     """Each room's count as ``HistoryReads._unread_sync`` makes it: in "All", the rows after the read marker by
-    others; in "Mentions & replies", those of them whose refs name this user or answer one of their messages
-    (asked only of rooms with such rows). A room whose unread rows include sealed ones is listed for decoding."""
-    counts = dict.fromkeys(rooms, 0)
+    others (``counted``); in "Mentions & replies", those of them whose refs name this user or answer one of their
+    messages (asked only of rooms with such rows). A room whose unread rows include sealed ones is listed for
+    decoding."""
     modes = meta.modes or {}
-    wanted = [(vk, modes.get(vk, "all")) for vk in rooms]
-    wanted = [(vk, mode) for vk, mode in wanted if mode != "muted"]
-    queries = []
-    for vk, _mode in wanted:
-        room = rooms[vk]
-        marker = None if room.last_read is None else sort_point(*room.last_read)
-        queries.append((vk, marker, member_bytes(room.member_id)))
+    counts = counted
     addressed: list[hi.AddressedQuery] = []
-    for (vk, mode), (_vk, marker, me), n in zip(wanted, queries, _counts(conn, queries), strict=True):
-        if mode == "all":
-            counts[vk] = n
-        elif n:
-            names = mention_names(rooms[vk].member_id)
-            addressed.append(hi.AddressedQuery(vk, marker, frozenset({me, NOT_COUNTED}), names, me))
+    for vk, mode in modes.items():
+        if vk not in rooms or mode == "all":
+            continue
+        if mode == "mentions" and counts[vk]:
+            room = rooms[vk]
+            names = mention_names(room.member_id, room.label)
+            addressed.append(hi.AddressedQuery(vk, room.after, frozenset({room.member, NOT_COUNTED}), names,
+                                               room.member))
+        counts[vk] = 0
     counts.update(zip((q.room for q in addressed), hi.count_addressed(conn, addressed), strict=True))
     sealed = hi.opaque_after(conn, [q.unread for q in addressed])
     return counts, [q.room for q, rows in zip(addressed, sealed, strict=True) if rows]
 
 
-def mention_names(member_id: int) -> frozenset[tuple[hi.RefKind, str]]:
-    """``message_rows.mention_names``: the refs a mention of this member is indexed as (a test pins them equal)."""
+def mention_names(member_id: int, label: str | None = None) -> frozenset[tuple[hi.RefKind, str]]:
+    """``message_rows.mention_names``: the refs a mention of this member is indexed as (a test pins them equal);
+    ``label`` is ``member_label(member_id)`` when the caller has it already."""
     hex_id = f"{member_id & _MASK64:016x}"
-    return frozenset({(hi.RefKind.NAMES, member_label(member_id)), (hi.RefKind.NAMES_ID, hex_id)})
+    return frozenset({(hi.RefKind.NAMES, label or member_label(member_id)), (hi.RefKind.NAMES_ID, hex_id)})
 
 
 async def _mention_counts(profile: Path, snap: _Snapshot) -> dict[bytes, int]:
@@ -295,8 +273,8 @@ def _items(snap: _Snapshot, show_all: bool) -> list[dict[str, Json]]:
                 "member_id": room.member_id,
                 "notifications": modes.get(vk, "all"),
                 "unread": snap.unread.get(vk, 0),
-                "state": "waiting" if room.waiting else "ok",
-                "owner": room.owner,
+                "state": "waiting" if room.flags & rs.WAITING else "ok",
+                "owner": bool(room.flags & rs.OWNER),
                 "member_label": room.label,
                 "current": current == vk,
                 "pinned": vk in favourites,

@@ -109,13 +109,43 @@ def test_a_slot_written_without_the_summary_is_not_trusted(tmp_path: Path) -> No
     assert _summary_answers(profile)
 
 
-def test_a_damaged_summary_row_is_rebuilt_not_trusted(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "damage",
+    [
+        "kind = 'bogus'",
+        "kind = 'problem'",
+        "vk = x'00'",
+        "vk = NULL",
+        "name = NULL",
+        "member = NULL",
+        "kind = NULL, row = x'ff00'",  # what a writer of the older format leaves in these columns
+    ],
+)
+def test_a_damaged_summary_row_is_not_trusted(tmp_path: Path, damage: str) -> None:
     profile = _profile(tmp_path, "p", 2, messages=1)
     conn = sqlite3.connect(profile / DB_NAME)
-    conn.execute("UPDATE room_summary SET row = x'ff00' WHERE key LIKE 'room:%'")
+    conn.execute(f"UPDATE room_summary SET {damage} WHERE key LIKE 'room:%'")
     conn.commit()
     conn.close()
     assert not _summary_answers(profile)
+    assert cli_json(profile, "rooms", "list") == _full_list(profile)
+
+
+def test_a_row_an_older_writer_left_is_rewritten(tmp_path: Path) -> None:
+    """A writer of the previous format fills only the CBOR ``row``: the next writable open summarizes it again."""
+    profile = _profile(tmp_path, "p", 2, messages=1)
+    conn = sqlite3.connect(profile / DB_NAME)
+    conn.execute("UPDATE room_summary SET kind = NULL, row = x'ff00' WHERE key LIKE 'room:%'")
+    conn.commit()
+    conn.close()
+    assert not _summary_answers(profile)
+    store = SqliteKV(profile / DB_NAME)
+    try:
+        store.attach_summarizer(ROOM_SUMMARIZER)
+        assert store.summary_step()
+    finally:
+        store.close()
+    assert _summary_answers(profile)
     assert cli_json(profile, "rooms", "list") == _full_list(profile)
 
 
