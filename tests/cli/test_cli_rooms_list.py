@@ -83,10 +83,18 @@ def test_summary_list_equals_the_full_load(tmp_path: Path) -> None:
     assert cli(profile, "rooms", "leave", keys[3]).rc == 0
     assert cli(profile, "rooms", "notify", keys[0], "muted").rc == 0
     private = cli_json(profile, "rooms", "create", "Sealed name", "--private", "--nickname", "zed")["key"]
+    odd = 'Zoë "quoted" \\ back\tslash 🎉 \u2028 </b>'
+    assert cli(profile, "rooms", "create", odd, "--nickname", "ñ \"q\" 漢字").rc == 0
     assert _summary_answers(profile)
+    snap = fast.summary_snapshot(profile)
+    assert snap is not None
     for args in ((), ("--all",)):
         listed = cli_json(profile, "rooms", "list", *args)
         assert listed == _full_list(profile, *args)
+        printed = cli(profile, "rooms", "list", *args, as_json=True).out
+        assert printed == json.dumps(_full_list(profile, *args)) + "\n"  # byte for byte
+        assert fast.items_json(snap, bool(args)) == json.dumps(fast._items(snap, bool(args)))
+    assert odd in {r["name"] for r in listed}
     names = {r["key"]: r["name"] for r in cli_json(profile, "rooms", "list", "--all")}
     assert names[private] == "Sealed name"
     assert names[keys[3]] == ""  # left
