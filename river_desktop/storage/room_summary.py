@@ -6,8 +6,9 @@ Each row is derived from one ``room:`` slot (or from ``rooms_meta``) by a ``Summ
 summarized key that anyone writes (this store, an older release, a foreign tool), and only a writer with the
 summarizer puts a fresh row back after its write, inside the same transaction. A slot without a row is therefore
 exactly a slot the summary cannot vouch for: the reader falls back to decoding the slots, and a writable store
-fills missing rows in bounded batches (``SqliteKV.summary_step``). A row that does not decode is treated as
-missing (and rewritten by the next step). A summary of another format (its ``name``) is dropped and rebuilt.
+fills missing rows in bounded batches (``SqliteKV.summary_step``). A row without a ``kind`` (an older writer's) is
+treated as missing (and rewritten by the next step). A summary of another format (its ``name``) is dropped and
+rebuilt.
 
 A row is SQL columns (``SummaryRow``), so a reader takes what it lists straight from the query, and can count a
 room's unread rows in the same statement; only ``rooms_meta``'s row keeps a small CBOR array in ``data``.
