@@ -52,19 +52,21 @@ class _Fallback(Exception):
 
 
 class _Room(NamedTuple):
-    """A summary row of a present room (a tuple: a list of 10,000 rooms is built in a few milliseconds)."""
+    """A room key and its summary row, as ``_ROWS_SQL`` returns them (made with ``tuple.__new__``: a list of
+    10,000 rooms costs no Python call per room)."""
 
-    vk: bytes
+    vk: bytes | None
     key: str
     name: str
     nickname: str
     member_id: int
     flags: int
     label: str
-    after: hi.SortPoint
-    """The index's sort point the unread rows come after."""
-    member: bytes
-    """``member_id`` as the index's author column."""
+    unread: int
+    """The order index's rows after the read marker by others."""
+    vouched: int
+    """1 for a ``room`` row whose columns all have their types."""
+    kind: str | None
 
 
 @dataclass
@@ -112,36 +114,57 @@ def _meta(conn: sqlite3.Connection) -> _Meta:
                  frozenset(archived))
 
 
+_VOUCHED: Final = (
+    "s.kind = 'room' AND typeof(s.vk) = 'blob' AND length(s.vk) = 32 AND typeof(s.member) = 'blob'"
+    " AND typeof(s.member_id) = 'integer' AND typeof(s.flags) = 'integer' AND typeof(s.name) = 'text'"
+    " AND typeof(s.nickname) = 'text' AND typeof(s.label) = 'text' AND typeof(s.read_time) = 'integer'"
+    " AND typeof(s.read_id) = 'text'"
+)
+
 _ROWS_SQL: Final = (
-    "SELECT kv.key, s.kind, s.name, s.nickname, s.member_id, s.flags, s.label, s.read_time, s.read_id, s.member,"
-    " s.vk, (SELECT COUNT(*) FROM msg_index m WHERE m.room = s.vk AND (m.time, m.id) > (s.read_time, s.read_id)"
-    " AND m.author NOT IN (s.member, x'')) FROM kv LEFT JOIN room_summary s ON s.key = kv.key"
+    f"SELECT s.vk, substr(kv.key, {len(rs.ROOM_LOW) + 1}), s.name, s.nickname, s.member_id, s.flags, s.label,"
+    " (SELECT COUNT(*) FROM msg_index m WHERE m.room = s.vk AND (m.time, m.id) > (s.read_time, s.read_id)"
+    f" AND m.author NOT IN (s.member, x'')), {_VOUCHED}, s.kind FROM kv LEFT JOIN room_summary s ON s.key = kv.key"
     " WHERE kv.key >= 'room:' AND kv.key < 'room;' ORDER BY kv.key"
 )
 """Every room key with its summary row (NULLs: not vouched for) and the room's ``history_index.count_after``: the
 order index's rows after the read marker by others (this user and ``NOT_COUNTED`` left out). Reads keys and rows
 only, never a slot's or a message's bytes."""
 
+_MARKER_SQL: Final = "SELECT s.vk, s.read_time, s.read_id, s.member FROM room_summary s WHERE s.key IN ({marks})"
+_MARKER_CHUNK: Final = 500
 
-def _rows(conn: sqlite3.Connection) -> tuple[dict[bytes, _Room], list[bytes], dict[bytes, int]]:
+
+def _rows(conn: sqlite3.Connection) -> tuple[dict[bytes, _Room], list[bytes]]:
     rooms: dict[bytes, _Room] = {}
     removed: list[bytes] = []
-    counted: dict[bytes, int] = {}
-    low = len(rs.ROOM_LOW)
-    for key, kind, name, nick, mid, flags, label, time, point_id, member, vk, n in conn.execute(_ROWS_SQL):
-        if kind == "room":
-            if not (
-                isinstance(vk, bytes) and len(vk) == 32 and isinstance(member, bytes) and type(mid) is int
-                and type(flags) is int and isinstance(name, str) and isinstance(nick, str) and isinstance(label, str)
-            ):
-                raise _Fallback("an unexpected summary row")
-            rooms[vk] = _Room(vk, key[low:], name, nick, mid, flags, label, (time, point_id), member)
-            counted[vk] = n
-        elif kind == "gone":
-            removed.append(b58decode(key[low:]))
-        elif kind not in ("skip", "deleted"):
+    make = tuple.__new__
+    for row in conn.execute(_ROWS_SQL):
+        if row[8]:
+            room: _Room = make(_Room, row)
+            rooms[room.vk] = room  # type: ignore[index]
+        elif row[9] == "gone":
+            removed.append(b58decode(row[1]))
+        elif row[9] not in ("skip", "deleted"):
+            kind = row[9]
             raise _Fallback("a slot the summary does not vouch for" if kind is None else "a slot the full load reports")
-    return rooms, removed, counted
+    return rooms, removed
+
+
+_Marker = tuple[hi.SortPoint, bytes]
+
+
+def _markers(conn: sqlite3.Connection, rooms: dict[bytes, _Room], wanted: list[bytes]) -> dict[bytes, _Marker]:
+    """The read point and author bytes of the rooms whose mentions are counted (the same read transaction)."""
+    found: dict[bytes, _Marker] = {}
+    for start in range(0, len(wanted), _MARKER_CHUNK):
+        keys = [rs.ROOM_LOW + rooms[vk].key for vk in wanted[start : start + _MARKER_CHUNK]]
+        sql = _MARKER_SQL.format(marks=", ".join("?" * len(keys)))
+        for vk, time, point_id, member in conn.execute(sql, keys):
+            found[vk] = ((time, point_id), member)
+    if len(found) != len(wanted):
+        raise _Fallback("a room changed meanwhile")
+    return found
 
 
 def _index_agrees(conn: sqlite3.Connection) -> bool:
@@ -182,9 +205,9 @@ def _read(db: Path) -> _Snapshot:
             raise _Fallback("a 0.1.0 profile still to upgrade")
         if not _index_agrees(conn):
             raise _Fallback("the message index is not ready")
-        rooms, removed, counted = _rows(conn)
+        rooms, removed = _rows(conn)
         meta = _meta(conn)
-        unread, mentions = _unread(conn, rooms, meta, counted)
+        unread, mentions = _unread(conn, rooms, meta)
         slots: dict[bytes, bytes] = {}
         for vk in mentions:
             value = conn.execute("SELECT value FROM kv WHERE key = ?", (rs.ROOM_LOW + rooms[vk].key,)).fetchone()
@@ -198,25 +221,25 @@ def _read(db: Path) -> _Snapshot:
         conn.close()
 
 
-def _unread(
-    conn: sqlite3.Connection, rooms: dict[bytes, _Room], meta: _Meta, counted: dict[bytes, int]
-) -> tuple[dict[bytes, int], list[bytes]]:
+def _unread(conn: sqlite3.Connection, rooms: dict[bytes, _Room], meta: _Meta) -> tuple[dict[bytes, int], list[bytes]]:
     """Each room's count as ``HistoryReads._unread_sync`` makes it: in "All", the rows after the read marker by
-    others (``counted``); in "Mentions & replies", those of them whose refs name this user or answer one of their
-    messages (asked only of rooms with such rows). A room whose unread rows include sealed ones is listed for
+    others (``_Room.unread``); in "Mentions & replies", those of them whose refs name this user or answer one of
+    their messages (asked only of rooms with such rows). A room whose unread rows include sealed ones is listed for
     decoding."""
     modes = meta.modes or {}
-    counts = counted
-    addressed: list[hi.AddressedQuery] = []
+    counts = {vk: room.unread for vk, room in rooms.items()}
+    wanted: list[bytes] = []
     for vk, mode in modes.items():
         if vk not in rooms or mode == "all":
             continue
         if mode == "mentions" and counts[vk]:
-            room = rooms[vk]
-            names = mention_names(room.member_id, room.label)
-            addressed.append(hi.AddressedQuery(vk, room.after, frozenset({room.member, NOT_COUNTED}), names,
-                                               room.member))
+            wanted.append(vk)
         counts[vk] = 0
+    addressed: list[hi.AddressedQuery] = []
+    for vk, (after, member) in _markers(conn, rooms, wanted).items():
+        room = rooms[vk]
+        names = mention_names(room.member_id, room.label)
+        addressed.append(hi.AddressedQuery(vk, after, frozenset({member, NOT_COUNTED}), names, member))
     counts.update(zip((q.room for q in addressed), hi.count_addressed(conn, addressed), strict=True))
     sealed = hi.opaque_after(conn, [q.unread for q in addressed])
     return counts, [q.room for q, rows in zip(addressed, sealed, strict=True) if rows]
