@@ -81,6 +81,11 @@ class WindowSync:
     def active(self) -> bool:
         return self._unsubscribe is not None
 
+    @property
+    def idle(self) -> bool:
+        """No change waits to be applied and no batch is running."""
+        return not self._pending and (self._task is None or self._task.done())
+
     def start(self) -> None:
         """Subscribe (collecting events; they are applied once :meth:`resume` is called)."""
         if self._unsubscribe is None and not self._stopped:
