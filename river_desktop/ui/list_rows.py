@@ -19,6 +19,8 @@ from river_desktop.ui.room_rows import RoomRow
 RowCache = dict[bytes, tuple[RoomData, RoomRow]]
 Shown = dict[bytes, tuple[RoomRow, RoomRow]]
 """Per room: (the row derived from its data alone, the row last shown for it)."""
+Badges = dict[bytes, tuple[RoomRow, RoomRow]]
+"""Per room: (the row shown, the same row with its new unread count)."""
 
 BULK_BADGES = 256
 """Counts for more rooms than this are turned into rows off the GUI thread."""
@@ -30,8 +32,8 @@ class ListRows:
     def __init__(self) -> None:
         self.base: RowCache = {}
         self.shown: Shown = {}
-        self.generation = 0
-        """Bumped whenever ``shown`` changes here: rows prepared from an older copy may miss a room."""
+        self._touched: set[bytes] | None = None
+        """Rooms whose shown row was written or dropped since :meth:`snapshot` (None: no snapshot out)."""
 
     def rows(self, rooms: Rooms, unread: Mapping[bytes, int]) -> list[RoomRow]:
         """The list's rows for ``rooms`` in list order; unchanged rooms keep their row objects."""
@@ -40,7 +42,7 @@ class ListRows:
         all_ = NotificationMode.ALL
         out: list[RoomRow] = []
         append = out.append
-        written = False
+        touched = self._touched
         for key, section, header in room_order.section_rows(rooms):
             room = data[key]
             hit = base.get(key)
@@ -58,36 +60,49 @@ class ListRows:
             same = row.mode is mode and row.unread == count and row.section is section and row.header == header
             out_row = row if same else replace(row, mode=mode, unread=count, section=section, header=header)
             shown[key] = (row, out_row)
-            written = True
+            if touched is not None:
+                touched.add(key)
             append(out_row)
         for cache in (base, shown):
             if len(cache) > len(data):
-                for key in [k for k in cache if k not in data]:
+                gone = [k for k in cache if k not in data]
+                for key in gone:
                     del cache[key]
-                written = True
-        if written:
-            self.generation += 1
+                if touched is not None:
+                    touched.update(gone)
         return out
 
-    def adopt_badges(self, prepared: Shown, generation: int) -> bool:
-        """Rows :func:`badge_rows` made from ``shown`` as it was at ``generation``: True when they are every
-        change (nothing was shown differently meanwhile), False (nothing adopted) otherwise."""
-        if generation != self.generation:
-            return False
-        self.shown.update(prepared)
-        return True
+    def snapshot(self) -> Shown:
+        """A copy of ``shown`` for :func:`badge_rows` on another thread; rows written from now on are noted."""
+        self._touched = set()
+        return dict(self.shown)
+
+    def adopt_badges(self, prepared: Badges, counts: Mapping[bytes, int]) -> Badges:
+        """Rows :func:`badge_rows` made from the last :meth:`snapshot`, adopted; returns every row ``counts``
+        changes. A room whose row was written since the snapshot (a refresh, with the older counts) is redone
+        here: those are few, and every other room's row is as it was in the snapshot."""
+        touched, self._touched = self._touched or set(), None
+        shown = self.shown
+        out = {k: v for k, v in prepared.items() if k not in touched}
+        for key in touched:
+            last = shown.get(key)
+            count = counts.get(key)
+            if last is not None and count is not None and last[1].unread != count:
+                out[key] = (last[1], replace(last[1], unread=count))
+        shown.update((key, (shown[key][0], new)) for key, (_old, new) in out.items())
+        return out
 
 
-def badge_rows(shown: Shown, counts: Mapping[bytes, int]) -> Shown:
-    """For each room whose badge in ``counts`` differs from its shown row, that row with the new count (any thread).
+def badge_rows(shown: Shown, counts: Mapping[bytes, int]) -> Badges:
+    """(the row shown, that row with its new count) for each room whose badge in ``counts`` differs (any thread).
 
-    ``shown`` must be a copy the GUI thread no longer changes (``dict(ListRows.shown)``)."""
-    out: Shown = {}
+    ``shown`` is a :meth:`ListRows.snapshot`, which the GUI thread no longer changes."""
+    out: Badges = {}
     for key, count in counts.items():
         last = shown.get(key)
         if last is not None and last[1].unread != count:
-            out[key] = (last[0], replace(last[1], unread=count))
+            out[key] = (last[1], replace(last[1], unread=count))
     return out
 
 
-__all__ = ["BULK_BADGES", "ListRows", "RowCache", "Shown", "badge_rows"]
+__all__ = ["BULK_BADGES", "Badges", "ListRows", "RowCache", "Shown", "badge_rows"]

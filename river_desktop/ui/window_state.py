@@ -36,9 +36,9 @@ from river_desktop.storage.errors import StorageError
 from river_desktop.storage.progressive_load import LoadChunk, LoadStart, absorb
 from river_desktop.storage.slots import LEGACY_BLOB_KEY, MIGRATION_DONE_KEY
 from river_desktop.ui import room_order, window_fill
-from river_desktop.ui.list_rows import BULK_BADGES, ListRows, Shown, badge_rows
+from river_desktop.ui.list_rows import BULK_BADGES, Badges, ListRows, badge_rows
 from river_desktop.ui.room_rows import RoomRow
-from river_desktop.ui.window_merge import merge_slots, prepare_rows
+from river_desktop.ui.window_merge import SYNC_CHUNK, prepare_rows, read_and_merge
 from river_desktop.ui.window_sync import PendingChanges, WindowSync
 
 log = logging.getLogger(__name__)
@@ -117,7 +117,7 @@ class WindowState:
         self._unread: dict[bytes, int] = {}
         self._list_rows = ListRows()
         self._row_cache = self._list_rows.base
-        self.badge_rows: Shown | None = None
+        self.badge_rows: Badges | None = None
         """While ``unread_changed`` runs: the rows its counts changed, made off the GUI thread (many badges)."""
         self._alive = True
         self._load_state = LoadState.LOADING
@@ -552,24 +552,17 @@ class WindowState:
         modes_changed = False
         issues: list[LoadIssue] = []
         try:
-            if batch.keys:
-                await self.controller.run(batch.resolve)
+            while batch.keys:  # a few hundred keys per call: each is a base58 decode and a point check
+                await self.controller.run(partial(batch.resolve, SYNC_CHUNK * 4))
                 if not self._alive:
                     return
             if batch.rooms:
-                slots = await self.controller.read_slots(batch.rooms)
-                if not self._alive:
-                    return
-                issues = [slot for slot in slots.values() if isinstance(slot, LoadIssue)]
-                merged = await merge_slots(
-                    self.controller,
-                    lambda: self.rooms,
-                    {k: slot for k, slot in slots.items() if not isinstance(slot, LoadIssue)},
-                    self._row_cache,
-                    lambda: self._alive,
+                read = await read_and_merge(
+                    self.controller, lambda: self.rooms, batch.rooms, self._row_cache, lambda: self._alive
                 )
-                if merged is None:
+                if read is None:
                     return
+                merged, issues = read
                 changed = bool(merged.changed)
                 if merged.added:
                     batch.meta = True  # place a room that just arrived where the stored order puts it
@@ -636,12 +629,10 @@ class WindowState:
             if not self._alive:
                 return
             if len(counts) > BULK_BADGES:  # the rows of many new badges are made on the storage thread
-                generation = self._list_rows.generation
-                prepared = await self.controller.run(partial(badge_rows, dict(self._list_rows.shown), counts))
+                prepared = await self.controller.run(partial(badge_rows, self._list_rows.snapshot(), counts))
                 if not self._alive:
                     return
-                if self._list_rows.adopt_badges(prepared, generation):
-                    self.badge_rows = prepared
+                self.badge_rows = self._list_rows.adopt_badges(prepared, counts)
             self._unread = {k: v for k, v in counts.items() if k in self.rooms.rooms}
             try:
                 self._hooks.unread_changed(dict(self._unread))

@@ -20,9 +20,11 @@ from river_desktop.domain.river.messages import AuthorizedMessage, RoomMessageBo
 from river_desktop.ui.list_rows import BULK_BADGES
 from river_desktop.ui.main_window import MainWindow
 from river_desktop.ui.room_list_model import RoomListModel
+from river_desktop.ui.window_merge import SYNC_CHUNK
 from tests.gui.conftest import WAIT_MS, DesktopFactory, open_window, run, wait_saved
 
 ROOMS = BULK_BADGES + 44
+assert ROOMS > SYNC_CHUNK
 
 
 @dataclass
@@ -105,3 +107,31 @@ def test_messages_in_three_rooms_change_only_those_badges(
     assert RoomListModel.UnreadRole in seen.roles
     assert True in applied  # the rows made off the GUI thread, not a walk of every row
     assert [row.unread for row in b.model.rows()].count(0) == ROOMS - len(busy)
+
+
+def test_rooms_saved_elsewhere_are_read_a_chunk_at_a_time(
+    qtbot: QtBot, make_desktop: DesktopFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Window B reads A's new rooms in storage-thread calls of at most SYNC_CHUNK rooms, and shows them all."""
+    desktop = make_desktop()
+    a, b = open_window(qtbot, desktop), open_window(qtbot, desktop)
+    sizes: list[int] = []
+    read_slots = desktop.controller.read_slots
+
+    async def counted(keys: object) -> object:
+        wanted = list(keys)  # type: ignore[call-overload]
+        sizes.append(len(wanted))
+        return await read_slots(wanted)
+
+    monkeypatch.setattr(desktop.controller, "read_slots", counted)
+    for i in range(ROOMS):
+        a.rooms.create_room(f"Room {i:03d}", "me")
+    a.refresh()
+    a.schedule_save()
+    wait_saved(qtbot, a)
+    qtbot.waitUntil(lambda: b.model.rowCount() == ROOMS and b.state.syncing_idle(), timeout=WAIT_MS)
+
+    # each window that applies the change (the saving one re-reads what it stored) reads every room once
+    assert sum(sizes) % ROOMS == 0 and sum(sizes) >= ROOMS
+    assert max(sizes) <= SYNC_CHUNK and len(sizes) == (sum(sizes) // ROOMS) * -(-ROOMS // SYNC_CHUNK)
+    assert b.model.keys() == a.model.keys()

@@ -3,6 +3,8 @@ only while nothing was shown differently since they were made."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from river_desktop.domain.rooms import NotificationMode, Rooms
 from river_desktop.ui.list_rows import ListRows, badge_rows
 
@@ -27,20 +29,25 @@ def test_unchanged_rooms_keep_their_row_objects() -> None:
     assert third[2].mode is NotificationMode.MUTED
 
 
-def test_badge_rows_cover_only_changed_counts_and_are_refused_after_a_refresh() -> None:
+def test_badge_rows_cover_only_changed_counts_and_rows_refreshed_meanwhile_are_redone() -> None:
     rooms, keys = three_rooms()
     rows = ListRows()
     shown = rows.rows(rooms, {})
-    generation = rows.generation
-    prepared = badge_rows(dict(rows.shown), {keys[0]: 0, keys[2]: 7})
+    prepared = badge_rows(rows.snapshot(), {keys[0]: 0, keys[2]: 7})
     assert list(prepared) == [keys[2]]
-    assert prepared[keys[2]][1].unread == 7
-    assert rows.adopt_badges(prepared, generation)
+    assert prepared[keys[2]] == (shown[2], replace(shown[2], unread=7))
+    assert rows.adopt_badges(prepared, {keys[0]: 0, keys[2]: 7}) == prepared
     after = rows.rows(rooms, {keys[2]: 7})
     assert after[2] is prepared[keys[2]][1] and after[0] is shown[0]
 
-    stale = badge_rows(dict(rows.shown), {keys[0]: 1})
-    generation = rows.generation
-    rows.rows(rooms, {keys[1]: 2})  # another row changed in between
-    assert not rows.adopt_badges(stale, generation)
-    assert rows.rows(rooms, {keys[0]: 1, keys[1]: 2})[0].unread == 1
+    counts = {keys[0]: 1, keys[1]: 3, keys[2]: 7}
+    prepared = badge_rows(rows.snapshot(), counts)
+    assert set(prepared) == {keys[0], keys[1]}
+    rooms.set_notification_mode(keys[1], NotificationMode.MUTED)  # a refresh, with the older counts
+    refreshed = rows.rows(rooms, {keys[2]: 7})
+    adopted = rows.adopt_badges(prepared, counts)
+    assert set(adopted) == {keys[0], keys[1]}
+    assert adopted[keys[1]][0] is refreshed[1]
+    assert adopted[keys[1]][1] == replace(refreshed[1], unread=3)
+    final = rows.rows(rooms, counts)
+    assert final[0] is adopted[keys[0]][1] and final[1] is adopted[keys[1]][1] and final[2] is refreshed[2]
