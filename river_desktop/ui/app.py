@@ -38,6 +38,7 @@ from PySide6.QtWidgets import QApplication
 
 from river_desktop.storage.controller import StorageController
 from river_desktop.storage.profile import default_log_dir
+from river_desktop.ui import interpreter
 from river_desktop.ui.net_status import NetworkSync, attach_network_status
 from river_desktop.ui.preferences import Preferences, PreferencesModel, apply_to_window
 from river_desktop.ui.settings import DesktopSettings, WindowState
@@ -75,6 +76,7 @@ class Application(QObject):
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
+        interpreter.share_with_gui()
         self._window_factory = window_factory
         self.setObjectName("RiverDesktop")
         self._profile_arg = None if profile_dir is None else Path(profile_dir)

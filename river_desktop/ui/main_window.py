@@ -309,7 +309,9 @@ class MainWindow(AppWindow):
         self.open_room(key, save=False, focus=True)
 
     def unread_changed(self, counts: dict[bytes, int]) -> None:
-        self.model.set_unread(counts)
+        prepared = self.state.badge_rows
+        if prepared is None or not self.model.apply_badges(prepared):
+            self.model.set_rows(self.state.rows())  # only the rows whose badge changed are new objects
         self.unreadChanged.emit(dict(counts))
 
     def issues_changed(self) -> None:

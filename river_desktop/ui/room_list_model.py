@@ -21,6 +21,7 @@ from dataclasses import replace
 from typing import Any, cast
 
 from PySide6.QtCore import (
+    QAbstractItemModel,
     QAbstractListModel,
     QByteArray,
     QMimeData,
@@ -77,6 +78,8 @@ class RoomListModel(QAbstractListModel):
         super().__init__(parent)
         self._rows: list[RoomRow] = []
         self._drafts: frozenset[bytes] = frozenset()
+        self._positions: dict[bytes, int] | None = None
+        """Row number by room key, rebuilt on first use after rows were inserted, moved or removed."""
 
     # -- read access
 
@@ -157,10 +160,12 @@ class RoomListModel(QAbstractListModel):
         return list(self._rows)
 
     def row_of(self, key: bytes | None) -> int:
-        for i, row in enumerate(self._rows):
-            if row.key == key:
-                return i
-        return -1
+        if key is None:
+            return -1
+        positions = self._positions
+        if positions is None:
+            positions = self._positions = {row.key: i for i, row in enumerate(self._rows)}
+        return positions.get(key, -1)
 
     def index_of(self, key: bytes | None) -> QModelIndex:
         row = self.row_of(key)
@@ -179,8 +184,15 @@ class RoomListModel(QAbstractListModel):
         """Make the model show ``target`` (in that order) with the fewest structural changes.
 
         Adjacent removals, insertions and changed rows go out as one notification per contiguous
-        run, so loading or syncing 1,000 rooms is a handful of signals, not thousands.
+        run, so loading or syncing 1,000 rooms is a handful of signals, not thousands. A row that is
+        the very object shown already is unchanged (``WindowState.rows`` keeps them), so a list in
+        the same order costs one pass over the keys and a notification per changed run.
         """
+        if [row.key for row in self._rows] != [row.key for row in target]:
+            self._restructure(target)
+        self._change_contents(target)
+
+    def _restructure(self, target: Sequence[RoomRow]) -> None:
         wanted = {row.key: row for row in target}
         if len(wanted) != len(target):
             raise ValueError("duplicate room keys in the room list")
@@ -195,6 +207,7 @@ class RoomListModel(QAbstractListModel):
                 first -= 1
             self.beginRemoveRows(QModelIndex(), first, last)
             del self._rows[first : last + 1]
+            self._positions = None
             self.endRemoveRows()
             last = first - 1
         # 2. moves: bring the surviving rows into the target's relative order
@@ -203,9 +216,10 @@ class RoomListModel(QAbstractListModel):
         for i, key in enumerate(order):
             if self._rows[i].key == key:
                 continue
-            j = self.row_of(key)
+            j = next(n for n in range(i + 1, len(self._rows)) if self._rows[n].key == key)
             self.beginMoveRows(QModelIndex(), j, j, QModelIndex(), i)
             self._rows.insert(i, self._rows.pop(j))
+            self._positions = None
             self.endMoveRows()
         # 3. insertions at their target positions (the surviving rows are now in target order, so
         #    every mismatch starts a run of new rows)
@@ -219,15 +233,19 @@ class RoomListModel(QAbstractListModel):
                 end += 1
             self.beginInsertRows(QModelIndex(), i, end - 1)
             self._rows[i:i] = target[i:end]
+            self._positions = None
             self.endInsertRows()
             i = end
-        # 4. changed contents, one dataChanged per contiguous run of changed rows
+
+    def _change_contents(self, target: Sequence[RoomRow]) -> None:
+        """One dataChanged per contiguous run of changed rows (the keys are already in ``target``'s order)."""
+        rows = self._rows
         run_start = -1
         roles: set[int] = set()
         for i, row in enumerate(target):
-            old = self._rows[i]
-            if old != row:
-                self._rows[i] = row
+            old = rows[i]
+            if old is not row and old != row:
+                rows[i] = row
                 if run_start < 0:
                     run_start = i
                 roles.update(_changed_roles(old, row))
@@ -250,7 +268,35 @@ class RoomListModel(QAbstractListModel):
         return self._drafts
 
     def set_unread(self, counts: Mapping[bytes, int]) -> None:
-        self.set_rows([replace(row, unread=counts.get(row.key, row.unread)) for row in self._rows])
+        """New badges for the rooms in ``counts``; only the rows whose count changed are replaced."""
+        target = list(self._rows)
+        for key, count in counts.items():
+            number = self.row_of(key)
+            if number >= 0 and target[number].unread != count:
+                target[number] = replace(target[number], unread=count)
+        self._change_contents(target)
+
+    def apply_badges(self, changes: Mapping[bytes, tuple[RoomRow, RoomRow]]) -> bool:
+        """New badge rows, (row shown, the same row with its new count) by room, prepared off the GUI thread.
+
+        Costs the changed rows, not the list. False (and nothing changed) when the model does not show one of
+        those rows any more: the caller then sets every row."""
+        rows = self._rows
+        numbers: list[int] = []
+        for key, (shown, _new) in changes.items():
+            number = self.row_of(key)
+            if number < 0 or rows[number] is not shown:
+                return False
+            numbers.append(number)
+        for number, (_shown, new) in zip(numbers, changes.values(), strict=True):
+            rows[number] = new
+        numbers.sort()
+        start = 0
+        for i in range(1, len(numbers) + 1):
+            if i == len(numbers) or numbers[i] != numbers[i - 1] + 1:
+                self.dataChanged.emit(self.index(numbers[start], 0), self.index(numbers[i - 1], 0), _BADGE_ROLES)
+                start = i
+        return True
 
     # -- reordering
 
@@ -277,6 +323,7 @@ class RoomListModel(QAbstractListModel):
         del self._rows[sourceRow : sourceRow + count]
         at = len(self._rows) if before is None else next(i for i, r in enumerate(self._rows) if r.key == before)
         self._rows[at:at] = moved
+        self._positions = None
         self.endMoveRows()
         for row in moved:
             self.roomMoved.emit(row.key, before)
@@ -349,6 +396,9 @@ _MODE_WORDS = {
 }
 
 
+_BADGE_ROLES = [int(_ROLE.ToolTipRole), int(_ROLE.AccessibleTextRole), RoomListModel.UnreadRole]
+
+
 def _changed_roles(old: RoomRow, new: RoomRow) -> list[int]:
     roles: list[int] = [int(_ROLE.ToolTipRole), int(_ROLE.AccessibleTextRole)]
     if old.name != new.name or old.key != new.key:
@@ -375,6 +425,8 @@ class RoomFilterProxy(QSortFilterProxyModel):
         self.setFilterRole(_ROLE.DisplayRole)
         self.setDynamicSortFilter(True)
         self._show_archive = False
+        self._filter_text = ""
+        self._rooms: RoomListModel | None = None
 
     def set_show_archive(self, shown: bool) -> None:
         """The Archive is collapsed unless shown; a filter finds archived rooms either way."""
@@ -383,18 +435,26 @@ class RoomFilterProxy(QSortFilterProxyModel):
         self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
 
     def filterAcceptsRow(self, source_row: int, source_parent: ModelIndex) -> bool:
-        if not self._show_archive and not self.is_filtering:
-            row = self.room_model().row_at(source_row)
-            if row is not None and row.section is RoomSection.ARCHIVE:
-                return False
+        # Called for every inserted row (10,000 at a load): without a filter text, no call back into Qt.
+        if not self._filter_text:
+            if self._show_archive:
+                return True
+            model = self._rooms
+            row = model.row_at(source_row) if model is not None else None
+            return row is None or row.section is not RoomSection.ARCHIVE
         return super().filterAcceptsRow(source_row, source_parent)
 
+    def setSourceModel(self, model: QAbstractItemModel) -> None:
+        self._rooms = model if isinstance(model, RoomListModel) else None
+        super().setSourceModel(model)
+
     def set_filter_text(self, text: str) -> None:
-        self.setFilterFixedString(text.strip())
+        self._filter_text = text.strip()
+        self.setFilterFixedString(self._filter_text)
 
     @property
     def is_filtering(self) -> bool:
-        return bool(self.filterRegularExpression().pattern())
+        return bool(self._filter_text)
 
     def room_model(self) -> RoomListModel:
         return cast(RoomListModel, self.sourceModel())

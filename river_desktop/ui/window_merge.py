@@ -11,10 +11,13 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, fields
 
 from river_desktop.domain.rooms import NotificationMode, RoomData, Rooms, RoomSlot
-from river_desktop.storage.controller import StorageController
+from river_desktop.storage.controller import LoadIssue, StorageController
 from river_desktop.ui.room_rows import RoomRow
 
 RowCache = dict[bytes, tuple[RoomData, RoomRow]]
+
+SYNC_CHUNK = 250
+"""Rooms per storage-thread call when other writers changed many (each room: a decode and signature checks)."""
 
 
 @dataclass
@@ -93,4 +96,44 @@ async def merge_slots(
     return apply_slots(current(), slots)
 
 
-__all__ = ["Merged", "RowCache", "adopt", "apply_slots", "merge_slots", "prepare_rows", "unchanged_since"]
+async def read_and_merge(
+    controller: StorageController,
+    current: Callable[[], Rooms],
+    keys: Iterable[bytes],
+    row_cache: RowCache,
+    alive: Callable[[], bool],
+    chunk: int = SYNC_CHUNK,
+) -> tuple[Merged, list[LoadIssue]] | None:
+    """Read and merge the stored slots of ``keys``, ``chunk`` rooms per storage-thread call.
+
+    Each call decodes, verifies and merges a few hundred rooms, then the GUI thread runs again: 10,000 rooms
+    changed elsewhere are many short calls, not seconds of the storage thread holding the interpreter. None
+    when the window closed."""
+    ordered = list(keys)
+    total = Merged()
+    issues: list[LoadIssue] = []
+    for start in range(0, len(ordered), chunk):
+        slots = await controller.read_slots(ordered[start : start + chunk])
+        if not alive():
+            return None
+        issues += [slot for slot in slots.values() if isinstance(slot, LoadIssue)]
+        good = {k: slot for k, slot in slots.items() if not isinstance(slot, LoadIssue)}
+        merged = await merge_slots(controller, current, good, row_cache, alive)
+        if merged is None:
+            return None
+        total.changed |= merged.changed
+        total.added |= merged.added
+    return total, issues
+
+
+__all__ = [
+    "SYNC_CHUNK",
+    "Merged",
+    "RowCache",
+    "adopt",
+    "apply_slots",
+    "merge_slots",
+    "prepare_rows",
+    "read_and_merge",
+    "unchanged_since",
+]

@@ -15,8 +15,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import replace
 from enum import Enum
+from functools import partial
 from typing import Protocol, TypeVar
 
 from river_desktop.domain.invitation import Invitation
@@ -36,8 +36,9 @@ from river_desktop.storage.errors import StorageError
 from river_desktop.storage.progressive_load import LoadChunk, LoadStart, absorb
 from river_desktop.storage.slots import LEGACY_BLOB_KEY, MIGRATION_DONE_KEY
 from river_desktop.ui import room_order, window_fill
+from river_desktop.ui.list_rows import BULK_BADGES, Badges, ListRows, badge_rows
 from river_desktop.ui.room_rows import RoomRow
-from river_desktop.ui.window_merge import merge_slots, prepare_rows
+from river_desktop.ui.window_merge import SYNC_CHUNK, prepare_rows, read_and_merge
 from river_desktop.ui.window_sync import PendingChanges, WindowSync
 
 log = logging.getLogger(__name__)
@@ -114,7 +115,10 @@ class WindowState:
         self._initial_room = initial_room
         self._current: bytes | None = None
         self._unread: dict[bytes, int] = {}
-        self._row_cache: dict[bytes, tuple[RoomData, RoomRow]] = {}
+        self._list_rows = ListRows()
+        self._row_cache = self._list_rows.base
+        self.badge_rows: Badges | None = None
+        """While ``unread_changed`` runs: the rows its counts changed, made off the GUI thread (many badges)."""
         self._alive = True
         self._load_state = LoadState.LOADING
         self.load_error = ""
@@ -182,6 +186,10 @@ class WindowState:
     def saving_idle(self) -> bool:
         return not self._save_tasks
 
+    def syncing_idle(self) -> bool:
+        """Other writers' changes are all applied and the badges are counted."""
+        return self._sync.idle and (self._unread_task is None or self._unread_task.done())
+
     def start_task(self, coro: Awaitable[T]) -> asyncio.Task[T]:
         return self._track(coro)
 
@@ -237,7 +245,7 @@ class WindowState:
         rows = await self.controller.run(lambda: prepare_rows(result.rooms, result.rooms.rooms))
         if not self._alive:
             return
-        self._row_cache = rows
+        self._row_cache.update(rows)
         self.rooms = result.rooms
         self._load_issues = result.issues
         self._hooks.issues_changed()
@@ -321,25 +329,8 @@ class WindowState:
     # ------------------------------------------------------------------ the list's rows and the current room
 
     def rows(self) -> list[RoomRow]:
-        """The list's rows for ``self.rooms``; a room's row is computed once per ``RoomData`` (cached)."""
-        cache = self._row_cache
-        rooms = self.rooms.rooms
-        unread = self._unread
-        out: list[RoomRow] = []
-        for key, section, header in room_order.section_rows(self.rooms):
-            room = rooms[key]
-            hit = cache.get(key)
-            if hit is None or hit[0] is not room:
-                hit = (room, RoomRow.of(room, NotificationMode.ALL))
-                cache[key] = hit
-            row = hit[1]
-            mode, count = self.rooms.notification_mode(key), unread.get(key, 0)
-            same = row.mode is mode and row.unread == count and row.section is section and row.header == header
-            out.append(row if same else replace(row, mode=mode, unread=count, section=section, header=header))
-        if len(cache) > len(rooms):
-            for key in [k for k in cache if k not in rooms]:
-                del cache[key]
-        return out
+        """The list's rows for ``self.rooms``; a room whose row did not change keeps its row object."""
+        return self._list_rows.rows(self.rooms, self._unread)
 
     def select(self, key: bytes | None, *, save: bool = True) -> bool:
         """Make ``key`` current (None when it is not here); True when the current room changed."""
@@ -561,24 +552,17 @@ class WindowState:
         modes_changed = False
         issues: list[LoadIssue] = []
         try:
-            if batch.keys:
-                await self.controller.run(batch.resolve)
+            while batch.keys:  # a few hundred keys per call: each is a base58 decode and a point check
+                await self.controller.run(partial(batch.resolve, SYNC_CHUNK * 4))
                 if not self._alive:
                     return
             if batch.rooms:
-                slots = await self.controller.read_slots(batch.rooms)
-                if not self._alive:
-                    return
-                issues = [slot for slot in slots.values() if isinstance(slot, LoadIssue)]
-                merged = await merge_slots(
-                    self.controller,
-                    lambda: self.rooms,
-                    {k: slot for k, slot in slots.items() if not isinstance(slot, LoadIssue)},
-                    self._row_cache,
-                    lambda: self._alive,
+                read = await read_and_merge(
+                    self.controller, lambda: self.rooms, batch.rooms, self._row_cache, lambda: self._alive
                 )
-                if merged is None:
+                if read is None:
                     return
+                merged, issues = read
                 changed = bool(merged.changed)
                 if merged.added:
                     batch.meta = True  # place a room that just arrived where the stored order puts it
@@ -644,8 +628,16 @@ class WindowState:
                 return
             if not self._alive:
                 return
+            if len(counts) > BULK_BADGES:  # the rows of many new badges are made on the storage thread
+                prepared = await self.controller.run(partial(badge_rows, self._list_rows.snapshot(), counts))
+                if not self._alive:
+                    return
+                self.badge_rows = self._list_rows.adopt_badges(prepared, counts)
             self._unread = {k: v for k, v in counts.items() if k in self.rooms.rooms}
-            self._hooks.unread_changed(dict(self._unread))
+            try:
+                self._hooks.unread_changed(dict(self._unread))
+            finally:
+                self.badge_rows = None
 
 
 __all__ = ["PAGE_SIZE", "LoadState", "SaveState", "TaskTracker", "WindowHooks", "WindowState", "prepare_rows"]

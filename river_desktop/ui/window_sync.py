@@ -41,9 +41,13 @@ class PendingChanges:
         self.keys |= event.keys
         self.meta = self.meta or META_KEY in event.keys
 
-    def resolve(self) -> None:
-        """Parse the raw keys into ``rooms`` / ``message_rooms`` (any thread; the batch must not be shared)."""
-        keys, self.keys = self.keys, set()
+    def resolve(self, limit: int | None = None) -> None:
+        """Parse (up to ``limit`` of) the raw keys into ``rooms`` / ``message_rooms`` (any thread; the batch
+        must not be shared). Callers pass a limit so the storage thread lets the GUI thread in between."""
+        if limit is None or limit >= len(self.keys):
+            keys, self.keys = self.keys, set()
+        else:
+            keys = {self.keys.pop() for _ in range(limit)}
         for key in keys:
             if key.startswith(ROOM_PREFIX):
                 vk = parse_room_key(key)  # River's rule, ed25519 point check included
@@ -80,6 +84,11 @@ class WindowSync:
     @property
     def active(self) -> bool:
         return self._unsubscribe is not None
+
+    @property
+    def idle(self) -> bool:
+        """No change waits to be applied and no batch is running."""
+        return not self._pending and (self._task is None or self._task.done())
 
     def start(self) -> None:
         """Subscribe (collecting events; they are applied once :meth:`resume` is called)."""

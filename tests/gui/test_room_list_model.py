@@ -221,3 +221,24 @@ def test_view_paints_every_state(qtbot: QtBot, model: RoomListModel) -> None:
     view.setCurrentIndex(model.index(0, 0))
     image = view.grab()
     assert not image.isNull()
+
+
+def test_the_same_row_objects_send_no_signal_and_badges_swap_in_place(model: RoomListModel) -> None:
+    shown = rows(5)
+    model.set_rows(shown)
+    signals: list[tuple[str, int, int]] = []
+    model.dataChanged.connect(lambda top, bottom, _roles: signals.append(("changed", top.row(), bottom.row())))
+    model.rowsInserted.connect(lambda _p, first, last: signals.append(("inserted", first, last)))
+    model.modelReset.connect(lambda: signals.append(("reset", -1, -1)))
+    model.set_rows(list(shown))
+    assert signals == []
+
+    new = {KEYS[1]: (shown[1], RoomRow(KEYS[1], NAMES[1], unread=2)),
+           KEYS[2]: (shown[2], RoomRow(KEYS[2], NAMES[2], unread=5)),
+           KEYS[4]: (shown[4], RoomRow(KEYS[4], NAMES[4], unread=1))}
+    assert model.apply_badges(new)
+    assert signals == [("changed", 1, 2), ("changed", 4, 4)]
+    assert [r.unread for r in model.rows()] == [0, 2, 5, 0, 1]
+    # a row that is not the one the badges were made from: nothing changes, the caller sets every row
+    assert not model.apply_badges({KEYS[0]: (RoomRow(KEYS[0], "Other"), RoomRow(KEYS[0], "Other", unread=9))})
+    assert model.rows()[0] is shown[0]
