@@ -160,7 +160,11 @@ class Tray(QObject):
         self._set_total(sum(counts.values()))
 
     async def _notify_one(self, key: bytes, name: str, preview: Preview) -> None:
-        body = await preview(key, name)
+        try:
+            body = await preview(key, name)
+        except Exception as exc:  # a store closing under it, say: the count still tells something
+            log.info("notification preview failed: %s", type(exc).__name__)
+            body = None
         if self.notifications_enabled:
             self.notify(name, body or count_text(1, name), room=key)
 
