@@ -246,7 +246,7 @@ def test_one_message_notifies_who_and_its_first_line_several_a_count_and_no_body
     stranger = SigningIdentity.generate()
     who = member_id_display(stranger.member_id)
     session = desktop.controller.open_session("someone else")
-    qtbot.waitUntil(lambda: window.unread.get(garden) == 0)
+    qtbot.waitUntil(lambda: window.unread.get(garden) == 0, timeout=WAIT_MS)
     caplog.set_level(logging.DEBUG)
     secret_line = "the **tomatoes** are ripe " + "very " * 30
 
@@ -256,12 +256,12 @@ def test_one_message_notifies_who_and_its_first_line_several_a_count_and_no_body
         run(qtbot, desktop.controller.append_messages(session, garden, messages))
 
     post(f"\n{secret_line}\nsecond line")
-    qtbot.waitUntil(lambda: len(notes) == 1)
+    qtbot.waitUntil(lambda: len(notes) == 1, timeout=WAIT_MS)
     title, body = notes[0]
     assert title == "Garden" and body.startswith(f"{who} in Garden: the tomatoes are ripe very")
     assert body.endswith("…") and len(body) <= len(f"{who} in Garden: ") + 80 and "second" not in body
     post("one", "two")
-    qtbot.waitUntil(lambda: len(notes) == 2)
+    qtbot.waitUntil(lambda: len(notes) == 2, timeout=WAIT_MS)
     assert notes[1] == ("Garden", "2 new messages in Garden")
     logged = "\n".join(record.getMessage() for record in caplog.records)
     assert "tomatoes" not in logged and "ripe" not in logged
