@@ -14,6 +14,7 @@ from river_desktop import cli_workspace as cli
 from river_desktop.cli_base import Json, Output, format_time, one_line
 from river_desktop.domain.identity import member_id_display
 from river_desktop.domain.river import views
+from river_desktop.domain.river.mention import render_plaintext
 from river_desktop.domain.rooms import Rooms
 from river_desktop.storage.search_index import SearchHit
 from river_desktop.storage.slots import b58
@@ -28,7 +29,10 @@ def hit_json(rooms: Rooms, hit: SearchHit) -> dict[str, Json]:
     room = rooms.rooms.get(hit.room)
     readable = room is not None and not room.waiting
     author = room.nickname_of(hit.author) if room is not None and readable else member_id_display(hit.author)
-    text = views.plain_text(room.room_state, hit.text, room.keyring) if room is not None and readable else hit.text
+    if room is not None and readable:
+        text = views.plain_text(room.room_state, hit.text, room.keyring)
+    else:  # a left room's members are gone: each mention with the name it carries
+        text = render_plaintext(hit.text, lambda _ref: None)
     return {
         "room": b58(hit.room),
         "room_name": "" if room is None else room.name,

@@ -15,8 +15,8 @@ through the full load (:class:`NeedsFullLoad`): those paths report and repair, a
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Collection, Iterable, Sequence
+from dataclasses import dataclass, replace
 from functools import partial
 
 from river_desktop.domain.cbor import DecodeError
@@ -221,6 +221,50 @@ def absorb(rooms: Rooms, chunk: LoadChunk, meta: RoomsMeta | None) -> None:
         rooms.current_room = meta.current_room_key
 
 
+def rebase(base: RoomsMeta, before: RoomsMeta, after: RoomsMeta, known: Collection[bytes]) -> RoomsMeta:
+    """The merge base once a chunk is absorbed: the arriving rooms' entries as ``absorb`` gave them.
+
+    ``before`` / ``after`` are the copy's preferences around ``absorb``; ``known`` the rooms it knew before.
+    An arriving room's pin, archive mark, mode and place come from the preferences read at the start, which
+    another writer may have changed since; this window changed none of them. With ``base`` left as it was
+    (after a save mid-load it holds only the rooms loaded then), the next save would count the difference
+    as this window's change and write it over the other writer's (``reconcile.reconcile_meta``).
+    """
+    arrived = {vk for vk in after.room_order if vk not in known} | {vk for vk in after.pinned if vk not in known}
+    arrived |= {vk for vk in after.archived if vk not in known}
+    if not arrived:
+        return base
+    modes = dict(base.notification_modes)
+    archived = {vk: a for vk, a in base.archived.items() if vk not in arrived}
+    for vk in arrived:
+        modes.pop(vk, None)
+        if (mode := after.notification_modes.get(vk)) is not None:
+            modes[vk] = mode
+        if (mark := after.archived.get(vk)) is not None:
+            archived[vk] = mark
+    return replace(
+        base,
+        notification_modes=modes,
+        room_order=_rebase_sequence(base.room_order, before.room_order, after.room_order, known, arrived),
+        pinned=_rebase_sequence(base.pinned, before.pinned, after.pinned, known, arrived),
+        archived=archived,
+    )
+
+
+def _rebase_sequence(
+    base: Sequence[bytes],
+    before: Sequence[bytes],
+    after: Sequence[bytes],
+    known: Collection[bytes],
+    arrived: set[bytes],
+) -> tuple[bytes, ...]:
+    """An order (or the favourites) whose known rooms compare with the copy's as they did before the chunk."""
+    if [vk for vk in base if vk in known] == [vk for vk in before if vk in known]:
+        placed = set(after)
+        return (*after, *(vk for vk in base if vk not in placed and vk not in known))
+    return (*(vk for vk in base if vk not in arrived), *(vk for vk in after if vk in arrived))
+
+
 def _place(order: list[bytes], stored: Sequence[bytes], arrived: set[bytes], loaded: Iterable[bytes]) -> list[bytes]:
     """``order`` with each arrived entry of ``stored`` inserted after its nearest stored predecessor there."""
     present = set(order)
@@ -241,4 +285,4 @@ def _place(order: list[bytes], stored: Sequence[bytes], arrived: set[bytes], loa
     return [vk for vk in out if vk in known]
 
 
-__all__ = ["CHUNK", "LoadChunk", "LoadStart", "NeedsFullLoad", "ProgressiveLoad", "absorb", "first_keys"]
+__all__ = ["CHUNK", "LoadChunk", "LoadStart", "NeedsFullLoad", "ProgressiveLoad", "absorb", "first_keys", "rebase"]

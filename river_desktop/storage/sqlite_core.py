@@ -47,6 +47,8 @@ from river_desktop.storage.kv import (
 T = TypeVar("T")
 
 _READ_PAUSE_S: Final = 0.02
+_CLOSE_GRACE_S: Final = 5.0
+"""How long ``close`` waits, past the busy timeout, for calls in flight before it interrupts them."""
 # Mirrors envelope.is_deleted, so filters run inside SQLite instead of shipping every payload to Python.
 _LIVE: Final = f"NOT (length(value) >= {HEADER_SIZE} AND substr(value, 1, 1) = x'02')"
 _VALID_SEQ: Final = f"typeof(seq) = 'integer' AND seq > 0 AND seq < {MAX_SEQ}"
@@ -92,6 +94,8 @@ class SqliteCore:
     _factory: type[sqlite3.Connection]
     _local: threading.local
     _lock: threading.Lock
+    _calls: threading.Condition
+    _in_flight: dict[int, int]
     _connections: builtins.list[tuple[threading.Thread, sqlite3.Connection]]
     _closed: bool
     _read_only: str | None
@@ -216,7 +220,8 @@ class SqliteCore:
         self._local.conn = conn
 
     def _conn(self) -> sqlite3.Connection:
-        if self._closed:
+        """This thread's connection; call it only inside ``_call`` (``_guard`` and ``_reading`` enter it)."""
+        if self._closed and threading.get_ident() not in self._in_flight:
             raise self._closed_error()
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
@@ -229,21 +234,74 @@ class SqliteCore:
     def _closed_error(self) -> StoreClosedError:
         return StoreClosedError(f"the store {self._path} was used after it was closed")
 
+    @contextlib.contextmanager
+    def _call(self) -> Iterator[None]:
+        """Every use of a connection runs inside this: ``close`` waits for it, and refuses new ones.
+
+        Re-entrant per thread (a retried read, a write that reads). Closing a connection while another thread
+        runs a statement on it frees memory under that statement, which can crash the process.
+        """
+        ident = threading.get_ident()
+        with self._calls:
+            depth = self._in_flight.get(ident, 0)
+            if depth == 0 and self._closed:
+                raise self._closed_error()
+            self._in_flight[ident] = depth + 1
+        try:
+            yield
+        finally:
+            with self._calls:
+                if depth == 0:
+                    del self._in_flight[ident]
+                    if self._closed:  # close() may have left this thread's connection to it
+                        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+                        if conn is not None:
+                            with contextlib.suppress(sqlite3.Error):
+                                conn.close()
+                    self._calls.notify_all()
+                else:
+                    self._in_flight[ident] = depth
+
     def close(self) -> None:
-        """Close every thread's connection. A call still running in another thread fails with StoreClosedError."""
-        with self._lock:
+        """Refuse new calls (StoreClosedError), wait for those in flight, then close every thread's connection.
+
+        A call still running after the busy timeout and a grace period is interrupted (it fails with
+        StoreClosedError; a write is rolled back); a connection still in use after that is closed by its own
+        thread when its call ends. A call of this thread that is in flight (close from inside a call) is not
+        waited for.
+        """
+        me = threading.get_ident()
+        with self._calls:
             if self._closed:
                 return
             self._closed = True
-            connections, self._connections = self._connections, []
-        for _thread, conn in connections:
+
+            def others() -> bool:
+                return any(ident != me for ident in self._in_flight)
+
+            if not self._calls.wait_for(lambda: not others(), self._busy_timeout_ms / 1000 + _CLOSE_GRACE_S):
+                self._interrupt_in_flight()
+                self._calls.wait_for(lambda: not others(), _CLOSE_GRACE_S)
+            busy = set(self._in_flight) - {me}
+            with self._lock:
+                connections = [e for e in self._connections if e[0].ident not in busy]
+                self._connections = [e for e in self._connections if e[0].ident in busy]
+            for _thread, conn in connections:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.close()
+
+    def _interrupt_in_flight(self) -> None:
+        """``sqlite3_interrupt`` is the one call SQLite allows from another thread mid-statement."""
+        with self._lock:
+            busy = [conn for thread, conn in self._connections if thread.ident in self._in_flight]
+        for conn in busy:
             with contextlib.suppress(sqlite3.Error):
-                conn.close()
+                conn.interrupt()
 
     # -- errors and transactions
 
     def _translate(self, exc: sqlite3.Error, *, opening: bool = False, reading: bool = False) -> StorageError:
-        if self._closed and isinstance(exc, sqlite3.ProgrammingError):
+        if self._closed and (isinstance(exc, sqlite3.ProgrammingError) or "interrupted" in str(exc)):
             return self._closed_error()
         fault = classify_error(exc)
         path = self._path
@@ -277,12 +335,18 @@ class SqliteCore:
 
     @contextlib.contextmanager
     def _guard(self) -> Iterator[None]:
-        try:
-            yield
-        except sqlite3.Error as exc:
-            raise self._translate(exc) from exc
+        """A call (see ``_call``) whose SQLite errors are translated."""
+        with self._call():
+            try:
+                yield
+            except sqlite3.Error as exc:
+                raise self._translate(exc) from exc
 
     def _reading(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        with self._call():
+            return self._reading_call(fn)
+
+    def _reading_call(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """Run a read; an I/O error (and a first corruption report) is tried again before it is reported."""
         attempt = 1
         while True:

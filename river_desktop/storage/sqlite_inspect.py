@@ -83,14 +83,15 @@ class SqliteInspect(SqliteCore):
 
         Damage bad enough to stop the check itself is a finding too, not an exception: this is the diagnosis tool.
         """
-        conn = self._conn()
-        try:
-            rows = conn.execute("PRAGMA integrity_check").fetchall()
-        except sqlite3.DatabaseError as exc:
-            error = self._translate(exc)
-            if isinstance(error, StorageCorruptError):
-                return str(exc)
-            raise error from exc
+        with self._call():
+            conn = self._conn()
+            try:
+                rows = conn.execute("PRAGMA integrity_check").fetchall()
+            except sqlite3.DatabaseError as exc:
+                error = self._translate(exc)
+                if isinstance(error, StorageCorruptError):
+                    return str(exc)
+                raise error from exc
         verdict = "\n".join(str(row[0]) for row in rows)
         if verdict != "ok":
             self._mark_damaged(verdict.splitlines()[0])

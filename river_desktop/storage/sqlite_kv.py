@@ -130,6 +130,8 @@ class SqliteKV(SqliteIndexes, SqliteInspect):
         self._factory = connection_factory
         self._local = threading.local()
         self._lock = threading.Lock()
+        self._calls = threading.Condition(threading.Lock())
+        self._in_flight = {}
         self._connections: builtins.list[tuple[threading.Thread, sqlite3.Connection]] = []
         self._closed = False
         self._read_only = read_only

@@ -30,6 +30,7 @@ import logging
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
+from functools import partial
 from pathlib import Path
 from typing import Self, TypeVar
 
@@ -38,7 +39,7 @@ from PySide6.QtWidgets import QApplication
 
 from river_desktop.storage.controller import StorageController
 from river_desktop.storage.profile import default_log_dir
-from river_desktop.ui import interpreter
+from river_desktop.ui import interpreter, notice_preview
 from river_desktop.ui.net_status import NetworkSync, attach_network_status
 from river_desktop.ui.preferences import Preferences, PreferencesModel, apply_to_window
 from river_desktop.ui.settings import DesktopSettings, WindowState
@@ -340,7 +341,7 @@ class Application(QObject):
             return
         names = {key: room.name for key, room in window.rooms.rooms.items()}
         modes = {key: window.rooms.notification_mode(key) for key in counts}
-        self.tray.update_counts(counts, names, modes)
+        self.tray.update_counts(counts, names, modes, partial(notice_preview.preview, self.controller, window.rooms))
 
     # ------------------------------------------------------------------ quitting
 

@@ -5,23 +5,31 @@ Notifications are derived from unread counts, which already honour each room's n
 you), so a room's count going up is exactly "a new message you asked to hear about" — except when the
 mode itself just changed (Muted -> All makes old messages count): then the count is only re-based, and
 only messages that arrive after the change notify. Clicking a notification asks for its room.
+
+One new message is shown as who wrote what (``notice.arrival_text``), read through the caller's ``preview``;
+several, or one whose text cannot be read, as a count.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 
 from PySide6.QtCore import QObject, QRect, Qt, Signal
 from PySide6.QtGui import QAction, QColor, QFont, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
+from river_desktop.domain.notice import count_text
 from river_desktop.domain.rooms import NotificationMode
 from river_desktop.ui import icons
 
 log = logging.getLogger(__name__)
 
 ICON_SIZE = 64
+
+Preview = Callable[[bytes, str], Awaitable["str | None"]]
+"""``preview(room, room name)``: the text for one new message in that room, or None for the count."""
 
 
 def badge_icon(base: QIcon, count: int) -> QIcon:
@@ -73,6 +81,7 @@ class Tray(QObject):
         self._known: dict[bytes, int] | None = None
         self._modes: dict[bytes, NotificationMode] = {}
         self._notified_room: bytes | None = None
+        self._previews: set[asyncio.Future[None]] = set()
         self._base_icon = icons.app_icon()
         self._icon = QSystemTrayIcon(self._base_icon, self)
         self._icon.setObjectName("trayIcon")
@@ -125,9 +134,11 @@ class Tray(QObject):
         counts: Mapping[bytes, int],
         names: Mapping[bytes, str],
         modes: Mapping[bytes, NotificationMode] | None = None,
+        preview: Preview | None = None,
     ) -> None:
         """New unread counts; rooms whose count went up raise a notification (not on the first report, and
-        not when the room's notification mode changed since the last report)."""
+        not when the room's notification mode changed since the last report). One new message is described
+        by ``preview`` when given (the notification comes once it answers)."""
         previous = self._known
         previous_modes = self._modes
         self._known = dict(counts)
@@ -140,8 +151,22 @@ class Tray(QObject):
                 if before is not None and count > before:
                     fresh = count - before
                     name = names.get(key) or "a room"
-                    self.notify(name, f"{fresh} new message{'s' if fresh != 1 else ''} in {name}", room=key)
+                    if fresh == 1 and preview is not None:
+                        task = asyncio.ensure_future(self._notify_one(key, name, preview))
+                        self._previews.add(task)
+                        task.add_done_callback(self._previews.discard)
+                    else:
+                        self.notify(name, count_text(fresh, name), room=key)
         self._set_total(sum(counts.values()))
+
+    async def _notify_one(self, key: bytes, name: str, preview: Preview) -> None:
+        try:
+            body = await preview(key, name)
+        except Exception as exc:  # a store closing under it, say: the count still tells something
+            log.info("notification preview failed: %s", type(exc).__name__)
+            body = None
+        if self.notifications_enabled:
+            self.notify(name, body or count_text(1, name), room=key)
 
     def notify(self, title: str, body: str, *, room: bytes | None = None) -> None:
         """Show a notification; a click on it emits :attr:`roomRequested` with ``room``."""

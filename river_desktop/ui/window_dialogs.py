@@ -16,11 +16,12 @@ from PySide6.QtWidgets import QDialog
 
 from river_desktop.domain.identity import member_id_display
 from river_desktop.domain.invitation import Invitation, InvitationError
+from river_desktop.domain.river.mention import render_plaintext
 from river_desktop.domain.river.messages import AuthorizedMessage
-from river_desktop.domain.river.views import nickname_of, plain_text
+from river_desktop.domain.river.views import nickname_of, plain_snippet, plain_text
 from river_desktop.domain.rooms import ReadMarker, RoomData
 from river_desktop.storage.errors import StorageError
-from river_desktop.storage.search_index import SearchHit
+from river_desktop.storage.search_index import MATCH_END, MATCH_START, SearchHit
 from river_desktop.ui.about import AboutDialog
 from river_desktop.ui.dialogs import (
     AcceptInvitationDialog,
@@ -91,11 +92,15 @@ class WindowDialogs(QObject):
                 lambda hit: window.state.start_task(self.jump_to_message(hit.room, hit.message_id))
             )
 
-    def _describe_hit(self, hit: SearchHit) -> tuple[str, str, str]:
+    def _describe_hit(self, hit: SearchHit) -> tuple[str, str, str, str]:
         room = self._window.rooms.rooms.get(hit.room)
+        marks = (MATCH_START, MATCH_END)
         if room is None:
-            return ("(left room)", member_id_display(hit.author), hit.text)
-        return (room.name, room.nickname_of(hit.author), plain_text(room.room_state, hit.text, room.keyring))
+            match = plain_snippet(None, hit.snippet, hit.text, marks)
+            return ("(left room)", member_id_display(hit.author), render_plaintext(hit.text, lambda _ref: None), match)
+        shown = plain_text(room.room_state, hit.text, room.keyring)
+        match = plain_snippet(room.room_state, hit.snippet, hit.text, marks, room.keyring)
+        return (room.name, room.nickname_of(hit.author), shown, match)
 
     async def jump_to_message(self, room: bytes, message_id: int) -> bool:
         """Open ``room`` and page its history back to ``message_id``, selected with its context."""

@@ -33,7 +33,7 @@ from river_desktop.domain.rooms import (
 from river_desktop.storage import reconcile
 from river_desktop.storage.controller import LoadIssue, RoomOutcome, SaveReport, StorageController
 from river_desktop.storage.errors import StorageError
-from river_desktop.storage.progressive_load import LoadChunk, LoadStart, absorb
+from river_desktop.storage.progressive_load import LoadChunk, LoadStart, absorb, rebase
 from river_desktop.storage.slots import LEGACY_BLOB_KEY, MIGRATION_DONE_KEY
 from river_desktop.ui import room_order, window_fill
 from river_desktop.ui.list_rows import BULK_BADGES, Badges, ListRows, badge_rows
@@ -290,8 +290,16 @@ class WindowState:
     ) -> None:
         """One chunk into the copy: the first makes the window ready, the last lets other writers' changes in."""
         self._row_cache.update(rows)
+        # Arriving rooms take their entries from ``meta``: while it is still the merge base, the two agree.
+        moved_on = meta is None or self.session.meta_base is not meta
+        known = set(self.rooms.rooms) | set(self.rooms.removed) if moved_on else set()
+        before = self.rooms.to_meta() if moved_on else None
         absorb(self.rooms, chunk, meta)
         first = self._load_state is not LoadState.READY
+        if before is not None:
+            base = before if self.session.meta_base is None and first else self.session.meta_base
+            if base is not None:  # set by the first chunk at the latest
+                self.session.meta_base = rebase(base, before, self.rooms.to_meta(), known)
         if chunk.issues or (first and self._load_issues):
             self._load_issues += chunk.issues
             self._hooks.issues_changed()

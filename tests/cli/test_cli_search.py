@@ -79,3 +79,15 @@ def test_a_missing_profile_finds_nothing_and_creates_nothing(tmp_path: Path) -> 
     profile = tmp_path / "nobody"
     assert cli_json(profile, "search", "hello") == []
     assert not profile.exists()
+
+
+def test_mentions_read_as_at_name_in_rooms_kept_and_left(tmp_path: Path) -> None:
+    profile = tmp_path / "ann"
+    club, garden = create_room(profile, "Book Club"), create_room(profile, "Garden")
+    send(profile, club, "ask @[Bob](rv:ZZZZZZZZ) about dune")
+    send(profile, garden, "dune seeds for @[Cy](rv:YYYYYYYY)")
+    assert cli(profile, "rooms", "leave", garden).rc == 0
+    texts = {h["room"]: h["text"] for h in cli_json(profile, "search", "dune")}
+    assert texts == {club: "ask @Bob about dune", garden: "dune seeds for @Cy"}
+    out = cli(profile, "search", "dune").out
+    assert "rv:" not in out and "@Cy" in out and "@Bob" in out

@@ -201,8 +201,9 @@ def test_mentions_and_replies_badge_and_notification(
     says(qtbot, window, room, bob, f"over to you, {build_token(ann, 'ann')}", secs=22)
     qtbot.waitUntil(lambda: window.unread.get(room) == 1)
     qtbot.waitUntil(lambda: len(notes) == 1)
-    assert notes[0][0] == "Book club"
+    assert notes[0] == ("Book club", "bob in Book club: over to you, @ann"), "the message that counted, not chatter"
     says(qtbot, window, room, bob, "an answer", secs=23, reply_to=mine)
     qtbot.waitUntil(lambda: window.unread.get(room) == 2)
     assert window.model.data(window.model.index_of(room), RoomListModel.UnreadRole) == 2
     qtbot.waitUntil(lambda: len(notes) == 2)
+    assert notes[1] == ("Book club", "bob in Book club: an answer")

@@ -223,3 +223,61 @@ def test_a_store_from_before_the_order_index_is_indexed_off_the_gui_thread_resum
     assert steps, "the app built the index"
     assert all(name != threading.main_thread().name for name, _rows in steps), "no index batch on the GUI thread"
     assert min(rows for _name, rows in steps) > kept, "the build resumed from the rows an earlier run left"
+
+
+def test_preferences_another_writer_changes_mid_load_survive_this_windows_saves(
+    qtbot: QtBot, make_desktop: DesktopFactory, gate: asyncio.Event
+) -> None:
+    """A room not loaded yet takes its pin, archive mark and place from the stored preferences read at the start;
+    another writer's change to them meanwhile must not be reverted by this window's next save."""
+    stored = build_rooms(COUNT, seed=21)
+    keys = stored.ordered_keys_manual()
+    for key in keys[:12:2]:  # more favourites than the first chunk holds
+        stored.pin(key)
+    for key in keys[1:12:3]:
+        stored.archive(key)
+    desktop = make_desktop()
+    seed(desktop.controller, stored)
+    events: list[Event] = []
+    window = desktop.open_window()
+    record(window, events)
+    qtbot.waitUntil(lambda: bool(events), timeout=WAIT_MS)
+    assert window.state.filling
+    loaded = list(window.rooms.rooms)
+    window.state.set_notification_mode(loaded[0], NotificationMode.MUTED)
+    wait_saved(qtbot, window)  # a save mid-load: its merge base no longer holds the rooms not loaded yet
+    unloaded = [k for k in keys if k not in window.rooms.rooms]
+    plain = [k for k in unloaded if k not in stored.pinned and k not in stored.archived]
+    pin, archive, moved = plain[0], plain[1], plain[-1]
+    unpin = next(k for k in unloaded if k in stored.pinned)
+    unarchive = next(k for k in unloaded if k in stored.archived)
+    controller = desktop.controller
+    other = controller.open_session("cli")
+    theirs = run(qtbot, controller.load(other))
+    theirs.pin(pin)
+    theirs.archive(archive)
+    theirs.unpin(unpin)
+    theirs.unarchive(unarchive)
+    theirs.move_room(moved, theirs.ordered_keys_manual()[0])
+    assert run(qtbot, controller.save(other, theirs)).ok
+    expected_order = theirs.ordered_keys_manual()
+
+    def change_on_last(_loaded: int, last: bool) -> None:
+        if last:  # before the live sync can bring the other writer's change in
+            window.state.set_notification_mode(loaded[1], NotificationMode.MUTED)
+
+    window.roomsFilled.connect(change_on_last)
+    gate.set()
+    qtbot.waitUntil(lambda: ("chunk", COUNT, True) in events, timeout=WAIT_MS)
+    wait_saved(qtbot, window)
+    raw = controller.store.get(META_KEY)
+    assert raw is not None
+    meta = RoomsMeta.decode(raw)
+    assert meta.notification_modes[loaded[1]] is NotificationMode.MUTED
+    assert pin in meta.pinned, "the other writer's pin was reverted"
+    assert archive in meta.archived, "the other writer's archive mark was reverted"
+    assert unpin not in meta.pinned, "the other writer's unpin was reverted"
+    assert unarchive not in meta.archived, "the other writer's unarchive was reverted"
+    assert list(meta.room_order) == expected_order, "the other writer's drag was reverted"
+    qtbot.waitUntil(lambda: window.rooms.to_meta().pinned == meta.pinned, timeout=WAIT_MS)
+    assert window.rooms.to_meta().archived == meta.archived

@@ -111,3 +111,23 @@ def test_enter_jumps_to_an_old_message_with_its_context(qtbot: QtBot, make_deskt
     # context: the messages around it are loaded too (older ones above, the rest up to the newest below)
     for neighbour in (msgs[0], msgs[29], msgs[31], msgs[-1]):
         assert view.model.row_of(neighbour.id) >= 0
+
+
+def test_a_match_shows_mentions_as_at_name_even_where_the_snippet_cuts_a_token(
+    qtbot: QtBot, make_desktop: DesktopFactory
+) -> None:
+    window = open_window(qtbot, make_desktop())
+    window.show()
+    garden = create_room_via_dialog(qtbot, window, "Garden", nickname="Robin")
+    me = member_id_display(window.rooms.rooms[garden].self_member_id)
+    words = " ".join(f"w{i}" for i in range(14))
+    fill(
+        qtbot,
+        window,
+        garden,
+        [f"thanks @[Old Name](rv:{me}) for the tomato", f"@[Bob](rv:ZZZZZZZZ) {words} courgette"],
+        1_700_000_000,
+    )
+    dialog = open_search(qtbot, window)
+    assert [r[3] for r in rows(type_and_wait(qtbot, dialog, "tomato"))] == ["thanks @Robin for the tomato"]
+    assert [r[3] for r in rows(type_and_wait(qtbot, dialog, "courgette"))] == [f"@Bob {words} courgette"]

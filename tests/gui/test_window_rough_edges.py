@@ -16,7 +16,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QLabel, QSystemTrayIcon, QWidget
 from pytestqt.qtbot import QtBot
 
-from river_desktop.domain.identity import SigningIdentity
+from river_desktop.domain.identity import SigningIdentity, member_id_display
 from river_desktop.domain.invitation import Invitation
 from river_desktop.domain.rooms import NotificationMode, Rooms
 from river_desktop.storage.slots import b58
@@ -223,13 +223,49 @@ def test_unmuting_does_not_notify_old_messages_and_a_click_opens_the_room(
     post("new one")
     qtbot.waitUntil(lambda: window.unread.get(quiet) == 6)
     qtbot.waitUntil(lambda: len(notes) == 1)
-    assert notes[0] == ("Quiet", "1 new message in Quiet")
+    assert notes[0] == ("Quiet", f"{member_id_display(stranger.member_id)} in Quiet: new one")
 
     window.showMinimized()
     assert window.current_room == elsewhere
     tray.icon.messageClicked.emit()
     qtbot.waitUntil(lambda: window.current_room == quiet)
     assert window.isVisible() and not window.isMinimized()
+
+
+def test_one_message_notifies_who_and_its_first_line_several_a_count_and_no_body_is_logged(
+    qtbot: QtBot, make_desktop: DesktopFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    desktop = make_desktop()
+    window = open_window(qtbot, desktop)
+    garden = create_room_via_dialog(qtbot, window, "Garden")
+    create_room_via_dialog(qtbot, window, "Elsewhere")  # the room looked at
+    wait_saved(qtbot, window)
+    assert desktop.tray is not None
+    notes: list[tuple[str, str]] = []
+    desktop.tray.notified.connect(lambda title, body: notes.append((title, body)))
+    stranger = SigningIdentity.generate()
+    who = member_id_display(stranger.member_id)
+    session = desktop.controller.open_session("someone else")
+    window.set_notification_mode(garden, NotificationMode.ALL)  # counts again, with this room at 0
+    qtbot.waitUntil(lambda: window.unread.get(garden) == 0, timeout=WAIT_MS)
+    caplog.set_level(logging.DEBUG)
+    secret_line = "the **tomatoes** are ripe " + "very " * 30
+
+    def post(*texts: str) -> None:
+        now = int(time.time() * 1000)
+        messages = [text_message(window.rooms.get(garden), t, now + i, stranger) for i, t in enumerate(texts)]
+        run(qtbot, desktop.controller.append_messages(session, garden, messages))
+
+    post(f"\n{secret_line}\nsecond line")
+    qtbot.waitUntil(lambda: len(notes) == 1, timeout=WAIT_MS)
+    title, body = notes[0]
+    assert title == "Garden" and body.startswith(f"{who} in Garden: the tomatoes are ripe very")
+    assert body.endswith("…") and len(body) <= len(f"{who} in Garden: ") + 80 and "second" not in body
+    post("one", "two")
+    qtbot.waitUntil(lambda: len(notes) == 2, timeout=WAIT_MS)
+    assert notes[1] == ("Garden", "2 new messages in Garden")
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "tomatoes" not in logged and "ripe" not in logged
 
 
 # ---------------------------------------------------------------------------- 5. close to tray

@@ -242,3 +242,19 @@ def test_a_killed_writer_releases_its_lock_and_loses_only_its_open_transaction(t
         assert kv.list() == ["after", "committed"]
         assert kv.raw("uncommitted") is None
         assert kv.integrity_check() == "ok"
+
+
+def test_close_while_threads_read_and_write_never_crashes() -> None:
+    """Closing mid-call once crashed the process (a connection freed under a running statement)."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "tests.helpers.close_hammer", "30"],
+        cwd=_REPO,
+        capture_output=True,
+        text=True,
+        timeout=_TIMEOUT_S,
+        check=False,
+    )
+    assert proc.returncode == 0, f"the child died (return code {proc.returncode}): {proc.stderr[-2000:]}"
+    lines = proc.stdout.splitlines()
+    assert [line for line in lines if line.startswith("BAD")] == []
+    assert lines[-1].startswith("OK ") and int(lines[-1].split()[1]) > 0

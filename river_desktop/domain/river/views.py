@@ -19,7 +19,7 @@ Public API::
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from river_desktop.domain.identity import SigningIdentity, member_id_display
@@ -42,6 +42,7 @@ from river_desktop.domain.river.content import (
 )
 from river_desktop.domain.river.member_info import canonical
 from river_desktop.domain.river.mention import MemberRef, render_plaintext, resolve_ref
+from river_desktop.domain.river.mention_snippet import render_snippet
 from river_desktop.domain.river.messages import AuthorizedMessage, RoomMessageBody
 from river_desktop.domain.river.privacy import OpenedBody, UnsealedText
 from river_desktop.domain.river.state import ChatRoomState
@@ -124,6 +125,18 @@ def nickname_of(state: ChatRoomState, member_id: int, keyring: Keyring = NO_SECR
 def plain_text(state: ChatRoomState, text: str, keyring: Keyring = NO_SECRETS) -> str:
     """River's ``render_mentions_for_terminal``: each mention token as ``@`` and the member's current
     nickname (unsealed where we can), else the name the token carries."""
+    return render_plaintext(text, mention_names(state, keyring))
+
+
+def plain_snippet(
+    state: ChatRoomState | None, snippet: str, text: str, marks: tuple[str, str], keyring: Keyring = NO_SECRETS
+) -> str:
+    """A search snippet of ``text`` as :func:`plain_text` shows the message (no state: the tokens' names)."""
+    return render_snippet(snippet, text, (lambda _ref: None) if state is None else mention_names(state, keyring), marks)
+
+
+def mention_names(state: ChatRoomState, keyring: Keyring = NO_SECRETS) -> Callable[[MemberRef], str | None]:
+    """A mention's member's current nickname (unsealed where we can), or ``None``."""
     ids = [info.member_id for info in state.member_info]
 
     def name(ref: MemberRef) -> str | None:
@@ -131,7 +144,7 @@ def plain_text(state: ChatRoomState, text: str, keyring: Keyring = NO_SECRETS) -
         nick = None if mid is None else nickname_of(state, mid, keyring)
         return None if nick is None else nick.text
 
-    return render_plaintext(text, name)
+    return name
 
 
 def deputy_ids(state: ChatRoomState) -> frozenset[int]:
@@ -330,10 +343,12 @@ __all__ = [
     "deputy_ids",
     "keyring_for",
     "members",
+    "mention_names",
     "message_records",
     "messages",
     "nickname_of",
     "open_body",
+    "plain_snippet",
     "plain_text",
     "room_info",
     "unseal",

@@ -47,8 +47,9 @@ CONTEXT_ROWS: Final = 10
 """A result this close to the top of what is loaded gets one more page above it."""
 
 SearchFn = Callable[[str, bytes | None, int], Awaitable[list[SearchHit]]]
-Describe = Callable[[SearchHit], tuple[str, str, str]]
-"""A hit's room name, author name and display text, as the window's rooms name them."""
+Describe = Callable[[SearchHit], tuple[str, str, str, str]]
+"""A hit's room name, author name, display text and snippet (mentions as ``@Name``), as the window's rooms
+name them."""
 
 HIT_ROLE: Final = Qt.ItemDataRole.UserRole + 1
 
@@ -177,11 +178,11 @@ class SearchDialog(QDialog):
     def _show(self, hits: list[SearchHit], status: str, text: str) -> None:
         self.results.clear()
         for hit in hits:
-            room_name, author, _shown = self._describe(hit)
-            match = hit.snippet.replace(MATCH_START, "").replace(MATCH_END, "")
+            room_name, author, shown, match = self._describe(hit)
+            match = match.replace(MATCH_START, "").replace(MATCH_END, "")
             item = QTreeWidgetItem([room_name, author, _time(hit), markdown.plain_text(match)])
             item.setData(0, HIT_ROLE, hit)
-            item.setToolTip(3, _shown)
+            item.setToolTip(3, shown)
             self.results.addTopLevelItem(item)
         first = self.results.topLevelItem(0)
         if first is not None:
