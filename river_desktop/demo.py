@@ -9,6 +9,7 @@ texts are reproducible; without it the keys come from the operating system's CSP
 
 from __future__ import annotations
 
+import asyncio
 import os
 import random
 import time
@@ -32,6 +33,8 @@ from river_desktop.domain.rooms import NotificationMode, ReadMarker, RoomData, R
 from river_desktop.storage.controller import SaveSession, StorageController
 
 MESSAGE_BATCH = 5_000
+BULK_ROOMS = 200
+"""Rooms built before their first save is handed to the storage thread (one transaction each)."""
 _DAY_MS = 86_400_000
 _EMOJI = ("👍", "❤️", "😂", "🎉", "👀", "🙏")
 _MARKUP = ("**{}**", "_{}_", "`{}`", "~~{}~~", "[{}](https://freenet.org)")
@@ -423,20 +426,45 @@ async def populate(
     seed: int | None = None,
     *,
     reactions: bool = False,
+    bulk: bool = True,
+    now_ms: int | None = None,
 ) -> DemoStats:
-    """Add ``room_count`` demo rooms with ``messages_per_room`` messages each to ``rooms`` and persist them."""
+    """Add ``room_count`` demo rooms with ``messages_per_room`` messages each to ``rooms`` and persist them.
+
+    ``bulk``: the new rooms are saved as they are built, ``BULK_ROOMS`` per transaction
+    (``StorageController.save_new_rooms``, the same store contents); without it the normal save stores them
+    afterwards, one transaction per room. ``now_ms``: the clock the message times are drawn back from.
+    """
     started = time.perf_counter()
-    builder = DemoBuilder(seed, reactions=reactions)
+    builder = DemoBuilder(seed, now_ms, reactions=reactions)
     taken = {room.name for room in rooms.rooms.values()}
     all_messages: list[tuple[bytes, AuthorizedMessage]] = []
+    messages_made = 0
+    batch: dict[bytes, RoomData] = {}
+    saving: asyncio.Task[None] | None = None
     for name in builder.room_names(room_count, taken):
         room, msgs = builder.room(name, messages_per_room)
         rooms.rooms[room.owner_vk] = room
+        batch[room.owner_vk] = room
         mode = builder.notification_mode()
         if mode is not None:
             rooms.notification_modes[room.owner_vk] = mode
-        all_messages.extend((room.owner_vk, m) for m in msgs)
+        # The save writes the window's messages with the slot; only the older ones need a history append.
+        in_window = {m.id for m in room.room_state.recent_messages}
+        all_messages.extend((room.owner_vk, m) for m in msgs if m.id not in in_window)
+        messages_made += len(msgs)
+        if bulk and len(batch) >= BULK_ROOMS:
+            # The storage thread writes this batch while the next one is built (signing, SQLite and the disk
+            # leave the GIL), one batch in flight at a time.
+            if saving is not None:
+                await saving
+            saving = asyncio.ensure_future(ctl.save_new_rooms(session, batch))
+            batch = {}
     built = time.perf_counter()
+    if saving is not None:
+        await saving
+    if bulk and batch:
+        await ctl.save_new_rooms(session, batch)
     report = await ctl.save(session, rooms)
     if not report.ok:
         from river_desktop.storage.errors import StorageError
@@ -448,7 +476,7 @@ async def populate(
     return DemoStats(
         rooms=room_count,
         members=builder.members,
-        messages=len(all_messages),
+        messages=messages_made,
         build_seconds=built - started,
         save_seconds=saved - built,
         message_seconds=done - saved,
