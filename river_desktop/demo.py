@@ -16,8 +16,6 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import nacl.signing
-
 from river_desktop.domain.identity import SEED_LEN, SigningIdentity
 from river_desktop.domain.member import AuthorizedMember
 from river_desktop.domain.river import room_ops, sync
@@ -231,16 +229,8 @@ _REPLIES = (
 
 
 class _CachedSigner(SigningIdentity):
-    """A signing identity that keeps its libsodium key (the base class re-derives it for every
-    signature). Used only to sign demo data; rooms store a plain :class:`SigningIdentity`."""
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        object.__setattr__(self, "_key", nacl.signing.SigningKey(self.seed))
-
-    def sign(self, message: bytes) -> bytes:
-        key: nacl.signing.SigningKey = object.__getattribute__(self, "_key")
-        return bytes(key.sign(message).signature)
+    """A demo identity; rooms store it as a plain :class:`SigningIdentity` (``plain``). The base class keeps
+    its libsodium key once derived, so each demo member's key pair is derived once."""
 
     def plain(self) -> SigningIdentity:
         return SigningIdentity(self.seed)
