@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from benchmarks.profiles import Profiles
 from river_desktop.domain.identity import SigningIdentity
 from river_desktop.domain.river.codec import SystemTime
 from river_desktop.domain.river.messages import AuthorizedMessage, RoomMessageBody
@@ -186,30 +187,29 @@ def growth_table(rows: list[Growth]) -> str:
     return "\n".join(lines)
 
 
-def scale_results(tmp: Path, big: Path, runs: int, wanted: set[str] | None, result: Callable[..., Any]) -> list[Any]:
-    """B5b, B9 and the growth rows (``GROWTH``) as ``result(name, what, measured, baseline, ratio, target, ...)``."""
+def scale_results(tmp: Path, profiles: Profiles, runs: int, wanted: set[str] | None,
+                  result: Callable[..., Any]) -> list[Any]:
+    """B5b, B9 and the growth rows (``GROWTH``) as ``result(name, what, measured, baseline, ratio, target, ...)``;
+    the demo profiles come from ``profiles`` (shared with the run's other figures; these only read them)."""
     def want(name: str) -> bool:
         return wanted is None or name in wanted
 
     out: list[Any] = []
-    scale = tmp / "scale"
-    if want("B5B") or want("GROWTH"):
-        took = populate(scale, ROOMS_AT_SCALE, MESSAGES_AT_SCALE)
-        print(f"demo populate --rooms {ROOMS_AT_SCALE} --messages-per-room {MESSAGES_AT_SCALE}: {took:.1f} s",
-              flush=True)
-    at_scale = rooms_list(scale, ROOMS_AT_SCALE, runs) if want("B5B") or want("GROWTH") else None
+    scale = profiles.read(ROOMS_AT_SCALE, MESSAGES_AT_SCALE, reactions=False) if want("B5B") or want("GROWTH") else None
+    at_scale = rooms_list(scale, ROOMS_AT_SCALE, runs) if scale is not None else None
     if want("B5B") and at_scale is not None:
         m, b = at_scale
         out.append(result("B5b", f"`river-desktop-cli --json rooms list`, {ROOMS_AT_SCALE:,} rooms "
                                  f"({MESSAGES_AT_SCALE} messages each)", m, b, m / b, 5.0))
-    history = history_profile(tmp) if want("B9") or want("GROWTH") else None
+    history = (profiles.timed("history profile (rooms of 1,000 / 10,000 / 100,000 messages)",
+                              lambda: history_profile(tmp)) if want("B9") or want("GROWTH") else None)
     if want("B9") and history is not None:
         m, b = b9_messages_list(history, runs)
         out.append(result("B9", f"`messages list ROOM --limit {PAGE} --json`, 100,000-message room "
                                 "(vs the B5 baseline)", m, b, m / b, 3.0))
-    if want("GROWTH") and history is not None and at_scale is not None:
-        hundred = tmp / "hundred"
-        populate(hundred, 100, 50)
+    if want("GROWTH") and history is not None and at_scale is not None and scale is not None:
+        hundred = profiles.read(100, 50, reactions=False)
+        big = profiles.read(1_000, 50)
         lists = [rooms_list(hundred, 100, runs)[0], rooms_list(big, 1_000, runs)[0], at_scale[0]]
         loads = [b1_cold_load(p, max(3, runs // 2), n) for p, n in ((hundred, 100), (big, 1_000),
                                                                      (scale, ROOMS_AT_SCALE))]

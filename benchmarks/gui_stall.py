@@ -56,11 +56,12 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
+from benchmarks.profiles import WARM_UP_ROOMS, copy_profile
+
 REPO = Path(__file__).resolve().parent.parent
 TARGET_MS = 50.0
 INTERVAL_MS = 5
 SETTLE_S = 0.5
-WARM_UP_ROOMS = 3
 TIMEOUT_S = 120.0
 
 
@@ -345,6 +346,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--messages-per-room", type=int, default=50)
     parser.add_argument("--big-room", type=int, default=0,
                         help="also measure opening a room with this many messages (0: not measured)")
+    parser.add_argument("--warm-up", type=Path, default=None,
+                        help=f"a profile with {WARM_UP_ROOMS} demo rooms x 20 messages to copy for the warm-up window "
+                             "(default: populated here)")
     parser.add_argument("--interval", type=int, default=INTERVAL_MS, help="heartbeat interval (ms)")
     parser.add_argument("--diagnose", action="store_true", help="print the GUI thread's stacks while it stalls")
     args = parser.parse_args(argv)
@@ -359,7 +363,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.profile is None:
             args.profile = tmp / "big"
             populate(args.profile, args.rooms, args.messages_per_room)
-        populate(tmp / "warm-up", WARM_UP_ROOMS, 20)
+        if args.warm_up is not None:
+            copy_profile(args.warm_up, tmp / "warm-up")
+        else:
+            populate(tmp / "warm-up", WARM_UP_ROOMS, 20)
         if args.big_room:
             asyncio.run(build_big_room(tmp / "big-room", args.big_room))
         with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner:

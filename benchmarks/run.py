@@ -27,6 +27,7 @@ from typing import Any
 import cbor2
 
 from benchmarks import cli_bench, history, search, start_fast
+from benchmarks.profiles import WARM_UP_ROOMS, Profiles
 from river_desktop.storage.controller import StorageController
 from river_desktop.storage.envelope import decode_versioned
 
@@ -310,13 +311,15 @@ def b6_memory(profile: Path) -> Result:
 STALL_LIMIT_S = 0.050
 
 
-def b7_gui_stall(profile: Path, runs: int, rooms: int = 1000, big_room: int = 0) -> Result:
+def b7_gui_stall(profile: Path, runs: int, rooms: int = 1000, big_room: int = 0, warm_up: Path | None = None) -> Result:
     """The real app in its own process (benchmarks/gui_stall.py): longest heartbeat gap while loading and
     while saving ``rooms`` rooms (and, with ``big_room``, while opening a room of that many messages). Median of
     ``runs`` processes per phase; baseline = an idle loop's longest gap."""
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
     reports = []
     args = ["--rooms", str(rooms), "--big-room", str(big_room)]
+    if warm_up is not None:
+        args += ["--warm-up", str(warm_up)]
     for _ in range(runs):
         out = subprocess.run([sys.executable, "-m", "benchmarks.gui_stall", "--profile", str(profile), *args],
                              check=True, capture_output=True, text=True, cwd=REPO, env=env).stdout
@@ -365,9 +368,7 @@ def b10_unread_counts(tmp: Path, runs: int) -> list[Result]:
     ]
 
 
-def b11_search(tmp: Path, runs: int) -> list[Result]:
-    profile = tmp / "b11"
-    populate(profile, 1000, 100)
+def b11_search(profile: Path, runs: int) -> list[Result]:
     found = search.b11_search(profile, runs, history._alternate)
     return [
         Result(f"B11{suffix}", f"search 100,000 messages in 1,000 rooms, {label}, {hits} hits (vs bare FTS5)",
@@ -376,19 +377,7 @@ def b11_search(tmp: Path, runs: int) -> list[Result]:
     ]
 
 
-def _populated(profile: Path, rooms: int, messages: int) -> Path:
-    """``profile``, populated on first use (10,000 rooms take minutes: only the figures that need them pay)."""
-    if not profile.exists():
-        start = time.perf_counter()
-        populate(profile, rooms, messages)
-        print(f"demo populate --rooms {rooms} --messages-per-room {messages}: {time.perf_counter() - start:.1f} s",
-              flush=True)
-    return profile
-
-
-def b12_start_fast(tmp: Path, runs: int) -> list[Result]:
-    profile = tmp / "b12"
-    start_fast.populate(profile, 1000, 5)
+def b12_start_fast(profile: Path, runs: int) -> list[Result]:
     f = start_fast.measure(profile, runs)
     return [Result("B12", "first rows of a window, 1,000 rooms (vs the full load it waited for)", f["first"],
                    f["baseline"], f["first"] / f["baseline"], None),
@@ -405,40 +394,44 @@ def main() -> int:
     wanted = {w.upper() for w in args.only} if args.only else None
     tmp = Path(tempfile.mkdtemp(prefix="river-bench-"))
     results: list[Result] = []
+    began = time.perf_counter()
+    # Each demo profile is populated once, on first use; a figure that writes gets a copy (benchmarks/profiles.py).
+    profiles = Profiles(tmp)
     try:
-        big = tmp / "big"
-        huge = tmp / "huge"
-        if wanted is None or wanted & {"B1", "B2", "B5", "B6", "B7", "GROWTH"}:
-            start = time.perf_counter()
-            populate(big, 1000, 50)
-            print(f"demo populate --rooms 1000 --messages-per-room 50: {time.perf_counter() - start:.1f} s",
-                  flush=True)
+        def warm_up() -> Path:
+            return profiles.read(WARM_UP_ROOMS, 20)
+
         steps: list[tuple[str, Callable[[], Result | list[Result]]]] = [
-            ("B1", lambda: b1_cold_load(big, args.runs)),
-            ("B2", lambda: b2_save_one_change(big, args.runs * 3)),
-            ("B2b", lambda: b2_save_one_change(_populated(huge, 10_000, 50), args.runs * 3, "B2b", "10,000")),
+            ("B1", lambda: b1_cold_load(profiles.read(1000, 50), args.runs)),
+            ("B2", lambda: b2_save_one_change(profiles.copy(1000, 50), args.runs * 3)),
+            ("B2b", lambda: b2_save_one_change(profiles.copy(10_000, 50), args.runs * 3, "B2b", "10,000")),
             ("B3", lambda: b3_append(tmp, args.runs)),
             ("B4", lambda: b4_parallel(tmp)),
-            ("B5", lambda: b5_cli_list(big, args.runs)),
-            ("B6", lambda: b6_memory(big)),
-            ("B7", lambda: b7_gui_stall(big, min(args.runs, 3))),
-            ("B7b", lambda: b7_gui_stall(_populated(huge, 10_000, 50), 1, 10_000, 100_000)),
+            ("B5", lambda: b5_cli_list(profiles.read(1000, 50), args.runs)),
+            ("B6", lambda: b6_memory(profiles.read(1000, 50))),
+            ("B7", lambda: b7_gui_stall(profiles.copy(1000, 50), min(args.runs, 3), warm_up=warm_up())),
+            ("B7b", lambda: b7_gui_stall(profiles.copy(10_000, 50), 1, 10_000, 100_000, warm_up=warm_up())),
             ("B8", lambda: b8_history_page(tmp, args.runs)),
             ("B10", lambda: b10_unread_counts(tmp, args.runs)),
-            ("B11", lambda: b11_search(tmp, args.runs)),
-            ("SCALE", lambda: cli_bench.scale_results(tmp, big, args.runs, wanted, Result)),  # B5b, B9, GROWTH
-            ("B12", lambda: b12_start_fast(tmp, min(args.runs, 3))),
+            ("B11", lambda: b11_search(profiles.read(1000, 100), args.runs)),
+            ("SCALE", lambda: cli_bench.scale_results(tmp, profiles, args.runs, wanted, Result)),  # B5b, B9, GROWTH
+            ("B12", lambda: b12_start_fast(profiles.read(1000, 5, reactions=False), min(args.runs, 3))),
         ]
         for name, step in steps:
             if wanted is not None and name.upper() not in wanted and not (name == "SCALE" and wanted & cli_bench.NAMES):
                 continue
+            started = time.perf_counter()
             produced = step()
+            print(f"{name}: done in {time.perf_counter() - started:.1f} s (profiles included)", flush=True)
             for result in produced if isinstance(produced, list) else [produced]:
                 results.append(result)
                 _report(result)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    return _finish(args, results)
+    code = _finish(args, results)
+    print(f"\n{profiles.summary()}")
+    print(f"benchmark run took {time.perf_counter() - began:.0f} s ({(time.perf_counter() - began) / 60:.1f} min)")
+    return code
 
 
 def _report(result: Result) -> None:

@@ -9,13 +9,12 @@ texts are reproducible; without it the keys come from the operating system's CSP
 
 from __future__ import annotations
 
+import asyncio
 import os
 import random
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-
-import nacl.signing
 
 from river_desktop.domain.identity import SEED_LEN, SigningIdentity
 from river_desktop.domain.member import AuthorizedMember
@@ -32,6 +31,8 @@ from river_desktop.domain.rooms import NotificationMode, ReadMarker, RoomData, R
 from river_desktop.storage.controller import SaveSession, StorageController
 
 MESSAGE_BATCH = 5_000
+BULK_ROOMS = 200
+"""Rooms built before their first save is handed to the storage thread (one transaction each)."""
 _DAY_MS = 86_400_000
 _EMOJI = ("👍", "❤️", "😂", "🎉", "👀", "🙏")
 _MARKUP = ("**{}**", "_{}_", "`{}`", "~~{}~~", "[{}](https://freenet.org)")
@@ -228,16 +229,8 @@ _REPLIES = (
 
 
 class _CachedSigner(SigningIdentity):
-    """A signing identity that keeps its libsodium key (the base class re-derives it for every
-    signature). Used only to sign demo data; rooms store a plain :class:`SigningIdentity`."""
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        object.__setattr__(self, "_key", nacl.signing.SigningKey(self.seed))
-
-    def sign(self, message: bytes) -> bytes:
-        key: nacl.signing.SigningKey = object.__getattribute__(self, "_key")
-        return bytes(key.sign(message).signature)
+    """A demo identity; rooms store it as a plain :class:`SigningIdentity` (``plain``). The base class keeps
+    its libsodium key once derived, so each demo member's key pair is derived once."""
 
     def plain(self) -> SigningIdentity:
         return SigningIdentity(self.seed)
@@ -423,20 +416,45 @@ async def populate(
     seed: int | None = None,
     *,
     reactions: bool = False,
+    bulk: bool = True,
+    now_ms: int | None = None,
 ) -> DemoStats:
-    """Add ``room_count`` demo rooms with ``messages_per_room`` messages each to ``rooms`` and persist them."""
+    """Add ``room_count`` demo rooms with ``messages_per_room`` messages each to ``rooms`` and persist them.
+
+    ``bulk``: the new rooms are saved as they are built, ``BULK_ROOMS`` per transaction
+    (``StorageController.save_new_rooms``, the same store contents); without it the normal save stores them
+    afterwards, one transaction per room. ``now_ms``: the clock the message times are drawn back from.
+    """
     started = time.perf_counter()
-    builder = DemoBuilder(seed, reactions=reactions)
+    builder = DemoBuilder(seed, now_ms, reactions=reactions)
     taken = {room.name for room in rooms.rooms.values()}
     all_messages: list[tuple[bytes, AuthorizedMessage]] = []
+    messages_made = 0
+    batch: dict[bytes, RoomData] = {}
+    saving: asyncio.Task[None] | None = None
     for name in builder.room_names(room_count, taken):
         room, msgs = builder.room(name, messages_per_room)
         rooms.rooms[room.owner_vk] = room
+        batch[room.owner_vk] = room
         mode = builder.notification_mode()
         if mode is not None:
             rooms.notification_modes[room.owner_vk] = mode
-        all_messages.extend((room.owner_vk, m) for m in msgs)
+        # The save writes the window's messages with the slot; only the older ones need a history append.
+        in_window = {m.id for m in room.room_state.recent_messages}
+        all_messages.extend((room.owner_vk, m) for m in msgs if m.id not in in_window)
+        messages_made += len(msgs)
+        if bulk and len(batch) >= BULK_ROOMS:
+            # The storage thread writes this batch while the next one is built (signing, SQLite and the disk
+            # leave the GIL), one batch in flight at a time.
+            if saving is not None:
+                await saving
+            saving = asyncio.ensure_future(ctl.save_new_rooms(session, batch))
+            batch = {}
     built = time.perf_counter()
+    if saving is not None:
+        await saving
+    if bulk and batch:
+        await ctl.save_new_rooms(session, batch)
     report = await ctl.save(session, rooms)
     if not report.ok:
         from river_desktop.storage.errors import StorageError
@@ -448,7 +466,7 @@ async def populate(
     return DemoStats(
         rooms=room_count,
         members=builder.members,
-        messages=len(all_messages),
+        messages=messages_made,
         build_seconds=built - started,
         save_seconds=saved - built,
         message_seconds=done - saved,

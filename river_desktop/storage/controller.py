@@ -12,7 +12,7 @@ import contextlib
 import logging
 import random
 import time
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
@@ -31,7 +31,7 @@ from river_desktop.domain.rooms import (
     TombstoneSlot,
     room_label,
 )
-from river_desktop.storage import migrate_0_1
+from river_desktop.storage import bulk_save, migrate_0_1
 from river_desktop.storage import reconcile as rc
 from river_desktop.storage.change_feed import POLL_INTERVAL_S, ChangeFeed
 from river_desktop.storage.decoded_messages import DecodedMessages
@@ -433,6 +433,17 @@ class StorageController(ChangeFeed):
             shown = ", ".join(written[:5]) + (f" and {len(written) - 5} more" if len(written) > 5 else "")
             log.info("save by %s: wrote %s", session.name, shown)
         return report, written
+
+    async def save_new_rooms(self, session: SaveSession, rooms: Mapping[bytes, RoomData]) -> None:
+        """The first save of many new rooms, a batch per transaction (storage/bulk_save.py); the ``save`` that
+        must follow stores the preferences and whatever this left (a room another writer stored meanwhile)."""
+        written = await self._call(self._save_new_sync, session, dict(rooms))
+        self._note_health()
+        self._announce(written, external=False, session=session)
+
+    def _save_new_sync(self, session: SaveSession, rooms: dict[bytes, RoomData]) -> list[str]:
+        self._search.note_rooms(rooms)
+        return bulk_save.first_saves(self._store, session, rooms)
 
     def _save_room(
         self,

@@ -165,3 +165,17 @@ def test_states_merged_from_two_concurrent_writers_are_valid(
     states = stored_states(tmp_path / "p")
     assert set(states) == {vk}
     assert_valid(oracle, params, states)
+
+
+def test_rooms_demo_populate_saves_in_batches_are_valid(
+    oracle: Any, params: Callable[[bytes], bytes], tmp_path: Path
+) -> None:
+    """More rooms than one bulk transaction holds (demo.BULK_ROOMS), with reactions: every slot is Valid."""
+    from river_desktop.demo import BULK_ROOMS
+
+    p = tmp_path / "p"
+    rooms = BULK_ROOMS + 10
+    cli(p, "demo", "populate", "--rooms", str(rooms), "--messages-per-room", "6", "--seed", "9", "--reactions")
+    states = stored_states(p)
+    assert len(states) == rooms
+    assert_valid(oracle, params, states)

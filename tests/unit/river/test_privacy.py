@@ -230,3 +230,38 @@ def test_rotation_refuses_to_wrap() -> None:
 def test_member_ids_in_blobs_match_identity() -> None:
     blob = p.encrypted_secret_for_member(OWNER, BOB.verifying_key, 0, SECRET)
     assert blob["secret"]["member_id"] == member_id(BOB.verifying_key)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (b"\x00\xff", b"\x00\xff"),
+        ([0, 97, 255], b"\x00a\xff"),
+        ([], b""),
+        ([1, True], "must be a byte array"),
+        ([False], "must be a byte array"),
+        ([1, 256], "must hold byte values"),
+        ([-1], "must hold byte values"),
+        ([1, "a", 300], "must be a byte array"),
+        ([1.0], "must be a byte array"),
+        ("ab", "must be a byte array"),
+        (None, "must be a byte array"),
+    ],
+)
+def test_byte_vectors_accept_byte_strings_and_arrays_of_byte_values(value: object, expected: bytes | str) -> None:
+    """The fast check of an all-int array and the item-by-item one agree: bools and other types are refused."""
+    if isinstance(expected, bytes):
+        assert p._byte_vec(value, None, "data") == expected
+    else:
+        with pytest.raises(p.PrivacyError, match=expected):
+            p._byte_vec(value, None, "data")
+
+
+@given(st.lists(st.integers(min_value=-3, max_value=260) | st.booleans(), max_size=20))
+def test_byte_vector_check_matches_its_definition(items: list[int]) -> None:
+    ok = all(type(b) is int and 0 <= b <= 255 for b in items)
+    if ok:
+        assert p._byte_vec(items, None, "data") == bytes(items)
+    else:
+        with pytest.raises(p.PrivacyError):
+            p._byte_vec(items, None, "data")
