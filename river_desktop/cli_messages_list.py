@@ -1,0 +1,288 @@
+"""``messages list`` without the full load: one room slot and one page of messages, read in one read transaction.
+
+The full path (``cli_rooms.cmd_messages_list``) opens the store as every writer does (SQLite's ``integrity_check``
+over the whole file, the order index's open-time count of every message key), decodes every room slot to find the
+room, and imports the controller and ``asyncio``. Here the profile is opened read-only and, inside one read
+transaction:
+
+- the room is found from the room-list summary's rows (``storage/room_summary.py``, as ``cli_rooms_list.py`` reads
+  them) by full key, unique key prefix or unique exact name, the rules of ``cli_workspace.resolve_room``; only
+  that room's slot is decoded, and the summary is not trusted over it (the slot's room and name must be the row's);
+- the newest page is read through the message order index (``storage/history_index.py``), after the O(1) guard
+  that no message key waits for its index row (``cli_rooms_list._index_agrees``); only the page's messages are
+  decoded, and each must be the message its key and its index row name (``history_reads._read_keyed`` and
+  ``_rows_agree``).
+
+Whenever this path cannot vouch for the answer — no profile, ``--mark-read`` (a write), a summary row missing or
+reporting a problem, a room text that does not name exactly one room (the full path words every error), an index
+not built or not matching, a message that does not decode, any SQLite error (a damaged page among those read) —
+the command runs the full path, which runs the integrity check and reports what it finds. The output is the same
+either way, byte for byte (``tests/cli/test_cli_messages_list_light.py`` compares both on the same profiles).
+
+Skipping the integrity check is safe for this command because it writes nothing and shows only what it reads:
+SQLite raises on a corrupt page it reads (then the full path runs), and damage in pages it does not read cannot
+change its output. Commands that write keep the check.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sqlite3
+from collections.abc import Callable, Coroutine, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, Final
+
+from river_desktop import cli_rooms_list as rl
+from river_desktop.cli_base import Json, Output, db_path, format_time, one_line, profile_exists
+from river_desktop.domain.cbor import DecodeError
+from river_desktop.domain.identity import member_id_display
+from river_desktop.domain.river import codec as river_codec
+from river_desktop.domain.river import views
+from river_desktop.domain.river.content import CONTENT_TYPE_ACTION
+from river_desktop.domain.river.mention import mentioned_ids
+from river_desktop.domain.river.messages import AuthorizedMessage
+from river_desktop.domain.room_data import PresentSlot, RoomData, decode_slot
+from river_desktop.domain.rooms import counts_as_message
+from river_desktop.storage import dbfile
+from river_desktop.storage import history_index as hi
+from river_desktop.storage import room_summary as rs
+from river_desktop.storage.envelope import decode_versioned
+from river_desktop.storage.message_rows import NOT_COUNTED, member_bytes, sort_point
+from river_desktop.storage.slots import parse_b58_room, parse_hist_key
+
+MIN_PREFIX: Final = 6
+"""``cli_workspace.MIN_PREFIX`` (a test pins them equal): that module imports the controller."""
+
+_Fallback = rl._Fallback
+_FAILURES: Final = (*rl._FAILURES, DecodeError)
+
+
+@dataclass(frozen=True)
+class _Row:
+    """A present room's summary row: its key (base58) and the name it shows."""
+
+    vk: bytes
+    key: str
+    name: str
+
+
+@dataclass(frozen=True)
+class ListedPage:
+    """What ``messages list`` shows of a room: the room as its slot holds it and the listed page, oldest first."""
+
+    room: RoomData
+    page: tuple[AuthorizedMessage, ...]
+
+
+def _check_store(conn: sqlite3.Connection) -> None:
+    """What ``cli_rooms_list._read`` requires of the file before it trusts the summary."""
+    if int(conn.execute("PRAGMA user_version").fetchone()[0]) != rl.SCHEMA_VERSION:
+        raise _Fallback("another schema version")
+    if not rs.in_place(conn, rl.SUMMARY_NAME):
+        raise _Fallback("no room-list summary")
+    marks = ", ".join("?" * len(rl._SPECIAL))
+    special = {k for (k,) in conn.execute(f"SELECT key FROM kv WHERE key IN ({marks})", rl._SPECIAL)}
+    if "rooms_data" in special and "migration:rooms_data:done" not in special:
+        raise _Fallback("the legacy room list is still to migrate")
+    if "migration:river:done" not in special and conn.execute(
+        "SELECT 1 FROM kv WHERE key >= 'msg:' AND key < 'msg;' LIMIT 1"
+    ).fetchone():
+        raise _Fallback("a 0.1.0 profile still to upgrade")
+
+
+def _rows(conn: sqlite3.Connection) -> list[_Row]:
+    """Every present room's row; any row the full load would report (or a slot without one) falls back, so the
+    full load's warnings are never lost."""
+    rows: list[_Row] = []
+    for key, raw in conn.execute(rs.ROWS_SQL).fetchall():
+        row = rl._row(raw)
+        if row[0] == "room":
+            room = rl._room(key, row)
+            rows.append(_Row(room.vk, room.key, room.name))
+        elif row[0] not in ("gone", "skip", "deleted"):
+            raise _Fallback("a slot the full load reports")
+    rl._meta(conn)  # undecodable preferences are a warning of the full load
+    return rows
+
+
+def _resolve(rows: Sequence[_Row], text: str) -> _Row:
+    """``cli_workspace.resolve_room`` when it finds one room; anything else is the full path's to word."""
+    vk = parse_b58_room(text)
+    exact = [r for r in rows if r.vk == vk]
+    if vk is not None and exact:
+        return exact[0]
+    by_prefix = [r for r in rows if len(text) >= MIN_PREFIX and r.key.startswith(text)]
+    by_name = [r for r in rows if r.name and r.name == text]
+    candidates = list({r.vk: r for r in by_prefix + by_name}.values())
+    if len(candidates) != 1:
+        raise _Fallback("not exactly one room")
+    return candidates[0]
+
+
+def _room(conn: sqlite3.Connection, row: _Row) -> RoomData:
+    """The slot, decoded; it must be the room the row says, under the name the row says."""
+    found = conn.execute("SELECT value FROM kv WHERE key = ?", (rs.ROOM_LOW + row.key,)).fetchone()
+    if found is None or not isinstance(found[0], bytes):
+        raise _Fallback("the slot is gone")
+    payload = decode_versioned(found[0])[1]
+    slot = None if payload is None else decode_slot(payload, trusted=True)
+    if not isinstance(slot, PresentSlot) or slot.room.owner_vk != row.vk or slot.room.name != row.name:
+        raise _Fallback("the slot and its summary row disagree")
+    return slot.room
+
+
+_VALUES_SQL: Final = "SELECT key, value FROM kv WHERE key IN ({marks})"
+
+
+def read_page(conn: sqlite3.Connection, vk: bytes, before: hi.SortPoint | None, limit: int) -> list[AuthorizedMessage]:
+    """``StorageController.read_messages`` through the index: each message must be the one its key names and
+    its index row describes (``history_reads._read_keyed``, ``_rows_agree``), else the full path reads by keys."""
+    entries = hi.page(conn, vk, before, limit)
+    if not entries:
+        return []
+    marks = ", ".join("?" * len(entries))
+    values = dict(conn.execute(_VALUES_SQL.format(marks=marks), [e.key for e in entries]).fetchall())
+    owner_id = river_codec.fast_hash(vk)
+    out: list[AuthorizedMessage] = []
+    for entry in entries:
+        value = values.get(entry.key)
+        payload = decode_versioned(value)[1] if isinstance(value, bytes) else None
+        parsed = parse_hist_key(entry.key)
+        if payload is None or parsed is None:
+            raise _Fallback("an index row without its message")
+        msg = AuthorizedMessage.from_obj(river_codec.loads(payload))
+        t = msg.message.time
+        author = member_bytes(msg.author) if counts_as_message(msg) else NOT_COUNTED
+        if (
+            msg.message.room_owner != owner_id
+            or (t.secs, t.nanos, msg.id) != parsed[1]
+            or (entry.room, entry.time, entry.id, entry.author) != (vk, *sort_point(t.secs, t.nanos, msg.id), author)
+        ):
+            raise _Fallback("an index row that disagrees with its message")
+        out.append(msg)
+    return out
+
+
+def _point(msg: AuthorizedMessage) -> hi.SortPoint:
+    t = msg.message.time
+    return sort_point(t.secs, t.nanos, msg.id)
+
+
+def _listed(room: RoomData, read: Callable[[hi.SortPoint | None], list[AuthorizedMessage]], limit: int) -> list[
+    AuthorizedMessage
+]:
+    """``cli_rooms.listed_page``: pages back until ``limit`` listed messages (actions and banned authors' messages
+    are not listed), then the page from the oldest of those."""
+    batch = read(None)
+    page = room.shown_history(batch)
+    listed = [m for m in page if m.message.content.content_type != CONTENT_TYPE_ACTION]
+    while len(listed) < limit and len(batch) >= limit:
+        batch = read(_point(batch[0]))
+        if not batch:
+            break
+        page = room.shown_history(batch) + page
+        listed = [m for m in page if m.message.content.content_type != CONTENT_TYPE_ACTION]
+    if len(listed) > limit:
+        page = [m for m in page if m.order_key >= listed[-limit].order_key]
+    return page
+
+
+def light_page(db: Path, room_text: str, limit: int) -> ListedPage:
+    """The room and its listed page, from one read transaction; raises what makes the full path run instead."""
+    conn = sqlite3.connect(dbfile.uri(db, read_only=True), uri=True, isolation_level=None)
+    try:
+        conn.execute("BEGIN")
+        _check_store(conn)
+        row = _resolve(_rows(conn), room_text)
+        if not rl._index_agrees(conn):
+            raise _Fallback("the message index is not ready")
+        room = _room(conn, row)
+        page = _listed(room, lambda before: read_page(conn, row.vk, before, limit), limit)
+        conn.execute("COMMIT")
+        return ListedPage(room, tuple(page))
+    finally:
+        conn.close()
+
+
+def history_view(room: RoomData, page: Sequence[AuthorizedMessage]) -> tuple[views.MessageItem, ...]:
+    """``cli_rooms.history_view``: River's display of the page, edits, deletes and reactions resolved within the
+    page and the room's window."""
+    state = room.room_state
+    if room.waiting:
+        merged: Sequence[AuthorizedMessage] = page
+    else:
+        by_id = {m.id: m for m in room.shown_history((*page, *state.recent_messages))}
+        merged = sorted(by_id.values(), key=lambda m: m.order_key)
+    wanted = {m.id for m in page}
+    shown = views.messages(replace(state, recent_messages=tuple(merged)), room.keyring)
+    return tuple(item for item in shown if item.message_id in wanted)
+
+
+def _mention_ids(room: RoomData, text: str) -> list[Json]:
+    if "@[" not in text:
+        return []
+    return list(mentioned_ids(text, [info.member_id for info in room.room_state.member_info]))
+
+
+def _millis(msg: AuthorizedMessage) -> int:
+    t = msg.message.time
+    return t.secs * 1000 + t.nanos // 1_000_000
+
+
+def listing(listed: ListedPage) -> Output:
+    """``cli_rooms.cmd_messages_list``'s items and text for this page (the same fields, in the same order)."""
+    room, page = listed.room, listed.page
+    shown = {item.message_id: item for item in history_view(room, page)}
+    items: list[dict[str, Json]] = []
+    texts: list[tuple[int, str, str, bool]] = []
+    for msg in page:
+        item = shown.get(msg.id)
+        if item is None and msg.message.content.content_type == CONTENT_TYPE_ACTION:
+            continue
+        author = room.nickname_of(msg.author) if not room.waiting else member_id_display(msg.author)
+        ms = _millis(msg)
+        text = "" if item is None else item.display
+        items.append(
+            {
+                "id": msg.id,
+                "author_member_id": msg.author,
+                "author": author,
+                "timestamp": ms,
+                "text": text,
+                "content_type": msg.message.content.content_type,
+                "reply_to": None if item is None or item.reply_to is None else item.reply_to.message_id,
+                "reactions": {} if item is None else {emoji: list(ids) for emoji, ids in item.reactions.items()},
+                "edited": False if item is None else item.edited,
+                "deleted": item is None,
+                "own": msg.author == room.self_member_id,
+                "mentions": _mention_ids(room, text),
+            }
+        )
+        texts.append((ms, author, text, item is not None))
+
+    def render() -> str:
+        lines = []
+        for ms, author, text, present in texts:
+            shown_text = views.plain_text(room.room_state, text, room.keyring) if "@[" in text else text
+            body = one_line(shown_text, 500) if present else "(deleted)"
+            lines.append(f"{format_time(ms)}  {one_line(author, 24)}: {body}")
+        return "\n".join(lines) if lines else "no messages"
+
+    return Output(items, render)
+
+
+async def _full_path(args: argparse.Namespace) -> Output:
+    from river_desktop import cli_rooms
+
+    return await cli_rooms.cmd_messages_list(args)
+
+
+def cmd_messages_list(args: argparse.Namespace) -> Output | Coroutine[Any, Any, Output]:
+    """Synchronous when the light path answers (no event loop is started); else the full path's coroutine."""
+    if args.mark_read or not profile_exists(args.profile):
+        return _full_path(args)
+    try:
+        return listing(light_page(db_path(args.profile), args.room, args.limit))
+    except _FAILURES:
+        return _full_path(args)
