@@ -36,23 +36,23 @@ from typing import Any, Final
 from river_desktop import cli_rooms_list as rl
 from river_desktop.cli_base import Json, Output, db_path, format_time, one_line, profile_exists
 from river_desktop.domain.cbor import DecodeError
-from river_desktop.domain.identity import member_id_display
+from river_desktop.domain.identity import is_valid_verifying_key, member_id_display
 from river_desktop.domain.river import codec as river_codec
 from river_desktop.domain.river import views
-from river_desktop.domain.river.content import CONTENT_TYPE_ACTION
+from river_desktop.domain.river.content import CONTENT_TYPE_ACTION, ReplyContent, TextContent
 from river_desktop.domain.river.mention import mentioned_ids
 from river_desktop.domain.river.messages import AuthorizedMessage
 from river_desktop.domain.room_data import PresentSlot, RoomData, decode_slot
-from river_desktop.domain.rooms import counts_as_message
 from river_desktop.storage import dbfile
 from river_desktop.storage import history_index as hi
 from river_desktop.storage import room_summary as rs
 from river_desktop.storage.envelope import decode_versioned
-from river_desktop.storage.message_rows import NOT_COUNTED, member_bytes, sort_point
-from river_desktop.storage.slots import parse_b58_room, parse_hist_key
 
 MIN_PREFIX: Final = 6
 """``cli_workspace.MIN_PREFIX`` (a test pins them equal): that module imports the controller."""
+
+COUNTED: Final = frozenset({TextContent.content_type, ReplyContent.content_type})
+"""``rooms.counts_as_message``'s content types (a test pins them equal): that module imports River's operations."""
 
 _Fallback = rl._Fallback
 _FAILURES: Final = (*rl._FAILURES, DecodeError)
@@ -108,14 +108,13 @@ def _rows(conn: sqlite3.Connection) -> list[_Row]:
 
 def _resolve(rows: Sequence[_Row], text: str) -> _Row:
     """``cli_workspace.resolve_room`` when it finds one room; anything else is the full path's to word."""
-    vk = parse_b58_room(text)
-    exact = [r for r in rows if r.vk == vk]
-    if vk is not None and exact:
+    exact = [r for r in rows if r.key == text]  # base58 names each 32-byte key one way
+    if exact and rl.b58encode(exact[0].vk) == text and is_valid_verifying_key(exact[0].vk):
         return exact[0]
     by_prefix = [r for r in rows if len(text) >= MIN_PREFIX and r.key.startswith(text)]
     by_name = [r for r in rows if r.name and r.name == text]
     candidates = list({r.vk: r for r in by_prefix + by_name}.values())
-    if len(candidates) != 1:
+    if len(candidates) != 1 or rl.b58encode(candidates[0].vk) != candidates[0].key:
         raise _Fallback("not exactly one room")
     return candidates[0]
 
@@ -132,12 +131,19 @@ def _room(conn: sqlite3.Connection, row: _Row) -> RoomData:
     return slot.room
 
 
+_I64_OFFSET: Final = 1 << 63
 _VALUES_SQL: Final = "SELECT key, value FROM kv WHERE key IN ({marks})"
 
 
-def read_page(conn: sqlite3.Connection, vk: bytes, before: hi.SortPoint | None, limit: int) -> list[AuthorizedMessage]:
+def hist_key(room_key: str, secs: int, nanos: int, message_id: int) -> str:
+    """``slots.hist_key`` from the room's base58 key (a test pins them equal)."""
+    return f"{rl.HIST_PREFIX}{room_key}:{secs:016x}{nanos:08x}:{message_id + _I64_OFFSET:016x}"
+
+
+def read_page(conn: sqlite3.Connection, row: _Row, before: hi.SortPoint | None, limit: int) -> list[AuthorizedMessage]:
     """``StorageController.read_messages`` through the index: each message must be the one its key names and
     its index row describes (``history_reads._read_keyed``, ``_rows_agree``), else the full path reads by keys."""
+    vk = row.vk
     entries = hi.page(conn, vk, before, limit)
     if not entries:
         return []
@@ -148,16 +154,16 @@ def read_page(conn: sqlite3.Connection, vk: bytes, before: hi.SortPoint | None, 
     for entry in entries:
         value = values.get(entry.key)
         payload = decode_versioned(value)[1] if isinstance(value, bytes) else None
-        parsed = parse_hist_key(entry.key)
-        if payload is None or parsed is None:
+        if payload is None:
             raise _Fallback("an index row without its message")
         msg = AuthorizedMessage.from_obj(river_codec.loads(payload))
         t = msg.message.time
-        author = member_bytes(msg.author) if counts_as_message(msg) else NOT_COUNTED
+        counted = msg.message.content.content_type in COUNTED
+        author = rl.member_bytes(msg.author) if counted else rl.NOT_COUNTED
         if (
             msg.message.room_owner != owner_id
-            or (t.secs, t.nanos, msg.id) != parsed[1]
-            or (entry.room, entry.time, entry.id, entry.author) != (vk, *sort_point(t.secs, t.nanos, msg.id), author)
+            or entry.key != hist_key(row.key, t.secs, t.nanos, msg.id)
+            or (entry.room, entry.time, entry.id, entry.author) != (vk, *rl.sort_point(t.secs, t.nanos, msg.id), author)
         ):
             raise _Fallback("an index row that disagrees with its message")
         out.append(msg)
@@ -166,7 +172,7 @@ def read_page(conn: sqlite3.Connection, vk: bytes, before: hi.SortPoint | None, 
 
 def _point(msg: AuthorizedMessage) -> hi.SortPoint:
     t = msg.message.time
-    return sort_point(t.secs, t.nanos, msg.id)
+    return rl.sort_point(t.secs, t.nanos, msg.id)
 
 
 def _listed(room: RoomData, read: Callable[[hi.SortPoint | None], list[AuthorizedMessage]], limit: int) -> list[
@@ -198,7 +204,7 @@ def light_page(db: Path, room_text: str, limit: int) -> ListedPage:
         if not rl._index_agrees(conn):
             raise _Fallback("the message index is not ready")
         room = _room(conn, row)
-        page = _listed(room, lambda before: read_page(conn, row.vk, before, limit), limit)
+        page = _listed(room, lambda before: read_page(conn, row, before, limit), limit)
         conn.execute("COMMIT")
         return ListedPage(room, tuple(page))
     finally:

@@ -22,6 +22,8 @@ from river_desktop import cli_messages_list as light
 from river_desktop import cli_rooms, cli_workspace
 from river_desktop.cli_base import Output
 from river_desktop.domain.identity import member_id_display
+from river_desktop.domain.river.content import CONTENT_TYPE_ACTION, ReplyContent, TextContent
+from river_desktop.storage.slots import b58, hist_key
 from river_desktop.storage.sqlite_kv import SqliteKV
 from tests.cli.conftest import DB_NAME, REPO, _env, cli, cli_json
 from tests.cli.test_cli_actions import add_members, create_private_room, create_room, send
@@ -92,6 +94,11 @@ def conversation(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, s
 
 def test_the_light_copies_agree_with_what_they_mirror() -> None:
     assert light.MIN_PREFIX == cli_workspace.MIN_PREFIX
+    vk = bytes(range(32))
+    for secs, nanos, mid in ((0, 0, 0), (1_900_000_000, 999_999_999, -1), (2**40, 5, 2**63 - 1), (7, 1, -(2**63))):
+        assert light.hist_key(b58(vk), secs, nanos, mid) == hist_key(vk, secs, nanos, mid)
+    assert {TextContent.content_type, ReplyContent.content_type} == light.COUNTED  # rooms.counts_as_message
+    assert CONTENT_TYPE_ACTION not in light.COUNTED
 
 
 @pytest.mark.parametrize("limit", [1, 2, 3, 5, 50])
