@@ -142,7 +142,9 @@ def test_a_room_text_that_names_no_single_room_is_worded_by_the_full_path(
     assert run.rc == 1 and run.error_line.startswith("no room matches")
 
 
-def test_a_public_page_loads_no_controller_event_loop_aes_or_river_operations(conversation: tuple[Path, str, str]) -> None:
+def test_a_public_page_loads_no_controller_event_loop_aes_or_river_operations(
+    conversation: tuple[Path, str, str],
+) -> None:
     profile, public, _private = conversation
     probe = (
         "import sys, json\n"
