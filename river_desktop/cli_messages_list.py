@@ -85,9 +85,10 @@ def _check_store(conn: sqlite3.Connection) -> None:
     special = {k for (k,) in conn.execute(f"SELECT key FROM kv WHERE key IN ({marks})", rl._SPECIAL)}
     if "rooms_data" in special and "migration:rooms_data:done" not in special:
         raise _Fallback("the legacy room list is still to migrate")
-    if "migration:river:done" not in special and conn.execute(
-        "SELECT 1 FROM kv WHERE key >= 'msg:' AND key < 'msg;' LIMIT 1"
-    ).fetchone():
+    if (
+        "migration:river:done" not in special
+        and conn.execute("SELECT 1 FROM kv WHERE key >= 'msg:' AND key < 'msg;' LIMIT 1").fetchone()
+    ):
         raise _Fallback("a 0.1.0 profile still to upgrade")
 
 
@@ -133,6 +134,8 @@ def _room(conn: sqlite3.Connection, row: _Row) -> RoomData:
 
 _I64_OFFSET: Final = 1 << 63
 _VALUES_SQL: Final = "SELECT key, value FROM kv WHERE key IN ({marks})"
+_GET_CHUNK: Final = 500
+"""Keys per statement (``--limit`` goes up to 100,000; SQLite allows 32,766 parameters)."""
 
 
 def hist_key(room_key: str, secs: int, nanos: int, message_id: int) -> str:
@@ -147,8 +150,11 @@ def read_page(conn: sqlite3.Connection, row: _Row, before: hi.SortPoint | None, 
     entries = hi.page(conn, vk, before, limit)
     if not entries:
         return []
-    marks = ", ".join("?" * len(entries))
-    values = dict(conn.execute(_VALUES_SQL.format(marks=marks), [e.key for e in entries]).fetchall())
+    keys = [e.key for e in entries]
+    values: dict[str, object] = {}
+    for start in range(0, len(keys), _GET_CHUNK):
+        chunk = keys[start : start + _GET_CHUNK]
+        values.update(conn.execute(_VALUES_SQL.format(marks=", ".join("?" * len(chunk))), chunk).fetchall())
     owner_id = river_codec.fast_hash(vk)
     out: list[AuthorizedMessage] = []
     for entry in entries:
@@ -175,9 +181,11 @@ def _point(msg: AuthorizedMessage) -> hi.SortPoint:
     return rl.sort_point(t.secs, t.nanos, msg.id)
 
 
-def _listed(room: RoomData, read: Callable[[hi.SortPoint | None], list[AuthorizedMessage]], limit: int) -> list[
-    AuthorizedMessage
-]:
+PageReader = Callable[[hi.SortPoint | None], list[AuthorizedMessage]]
+"""The page of ``limit`` messages before a point (the newest for ``None``)."""
+
+
+def _listed(room: RoomData, read: PageReader, limit: int) -> list[AuthorizedMessage]:
     """``cli_rooms.listed_page``: pages back until ``limit`` listed messages (actions and banned authors' messages
     are not listed), then the page from the oldest of those."""
     batch = read(None)

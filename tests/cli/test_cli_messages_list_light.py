@@ -84,8 +84,11 @@ def conversation(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, s
         send(profile, key, f"after the ban {n}")
     private = create_private_room(profile, "Secret Club")
     sealed = send(profile, private, "a sealed word")
-    for args in (("reply", private, str(sealed), "a sealed reply"), ("react", private, str(sealed), "🔒"),
-                 ("edit", private, str(sealed), "a sealed word, edited")):
+    for args in (
+        ("reply", private, str(sealed), "a sealed reply"),
+        ("react", private, str(sealed), "🔒"),
+        ("edit", private, str(sealed), "a sealed word, edited"),
+    ):
         assert cli(profile, "messages", *args).rc == 0
     send(profile, private, "one more")
     create_room(profile, "Chess Club")
@@ -155,8 +158,9 @@ def test_a_public_page_loads_no_controller_event_loop_aes_or_river_operations(
         " 'river_desktop.domain.river.sync', 'river_desktop.domain.rooms')\n"
         "print(json.dumps([m for m in heavy if m in sys.modules]))\n"
     )
-    proc = subprocess.run([sys.executable, "-c", probe], cwd=REPO, env=_env(), capture_output=True, text=True,
-                          timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-c", probe], cwd=REPO, env=_env(), capture_output=True, text=True, timeout=120
+    )
     assert proc.returncode == 0, proc.stderr
     listed, loaded = proc.stdout.strip().splitlines()
     assert json.loads(listed) == assert_same(profile, public)
@@ -204,6 +208,20 @@ def test_a_page_reads_one_slot_and_the_page_s_messages_whatever_the_history(tmp_
     assert len(values) == 1 and values[0].count("'hist:") == 3  # the page's keys, no others
 
 
+def test_a_page_longer_than_one_statement_s_keys_is_read_in_chunks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    profile = tmp_path / "p"
+    key = create_room(profile)
+    for n in range(5):
+        send(profile, key, f"message {n}")
+    monkeypatch.setattr(light, "_GET_CHUNK", 2)
+    listed = assert_same(profile, key, 4)
+    assert [m["text"] for m in listed] == [f"message {n}" for n in range(1, 5)]
+    traced, _slots = _traced(profile, key, 4)
+    assert sum("SELECT key, value FROM kv" in sql for sql in traced) == 2
+
+
 def test_a_slot_written_without_its_summary_row_is_not_trusted(tmp_path: Path) -> None:
     profile = tmp_path / "p"
     key = create_room(profile)
@@ -245,9 +263,12 @@ def test_an_index_that_cannot_vouch_for_the_page_sends_it_to_the_full_path(tmp_p
 def _index_pages(db: Path) -> list[int]:
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     try:
-        return [int(p) for (p,) in conn.execute(
-            "SELECT pageno FROM dbstat WHERE name IN (SELECT name FROM sqlite_master WHERE tbl_name = 'msg_index')"
-        )]
+        return [
+            int(p)
+            for (p,) in conn.execute(
+                "SELECT pageno FROM dbstat WHERE name IN (SELECT name FROM sqlite_master WHERE tbl_name = 'msg_index')"
+            )
+        ]
     finally:
         conn.close()
 
