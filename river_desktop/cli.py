@@ -125,7 +125,8 @@ def _expected(exc: BaseException) -> bool:
 
 def _emit(output: Output, as_json: bool) -> None:
     if as_json:
-        sys.stdout.write(json.dumps(output.data, indent=None) + "\n")
+        text = output.encoded() if output.encoded is not None else json.dumps(output.data, indent=None)
+        sys.stdout.write(text + "\n")
     elif text := output.render():
         sys.stdout.write(text + "\n")
     sys.stdout.flush()

@@ -46,11 +46,15 @@ class SaveFailed(CliError):
 
 @dataclass
 class Output:
-    """What a command produced: ``data`` for ``--json``, ``text`` for people, ``notes`` for stderr."""
+    """What a command produced: ``data`` for ``--json``, ``text`` for people, ``notes`` for stderr.
+
+    ``encoded``, when given, writes the ``--json`` text itself (``json.dumps(data)`` exactly), for a command that
+    can encode its answer more cheaply than building ``data``; ``data`` may then be ``None``."""
 
     data: Json
     text: str | Callable[[], str] = ""
     notes: list[str] = field(default_factory=list)
+    encoded: Callable[[], str] | None = None
 
     def render(self) -> str:
         """The text form; a callable is only rendered when text is wanted (``--json`` skips it)."""

@@ -6,10 +6,14 @@ Each row is derived from one ``room:`` slot (or from ``rooms_meta``) by a ``Summ
 summarized key that anyone writes (this store, an older release, a foreign tool), and only a writer with the
 summarizer puts a fresh row back after its write, inside the same transaction. A slot without a row is therefore
 exactly a slot the summary cannot vouch for: the reader falls back to decoding the slots, and a writable store
-fills missing rows in bounded batches (``SqliteKV.summary_step``). A row that does not decode is treated as
-missing (and rewritten by the next step). A summary of another format (its ``name``) is dropped and rebuilt.
+fills missing rows in bounded batches (``SqliteKV.summary_step``). A row without a ``kind`` (an older writer's) is
+treated as missing (and rewritten by the next step). A summary of another format (its ``name``) is dropped and
+rebuilt.
 
-This module imports only ``sqlite3`` and ``cbor2``: ``rooms list`` reads it before anything heavier is loaded.
+A row is SQL columns (``SummaryRow``), so a reader takes what it lists straight from the query, and can count a
+room's unread rows in the same statement; only ``rooms_meta``'s row keeps a small CBOR array in ``data``.
+
+This module imports only ``sqlite3``: ``rooms list`` reads it before anything heavier is loaded.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, NamedTuple
 
 SUMMARY_BATCH: Final = 64
 """Slots summarized per ``summary_step`` (each is decoded inside the write transaction that checks it)."""
@@ -28,8 +32,39 @@ META: Final = "rooms_meta"
 
 _COVERED: Final = "(({k} >= 'room:' AND {k} < 'room;') OR {k} = 'rooms_meta')"
 
-Summarize = Callable[[str, bytes], bytes]
-"""Key and payload (a live value under ``room:``, or ``rooms_meta``) to the summary row's bytes."""
+WAITING: Final = 1
+OWNER: Final = 2
+PRIVATE: Final = 4
+"""Bits of ``SummaryRow.flags``."""
+
+LOWEST_TIME: Final = -(2**63)
+
+
+class SummaryRow(NamedTuple):
+    """One summary row's columns. ``kind``: ``room`` (the other columns set), ``gone`` (a Tombstone), ``skip`` (a key
+    the load ignores), ``problem`` (anything the load would report: a reader falls back to it), ``deleted``, or
+    ``meta`` (``data`` holds ``rooms_meta``'s CBOR row). ``read_time`` and ``read_id``: the order index's sort point
+    a room's unread rows come after (``LOWEST_TIME`` and ``""`` for a room never read); ``member``: this user's
+    member id as the index's author column."""
+
+    kind: str
+    data: bytes | None = None
+    name: str | None = None
+    nickname: str | None = None
+    member_id: int | None = None
+    member: bytes | None = None
+    flags: int = 0
+    read_time: int | None = None
+    read_id: str | None = None
+    vk: bytes | None = None
+    label: str | None = None
+
+
+COLUMNS: Final = SummaryRow._fields
+_COLUMN_TYPES: Final = ("TEXT", "BLOB", "TEXT", "TEXT", "INTEGER", "BLOB", "INTEGER", "INTEGER", "TEXT", "BLOB", "TEXT")
+
+Summarize = Callable[[str, bytes], SummaryRow]
+"""Key and payload (a live value under ``room:``, or ``rooms_meta``) to the summary row."""
 
 
 @dataclass(frozen=True)
@@ -122,9 +157,20 @@ def tidy_guard(conn: sqlite3.Connection) -> None:
     )
 
 
+def _add_columns(conn: sqlite3.Connection) -> None:
+    """The columns of ``SummaryRow`` on a table an older release made (``key`` and a CBOR ``row`` only): its rows
+    are of another format, so they are dropped anyway; an older writer still fills only ``row``, which no reader
+    of this format vouches for (``kind`` stays NULL)."""
+    have = {str(r[1]) for r in conn.execute("PRAGMA table_info(room_summary)")}
+    for column, kind in zip(COLUMNS, _COLUMN_TYPES, strict=True):
+        if column not in have:
+            conn.execute(f"ALTER TABLE room_summary ADD COLUMN {column} {kind}")
+
+
 def attach(conn: sqlite3.Connection, name: str) -> None:
     """Inside a write transaction: the tables and triggers, emptied when they held another format."""
     conn.execute("CREATE TABLE IF NOT EXISTS room_summary (key TEXT PRIMARY KEY NOT NULL, row BLOB) WITHOUT ROWID")
+    _add_columns(conn)
     conn.execute(
         "CREATE TABLE IF NOT EXISTS room_summary_state (name TEXT PRIMARY KEY NOT NULL, value) WITHOUT ROWID"
     )
@@ -137,27 +183,29 @@ def attach(conn: sqlite3.Connection, name: str) -> None:
         conn.execute("INSERT OR REPLACE INTO room_summary_state (name, value) VALUES ('summarizer', ?)", (name,))
 
 
-def put(conn: sqlite3.Connection, key: str, row: bytes) -> None:
+_PUT_SQL: Final = (
+    f"INSERT OR REPLACE INTO room_summary (key, {', '.join(COLUMNS)}) VALUES (?{', ?' * len(COLUMNS)})"
+)
+
+
+def put(conn: sqlite3.Connection, key: str, row: SummaryRow) -> None:
     """After the key's own write (whose trigger removed the old row), in the same transaction."""
-    conn.execute("INSERT OR REPLACE INTO room_summary (key, row) VALUES (?, ?)", (key, row))
+    conn.execute(_PUT_SQL, (key, *row))
 
 
-DELETED: Final = b"\x81\x67deleted"
-"""The row of a key this store deleted (CBOR ``["deleted"]``): listed as nothing."""
+DELETED: Final = SummaryRow("deleted")
+"""The row of a key this store deleted: listed as nothing."""
 
 MISSING_SQL: Final = (
     "SELECT kv.key FROM kv LEFT JOIN room_summary s ON s.key = kv.key"
-    f" WHERE {_COVERED.format(k='kv.key')} AND s.key IS NULL ORDER BY kv.key LIMIT ?"
+    f" WHERE {_COVERED.format(k='kv.key')} AND s.kind IS NULL ORDER BY kv.key LIMIT ?"
 )
-"""Summarized keys without a row, for a rebuild step (their values are read inside its write transaction)."""
+"""Summarized keys without a row (or with an older writer's, which fills no ``kind``), for a rebuild step (their
+values are read inside its write transaction)."""
 
-ROWS_SQL: Final = (
-    "SELECT kv.key, s.row FROM kv LEFT JOIN room_summary s ON s.key = kv.key"
-    " WHERE kv.key >= 'room:' AND kv.key < 'room;' ORDER BY kv.key"
+META_SQL: Final = (
+    "SELECT s.kind, s.data FROM kv LEFT JOIN room_summary s ON s.key = kv.key WHERE kv.key = 'rooms_meta'"
 )
-"""Every room key with its row (``None``: not vouched for). Reads keys and rows only, never a slot's bytes."""
-
-META_SQL: Final = "SELECT s.row FROM kv LEFT JOIN room_summary s ON s.key = kv.key WHERE kv.key = 'rooms_meta'"
 
 
 def missing(conn: sqlite3.Connection, batch: int) -> list[str]:

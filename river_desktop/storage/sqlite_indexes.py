@@ -180,11 +180,11 @@ class SqliteIndexes(SqliteCore):
 
     # -- the room-list summary (room_summary.py): rows of room slots, kept in each slot's write transaction
 
-    def _summary_row(self, key: str, data: bytes) -> bytes | None:
+    def _summary_row(self, key: str, data: bytes) -> rs.SummaryRow | None:
         summarizer = self._summarizer
         return summarizer.row(key, data) if summarizer is not None and rs.covers(key) else None
 
-    def _summary_put(self, conn: sqlite3.Connection, key: str, row: bytes | None) -> None:
+    def _summary_put(self, conn: sqlite3.Connection, key: str, row: rs.SummaryRow | None) -> None:
         if row is not None:
             rs.put(conn, key, row)
 
