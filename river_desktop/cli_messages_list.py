@@ -92,17 +92,23 @@ def _check_store(conn: sqlite3.Connection) -> None:
         raise _Fallback("a 0.1.0 profile still to upgrade")
 
 
+_ROWS_SQL: Final = (
+    f"SELECT s.vk, substr(kv.key, {len(rs.ROOM_LOW) + 1}), s.name, {rl._VOUCHED}, s.kind"
+    " FROM kv LEFT JOIN room_summary s ON s.key = kv.key WHERE kv.key >= 'room:' AND kv.key < 'room;' ORDER BY kv.key"
+)
+"""``cli_rooms_list._ROWS_SQL`` without the unread counts: every room key, its row's key and name, and whether the
+row vouches for its slot (``cli_rooms_list._VOUCHED``)."""
+
+
 def _rows(conn: sqlite3.Connection) -> list[_Row]:
     """Every present room's row; any row the full load would report (or a slot without one) falls back, so the
-    full load's warnings are never lost."""
+    full load's warnings are never lost (``cli_rooms_list._rows``'s rules)."""
     rows: list[_Row] = []
-    for key, raw in conn.execute(rs.ROWS_SQL).fetchall():
-        row = rl._row(raw)
-        if row[0] == "room":
-            room = rl._room(key, row)
-            rows.append(_Row(room.vk, room.key, room.name))
-        elif row[0] not in ("gone", "skip", "deleted"):
-            raise _Fallback("a slot the full load reports")
+    for vk, key, name, vouched, kind in conn.execute(_ROWS_SQL):
+        if vouched:
+            rows.append(_Row(vk, key, name))
+        elif kind not in ("gone", "skip", "deleted"):
+            raise _Fallback("a slot the summary does not vouch for" if kind is None else "a slot the full load reports")
     rl._meta(conn)  # undecodable preferences are a warning of the full load
     return rows
 
