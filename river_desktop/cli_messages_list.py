@@ -29,18 +29,17 @@ from __future__ import annotations
 import argparse
 import sqlite3
 from collections.abc import Callable, Coroutine, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
 from river_desktop import cli_rooms_list as rl
-from river_desktop.cli_base import Json, Output, db_path, format_time, one_line, profile_exists
+from river_desktop.cli_base import Output, db_path, profile_exists
+from river_desktop.cli_messages_items import listed_page, page_output
 from river_desktop.domain.cbor import DecodeError
-from river_desktop.domain.identity import is_valid_verifying_key, member_id_display
+from river_desktop.domain.identity import is_valid_verifying_key
 from river_desktop.domain.river import codec as river_codec
-from river_desktop.domain.river import views
-from river_desktop.domain.river.content import CONTENT_TYPE_ACTION, ReplyContent, TextContent
-from river_desktop.domain.river.mention import mentioned_ids
+from river_desktop.domain.river.content import ReplyContent, TextContent
 from river_desktop.domain.river.messages import AuthorizedMessage
 from river_desktop.domain.room_data import PresentSlot, RoomData, decode_slot
 from river_desktop.storage import dbfile
@@ -192,20 +191,14 @@ PageReader = Callable[[hi.SortPoint | None], list[AuthorizedMessage]]
 
 
 def _listed(room: RoomData, read: PageReader, limit: int) -> list[AuthorizedMessage]:
-    """``cli_rooms.listed_page``: pages back until ``limit`` listed messages (actions and banned authors' messages
-    are not listed), then the page from the oldest of those."""
-    batch = read(None)
-    page = room.shown_history(batch)
-    listed = [m for m in page if m.message.content.content_type != CONTENT_TYPE_ACTION]
-    while len(listed) < limit and len(batch) >= limit:
-        batch = read(_point(batch[0]))
-        if not batch:
-            break
-        page = room.shown_history(batch) + page
-        listed = [m for m in page if m.message.content.content_type != CONTENT_TYPE_ACTION]
-    if len(listed) > limit:
-        page = [m for m in page if m.order_key >= listed[-limit].order_key]
-    return page
+    """``cli_messages_items.listed_page`` read through ``read``."""
+    walk = listed_page(room, limit)
+    oldest = next(walk)
+    try:
+        while True:
+            oldest = walk.send(read(None if oldest is None else _point(oldest)))
+    except StopIteration as done:
+        return done.value  # type: ignore[no-any-return]
 
 
 def light_page(db: Path, room_text: str, limit: int) -> ListedPage:
@@ -225,71 +218,9 @@ def light_page(db: Path, room_text: str, limit: int) -> ListedPage:
         conn.close()
 
 
-def history_view(room: RoomData, page: Sequence[AuthorizedMessage]) -> tuple[views.MessageItem, ...]:
-    """``cli_rooms.history_view``: River's display of the page, edits, deletes and reactions resolved within the
-    page and the room's window."""
-    state = room.room_state
-    if room.waiting:
-        merged: Sequence[AuthorizedMessage] = page
-    else:
-        by_id = {m.id: m for m in room.shown_history((*page, *state.recent_messages))}
-        merged = sorted(by_id.values(), key=lambda m: m.order_key)
-    wanted = {m.id for m in page}
-    shown = views.messages(replace(state, recent_messages=tuple(merged)), room.keyring)
-    return tuple(item for item in shown if item.message_id in wanted)
-
-
-def _mention_ids(room: RoomData, text: str) -> list[Json]:
-    if "@[" not in text:
-        return []
-    return list(mentioned_ids(text, [info.member_id for info in room.room_state.member_info]))
-
-
-def _millis(msg: AuthorizedMessage) -> int:
-    t = msg.message.time
-    return t.secs * 1000 + t.nanos // 1_000_000
-
-
 def listing(listed: ListedPage) -> Output:
-    """``cli_rooms.cmd_messages_list``'s items and text for this page (the same fields, in the same order)."""
-    room, page = listed.room, listed.page
-    shown = {item.message_id: item for item in history_view(room, page)}
-    items: list[dict[str, Json]] = []
-    texts: list[tuple[int, str, str, bool]] = []
-    for msg in page:
-        item = shown.get(msg.id)
-        if item is None and msg.message.content.content_type == CONTENT_TYPE_ACTION:
-            continue
-        author = room.nickname_of(msg.author) if not room.waiting else member_id_display(msg.author)
-        ms = _millis(msg)
-        text = "" if item is None else item.display
-        items.append(
-            {
-                "id": msg.id,
-                "author_member_id": msg.author,
-                "author": author,
-                "timestamp": ms,
-                "text": text,
-                "content_type": msg.message.content.content_type,
-                "reply_to": None if item is None or item.reply_to is None else item.reply_to.message_id,
-                "reactions": {} if item is None else {emoji: list(ids) for emoji, ids in item.reactions.items()},
-                "edited": False if item is None else item.edited,
-                "deleted": item is None,
-                "own": msg.author == room.self_member_id,
-                "mentions": _mention_ids(room, text),
-            }
-        )
-        texts.append((ms, author, text, item is not None))
-
-    def render() -> str:
-        lines = []
-        for ms, author, text, present in texts:
-            shown_text = views.plain_text(room.room_state, text, room.keyring) if "@[" in text else text
-            body = one_line(shown_text, 500) if present else "(deleted)"
-            lines.append(f"{format_time(ms)}  {one_line(author, 24)}: {body}")
-        return "\n".join(lines) if lines else "no messages"
-
-    return Output(items, render)
+    """``cli_rooms.cmd_messages_list``'s items and text for this page (``cli_messages_items``, which both use)."""
+    return page_output(listed.room, listed.page)
 
 
 async def _full_path(args: argparse.Namespace) -> Output:
