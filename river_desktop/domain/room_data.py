@@ -24,8 +24,6 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-import base58
-
 from river_desktop.domain.identity import SigningIdentity, member_id_display
 from river_desktop.domain.member import AuthorizedMember
 from river_desktop.domain.river import codec as c
@@ -69,6 +67,8 @@ PLACEHOLDER_OWNER_ID = 0
 
 def room_label(owner_vk: bytes) -> str:
     """A short, non-secret label for logs and reprs: the start of the room's base58 key."""
+    import base58  # here: it loads OpenSSL (hashlib), which a listing of a public room never needs
+
     return base58.b58encode(owner_vk).decode("ascii")[:8]
 
 

@@ -144,7 +144,7 @@ def test_a_room_text_that_names_no_single_room_is_worded_by_the_full_path(
     assert run.rc == 1 and run.error_line.startswith("no room matches")
 
 
-def test_a_public_page_loads_no_controller_event_loop_aes_or_river_operations(
+def test_a_public_page_loads_no_controller_event_loop_aes_logging_openssl_or_river_operations(
     conversation: tuple[Path, str, str],
 ) -> None:
     profile, public, _private = conversation
@@ -154,7 +154,7 @@ def test_a_public_page_loads_no_controller_event_loop_aes_or_river_operations(
         f"rc = main(['--profile', {str(profile)!r}, '--json', 'messages', 'list', {public!r}])\n"
         "heavy = ('asyncio', 'river_desktop.storage.controller', 'river_desktop.storage.sqlite_kv',"
         " 'river_desktop.net', 'websockets', 'cryptography', 'river_desktop.domain.river.room_ops',"
-        " 'river_desktop.domain.river.sync', 'river_desktop.domain.rooms')\n"
+        " 'river_desktop.domain.river.sync', 'river_desktop.domain.rooms', 'logging', 'hashlib', 'base58')\n"
         "print(json.dumps([m for m in heavy if m in sys.modules]))\n"
     )
     proc = subprocess.run(

@@ -13,7 +13,6 @@ Every secret stays out of ``repr`` and exception text; errors name the step that
 
 from __future__ import annotations
 
-import hashlib
 import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -104,6 +103,8 @@ def x25519_public_from_ed25519(verifying_key: bytes) -> bytes:
 
 def x25519_private_from_seed(seed: bytes) -> bytes:
     """River's recipient key: ``SHA-512(seed)[..32]``, clamped (libsodium's ``sk_to_curve25519`` agrees)."""
+    import hashlib  # here, not at the top: OpenSSL's load would cost every CLI start, private room or not
+
     h = bytearray(hashlib.sha512(_need(seed, 32, "a signing key seed")).digest()[:32])
     h[0] &= 248
     h[31] &= 127
@@ -112,6 +113,8 @@ def x25519_private_from_seed(seed: bytes) -> bytes:
 
 
 def _shared_key(private: bytes, public: bytes) -> bytes:
+    import hashlib
+
     from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 
     try:
