@@ -174,14 +174,15 @@ def _statements(profile: Path) -> list[str]:
     return traced
 
 
-def test_rooms_list_reads_no_message_and_a_constant_number_of_statements_per_room(tmp_path: Path) -> None:
+def test_rooms_list_reads_no_message_and_the_same_statements_for_any_number_of_rooms(tmp_path: Path) -> None:
+    """Rows, unread counts and the checks are a fixed set of statements (the counts are subqueries of the rows'
+    statement); only a room in "Mentions & replies" with unread rows adds one."""
     small = _statements(_profile(tmp_path, "two", 2, messages=4))
     large = _statements(_profile(tmp_path, "five", 5, messages=1))
     for sql in small + large:
         # message keys are only counted or bounded (the index's check), never read: no value of theirs
         assert not ("hist:" in sql and "value" in sql), sql
-    per_room = (len(large) - len(small)) / 3
-    assert per_room == int(per_room) and per_room <= 1, (len(small), len(large))
+    assert len(large) == len(small), (small, large)
 
 
 def _imports_of_rooms_list(profile: Path) -> tuple[list[Any], list[str]]:
