@@ -160,7 +160,7 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
         help=f"at most N messages (default 50, at most {MAX_LIST_LIMIT:,})",
     )
     p.add_argument("--mark-read", action="store_true", help="mark the room read up to the newest listed message")
-    p.set_defaults(handler="cli_rooms:cmd_messages_list")
+    p.set_defaults(handler="cli_messages_list:cmd_messages_list")
 
     store = _group(groups, "store", "inspect the profile's key-value store", only)
     p = store.add_parser("keys", help="every live key with its generation and size")

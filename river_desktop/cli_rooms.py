@@ -7,10 +7,9 @@ summary, ``cli_rooms_list.py``, and comes here only when the summary cannot answ
 from __future__ import annotations
 
 import argparse
-from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 
+from river_desktop import cli_messages_items
 from river_desktop.cli_base import (
     MAX_DEMO_MESSAGES,
     PROG,
@@ -18,10 +17,10 @@ from river_desktop.cli_base import (
     Json,
     Output,
     SaveFailed,
-    format_time,
     one_line,
     profile_exists,
 )
+from river_desktop.cli_messages_items import page_output
 from river_desktop.cli_rooms_list import rooms_table
 from river_desktop.cli_workspace import (
     NOTIFY_BY_NAME,
@@ -38,9 +37,6 @@ from river_desktop.cli_workspace import (
 )
 from river_desktop.domain.identity import member_id, member_id_display
 from river_desktop.domain.invitation import Invitation
-from river_desktop.domain.river import views
-from river_desktop.domain.river.content import CONTENT_TYPE_ACTION
-from river_desktop.domain.river.mention import mentioned_ids
 from river_desktop.domain.river.messages import AuthorizedMessage
 from river_desktop.domain.room_data import ReadMarker
 from river_desktop.domain.rooms import RoomData, Rooms
@@ -274,82 +270,22 @@ async def cmd_messages_list(args: argparse.Namespace) -> Output:
         assert ws is not None  # resolve_room found a room, so there is a profile
         room = rooms.rooms[vk]
         page = await listed_page(ws.ctl, room, args.limit)
-        shown = {item.message_id: item for item in history_view(room, page)}
-        items: list[dict[str, Json]] = []
-        lines = []
-        for msg in page:
-            item = shown.get(msg.id)
-            if item is None and msg.message.content.content_type == CONTENT_TYPE_ACTION:
-                continue  # an edit, delete or reaction: shown on its target
-            author = room.nickname_of(msg.author) if not room.waiting else member_id_display(msg.author)
-            ms = millis(msg)
-            text = "" if item is None else item.display
-            entry: dict[str, Json] = {
-                "id": msg.id,
-                "author_member_id": msg.author,
-                "author": author,
-                "timestamp": ms,
-                "text": text,
-                "content_type": msg.message.content.content_type,
-                "reply_to": None if item is None or item.reply_to is None else item.reply_to.message_id,
-                "reactions": {} if item is None else {emoji: list(ids) for emoji, ids in item.reactions.items()},
-                "edited": False if item is None else item.edited,
-                "deleted": item is None,
-                "own": msg.author == room.self_member_id,
-                "mentions": mention_ids(room, text),
-            }
-            items.append(entry)
-            who = one_line(author, 24)
-            shown_text = views.plain_text(room.room_state, text, room.keyring) if "@[" in text else text
-            lines.append(f"{format_time(ms)}  {who}: {one_line(shown_text, 500) if item else '(deleted)'}")
         if args.mark_read and page:
             ws.rooms.mark_read(vk, max(page, key=lambda m: m.order_key))
             await ws.save(vk)
-        return Output(items, "\n".join(lines) if lines else "no messages", ws.notes())
-
-
-def mention_ids(room: RoomData, text: str) -> list[Json]:
-    """The members ``text``'s mention tokens name, resolved as River resolves them for display (against the
-    members with member info; a legacy full id is kept even when nobody has it)."""
-    if "@[" not in text:
-        return []
-    return list(mentioned_ids(text, [info.member_id for info in room.room_state.member_info]))
+        return page_output(room, page, ws.notes())
 
 
 async def listed_page(ctl: StorageController, room: RoomData, limit: int) -> list[AuthorizedMessage]:
-    """The newest history holding ``limit`` messages that are listed, or all there is: an edit, a delete or a
-    reaction is stored as a message of its own but listed on its target, so it does not count; a banned
-    member's messages are not shown at all (``RoomData.shown_history``)."""
-    vk = room.owner_vk
-    read = await ctl.read_messages(vk, limit=limit)
-    page = room.shown_history(read)
-    listed = [m for m in page if m.message.content.content_type != CONTENT_TYPE_ACTION]
-    while len(listed) < limit and len(read) >= limit:
-        read = await ctl.read_messages(vk, before=ReadMarker.of(read[0]), limit=limit)
-        if not read:
-            break
-        page = room.shown_history(read) + page
-        listed = [m for m in page if m.message.content.content_type != CONTENT_TYPE_ACTION]
-    if len(listed) > limit:
-        page = [m for m in page if m.order_key >= listed[-limit].order_key]
-    return page
-
-
-def history_view(room: RoomData, page: Sequence[AuthorizedMessage]) -> tuple[views.MessageItem, ...]:
-    """River's display of a history page: edits, deletes and reactions resolved within the page and the
-    room's window (actions come after their targets, so the newest page is always complete)."""
-    if room.waiting:
-        state = room.room_state
-        merged = page
-    else:
-        state = room.room_state
-        by_id = {m.id: m for m in room.shown_history((*page, *state.recent_messages))}
-        merged = sorted(by_id.values(), key=lambda m: m.order_key)
-    wanted = {m.id for m in page}
-    shown = views.messages(replace(state, recent_messages=tuple(merged)), room.keyring)
-    return tuple(item for item in shown if item.message_id in wanted)
-
-
+    """``cli_messages_items.listed_page`` read through the controller."""
+    walk = cli_messages_items.listed_page(room, limit)
+    oldest = next(walk)
+    try:
+        while True:
+            before = None if oldest is None else ReadMarker.of(oldest)
+            oldest = walk.send(await ctl.read_messages(room.owner_vk, before=before, limit=limit))
+    except StopIteration as done:
+        return done.value  # type: ignore[no-any-return]
 
 
 # --- demo ---------------------------------------------------------------------------------------

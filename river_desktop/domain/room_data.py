@@ -22,24 +22,23 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from typing import Any
-
-import base58
+from typing import TYPE_CHECKING, Any
 
 from river_desktop.domain.identity import SigningIdentity, member_id_display
 from river_desktop.domain.member import AuthorizedMember
 from river_desktop.domain.river import codec as c
 from river_desktop.domain.river import members as mem
-from river_desktop.domain.river import sync
 from river_desktop.domain.river import views as v
 from river_desktop.domain.river.codec import RiverDecodeError, RiverRuleError, SystemTime
 from river_desktop.domain.river.configuration import AuthorizedConfiguration, Configuration, PrivacyMode
 from river_desktop.domain.river.contract_key import ContractKey
 from river_desktop.domain.river.member_info import AuthorizedMemberInfo
 from river_desktop.domain.river.messages import AuthorizedMessage
-from river_desktop.domain.river.room_ops import Me
 from river_desktop.domain.river.state import ChatRoomState
-from river_desktop.domain.river.summary import Delta
+
+if TYPE_CHECKING:
+    from river_desktop.domain.river.room_ops import Me
+    from river_desktop.domain.river.summary import Delta
 
 MAX_COUNTER = 2**64 - 1
 """Epochs and generations are CBOR unsigned 64-bit integers (River's u64): never go past this."""
@@ -68,6 +67,8 @@ PLACEHOLDER_OWNER_ID = 0
 
 def room_label(owner_vk: bytes) -> str:
     """A short, non-secret label for logs and reprs: the start of the room's base58 key."""
+    import base58  # here: it loads OpenSSL (hashlib), which a listing of a public room never needs
+
     return base58.b58encode(owner_vk).decode("ascii")[:8]
 
 
@@ -246,6 +247,8 @@ class RoomData:
 
     @property
     def me(self) -> Me:
+        from river_desktop.domain.river.room_ops import Me  # River's operations: not needed to read a slot
+
         return Me(self.self_identity, self.self_authorized_member, self.invite_chain, self.self_nickname)
 
     @property
@@ -487,6 +490,8 @@ def merge_states(owner_vk: bytes, a: RoomData, b: RoomData) -> ChatRoomState:
         return a.room_state
     if a.waiting:
         return b.room_state
+    from river_desktop.domain.river import sync  # River's merge: not needed to read a slot
+
     try:
         return sync.merge(a.room_state, owner_vk, b.room_state)
     except RiverRuleError:

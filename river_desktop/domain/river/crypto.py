@@ -13,16 +13,16 @@ Every secret stays out of ``repr`` and exception text; errors name the step that
 
 from __future__ import annotations
 
-import hashlib
 import os
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import blake3
 import nacl.bindings
 import nacl.exceptions
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 ROOM_SECRET_LEN = 32
 NONCE_LEN = 12
@@ -52,11 +52,35 @@ def generate_room_secret() -> bytes:
     return os.urandom(ROOM_SECRET_LEN)
 
 
+def _seal(key: bytes, nonce: bytes, plaintext: bytes) -> bytes:
+    """AES-256-GCM; ``cryptography`` is imported on first use (reading a public room never needs it)."""
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    return AESGCM(key).encrypt(nonce, plaintext, None)
+
+
+def _open(key: bytes, nonce: bytes, ciphertext: bytes, failure: str) -> bytes:
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    try:
+        return AESGCM(key).decrypt(nonce, ciphertext, None)
+    except InvalidTag:
+        raise CryptoError(failure) from None
+
+
+def _x25519_private(raw: bytes | None) -> X25519PrivateKey:
+    """The key of these 32 bytes, or a fresh one for ``None``."""
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
+    return X25519PrivateKey.generate() if raw is None else X25519PrivateKey.from_private_bytes(raw)
+
+
 def aes_gcm_seal(key: bytes, plaintext: bytes, nonce: bytes | None = None) -> tuple[bytes, bytes]:
     """``(ct || tag, nonce)`` under ``key``; a random nonce unless one is given (tests only)."""
     _need(key, ROOM_SECRET_LEN, "an AES-256 key")
     used = os.urandom(NONCE_LEN) if nonce is None else _need(nonce, NONCE_LEN, "a nonce")
-    return AESGCM(bytes(key)).encrypt(used, bytes(plaintext), None), used
+    return _seal(bytes(key), used, bytes(plaintext)), used
 
 
 def aes_gcm_open(key: bytes, ciphertext: bytes, nonce: bytes) -> bytes:
@@ -65,10 +89,7 @@ def aes_gcm_open(key: bytes, ciphertext: bytes, nonce: bytes) -> bytes:
     _need(nonce, NONCE_LEN, "a nonce")
     if len(ciphertext) < TAG_LEN:
         raise CryptoError("ciphertext is shorter than its authentication tag")
-    try:
-        return AESGCM(bytes(key)).decrypt(bytes(nonce), bytes(ciphertext), None)
-    except InvalidTag:
-        raise CryptoError("decryption failed: wrong secret or altered ciphertext") from None
+    return _open(bytes(key), bytes(nonce), bytes(ciphertext), "decryption failed: wrong secret or altered ciphertext")
 
 
 def x25519_public_from_ed25519(verifying_key: bytes) -> bytes:
@@ -82,6 +103,8 @@ def x25519_public_from_ed25519(verifying_key: bytes) -> bytes:
 
 def x25519_private_from_seed(seed: bytes) -> bytes:
     """River's recipient key: ``SHA-512(seed)[..32]``, clamped (libsodium's ``sk_to_curve25519`` agrees)."""
+    import hashlib  # here, not at the top: OpenSSL's load would cost every CLI start, private room or not
+
     h = bytearray(hashlib.sha512(_need(seed, 32, "a signing key seed")).digest()[:32])
     h[0] &= 248
     h[31] &= 127
@@ -90,8 +113,12 @@ def x25519_private_from_seed(seed: bytes) -> bytes:
 
 
 def _shared_key(private: bytes, public: bytes) -> bytes:
+    import hashlib
+
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
+
     try:
-        shared = X25519PrivateKey.from_private_bytes(private).exchange(X25519PublicKey.from_public_bytes(public))
+        shared = _x25519_private(private).exchange(X25519PublicKey.from_public_bytes(public))
     except ValueError:
         raise CryptoError("key agreement failed: the peer key has small order") from None
     return hashlib.sha256(shared).digest()
@@ -114,9 +141,9 @@ def encrypt_secret_for_member(secret: bytes, member_vk: bytes) -> SecretBlob:
     _need(secret, ROOM_SECRET_LEN, "a room secret")
     _need(member_vk, 32, "a verifying key")
     ephemeral = blake3.blake3(ECIES_EPHEMERAL_DOMAIN + bytes(secret) + bytes(member_vk)).digest()
-    ephemeral_public = X25519PrivateKey.from_private_bytes(ephemeral).public_key().public_bytes_raw()
+    ephemeral_public = _x25519_private(ephemeral).public_key().public_bytes_raw()
     key = _shared_key(ephemeral, x25519_public_from_ed25519(member_vk))
-    ciphertext = AESGCM(key).encrypt(_ZERO_NONCE, bytes(secret), None)
+    ciphertext = _seal(key, _ZERO_NONCE, bytes(secret))
     return SecretBlob(ciphertext, _ZERO_NONCE, ephemeral_public)
 
 
@@ -127,10 +154,7 @@ def decrypt_secret_for_member(
     _need(nonce, NONCE_LEN, "a nonce")
     _need(sender_ephemeral_public_key, X25519_KEY_LEN, "an ephemeral key")
     key = _shared_key(x25519_private_from_seed(member_seed), bytes(sender_ephemeral_public_key))
-    try:
-        plain = AESGCM(key).decrypt(bytes(nonce), bytes(ciphertext), None)
-    except InvalidTag:
-        raise CryptoError("secret blob does not open with this member's key") from None
+    plain = _open(key, bytes(nonce), bytes(ciphertext), "secret blob does not open with this member's key")
     if len(plain) != ROOM_SECRET_LEN:
         raise CryptoError(f"secret blob holds {len(plain)} bytes, not {ROOM_SECRET_LEN}")
     return plain
@@ -155,10 +179,10 @@ def sig_digest(signature: bytes) -> bytes:
 
 def seal_dm(recipient_vk: bytes, plaintext: bytes) -> bytes:
     """River's DM envelope ``eph_pub || nonce || AES-GCM(...)`` with a fresh ephemeral key and nonce."""
-    ephemeral = X25519PrivateKey.generate()
+    ephemeral = _x25519_private(None)
     key = _shared_key(ephemeral.private_bytes_raw(), x25519_public_from_ed25519(recipient_vk))
     nonce = os.urandom(NONCE_LEN)
-    return ephemeral.public_key().public_bytes_raw() + nonce + AESGCM(key).encrypt(nonce, bytes(plaintext), None)
+    return ephemeral.public_key().public_bytes_raw() + nonce + _seal(key, nonce, bytes(plaintext))
 
 
 def unseal_dm(recipient_seed: bytes, envelope: bytes) -> bytes:
@@ -167,10 +191,7 @@ def unseal_dm(recipient_seed: bytes, envelope: bytes) -> bytes:
         raise CryptoError("direct-message envelope is too short")
     ephemeral, nonce, ciphertext = envelope[:32], envelope[32:44], envelope[44:]
     key = _shared_key(x25519_private_from_seed(recipient_seed), bytes(ephemeral))
-    try:
-        return AESGCM(key).decrypt(bytes(nonce), bytes(ciphertext), None)
-    except InvalidTag:
-        raise CryptoError("direct message does not open: wrong recipient or altered bytes") from None
+    return _open(key, bytes(nonce), bytes(ciphertext), "direct message does not open: wrong recipient or altered bytes")
 
 
 __all__ = [

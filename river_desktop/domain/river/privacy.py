@@ -24,11 +24,10 @@ Nothing here shows a secret, a plaintext or a ciphertext as text.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from river_desktop.domain import cbor
 from river_desktop.domain.cbor import CborObj, DecodeError
@@ -37,7 +36,16 @@ from river_desktop.domain.river import content as contents
 from river_desktop.domain.river import crypto
 from river_desktop.domain.river.content import Content, UnknownContent
 
-log = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    import logging
+
+
+def _log() -> logging.Logger:
+    """Made when a warning is first logged: importing ``logging`` would cost every CLI start a few milliseconds
+    (``messages list`` on a public room opens nothing)."""
+    import logging
+
+    return logging.getLogger(__name__)
 
 CIPHER_SPEC = "Aes256Gcm"
 
@@ -149,7 +157,7 @@ class RoomSecrets:
                     blob.ciphertext, blob.nonce, blob.sender_ephemeral_public_key, member_seed
                 )
             except crypto.CryptoError as exc:
-                log.warning("secret blob for version %d does not open: %s", blob.secret_version, exc)
+                _log().warning("secret blob for version %d does not open: %s", blob.secret_version, exc)
         for version, secret in invitation_secrets:
             found.setdefault(int(version), bytes(secret))
         return cls(tuple(found.items()))
@@ -522,7 +530,7 @@ def build_rotation_encrypted_secrets(
                 b.ciphertext, b.nonce, b.sender_ephemeral_public_key, owner.seed
             )
         except crypto.CryptoError:
-            log.warning("owner's secret blob for version %d does not open; it is not re-sent", b.secret_version)
+            _log().warning("owner's secret blob for version %d does not open; it is not re-sent", b.secret_version)
     by_version[new_version] = _secret32(new_secret)
     recipients = [owner.verifying_key, *(vk for vk in member_vks if vk != owner.verifying_key)]
     out = []
