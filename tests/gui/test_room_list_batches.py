@@ -16,6 +16,7 @@ from PySide6.QtCore import QModelIndex, Qt
 from pytestqt.qtbot import QtBot
 
 from river_desktop.ui.room_list import RoomFilterProxy, RoomListModel, RoomListView, RoomRow
+from tests.gui.conftest import DesktopFactory, open_window
 
 BATCH = 2_000
 WAIT_MS = 10_000
@@ -143,3 +144,22 @@ def test_a_small_change_is_applied_at_once(shown: tuple[RoomListModel, RoomFilte
     model.set_rows(rows)
     assert not model.inserting()
     assert_shows(model, proxy, rows)
+
+
+def test_a_window_selects_its_room_once_the_chunk_holding_it_is_in(
+    qtbot: QtBot, make_desktop: DesktopFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(RoomListModel, "insert_chunk", 8)
+    window = open_window(qtbot, make_desktop())
+    for i in range(40):
+        window.rooms.create_room(f"Room {i:02d}", "me")
+    window.refresh()
+    assert window.model.inserting()
+    last = window.rooms.ordered_keys()[-1]
+    window.select_room(last)  # not in the list yet
+    assert window.model.row_of(last) < 0
+
+    qtbot.waitUntil(lambda: not window.model.inserting(), timeout=WAIT_MS)
+    assert window.model.keys() == window.rooms.ordered_keys()
+    assert window.proxy.key_at(window.roomList.currentIndex()) == last
+    assert window.roomList.selectionModel().isSelected(window.proxy.index_of(last))
