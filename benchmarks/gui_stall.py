@@ -18,8 +18,9 @@ loop could not react to input or paint. Phases:
     room, the unread badges are computed and the selected room's messages are shown.
 ``save``
     Two windows on a fresh profile. 1,000 new rooms (members, signed nicknames) are built off the
-    GUI thread (``controller.run``, the storage worker), added to window A's ``Rooms`` copy and
-    saved through A's normal save path (``refresh`` + ``schedule_save``); the phase ends when the
+    GUI thread (``controller.run``, the storage worker) with their list rows (``prepare_rows``, as the
+    app's load and merge paths make them there; ``WindowState.adopt_rows``), added to window A's ``Rooms``
+    copy and saved through A's normal save path (``refresh`` + ``schedule_save``); the phase ends when the
     save has finished, window B shows all 1,000 rooms live and both windows have their badges.
 
 ``open`` (with ``--big-room N``)
@@ -208,6 +209,7 @@ async def bench(args: argparse.Namespace, tmp: Path) -> dict[str, object]:
     from river_desktop.domain.rooms import RoomData, Rooms
     from river_desktop.ui.desktop import RiverDesktop
     from river_desktop.ui.main_window import LoadState, MainWindow, SaveState, prepare_rows
+    from river_desktop.ui.room_rows import RoomRow
 
     rooms_wanted: int = args.rooms
     heartbeat = Heartbeat(args.interval)
@@ -270,15 +272,15 @@ async def bench(args: argparse.Namespace, tmp: Path) -> dict[str, object]:
     b = desktop.open_window()
     await wait_until(lambda: a.is_loaded and b.is_loaded, "both windows have loaded")
 
-    def build() -> list[RoomData]:
+    def build() -> tuple[list[RoomData], dict[bytes, tuple[RoomData, RoomRow]]]:
         builder = DemoBuilder(11)
         built = [builder.room(name, 0)[0] for name in builder.room_names(rooms_wanted, set())]
-        # what the app does off the GUI thread for rooms it loads or receives: derive each identity's key
-        prepare_rows(Rooms({room.owner_vk: room for room in built}), [room.owner_vk for room in built])
-        return built
+        # what the app does off the GUI thread for rooms it loads or receives: their list rows
+        return built, prepare_rows(Rooms({room.owner_vk: room for room in built}), [room.owner_vk for room in built])
 
     async def save() -> None:
-        built = await desktop.controller.run(build)
+        built, rows = await desktop.controller.run(build)
+        a.state.adopt_rows(rows)
         a.rooms.rooms.update({room.owner_vk: room for room in built})
         a.refresh()
         a.request_unread()

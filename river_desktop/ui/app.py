@@ -43,7 +43,7 @@ from river_desktop.ui import interpreter, notice_preview
 from river_desktop.ui.net_status import NetworkSync, attach_network_status
 from river_desktop.ui.preferences import Preferences, PreferencesModel, apply_to_window
 from river_desktop.ui.settings import DesktopSettings, WindowState
-from river_desktop.ui.tray import Tray
+from river_desktop.ui.tray import RoomNames, Tray
 from river_desktop.ui.window_host import AppWindow, WindowFactory
 
 log = logging.getLogger(__name__)
@@ -339,7 +339,7 @@ class Application(QObject):
         windows = self.windows
         if self.tray is None or not windows or windows[0] is not window:
             return
-        names = {key: room.name for key, room in window.rooms.rooms.items()}
+        names = RoomNames(window.rooms.rooms)  # read only for the rooms a notification names
         modes = {key: window.rooms.notification_mode(key) for key in counts}
         self.tray.update_counts(counts, names, modes, partial(notice_preview.preview, self.controller, window.rooms))
 

@@ -94,6 +94,7 @@ class MainWindow(AppWindow):
         self.proxy.setObjectName("roomFilterProxy")
         self.proxy.setSourceModel(self.model)
         self.model.roomMoved.connect(self._on_room_dragged)
+        self.model.caughtUp.connect(self._sync_selection)  # the current room may have been in a later chunk
 
         self.dialog_flows = WindowDialogs(self)
         window_actions.build_actions(self)

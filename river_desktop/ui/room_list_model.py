@@ -30,6 +30,7 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     QSortFilterProxyModel,
     Qt,
+    QTimer,
     Signal,
 )
 
@@ -74,12 +75,24 @@ class RoomListModel(QAbstractListModel):
     roomMoved = Signal(object, object)
     """(dragged room key, key of the room it now sits before or None for the end), after the move."""
 
+    caughtUp = Signal()
+    """The rows of a large batch, inserted over several event-loop turns, are all in (see :meth:`set_rows`)."""
+
+    insert_chunk = 400
+    """New rows inserted per event-loop turn: 10,000 rows in one insert stalled the loop 90-160 ms."""
+
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._rows: list[RoomRow] = []
         self._drafts: frozenset[bytes] = frozenset()
         self._positions: dict[bytes, int] | None = None
         """Row number by room key, rebuilt on first use after rows were inserted, moved or removed."""
+        self._pending: list[RoomRow] | None = None
+        """The latest target while its new rows are still being inserted a chunk per event-loop turn."""
+        self._more = QTimer(self)
+        self._more.setSingleShot(True)
+        self._more.setInterval(0)
+        self._more.timeout.connect(self._insert_more)
 
     # -- read access
 
@@ -187,10 +200,36 @@ class RoomListModel(QAbstractListModel):
         run, so loading or syncing 1,000 rooms is a handful of signals, not thousands. A row that is
         the very object shown already is unchanged (``WindowState.rows`` keeps them), so a list in
         the same order costs one pass over the keys and a notification per changed run.
+
+        More than :attr:`insert_chunk` new rows go in a chunk per event-loop turn: removals, moves,
+        changed rows and the first chunk at once, the rest on later turns. After each turn the model
+        shows a subsequence of ``target`` with ``target``'s rows; a later call replaces the target
+        still pending (a rename mid-batch is its new row), and :attr:`caughtUp` says when all are in.
         """
-        if [row.key for row in self._rows] != [row.key for row in target]:
+        was_pending = self._pending is not None
+        self._pending = None
+        keys = [row.key for row in self._rows]
+        if keys != [row.key for row in target]:
+            present = set(keys)
+            fresh = [i for i, row in enumerate(target) if row.key not in present]
+            if len(fresh) > self.insert_chunk:
+                if len({row.key for row in target}) != len(target):
+                    raise ValueError("duplicate room keys in the room list")
+                later = set(fresh[self.insert_chunk :])
+                target, self._pending = [row for i, row in enumerate(target) if i not in later], list(target)
+                self._more.start()
             self._restructure(target)
         self._change_contents(target)
+        if was_pending and self._pending is None:
+            self.caughtUp.emit()
+
+    def inserting(self) -> bool:
+        """Rows of a large batch are still to be inserted on later event-loop turns."""
+        return self._pending is not None
+
+    def _insert_more(self) -> None:
+        if self._pending is not None:
+            self.set_rows(self._pending)
 
     def _restructure(self, target: Sequence[RoomRow]) -> None:
         wanted = {row.key: row for row in target}
@@ -269,6 +308,11 @@ class RoomListModel(QAbstractListModel):
 
     def set_unread(self, counts: Mapping[bytes, int]) -> None:
         """New badges for the rooms in ``counts``; only the rows whose count changed are replaced."""
+        if self._pending is not None:
+            self._pending = [
+                replace(row, unread=counts[row.key]) if counts.get(row.key, row.unread) != row.unread else row
+                for row in self._pending
+            ]
         target = list(self._rows)
         for key, count in counts.items():
             number = self.row_of(key)
@@ -280,7 +324,9 @@ class RoomListModel(QAbstractListModel):
         """New badge rows, (row shown, the same row with its new count) by room, prepared off the GUI thread.
 
         Costs the changed rows, not the list. False (and nothing changed) when the model does not show one of
-        those rows any more: the caller then sets every row."""
+        those rows any more, or while a batch is still being inserted: the caller then sets every row."""
+        if self._pending is not None:
+            return False
         rows = self._rows
         numbers: list[int] = []
         for key, (shown, _new) in changes.items():
@@ -308,8 +354,8 @@ class RoomListModel(QAbstractListModel):
         destinationParent: ModelIndex,
         destinationChild: int,
     ) -> bool:
-        if sourceParent.isValid() or destinationParent.isValid() or count < 1:
-            return False
+        if sourceParent.isValid() or destinationParent.isValid() or count < 1 or self._pending is not None:
+            return False  # no drag while a batch is inserted: the pending order would undo the move
         if sourceRow < 0 or sourceRow + count > len(self._rows):
             return False
         if not 0 <= destinationChild <= len(self._rows):

@@ -340,6 +340,10 @@ class WindowState:
         """The list's rows for ``self.rooms``; a room whose row did not change keeps its row object."""
         return self._list_rows.rows(self.rooms, self._unread)
 
+    def adopt_rows(self, rows: dict[bytes, tuple[RoomData, RoomRow]]) -> None:
+        """Rows :func:`prepare_rows` made off the GUI thread for rooms about to enter the copy (as load and merge)."""
+        self._row_cache.update(rows)
+
     def select(self, key: bytes | None, *, save: bool = True) -> bool:
         """Make ``key`` current (None when it is not here); True when the current room changed."""
         if key is not None and key not in self.rooms.rooms:
