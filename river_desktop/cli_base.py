@@ -9,9 +9,9 @@ from __future__ import annotations
 import argparse
 import os
 import unicodedata
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 from river_desktop.storage.profile_paths import DB_FILENAME
 
@@ -44,16 +44,16 @@ class SaveFailed(CliError):
         self.messages_stored = messages_stored
 
 
-@dataclass
-class Output:
+class Output(NamedTuple):
     """What a command produced: ``data`` for ``--json``, ``text`` for people, ``notes`` for stderr.
 
     ``encoded``, when given, writes the ``--json`` text itself (``json.dumps(data)`` exactly), for a command that
-    can encode its answer more cheaply than building ``data``; ``data`` may then be ``None``."""
+    can encode its answer more cheaply than building ``data``; ``data`` may then be ``None``. A named tuple, not a
+    dataclass: ``dataclasses`` (with ``inspect``) was a tenth of ``rooms list``'s imports."""
 
     data: Json
     text: str | Callable[[], str] = ""
-    notes: list[str] = field(default_factory=list)
+    notes: Sequence[str] = ()
     encoded: Callable[[], str] | None = None
 
     def render(self) -> str:

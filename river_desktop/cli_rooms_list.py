@@ -16,10 +16,8 @@ slot, by the full load's counter; only then is the domain imported.
 from __future__ import annotations
 
 import argparse
-import base64
 import sqlite3
 from collections.abc import Coroutine
-from dataclasses import dataclass
 from json.encoder import encode_basestring_ascii as _quote
 from pathlib import Path
 from typing import Any, Final, NamedTuple
@@ -69,8 +67,7 @@ class _Room(NamedTuple):
     kind: str | None
 
 
-@dataclass
-class _Meta:
+class _Meta(NamedTuple):
     current: bytes | None = None
     modes: dict[bytes, str] | None = None
     order: tuple[bytes, ...] = ()
@@ -91,7 +88,10 @@ def member_bytes(member_id: int) -> bytes:
 
 
 def member_label(member_id: int) -> str:
-    """``identity.member_id_display``: River's 8-character base32 of the id (a test pins them equal)."""
+    """``identity.member_id_display``: River's 8-character base32 of the id (a test pins them equal). The listing
+    takes it from the summary row, so ``base64`` is imported only when this is called."""
+    import base64
+
     return base64.b32encode((member_id & (2**64 - 1)).to_bytes(8, "little")).decode("ascii")[:8]
 
 
@@ -176,8 +176,7 @@ def _index_agrees(conn: sqlite3.Connection) -> bool:
     return rs.index_guarded(conn)
 
 
-@dataclass
-class _Snapshot:
+class _Snapshot(NamedTuple):
     rooms: dict[bytes, _Room]
     removed: list[bytes]
     meta: _Meta
@@ -336,33 +335,32 @@ def _items(snap: _Snapshot, show_all: bool) -> list[dict[str, Json]]:
     return items
 
 
-_ITEM: Final = (
-    '{"key": %s, "name": %s, "nickname": %s, "member_id": %d, "notifications": "%s", "unread": %d, "state": "%s",'
-    ' "owner": %s, "member_label": %s, "current": %s, "pinned": %s, "archived": %s}'
-)
 _LEFT: Final = (
     '{"key": %s, "name": "", "nickname": "", "member_id": null, "notifications": "%s", "unread": 0, "state": "left",'
     ' "owner": false, "member_label": "", "current": false, "pinned": false, "archived": false}'
 )
 _BOOL: Final = ("false", "true")
+_STATE: Final = ("ok", "waiting")
 
 
 def items_json(snap: _Snapshot, show_all: bool) -> str:
     """``json.dumps(_items(snap, show_all))``, character for character (a test compares them), written directly:
-    at 10,000 rooms building the dicts and encoding them cost twice as much."""
+    at 10,000 rooms building the dicts and encoding them cost twice as much (and an f-string per room a tenth less
+    than ``%`` formatting)."""
     rooms, modes, unread = snap.rooms, snap.meta.modes or {}, snap.unread
     current = snap.meta.current if snap.meta.current in rooms else None
     listed, left = _listing(snap, show_all)
-    parts = []
-    for vk, pinned, archived in listed:
-        room = rooms[vk]
-        flags = room.flags
-        parts.append(_ITEM % (
-            _quote(room.key), _quote(room.name), _quote(room.nickname), room.member_id, modes.get(vk, "all"),
-            unread.get(vk, 0), "waiting" if flags & rs.WAITING else "ok", _BOOL[bool(flags & rs.OWNER)],
-            _quote(room.label), _BOOL[current == vk], _BOOL[pinned], _BOOL[archived],
-        ))
-    parts.extend(_LEFT % (_quote(b58encode(vk)), modes.get(vk, "all")) for vk in left)
+    q, mode, b, waiting, owner = _quote, modes.get, _BOOL, rs.WAITING, rs.OWNER
+    parts = [
+        f'{{"key": {q(r.key)}, "name": {q(r.name)}, "nickname": {q(r.nickname)}, "member_id": {r.member_id:d},'
+        f' "notifications": "{mode(vk, "all")}", "unread": {unread.get(vk, 0):d},'
+        f' "state": "{_STATE[r.flags & waiting != 0]}", "owner": {b[r.flags & owner != 0]},'
+        f' "member_label": {q(r.label)}, "current": {b[current == vk]}, "pinned": {b[pinned]},'
+        f' "archived": {b[archived]}}}'
+        for vk, pinned, archived in listed
+        for r in (rooms[vk],)
+    ]
+    parts.extend(_LEFT % (q(b58encode(vk)), mode(vk, "all")) for vk in left)
     return "[" + ", ".join(parts) + "]"
 
 

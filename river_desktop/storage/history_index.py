@@ -18,7 +18,6 @@ import builtins
 import enum
 import sqlite3
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from typing import Final, NamedTuple, Protocol, runtime_checkable
 
 from river_desktop.storage.errors import StorageError
@@ -51,15 +50,13 @@ class RefKind(enum.IntEnum):
     """The indexer could not read what it names or answers (a sealed body): the caller must open it."""
 
 
-@dataclass(frozen=True)
-class Ref:
+class Ref(NamedTuple):
     kind: RefKind
     ref: str
     who: bytes = b""
 
 
-@dataclass(frozen=True)
-class IndexRow:
+class IndexRow(NamedTuple):
     """What the index records of one message key; ``refs`` are kept in ``msg_refs``, in the same transaction."""
 
     room: bytes
@@ -83,8 +80,7 @@ class IndexEntry(NamedTuple):
         return (self.time, self.id)
 
 
-@dataclass(frozen=True)
-class Indexer:
+class Indexer(NamedTuple):
     """Turns a stored key under ``prefix`` into its index row; ``row`` returns ``None`` for keys not to count.
 
     ``name`` identifies the rule: a store indexed under another name is rebuilt. ``room_prefix(room)``, when
@@ -100,8 +96,7 @@ class Indexer:
         return f"Indexer({self.name!r}, prefix={self.prefix!r})"
 
 
-@dataclass(frozen=True)
-class UnreadQuery:
+class UnreadQuery(NamedTuple):
     """Rows of ``room`` after ``after`` (all rows when ``None``) not written by any of ``exclude_authors``."""
 
     room: bytes
@@ -109,8 +104,7 @@ class UnreadQuery:
     exclude_authors: frozenset[bytes]
 
 
-@dataclass(frozen=True)
-class AddressedQuery:
+class AddressedQuery(NamedTuple):
     """Rows of ``room`` after ``after`` not by ``exclude_authors`` that carry one of ``names`` (``NAMES`` or
     ``NAMES_ID`` refs) or answer a message whose ``IS`` ref names ``author``: "mentions and replies"."""
 

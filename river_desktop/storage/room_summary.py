@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Final, NamedTuple
 
 SUMMARY_BATCH: Final = 64
@@ -67,8 +66,7 @@ Summarize = Callable[[str, bytes], SummaryRow]
 """Key and payload (a live value under ``room:``, or ``rooms_meta``) to the summary row."""
 
 
-@dataclass(frozen=True)
-class Summarizer:
+class Summarizer(NamedTuple):
     """``row`` derives a key's summary; ``name`` identifies its format (a summary of another name is rebuilt)."""
 
     name: str

@@ -193,6 +193,7 @@ def _imports_of_rooms_list(profile: Path) -> tuple[list[Any], list[str]]:
         f"print([m for m in {FORBIDDEN!r} if m in sys.modules or any(k.startswith(m + '.') for k in sys.modules)])\n"
         "print('river_desktop.domain.rooms' in sys.modules, 'river_desktop.storage.controller' in sys.modules,"
         " any(k.startswith('river_desktop.domain') for k in sys.modules))\n"
+        "print([m for m in ('dataclasses', 'inspect', 'base64') if m in sys.modules])\n"
     )
     proc = subprocess.run([sys.executable, "-c", probe], cwd=REPO, env=_env(), capture_output=True, text=True,
                           timeout=120)
@@ -206,7 +207,7 @@ def test_rooms_list_imports_no_crypto_network_or_river_decoding(tmp_path: Path) 
     assert _summary_answers(profile)
     listed, lines = _imports_of_rooms_list(profile)
     assert len(listed) == 3
-    assert lines == ["[]", "False False False"]
+    assert lines == ["[]", "False False False", "[]"]  # nor the stdlib modules it no longer needs
 
 
 @pytest.mark.parametrize("group", ["store", "messages", "net"])
@@ -236,7 +237,7 @@ def test_mention_badges_from_the_index_refs_equal_the_full_load(tmp_path: Path) 
     assert snap is not None
     assert snap.mentions == []  # nothing left to decode
     listed, lines = _imports_of_rooms_list(profile)
-    assert lines == ["[]", "False False False"]
+    assert lines == ["[]", "False False False", "[]"]  # nor the stdlib modules it no longer needs
     assert listed == _full_list(profile)
     assert cli_json(profile, "rooms", "list", "--all") == _full_list(profile, "--all")
     badges = [r["unread"] for r in listed if r["notifications"] == "mentions"]
@@ -256,3 +257,29 @@ def test_a_message_key_written_behind_the_index_is_not_trusted(tmp_path: Path) -
     conn.close()
     assert not _summary_answers(profile)
     assert cli_json(profile, "rooms", "list") == _full_list(profile)
+
+
+def _room(vk: bytes, flags: int, name: str) -> Any:
+    key = fast.b58encode(vk)
+    return tuple.__new__(fast._Room, (vk, key, name, f"nick {name}", -5 if flags else 2**62, flags,
+                                      fast.member_label(7), flags * 3, 1, "room"))
+
+
+@pytest.mark.parametrize("show_all", [False, True])
+def test_the_json_text_equals_json_dumps_for_every_flag_and_place(show_all: bool) -> None:
+    """Every combination of waiting/owner flags, pinned, archived, current, notification mode and left rooms:
+    :func:`items_json` writes exactly what ``json.dumps`` writes of the items."""
+    vks = [bytes([i]) * 32 for i in range(1, 9)]
+    rooms = {vk: _room(vk, i % 4, ["plain", 'q"uo\\te', "Zoë 🎉", "\u2028 </b>"][i % 4]) for i, vk in enumerate(vks)}
+    modes = {vks[0]: "mentions", vks[1]: "muted", vks[2]: "all"}
+    meta = fast._Meta(vks[3], modes, tuple(reversed(vks)), (vks[4], vks[5]), frozenset({vks[5], vks[6]}))
+    unread = {vk: room.unread for vk, room in rooms.items()}
+    snap = fast._Snapshot(rooms, [bytes(32), b"\xff" * 32], meta, unread, [], {})
+    text = fast.items_json(snap, show_all)
+    assert text == json.dumps(fast._items(snap, show_all))
+    items = json.loads(text)
+    assert {(it["state"], it["owner"]) for it in items} >= {("ok", False), ("waiting", False), ("ok", True),
+                                                          ("waiting", True)}
+    assert any(it["current"] for it in items) and any(it["pinned"] for it in items)
+    assert any(it["archived"] for it in items) == show_all
+    assert any(it["state"] == "left" for it in items) == show_all
