@@ -45,10 +45,12 @@ from river_desktop.storage.faults import Fault, classify_error, display_key, row
 from river_desktop.storage.kv import (
     CasResult,
     Conflict,
+    Expected,
     SkippedRow,
     Stored,
     check_key,
     check_value,
+    matches,
 )
 from river_desktop.storage.sqlite_core import (
     _LIVE,
@@ -287,7 +289,7 @@ class SqliteKV(SqliteIndexes, SqliteInspect):
             self._summary_put(conn, key, summary)
         return Stored(generation + 1)
 
-    def cas_store_many(self, items: Iterable[tuple[str, bytes, int]]) -> builtins.list[CasResult]:
+    def cas_store_many(self, items: Iterable[tuple[str, bytes, Expected]]) -> builtins.list[CasResult]:
         batch = [(check_key(key), check_value(value), expected) for key, value, expected in items]
         results: builtins.list[CasResult] = []
         if not batch:
@@ -300,12 +302,13 @@ class SqliteKV(SqliteIndexes, SqliteInspect):
             seq: int | None = None
             for (key, data, expected), row, summary in zip(batch, rows, summaries, strict=True):
                 following = None if seq is None else seq + 1
-                taken = None if expected != 0 else self._put_new(conn, key, encode_versioned(1, data), following)
+                fresh = expected == 0 and not isinstance(expected, bytes)
+                taken = self._put_new(conn, key, encode_versioned(1, data), following) if fresh else None
                 if taken is not None:
                     seq, generation = taken, 0
                 else:
                     payload, generation = self._current(conn, key)
-                    if generation != expected:
+                    if not matches(expected, generation, payload):
                         results.append(Conflict(generation, payload))
                         continue
                     stored = encode_versioned(self._next_generation(key, generation), data)
