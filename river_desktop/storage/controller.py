@@ -37,7 +37,15 @@ from river_desktop.storage.change_feed import POLL_INTERVAL_S, ChangeFeed
 from river_desktop.storage.decoded_messages import DecodedMessages
 from river_desktop.storage.errors import StorageError
 from river_desktop.storage.history_index import HistoryIndexKV
-from river_desktop.storage.kv import CasResult, Conflict, KVStore, Stored, StoreHealth, health_of, scan_reporting
+from river_desktop.storage.kv import (
+    CasResult,
+    Expected,
+    KVStore,
+    Stored,
+    StoreHealth,
+    health_of,
+    scan_reporting,
+)
 from river_desktop.storage.legacy_blob import decode_legacy_blob
 from river_desktop.storage.load_events import ChangeEvent, LoadIssue, LoadResult, Subscriber
 from river_desktop.storage.profile import Profile
@@ -372,7 +380,7 @@ class StorageController(ChangeFeed):
             ours = None if last is None or last == _TOMBSTONE_MARK else partial(_digest_is, last)
             decide = partial(rc.reconcile_present, local=room, rejoined=rejoin, ours=ours)
             extra = partial(_save_entries, vk, pending, session.known_history(vk))
-            result = self._save_room(vk, decide, extra, landed)
+            result = self._save_room(vk, decide, extra, landed, None if ours is None or rejoin else last)
             results[vk] = result
             if result.outcome is RoomOutcome.FAILED:
                 session.retry.add(vk)
@@ -451,9 +459,10 @@ class StorageController(ChangeFeed):
         decide: Callable[[bytes | None], rc.Decision],
         extra: Extra | None = None,
         landed: set[str] | None = None,
+        guess: bytes | None = None,
     ) -> RoomSaveResult:
         try:
-            attempts, decision = self._cas_loop(room_key(vk), decide, extra, landed)
+            attempts, decision = self._cas_loop(room_key(vk), decide, extra, landed, guess)
         except rc.ReconcileError as exc:
             return RoomSaveResult(vk, RoomOutcome.FAILED, str(exc))
         except _CasExhausted as exc:
@@ -474,14 +483,29 @@ class StorageController(ChangeFeed):
         decide: Callable[[bytes | None], rc.Decision],
         extra: Extra | None = None,
         landed: set[str] | None = None,
+        guess: bytes | None = None,
     ) -> tuple[int, rc.Decision]:
         """Read, decide, compare-and-swap; on a conflict read again. Bounded, like River's.
 
         ``extra(decision)``: write-once keys (outbox entries, new history) written in the same transaction as
         ``key``, or alone when ``key`` needs no change; the ones in the store afterwards are added to ``landed``.
+        ``guess``: the payload this writer believes is stored (what it last loaded or stored). When deciding on
+        it gives a write, the write itself checks the guess, inside its transaction, so the slot is read once
+        instead of before and again inside the write; a wrong guess is a conflict that hands back what is
+        stored, and the loop goes on from there, as after any lost swap.
         """
-        for attempt in range(1, CAS_MAX_ATTEMPTS + 1):
-            current, generation = self._store.get_versioned(key)
+        read: tuple[bytes | None, int] | None = None
+        first = 1
+        if guess is not None:
+            decision = decide(guess)
+            if isinstance(decision, rc.Write):
+                outcome = self._swap(key, decision, guess, extra, landed)
+                if isinstance(outcome, Stored):
+                    return 1, decision
+                read, first = (outcome.current_value, outcome.current_generation), 2
+        for attempt in range(first, CAS_MAX_ATTEMPTS + 1):
+            current, generation = self._store.get_versioned(key) if read is None else read
+            read = None
             decision = decide(current)
             if not isinstance(decision, rc.Write):
                 if extra is not None and isinstance(decision, rc.Unchanged):
@@ -489,24 +513,29 @@ class StorageController(ChangeFeed):
                     if entries:
                         self._write_once(entries, landed)
                 return attempt, decision
-            entries = [] if extra is None else extra(decision)
-            if entries:
-                outcome = self._write_once(entries, landed, (key, decision.data, generation))
-            else:
-                outcome = self._store.cas_store(key, decision.data, generation)
+            outcome = self._swap(key, decision, generation, extra, landed)
             if isinstance(outcome, Stored):
                 return attempt, decision
-            assert isinstance(outcome, Conflict)
             # Back off a random moment (on this worker thread, never the event loop) so that writers
             # racing on one slot stop colliding in lockstep.
             time.sleep(random.uniform(0, 0.002 * 2**attempt))
         raise _CasExhausted(f"gave up after {CAS_MAX_ATTEMPTS} attempts under concurrent writers")
 
+    def _swap(
+        self, key: str, decision: rc.Write, expected: Expected, extra: Extra | None, landed: set[str] | None
+    ) -> CasResult:
+        entries = [] if extra is None else extra(decision)
+        if entries:
+            return self._write_once(entries, landed, (key, decision.data, expected))
+        if isinstance(expected, bytes):
+            return self._store.cas_store_many([(key, decision.data, expected)])[0]
+        return self._store.cas_store(key, decision.data, expected)
+
     def _write_once(
         self,
         extra: Sequence[tuple[str, bytes]],
         landed: set[str] | None,
-        first: tuple[str, bytes, int] | None = None,
+        first: tuple[str, bytes, Expected] | None = None,
     ) -> CasResult:
         """One transaction: ``first`` (a CAS) and every write-once key in ``extra``; ``first``'s result."""
         items = ([first] if first is not None else []) + [(k, v, 0) for k, v in extra]

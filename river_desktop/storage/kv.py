@@ -37,6 +37,16 @@ class Conflict:
 
 CasResult: TypeAlias = Stored | Conflict
 
+Expected: TypeAlias = int | bytes
+"""What a compare-and-swap expects of a key: its generation (0: absent), or the exact payload it holds."""
+
+
+def matches(expected: Expected, generation: int, payload: bytes | None) -> bool:
+    """Whether a key at ``generation`` holding ``payload`` is what ``expected`` says."""
+    if isinstance(expected, bytes):
+        return payload is not None and payload == expected
+    return generation == expected
+
 
 @dataclass(frozen=True)
 class StoreHealth:
@@ -88,11 +98,13 @@ class KVStore(Protocol):
         """Write at current + 1 only if the current generation is ``expected_generation``."""
         ...
 
-    def cas_store_many(self, items: Iterable[tuple[str, bytes, int]]) -> builtins.list[CasResult]:
-        """``cas_store`` for each ``(key, value, expected_generation)`` in order, as one atomic write.
+    def cas_store_many(self, items: Iterable[tuple[str, bytes, Expected]]) -> builtins.list[CasResult]:
+        """``cas_store`` for each ``(key, value, expected)`` in order, as one atomic write.
 
-        Each item succeeds or conflicts on its own (a later item sees an earlier one's write); one lock and one
-        sync for the whole batch, which is what makes appending many messages cheap.
+        ``expected`` is a generation, or the payload the key must hold now (bytes): a writer that remembers the
+        bytes it last loaded or stored checks them inside the write instead of reading the key first. Each item
+        succeeds or conflicts on its own (a later item sees an earlier one's write); one lock and one sync for
+        the whole batch, which is what makes appending many messages cheap.
         """
         ...
 
@@ -257,7 +269,7 @@ class MemoryKV:
                 return Conflict(generation, payload)
             return Stored(self._write(key, data))
 
-    def cas_store_many(self, items: Iterable[tuple[str, bytes, int]]) -> builtins.list[CasResult]:
+    def cas_store_many(self, items: Iterable[tuple[str, bytes, Expected]]) -> builtins.list[CasResult]:
         batch = [(check_key(key), check_value(value), expected) for key, value, expected in items]
         results: builtins.list[CasResult] = []
         with self._lock:
@@ -265,7 +277,9 @@ class MemoryKV:
             for key, data, expected in batch:
                 payload, generation = self._versioned(key)
                 results.append(
-                    Stored(self._write(key, data)) if generation == expected else Conflict(generation, payload)
+                    Stored(self._write(key, data))
+                    if matches(expected, generation, payload)
+                    else Conflict(generation, payload)
                 )
         return results
 

@@ -49,9 +49,9 @@ def summary_row(key: str, payload: bytes) -> SummaryRow:
     vk = parse_room_key(key, check_point=False)
     if vk is None:
         return SummaryRow("skip")
-    if looks_legacy(payload):
+    known = ENCODED_ROOMS.take(payload)  # encoded here from a RoomData: River's layout, never 0.1.0's
+    if known is None and looks_legacy(payload):
         return PROBLEM
-    known = ENCODED_ROOMS.take(payload)
     try:
         if known is not None:
             room = known

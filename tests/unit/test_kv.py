@@ -130,6 +130,32 @@ def test_cas_store_many_decides_each_item_in_order_in_one_write(kv: KVStore) -> 
     assert kv.cas_store_many([]) == []
 
 
+@pytest.mark.parametrize(
+    ("setup", "expected", "result", "after"),
+    [
+        (["ours"], b"ours", Stored(2), (b"mine", 2)),
+        (["ours", "theirs"], b"ours", Conflict(2, b"theirs"), (b"theirs", 2)),
+        ([], b"ours", Conflict(0, None), (None, 0)),
+        (["ours", None], b"ours", Conflict(2, None), (None, 2)),
+        ([""], b"", Stored(2), (b"mine", 2)),
+        ([], b"", Conflict(0, None), (None, 0)),
+    ],
+)
+def test_cas_store_many_can_expect_the_payload_itself(
+    kv: KVStore, setup: list[str | None], expected: bytes, result: Stored | Conflict, after: tuple[bytes | None, int]
+) -> None:
+    """A payload expectation matches only a live key holding exactly those bytes; a conflict says what is there."""
+    for value in setup:
+        if value is None:
+            kv.delete("k")
+        else:
+            kv.store("k", value.encode())
+    cursor = kv.current_cursor()
+    assert kv.cas_store_many([("k", b"mine", expected), ("other", b"1", 0)]) == [result, Stored(1)]
+    assert kv.get_versioned("k") == after
+    assert kv.changes_since(cursor)[1] == (["k", "other"] if isinstance(result, Stored) else ["other"])
+
+
 def test_delete_writes_a_marker_that_keeps_counting(kv: KVStore) -> None:
     kv.store("k", b"a")
     assert kv.delete("k") == 2
