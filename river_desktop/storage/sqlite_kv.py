@@ -79,12 +79,6 @@ larger ones the cheaper ``quick_check``, which misses only index/table mismatche
 
 _GET_MANY_CHUNK: Final = 500
 
-_SECURE_DELETE: Final = "FAST"
-"""What SQLite does with the bytes a write frees. Builds differ (Debian's SQLite zeroes every freed page, python.org's
-none): ``FAST`` zeroes freed space inside pages that are written anyway and leaves freed overflow pages as they
-are until they are reused, so freeing costs no I/O. A one-room save frees the old slot's overflow chain (5-6 pages
-of a 20 KB slot); zeroing it wrote 5-6 of the save's 19 WAL pages, where the next save reuses those pages anyway."""
-
 
 def _create_v1(conn: sqlite3.Connection) -> None:
     conn.execute(
@@ -196,7 +190,6 @@ class SqliteKV(SqliteIndexes, SqliteInspect):
         if initialise:
             self._enable_wal(conn)
         conn.execute("PRAGMA synchronous = FULL")
-        conn.execute(f"PRAGMA secure_delete = {_SECURE_DELETE}")
         if version < SCHEMA_VERSION:
             self._migrate(conn)
 

@@ -93,9 +93,3 @@ def test_a_stale_writer_merges_what_another_wrote_meanwhile(tmp_path: Path) -> N
 
     asyncio.run(go())
 
-
-def test_a_writable_store_frees_pages_without_zeroing_them(tmp_path: Path) -> None:
-    """``secure_delete = FAST`` (2): freed overflow pages are not rewritten, whatever the build's default."""
-    with SqliteKV(tmp_path / "river.sqlite3") as kv:
-        kv.store("k", b"x" * 20_000)
-        assert kv._reading(lambda conn: conn.execute("PRAGMA secure_delete").fetchone()[0]) == 2
