@@ -21,7 +21,7 @@ from river_desktop.cli_base import (
     profile_exists,
 )
 from river_desktop.cli_messages_items import page_output
-from river_desktop.cli_rooms_list import rooms_table
+from river_desktop.cli_rooms_list import left_item, rooms_table
 from river_desktop.cli_workspace import (
     NOTIFY_BY_NAME,
     NOTIFY_NAMES,
@@ -67,23 +67,9 @@ async def cmd_rooms_list(args: argparse.Namespace) -> Output:
             )
             items.append(item)
         if args.all:
-            for vk in sorted(rooms.removed):
-                items.append(
-                    {
-                        "key": b58(vk),
-                        "name": "",
-                        "nickname": "",
-                        "member_id": None,
-                        "notifications": NOTIFY_NAMES[rooms.notification_mode(vk)],
-                        "unread": 0,
-                        "state": "left",
-                        "owner": False,
-                        "member_label": "",
-                        "current": False,
-                        "pinned": False,
-                        "archived": False,
-                    }
-                )
+            items.extend(
+                left_item(b58(vk), NOTIFY_NAMES[rooms.notification_mode(vk)]) for vk in sorted(rooms.removed)
+            )
         return Output(items, lambda: rooms_table(items), ws.notes())
 
 
