@@ -83,6 +83,24 @@ log = logging.getLogger(__name__)
 CAS_MAX_ATTEMPTS = 8
 SLOT_HOLDS_ANOTHER_ROOM = "the slot holds another room's data (written by a faulty program); it is left untouched"
 
+
+def decode_room_slot(
+    key: str, vk: bytes, payload: bytes, issues: list[LoadIssue]
+) -> PresentSlot | TombstoneSlot | None:
+    """The slot under ``key``, or None with the reason in ``issues``: a load (full or chunked) leaves an
+    undecodable slot, or one holding another room, untouched and says so."""
+    try:
+        slot = decode_slot(payload, trusted=True)
+    except (DecodeError, ValueError) as exc:
+        issues.append(LoadIssue(key, f"undecodable room slot ({exc})"))
+        log.warning("room %s: undecodable slot left untouched", room_label(vk))
+        return None
+    if isinstance(slot, PresentSlot) and slot.room.owner_vk != vk:
+        issues.append(LoadIssue(key, SLOT_HOLDS_ANOTHER_ROOM))
+        log.warning("room %s: a slot holding another room left untouched", room_label(vk))
+        return None
+    return slot
+
 T = TypeVar("T")
 
 
@@ -213,17 +231,10 @@ class StorageController(ChangeFeed):
             vk = parse_room_key(key, check_point=False)
             if vk is None:
                 continue
-            try:
-                slot = decode_slot(payload, trusted=True)
-            except (DecodeError, ValueError) as exc:
-                issues.append(LoadIssue(key, f"undecodable room slot ({exc})"))
-                log.warning("room %s: undecodable slot left untouched", room_label(vk))
+            slot = decode_room_slot(key, vk, payload, issues)
+            if slot is None:
                 continue
             if isinstance(slot, PresentSlot):
-                if slot.room.owner_vk != vk:
-                    issues.append(LoadIssue(key, SLOT_HOLDS_ANOTHER_ROOM))
-                    log.warning("room %s: a slot holding another room left untouched", room_label(vk))
-                    continue
                 rooms.rooms[vk] = slot.room
                 if session is not None:
                     session.persisted_rooms[vk] = slot.room

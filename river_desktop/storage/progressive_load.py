@@ -20,14 +20,14 @@ from dataclasses import dataclass, replace
 from functools import partial
 
 from river_desktop.domain.cbor import DecodeError
-from river_desktop.domain.rooms import PresentSlot, RoomData, Rooms, RoomsMeta, TombstoneSlot, room_label
+from river_desktop.domain.rooms import PresentSlot, RoomData, Rooms, RoomsMeta, TombstoneSlot
 from river_desktop.storage import migrate_0_1
 from river_desktop.storage import reconcile as rc
 from river_desktop.storage.controller import (
-    SLOT_HOLDS_ANOTHER_ROOM,
     LoadIssue,
     SaveSession,
     StorageController,
+    decode_room_slot,
 )
 from river_desktop.storage.errors import StorageError
 from river_desktop.storage.save_session import _TOMBSTONE_MARK, _digest
@@ -38,7 +38,6 @@ from river_desktop.storage.slots import (
     MSG_PREFIX,
     RIVER_MIGRATION_DONE_KEY,
     ROOM_PREFIX,
-    decode_slot,
     parse_room_key,
     room_key,
 )
@@ -164,16 +163,10 @@ class ProgressiveLoad:
             self._loaded += 1
             if not self._upgrade_done and migrate_0_1.looks_legacy(payload):
                 raise NeedsFullLoad("a room slot must be upgraded first")
-            try:
-                slot = decode_slot(payload, trusted=True)
-            except (DecodeError, ValueError) as exc:
-                issues.append(LoadIssue(key, f"undecodable room slot ({exc})"))
-                log.warning("room %s: undecodable slot left untouched", room_label(vk))
+            slot = decode_room_slot(key, vk, payload, issues)
+            if slot is None:
                 continue
             if isinstance(slot, PresentSlot):
-                if slot.room.owner_vk != vk:
-                    issues.append(LoadIssue(key, SLOT_HOLDS_ANOTHER_ROOM))
-                    continue
                 rooms[vk] = slot.room
                 session.persisted_rooms[vk] = slot.room
             else:
