@@ -30,7 +30,7 @@ from river_desktop.storage import history_index as hi
 from river_desktop.storage import room_summary as rs
 from river_desktop.storage.envelope import decode_versioned
 
-SCHEMA_VERSION: Final = 2
+SCHEMA_VERSION: Final = 3
 """``sqlite_kv.SCHEMA_VERSION`` (a test pins them equal): another version is left to the full load."""
 SUMMARY_NAME: Final = "river-room-list-v3"
 """``room_rows.ROOM_SUMMARIZER.name``; pinned equal by a test."""

@@ -17,14 +17,16 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from types import TracebackType
-from typing import Final, Self, TypeVar
+from typing import Final, NamedTuple, Self, TypeVar
 
-from river_desktop.storage import dbfile
+from river_desktop.storage import dbfile, in_place
 from river_desktop.storage import rows as rw
 from river_desktop.storage.envelope import (
     HEADER_SIZE,
     MAX_GENERATION,
     decode_versioned,
+    encode_padded,
+    encode_versioned,
 )
 from river_desktop.storage.errors import (
     ForeignRowError,
@@ -78,6 +80,22 @@ def _in_transaction(conn: sqlite3.Connection, begin: str) -> Iterator[None]:
 def _fetch_int(conn: sqlite3.Connection, sql: str, params: tuple[object, ...] = ()) -> int:
     row = conn.execute(sql, params).fetchone()
     return int(row[0])
+
+
+class StoredRow(NamedTuple):
+    """What a rewrite needs to know of the row it replaces to keep its record's size (in_place.py)."""
+
+    value_len: int
+    seq: int
+
+
+def _stored(key: str, generation: int, data: bytes, seq: int, replacing: StoredRow | None) -> bytes:
+    """The envelope of a live value written at ``seq``: padded to keep ``replacing``'s record size, or given room to
+    grow, when it spills out of its leaf page; as it is otherwise."""
+    key_len = len(key.encode("utf-8"))
+    old_len, old_seq = (None, None) if replacing is None else replacing
+    size = in_place.stored_size(len(data), key_len, seq, old_len, old_seq)
+    return encode_versioned(generation, data) if size is None else encode_padded(generation, data, size)
 
 
 def _max_seq(conn: sqlite3.Connection) -> int:
@@ -388,9 +406,14 @@ class SqliteCore:
                 yield conn
 
     def _current(self, conn: sqlite3.Connection, key: str) -> tuple[bytes | None, int]:
+        payload, generation, _row = self._current_row(conn, key)
+        return payload, generation
+
+    def _current_row(self, conn: sqlite3.Connection, key: str) -> tuple[bytes | None, int, StoredRow | None]:
+        """:meth:`_current`, and the stored row's value size and ``seq`` (for a rewrite in place), if there is one."""
         row = conn.execute("SELECT value, seq FROM kv WHERE key = ?", (key,)).fetchone()
         if row is None:
-            return None, 0
+            return None, 0, None
         value, seq = row
         problem = row_problem(key, isinstance(value, bytes), seq)
         if problem is not None:
@@ -399,7 +422,7 @@ class SqliteCore:
                 "it was left as it is (see `river-desktop-cli store check`)"
             )
         generation, payload = decode_versioned(value)
-        return payload, generation
+        return payload, generation, StoredRow(len(value), seq)
 
     def _next_generation(self, key: str, generation: int) -> int:
         if generation >= MAX_GENERATION:
@@ -415,10 +438,7 @@ class SqliteCore:
         A transaction writing several keys passes each the one after the last it wrote: it holds the write lock,
         so no other writer can have taken one meanwhile.
         """
-        if seq is None:
-            seq = _max_seq(conn) + 1
-        if seq >= MAX_SEQ:
-            raise StorageError(f"the database {self._path} has used up its write counter; nothing was written")
+        seq = self._next_seq(conn, seq)
         conn.execute(
             "INSERT INTO kv (key, value, seq) VALUES (?, ?, ?)"
             " ON CONFLICT (key) DO UPDATE SET value = excluded.value, seq = excluded.seq",
@@ -426,17 +446,37 @@ class SqliteCore:
         )
         return seq
 
-    def _put_new(self, conn: sqlite3.Connection, key: str, stored: bytes, seq: int | None = None) -> int | None:
-        """:meth:`_put` of a key expected absent, in one statement: its write counter, or None (and nothing
-        written) when the key is there. A write-once key (an outbox entry, a message) needs no read first."""
+    def _put_live(
+        self,
+        conn: sqlite3.Connection,
+        key: str,
+        generation: int,
+        data: bytes,
+        replacing: StoredRow | None,
+        seq: int | None = None,
+    ) -> int:
+        """:meth:`_put` of a live value, stored so that SQLite can overwrite it in place next time (in_place.py):
+        ``replacing`` is the row it replaces (from :meth:`_current_row`), whose size it keeps when it fits."""
+        seq = self._next_seq(conn, seq)
+        return self._put(conn, key, _stored(key, generation, data, seq, replacing), seq)
+
+    def _put_new(self, conn: sqlite3.Connection, key: str, data: bytes, seq: int | None = None) -> int | None:
+        """:meth:`_put_live` of a key expected absent, at generation 1, in one statement: its write counter, or
+        None (and nothing written) when the key is there. A write-once key (an outbox entry, a message) needs no
+        read first."""
+        seq = self._next_seq(conn, seq)
+        cursor = conn.execute(
+            "INSERT INTO kv (key, value, seq) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING",
+            (key, _stored(key, 1, data, seq, None), seq),
+        )
+        return seq if cursor.rowcount == 1 else None
+
+    def _next_seq(self, conn: sqlite3.Connection, seq: int | None) -> int:
         if seq is None:
             seq = _max_seq(conn) + 1
         if seq >= MAX_SEQ:
             raise StorageError(f"the database {self._path} has used up its write counter; nothing was written")
-        cursor = conn.execute(
-            "INSERT INTO kv (key, value, seq) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING", (key, stored, seq)
-        )
-        return seq if cursor.rowcount == 1 else None
+        return seq
 
     @staticmethod
     def _prefix_where(prefix: str) -> tuple[str, tuple[str, ...]]:

@@ -9,8 +9,9 @@ from collections.abc import Iterable
 
 from river_desktop.storage import rows as rw
 from river_desktop.storage.envelope import (
-    HEADER_SIZE,
+    PADDED_HEADER_SIZE,
     decode_versioned,
+    generation_of,
 )
 from river_desktop.storage.errors import (
     ForeignRowError,
@@ -41,7 +42,7 @@ class SqliteInspect(SqliteCore):
     def entries(self) -> builtins.list[tuple[str, int, int]]:
         """``(key, generation, stored size in bytes)`` of live keys, sorted; deleted ones are in ``deleted_keys``."""
         sql = (
-            f"SELECT key, COALESCE(substr(value, 1, {HEADER_SIZE}), x''), length(value), seq,"
+            f"SELECT key, COALESCE(substr(value, 1, {PADDED_HEADER_SIZE}), x''), length(value), seq,"
             f" typeof(value) = 'blob' FROM kv WHERE {_LIVE} ORDER BY key"
         )
 
@@ -51,7 +52,7 @@ class SqliteInspect(SqliteCore):
             for key, head, size, seq, blob in self._reading(lambda c: c.execute(sql).fetchall()):
                 problem = row_problem(key, bool(blob), seq)
                 if problem is None:
-                    out.append((str(key), decode_versioned(head)[0], int(size)))
+                    out.append((str(key), generation_of(head, int(size)), int(size)))
                 else:
                     skipped.append(SkippedRow(display_key(key), problem))
             self._note_skipped(skipped)

@@ -33,7 +33,6 @@ from river_desktop.storage import rows as rw
 from river_desktop.storage.envelope import (
     decode_versioned,
     encode_deleted,
-    encode_versioned,
 )
 from river_desktop.storage.errors import (
     SchemaTooNewError,
@@ -66,7 +65,7 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-SCHEMA_VERSION: Final = 2
+SCHEMA_VERSION: Final = 3
 """The ``PRAGMA user_version`` this code writes. A file with a higher one is refused, never touched."""
 
 _CACHE_KIB: Final = 32 * 1024
@@ -96,7 +95,13 @@ def _create_v2(conn: sqlite3.Connection) -> None:
     hi.create_tables(conn)
 
 
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {0: _create_v1, 1: _create_v2}
+def _allow_padded_values(conn: sqlite3.Connection) -> None:
+    """No table changes: from version 3 a value may be stored padded (envelope tag 0x03, in_place.py), which
+    code of version 2 would read as a raw payload; the higher version makes that code refuse the file instead."""
+    del conn
+
+
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {0: _create_v1, 1: _create_v2, 2: _allow_padded_values}
 """Forward migrations: ``MIGRATIONS[v]`` turns a schema-``v`` database into schema ``v + 1``.
 
 Opening a file below ``SCHEMA_VERSION`` runs every step from its version up, then sets ``user_version``, all inside
@@ -104,7 +109,6 @@ one ``BEGIN IMMEDIATE`` transaction: a crash or an error leaves the file at its 
 opening at once migrate it once. Version 0 is a fresh (empty) file and its step creates the tables. A step receives
 the connection mid-transaction and must not commit. To change the schema: bump ``SCHEMA_VERSION`` and add the step.
 """
-
 
 
 class SqliteKV(SqliteIndexes, SqliteInspect):
@@ -269,11 +273,11 @@ class SqliteKV(SqliteIndexes, SqliteInspect):
         row = self._index_row(key, data)
         summary = self._summary_row(key, data)
         with self._write() as conn:
-            generation = self._next_generation(key, self._current(conn, key)[1])
-            self._put(conn, key, encode_versioned(generation, data))
+            _payload, generation, stored = self._current_row(conn, key)
+            self._put_live(conn, key, self._next_generation(key, generation), data, stored)
             self._index_put(conn, key, row)
             self._summary_put(conn, key, summary)
-        return generation
+        return generation + 1
 
     def cas_store(self, key: str, value: bytes, expected_generation: int) -> CasResult:
         check_key(key)
@@ -281,10 +285,10 @@ class SqliteKV(SqliteIndexes, SqliteInspect):
         row = self._index_row(key, data)
         summary = self._summary_row(key, data)
         with self._write() as conn:
-            payload, generation = self._current(conn, key)
+            payload, generation, stored = self._current_row(conn, key)
             if generation != expected_generation:
                 return Conflict(generation, payload)
-            self._put(conn, key, encode_versioned(self._next_generation(key, generation), data))
+            self._put_live(conn, key, self._next_generation(key, generation), data, stored)
             self._index_put(conn, key, row)
             self._summary_put(conn, key, summary)
         return Stored(generation + 1)
@@ -303,16 +307,16 @@ class SqliteKV(SqliteIndexes, SqliteInspect):
             for (key, data, expected), row, summary in zip(batch, rows, summaries, strict=True):
                 following = None if seq is None else seq + 1
                 fresh = expected == 0 and not isinstance(expected, bytes)
-                taken = self._put_new(conn, key, encode_versioned(1, data), following) if fresh else None
+                taken = self._put_new(conn, key, data, following) if fresh else None
                 if taken is not None:
                     seq, generation = taken, 0
                 else:
-                    payload, generation = self._current(conn, key)
+                    payload, generation, stored = self._current_row(conn, key)
                     if not matches(expected, generation, payload):
                         results.append(Conflict(generation, payload))
                         continue
-                    stored = encode_versioned(self._next_generation(key, generation), data)
-                    seq = self._put(conn, key, stored, following)
+                    next_generation = self._next_generation(key, generation)
+                    seq = self._put_live(conn, key, next_generation, data, stored, following)
                 self._index_put(conn, key, row)
                 self._summary_put(conn, key, summary)
                 results.append(Stored(generation + 1))

@@ -52,6 +52,37 @@ def leaf_page_in_the_middle(db: Path, prefix: str = "hist:") -> tuple[int, set[s
     return candidates[len(candidates) // 2]
 
 
+def overflow_page_of_a_row(db: Path, prefix: str = "room:") -> tuple[int, set[str]]:
+    """The first overflow page of a ``kv`` row near the middle whose key starts with ``prefix`` and whose value
+    spills over more than one page, and that row's key: trashing the page's next-page pointer loses that row.
+
+    dbstat names an overflow page by its cell: ``/<leaf path><cell index>+<sequence>``.
+    """
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        pages = conn.execute(
+            "SELECT path, pageno, pagetype, ncell FROM dbstat WHERE name = 'kv' ORDER BY path"
+        ).fetchall()
+        keys = [str(k) for (k,) in conn.execute("SELECT key FROM kv ORDER BY rowid")]
+    finally:
+        conn.close()
+    first_cell: dict[str, int] = {}
+    start = 0
+    for path, _page, kind, ncell in pages:
+        if kind == "leaf":
+            first_cell[str(path)] = start
+            start += int(ncell)
+    chains: dict[str, list[int]] = {}
+    for path, page, kind, _ncell in pages:
+        if kind == "overflow":
+            leaf, _, rest = str(path).rpartition("/")
+            cell = int(rest.split("+")[0], 16)
+            key = keys[first_cell[leaf + "/"] + cell]
+            chains.setdefault(key, []).append(int(page))
+    candidates = [(chain[0], {key}) for key, chain in chains.items() if key.startswith(prefix) and len(chain) > 1]
+    return candidates[len(candidates) // 2]
+
+
 def trash_page(db: Path, page: int, length: int = 512) -> None:
     """Overwrite ``length`` bytes at the start of ``page`` (its B-tree header and cell pointers)."""
     data = bytearray(db.read_bytes())

@@ -8,9 +8,12 @@ from hypothesis import strategies as st
 
 from river_desktop.storage.envelope import (
     MAX_GENERATION,
+    PADDED_HEADER_SIZE,
     decode_versioned,
     encode_deleted,
+    encode_padded,
     encode_versioned,
+    generation_of,
     is_deleted,
 )
 
@@ -72,7 +75,7 @@ def test_anything_shorter_than_the_header_is_raw(data: bytes) -> None:
     assert decode_versioned(data) == (0, data)
 
 
-@given(st.integers(min_value=0, max_value=255).filter(lambda tag: tag not in (1, 2)), st.binary(min_size=8))
+@given(st.integers(min_value=0, max_value=255).filter(lambda tag: tag not in (1, 2, 3)), st.binary(min_size=8))
 def test_unknown_tags_are_raw(tag: int, rest: bytes) -> None:
     data = bytes((tag,)) + rest
     assert decode_versioned(data) == (0, data)
@@ -87,3 +90,44 @@ def test_decoding_accepts_any_bytes_like_and_returns_bytes() -> None:
     generation, payload = decode_versioned(memoryview(encode_versioned(2, b"abc")))  # type: ignore[arg-type]
     assert (generation, payload) == (2, b"abc")
     assert type(payload) is bytes
+
+
+# -- padded values (tag 0x03, ours): room to grow, so a rewrite keeps the row's size (storage/in_place.py)
+
+
+def test_vector_padded() -> None:
+    encoded = encode_padded(5, b"abc", 20)
+    assert encoded == bytes.fromhex("03 05 00 00 00 00 00 00 00 03 00 00 00") + b"abc" + bytes(4)
+    assert decode_versioned(encoded) == (5, b"abc")
+
+
+def test_padded_needs_room_for_its_header_and_payload() -> None:
+    assert encode_padded(1, b"abc", PADDED_HEADER_SIZE + 3) == encode_padded(1, b"abc", 16)
+    with pytest.raises(ValueError, match="needs 16 stored bytes"):
+        encode_padded(1, b"abc", 15)
+
+
+@given(generations, st.binary(), st.integers(min_value=0, max_value=64))
+def test_padded_round_trip(generation: int, data: bytes, padding: int) -> None:
+    encoded = encode_padded(generation, data, PADDED_HEADER_SIZE + len(data) + padding)
+    assert decode_versioned(encoded) == (generation, data)
+    assert generation_of(encoded[:PADDED_HEADER_SIZE], len(encoded)) == generation
+    assert not is_deleted(encoded)
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [
+        bytes.fromhex("03 05 00 00 00 00 00 00 00 04 00 00 00") + b"abc",  # says 4 payload bytes, holds 3
+        bytes.fromhex("03 05 00 00 00 00 00 00 00 ff ff ff ff"),
+        bytes.fromhex("03 05 00 00 00 00 00 00 00 00 00"),  # shorter than its header
+    ],
+)
+def test_a_padded_value_whose_length_does_not_fit_is_raw_at_generation_zero(stored: bytes) -> None:
+    assert decode_versioned(stored) == (0, stored)
+    assert generation_of(stored[:PADDED_HEADER_SIZE], len(stored)) == 0
+
+
+@given(st.binary(max_size=64))
+def test_generation_of_the_head_agrees_with_decoding(data: bytes) -> None:
+    assert generation_of(data[:PADDED_HEADER_SIZE], len(data)) == decode_versioned(data)[0]

@@ -24,7 +24,7 @@ from river_desktop.storage.history_index import (
     UnreadQuery,
 )
 from river_desktop.storage.kv import KVStore, MemoryKV
-from river_desktop.storage.sqlite_kv import SqliteKV
+from river_desktop.storage.sqlite_kv import SCHEMA_VERSION, SqliteKV
 
 ROOM_A, ROOM_B = b"A" * 32, b"B" * 32
 ME, YOU = b"m" * 32, b"y" * 32
@@ -263,7 +263,7 @@ def test_schema_one_files_gain_the_index_tables(tmp_path: Path) -> None:
         conn.execute("PRAGMA user_version = 1")
     conn.close()
     with SqliteKV(db) as kv:
-        assert kv.schema_version() == 2
+        assert kv.schema_version() == SCHEMA_VERSION
         assert [e.id for e in indexed(kv).index_page(ROOM_A, limit=5)] == ["old"]
 
 
