@@ -8,6 +8,7 @@ populated. Every populate's time is kept for the run's summary.
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -72,6 +73,7 @@ class Profiles:
         self.copies += 1
         target = self.root / f"copy-{self.copies}-{source.name}"
         copy_profile(source, target)
+        os.sync()  # the copy's dirty pages are written back now, not during the figure that writes to it
         return target
 
     def timed(self, label: str, fn: Callable[[], T]) -> T:
