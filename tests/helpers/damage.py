@@ -29,25 +29,29 @@ def rows(db: Path) -> dict[str, bytes]:
         conn.close()
 
 
-def leaf_page_in_the_middle(db: Path, prefix: str = "hist:") -> tuple[int, set[str]]:
-    """A table leaf page near the middle of ``kv`` whose rows all start with ``prefix``, and the keys on it.
-
-    Leaves in tree order (dbstat's ``path``) hold the rows in rowid order, ``ncell`` each.
-    """
+def _kv_pages(db: Path) -> tuple[list[tuple[str, int, str, int]], list[str]]:
+    """dbstat's pages of ``kv`` in tree order (path, page, type, cells) and the keys in rowid order: leaves in tree
+    order hold the rows in rowid order, ``ncell`` each."""
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     try:
-        leaves = conn.execute(
-            "SELECT pageno, ncell FROM dbstat WHERE name = 'kv' AND pagetype = 'leaf' ORDER BY path"
-        ).fetchall()
+        pages = conn.execute("SELECT path, pageno, pagetype, ncell FROM dbstat WHERE name = 'kv' ORDER BY path")
+        found = [(str(path), int(page), str(kind), int(ncell)) for path, page, kind, ncell in pages]
         keys = [str(k) for (k,) in conn.execute("SELECT key FROM kv ORDER BY rowid")]
     finally:
         conn.close()
+    assert sum(ncell for _path, _page, kind, ncell in found if kind == "leaf") == len(keys)
+    return found, keys
+
+
+def leaf_page_in_the_middle(db: Path, prefix: str = "hist:") -> tuple[int, set[str]]:
+    """A table leaf page near the middle of ``kv`` whose rows all start with ``prefix``, and the keys on it."""
+    pages, keys = _kv_pages(db)
     start = 0
     spans: list[tuple[int, set[str]]] = []
-    for page, ncell in leaves:
-        spans.append((int(page), set(keys[start : start + ncell])))
-        start += ncell
-    assert start == len(keys)
+    for _path, page, kind, ncell in pages:
+        if kind == "leaf":
+            spans.append((page, set(keys[start : start + ncell])))
+            start += ncell
     candidates = [(page, held) for page, held in spans if held and all(k.startswith(prefix) for k in held)]
     return candidates[len(candidates) // 2]
 
@@ -58,27 +62,19 @@ def overflow_page_of_a_row(db: Path, prefix: str = "room:") -> tuple[int, set[st
 
     dbstat names an overflow page by its cell: ``/<leaf path><cell index>+<sequence>``.
     """
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    try:
-        pages = conn.execute(
-            "SELECT path, pageno, pagetype, ncell FROM dbstat WHERE name = 'kv' ORDER BY path"
-        ).fetchall()
-        keys = [str(k) for (k,) in conn.execute("SELECT key FROM kv ORDER BY rowid")]
-    finally:
-        conn.close()
+    pages, keys = _kv_pages(db)
     first_cell: dict[str, int] = {}
     start = 0
     for path, _page, kind, ncell in pages:
         if kind == "leaf":
-            first_cell[str(path)] = start
-            start += int(ncell)
+            first_cell[path] = start
+            start += ncell
     chains: dict[str, list[int]] = {}
     for path, page, kind, _ncell in pages:
         if kind == "overflow":
-            leaf, _, rest = str(path).rpartition("/")
-            cell = int(rest.split("+")[0], 16)
-            key = keys[first_cell[leaf + "/"] + cell]
-            chains.setdefault(key, []).append(int(page))
+            leaf, _, rest = path.rpartition("/")
+            key = keys[first_cell[leaf + "/"] + int(rest.split("+")[0], 16)]
+            chains.setdefault(key, []).append(page)
     candidates = [(chain[0], {key}) for key, chain in chains.items() if key.startswith(prefix) and len(chain) > 1]
     return candidates[len(candidates) // 2]
 
