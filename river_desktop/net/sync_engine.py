@@ -29,6 +29,7 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import Protocol, TypeVar
 
@@ -103,6 +104,8 @@ class _Room:
     network: ChatRoomState | None = None
     subscribed: bool = False
     checked_outbox: bool = False
+    looked_under_lease: bool = False
+    """Whether this engine read the node's state of the room since it last took the sending lease."""
     summary: bytes | None = None
     stuck: int | None = None
     failure: str = ""
@@ -503,9 +506,11 @@ class SyncEngine:
         if not self._lease_held:
             self._lease_held = await self._off(lambda: self.store.try_lease(holder, ttl))
             if self._lease_held:
-                # Another holder may have sent entries it never acked: look at the node before sending.
+                # Another holder may have sent entries, acked or not, since this engine last looked at the node
+                # or at the outbox: look at both again before sending.
                 for room in self._rooms.values():
                     room.checked_outbox = False
+                    room.looked_under_lease = False
         if self._lease_held:
             self._lease_checked = now
         return self._lease_held
@@ -523,22 +528,45 @@ class SyncEngine:
             self._set_room(room, Phase.FAILED, room.failure)
             return
         owner = room.owner_vk
-        entries: Sequence[tuple[int, bytes]] = await self._off(lambda: self.store.outbox(owner))
-        if entries:
+        while True:
+            entries: Sequence[tuple[int, bytes]] = await self._off(lambda: self.store.outbox(owner))
+            if not entries:
+                break
             if not await self._lease():
                 self._set_room(room, Phase.CONNECTED, "another process on this profile is sending")
                 return
+            if not room.looked_under_lease:
+                if not await self._look_at_node(client, room):
+                    return
+                continue  # the outbox again: the holder before may have acked what it sent
             if not room.checked_outbox:
-                head = entries
-                entries = await self._off(lambda: self._ack_applied(room, head))
+                entries = await self._off(partial(self._ack_applied, room, entries))
                 room.checked_outbox = True
+            handed_over = False
             for seq, data in entries:
                 if not await self._lease():
                     self._set_room(room, Phase.CONNECTED, "another process on this profile is sending")
                     return
+                if not room.looked_under_lease:
+                    handed_over = True  # lost and taken again meanwhile: look before sending the rest
+                    break
                 if not await self._send_entry(client, room, seq, data):
                     return
+            if not handed_over:
+                break
         await self._reconcile(client, room)
+
+    async def _look_at_node(self, client: FreenetClient, room: _Room) -> bool:
+        """Read and merge the node's state of the room now that this engine holds the lease (False: the node's
+        state is not valid and the room is Failed). What another process sent meanwhile is then known."""
+        try:
+            got = await client.get(room.key.instance)
+        except (NodeError, ContractNotFoundError):
+            got = None  # nothing to look at now: the node's answers to what is sent will tell
+        if got is not None and not await self._take_state(room, got.state):
+            return False
+        room.looked_under_lease = True
+        return True
 
     def _ack_applied(self, room: _Room, entries: Sequence[tuple[int, bytes]]) -> Sequence[tuple[int, bytes]]:
         """Ack the head of the outbox the node already holds; the rest, to send (blocking: offloaded)."""
@@ -601,6 +629,11 @@ class SyncEngine:
         if d is not None and not d.is_empty():
             if not await self._lease():
                 self._set_room(room, Phase.CONNECTED, "another process on this profile is sending")
+                return
+            if not room.looked_under_lease:
+                # The lease was just taken: the delta may hold what another process has sent meanwhile.
+                if await self._look_at_node(client, room):
+                    await self._reconcile(client, room)
                 return
             try:
                 reply = await client.update(room.key, DeltaUpdate(d.encode()))

@@ -16,7 +16,7 @@ from river_desktop.domain.river import views as v
 from river_desktop.domain.river.codec import SystemTime
 from river_desktop.domain.river.state import ChatRoomState
 from river_desktop.net.room_contract import RoomContract
-from river_desktop.net.sync_engine import Backoff, Phase, SyncEngine
+from river_desktop.net.sync_engine import Backoff, Offload, Phase, SyncEngine, inline
 from river_desktop.net.sync_store import InMemoryRoomStore
 from river_desktop.net.types import ContractCode
 
@@ -103,7 +103,7 @@ class World:
         return at(self.clock)
 
     def profile(self, name: str, store: InMemoryRoomStore | None = None, *, code: bool = True,
-                lease_ttl: float = 120.0) -> Profile:
+                lease_ttl: float = 120.0, offload: Offload = inline) -> Profile:
         store = store or InMemoryRoomStore()
         statuses: list[tuple[bytes | None, str]] = []
 
@@ -122,7 +122,7 @@ class World:
         engine = SyncEngine(store, self.url, holder=name, contract=self.contract,
                             contract_code=self.code if code else None,
                             backoff=FAST, lease_ttl=lease_ttl, connect_timeout=5.0, request_timeout=20.0,
-                            observer=observe)
+                            observer=observe, offload=offload)
         p = Profile(name, store, engine, statuses=statuses)
         self.profiles.append(p)
         return p

@@ -23,7 +23,7 @@ from river_desktop.net.errors import NodeUnreachableError
 from river_desktop.net.sync_engine import Phase, SyncEngine, SyncStatus
 from river_desktop.net.sync_store import InMemoryRoomStore
 from river_desktop.net.types import DeltaUpdate, StateUpdate
-from tests.net.sync_harness import ALICE, ALICE_ME, CONTRACT, FAKE_WASM, OVK, World
+from tests.net.sync_harness import ALICE, ALICE_ME, CONTRACT, FAKE_WASM, OVK, Profile, World
 from tests.standin.node import Mode
 from tests.standin.river import river_node
 
@@ -457,5 +457,42 @@ def test_no_node_yet_retries_with_bounded_backoff_then_connects() -> None:
         finally:
             await w.close()
             await node.stop()
+
+    run(scenario)
+
+
+class _AnotherProcessSendsFirst(InMemoryRoomStore):
+    """When ``late`` first asks for the sending lease, another process's engine (on this same store) runs a
+    whole round first: it sends the queued change, acks it and gives the lease up. ``late`` read the outbox and
+    the node's state before that, as a second ``net sync`` started at the same moment would have."""
+
+    def __init__(self, other: Callable[[], Coroutine[Any, Any, object]], loop: asyncio.AbstractEventLoop) -> None:
+        super().__init__()
+        self.other, self.loop, self.done = other, loop, False
+
+    def try_lease(self, holder: str, ttl: float) -> bool:
+        if holder == "late" and not self.done:
+            self.done = True
+            asyncio.run_coroutine_threadsafe(self.other(), self.loop).result()  # on the loop; this is a thread
+        return super().try_lease(holder, ttl)
+
+
+def test_a_change_another_process_sent_while_this_one_waited_for_the_lease_is_not_sent_again() -> None:
+    async def scenario() -> None:
+        async with river_node() as node:
+            w = World(node.url)
+            first: list[Profile] = []
+            store = _AnotherProcessSendsFirst(lambda: first[0].engine.sync_once(), asyncio.get_running_loop())
+            early = w.profile("early", store)
+            first.append(early)
+            w.alice_room(store)
+            assert (await early.engine.sync_once())[OVK].phase is Phase.SYNCED  # published
+            mid = w.post(early, ALICE_ME, "raced")
+            late = w.profile("late", store, offload=asyncio.to_thread)
+            result = await late.engine.sync_once()
+            assert store.done and result[OVK].phase is Phase.SYNCED
+            assert messages_sent(node) == [mid]  # once, by the process that had the lease first
+            assert (early.engine.sent, late.engine.sent) == (1, 0)
+            assert not store.outbox(OVK) and store.lease_holder is None
 
     run(scenario)
