@@ -28,24 +28,19 @@ Public API (every method that changes a room returns the new :class:`RoomData`):
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
-from enum import Enum
 from typing import Any
 
-from river_desktop.domain import cbor, limits
-from river_desktop.domain.cbor import CborObj, DecodeError
-from river_desktop.domain.identity import VERIFYING_KEY_LEN, SigningIdentity, member_id_display
+from river_desktop.domain import limits
+from river_desktop.domain.cbor import DecodeError
+from river_desktop.domain.identity import SigningIdentity, member_id_display
 from river_desktop.domain.invitation import Invitation
-from river_desktop.domain.river import codec as c
 from river_desktop.domain.river import room_ops as ops
 from river_desktop.domain.river import sync
-from river_desktop.domain.river import views as v
 from river_desktop.domain.river.codec import RiverRuleError, SystemTime
-from river_desktop.domain.river.content import ReplyContent, TextContent
 from river_desktop.domain.river.identity_token import IdentityToken
 from river_desktop.domain.river.member_info import AuthorizedMemberInfo, canonical
-from river_desktop.domain.river.mention import contains_mention_of
 from river_desktop.domain.river.messages import AuthorizedMessage
 from river_desktop.domain.river.state import ChatRoomState
 from river_desktop.domain.river.summary import Delta
@@ -64,6 +59,8 @@ from river_desktop.domain.room_data import (
     placeholder_state,
     room_label,
 )
+from river_desktop.domain.rooms_meta import Archived, NotificationMode, RoomsMeta
+from river_desktop.domain.unread import counts_as_message, unread_messages
 
 Now = SystemTime | None
 
@@ -92,152 +89,6 @@ def next_counter(value: int, what: str) -> int:
 
 def now_time() -> SystemTime:
     return SystemTime.from_unix(time.time())
-
-
-class NotificationMode(Enum):
-    ALL = "All"
-    MENTIONS_AND_REPLIES = "MentionsAndReplies"
-    MUTED = "Muted"
-
-    @classmethod
-    def parse(cls, value: object) -> NotificationMode:
-        for mode in cls:
-            if mode.value == value:
-                return mode
-        raise DecodeError(f"unknown notification mode {value!r}")
-
-
-@dataclass(frozen=True)
-class Archived:
-    """Why a room is in the Archive: since which message time, and whether a newer message brings it back."""
-
-    since: tuple[int, int] = (0, 0)
-    wake_on_message: bool = True
-
-    def to_obj(self) -> list[CborObj]:
-        return [self.since[0], self.since[1], self.wake_on_message]
-
-    @classmethod
-    def from_obj(cls, obj: object) -> Archived:
-        if not (isinstance(obj, list) and len(obj) == 3 and isinstance(obj[2], bool)):
-            raise DecodeError("an archived room must be [secs, nanos, wake_on_message]")
-        secs, nanos = (c.uint(x, "archive time") for x in obj[:2])
-        return cls((secs, nanos), obj[2])
-
-
-@dataclass(frozen=True)
-class RoomsMeta:
-    """River's ``RoomsMeta`` (its 3 keys, in River's order), then ours: favourites and the Archive.
-
-    Ours are written only when not empty, so a profile without favourites keeps River's exact bytes; River's
-    decoder ignores them, and a River-written map without them reads as none.
-    """
-
-    current_room_key: bytes | None = None
-    notification_modes: Mapping[bytes, NotificationMode] = field(default_factory=dict)
-    room_order: tuple[bytes, ...] = ()
-    pinned: tuple[bytes, ...] = ()
-    archived: Mapping[bytes, Archived] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "notification_modes", dict(sorted(self.notification_modes.items())))
-        object.__setattr__(self, "room_order", tuple(self.room_order))
-        object.__setattr__(self, "pinned", tuple(self.pinned))
-        object.__setattr__(self, "archived", dict(sorted(self.archived.items())))
-
-    def to_obj(self) -> dict[str, CborObj]:
-        obj: dict[str, CborObj] = {
-            "current_room_key": self.current_room_key,
-            "notification_modes": {k: v.value for k, v in self.notification_modes.items()},
-            "room_order": list(self.room_order),
-        }
-        if self.pinned:
-            obj["pinned_rooms"] = list(self.pinned)
-        if self.archived:
-            obj["archived_rooms"] = {k: a.to_obj() for k, a in self.archived.items()}
-        return obj
-
-    def encode(self) -> bytes:
-        return cbor.dumps(self.to_obj())
-
-    @classmethod
-    def from_obj(cls, obj: object) -> RoomsMeta:
-        if not isinstance(obj, dict):
-            raise DecodeError("rooms_meta must be a map")
-        current = obj.get("current_room_key")
-        if current is not None:
-            current = c.byte_field(current, "current_room_key", VERIFYING_KEY_LEN)
-        modes_obj = obj.get("notification_modes") or {}
-        if not isinstance(modes_obj, dict):
-            raise DecodeError("notification_modes must be a map")
-        modes = {
-            c.byte_field(k, "room key", VERIFYING_KEY_LEN): NotificationMode.parse(m) for k, m in modes_obj.items()
-        }
-        order = _key_list(obj.get("room_order"), "room_order")
-        pinned = tuple(dict.fromkeys(_key_list(obj.get("pinned_rooms"), "pinned_rooms")))
-        archived_obj = obj.get("archived_rooms") or {}
-        if not isinstance(archived_obj, dict):
-            raise DecodeError("archived_rooms must be a map")
-        archived = {
-            c.byte_field(k, "room key", VERIFYING_KEY_LEN): Archived.from_obj(a) for k, a in archived_obj.items()
-        }
-        return cls(current, modes, order, pinned, archived)
-
-    @classmethod
-    def decode(cls, data: bytes) -> RoomsMeta:
-        return cls.from_obj(cbor.loads(data))
-
-
-def _key_list(obj: object, what: str) -> tuple[bytes, ...]:
-    if obj is None:
-        return ()
-    if not isinstance(obj, list):
-        raise DecodeError(f"{what} must be an array")
-    return tuple(c.byte_field(k, "room key", VERIFYING_KEY_LEN) for k in obj)
-
-
-# --------------------------------------------------------------------------------------------- unread
-
-
-def counts_as_message(message: AuthorizedMessage) -> bool:
-    """What an unread badge counts: text and replies (not actions, events or unknown types)."""
-    return message.message.content.content_type in (TextContent.content_type, ReplyContent.content_type)
-
-
-def unread_messages(
-    room: RoomData, mode: NotificationMode, messages: Sequence[AuthorizedMessage], also_mine: Iterable[int] = ()
-) -> list[AuthorizedMessage]:
-    """Others' messages after the read marker that the mode lets through, in the order given.
-
-    ``also_mine``: ids of this user's messages not among ``messages`` (a reply to one of them counts), so a caller
-    that knows them from an index need not read them.
-    """
-    if mode is NotificationMode.MUTED:
-        return []
-    me = room.self_member_id
-    seen = None if room.last_read is None else room.last_read.sort_key()
-    mine: set[int] = set()
-    if mode is NotificationMode.MENTIONS_AND_REPLIES:
-        mine = {m.id for m in (*messages, *room.room_state.recent_messages) if m.author == me}
-        mine.update(also_mine)
-    out = []
-    for msg in messages:
-        if msg.author == me or not counts_as_message(msg):
-            continue
-        t = msg.message.time
-        if seen is not None and (t.secs, t.nanos, msg.id) <= seen:
-            continue
-        if mode is NotificationMode.MENTIONS_AND_REPLIES and not _mentions_or_replies(room, msg, me, mine):
-            continue
-        out.append(msg)
-    return out
-
-
-def _mentions_or_replies(room: RoomData, msg: AuthorizedMessage, me: int, mine: set[int]) -> bool:
-    content = v.open_body(msg.message.content, room.keyring).content
-    if isinstance(content, ReplyContent):
-        return content.target_message_id in mine or contains_mention_of(content.text, me)
-    return isinstance(content, TextContent) and contains_mention_of(content.text, me)
 
 
 # --------------------------------------------------------------------------------------------- the room list
