@@ -44,17 +44,19 @@ def canonical_member_tree(tree: Any) -> bool:
     return type(member) is dict and list(member) == _MEMBER_KEYS and type(member["member_vk"]) is bytes
 
 
-def _canonical_sealed(tree: Any) -> bool:
+def canonical_public_or_private(tree: Any, public_keys: list[str], public_array: str, private_keys: list[str]) -> bool:
+    """Whether an externally tagged ``Public`` / ``Private`` tree is in canonical shape: one variant, River's key
+    order, and its byte fields as arrays (``public_array``; ``ciphertext`` and ``nonce``)."""
     if type(tree) is not dict or len(tree) != 1:
         return False
     ((name, body),) = tree.items()
     if type(body) is not dict:
         return False
     if name == "Public":
-        return list(body) == _PUBLIC_KEYS and type(body["value"]) is list
+        return list(body) == public_keys and type(body[public_array]) is list
     return (
         name == "Private"
-        and list(body) == _PRIVATE_KEYS
+        and list(body) == private_keys
         and type(body["ciphertext"]) is list
         and type(body["nonce"]) is list
     )
@@ -74,7 +76,7 @@ def canonical_member_info_tree(tree: Any) -> bool:
             return False
     elif keys != _INFO_KEYS:
         return False
-    return _canonical_sealed(info["preferred_nickname"])
+    return canonical_public_or_private(info["preferred_nickname"], _PUBLIC_KEYS, "value", _PRIVATE_KEYS)
 
 
 def tree_bytes(tree: Mapping[str, Any]) -> bytes:
@@ -131,10 +133,7 @@ def _same(held: object, value: object) -> bool:
     if held is value:
         return True
     return (
-        type(held) is tuple
-        and type(value) is tuple
-        and len(held) == len(value)
-        and all(map(operator.is_, held, value))
+        type(held) is tuple and type(value) is tuple and len(held) == len(value) and all(map(operator.is_, held, value))
     )
 
 

@@ -27,6 +27,7 @@ import cbor2
 from river_desktop.domain.identity import SIGNATURE_LEN, SigningIdentity, member_id_display
 from river_desktop.domain.river import codec as c
 from river_desktop.domain.river.codec import RiverDecodeError, SystemTime
+from river_desktop.domain.river.kept_bytes import canonical_public_or_private
 
 CONTENT_TYPE_TEXT = 1
 CONTENT_TYPE_ACTION = 2
@@ -246,18 +247,7 @@ def _canonical_tree(tree: Mapping[Any, Any], msg: AuthorizedMessage) -> bool:
         return False
     if m["time"]["nanos_since_epoch"] != msg.message.time.nanos:
         return False
-    content = m["content"]
-    if type(content) is not dict or len(content) != 1:
-        return False
-    ((name, body),) = content.items()
-    if name == "Public":
-        return list(body) == _PUBLIC_KEYS and type(body["data"]) is list
-    return (
-        name == "Private"
-        and list(body) == _PRIVATE_KEYS
-        and type(body["ciphertext"]) is list
-        and type(body["nonce"]) is list
-    )
+    return canonical_public_or_private(m["content"], _PUBLIC_KEYS, "data", _PRIVATE_KEYS)
 
 
 _ENCODED = operator.attrgetter("encoded")
