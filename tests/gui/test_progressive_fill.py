@@ -29,6 +29,7 @@ from river_desktop.storage.message_rows import MESSAGE_INDEXER
 from river_desktop.storage.profile import DB_FILENAME
 from river_desktop.storage.slots import META_KEY, ROOM_PREFIX
 from river_desktop.storage.sqlite_kv import SqliteKV
+from river_desktop.ui.desktop import RiverDesktop
 from river_desktop.ui.main_window import LoadState, MainWindow, SaveState
 from river_desktop.ui.room_view.composer import Composer
 from tests.gui.conftest import WAIT_MS, DesktopFactory, child, run, wait_saved
@@ -71,6 +72,15 @@ def gate(monkeypatch: pytest.MonkeyPatch) -> Iterator[asyncio.Event]:
 
 def record(window: MainWindow, events: list[Event]) -> None:
     window.roomsFilled.connect(lambda loaded, last: events.append(("chunk", window.model.rowCount(), last)))
+
+
+def open_mid_fill(qtbot: QtBot, desktop: RiverDesktop) -> tuple[MainWindow, list[Event]]:
+    """A window opened on the seeded profile, once its first chunk of rooms is shown (the rest still coming)."""
+    events: list[Event] = []
+    window = desktop.open_window()
+    record(window, events)
+    qtbot.waitUntil(lambda: bool(events), timeout=WAIT_MS)
+    return window, events
 
 
 def test_the_first_rooms_are_shown_before_the_last_chunk_is_read(
@@ -146,10 +156,7 @@ def test_a_second_window_opened_mid_load_fills_too(
 ) -> None:
     desktop = make_desktop()
     seed(desktop.controller, stored)
-    first_events: list[Event] = []
-    first = desktop.open_window()
-    record(first, first_events)
-    qtbot.waitUntil(lambda: bool(first_events), timeout=WAIT_MS)
+    first, first_events = open_mid_fill(qtbot, desktop)
     late = stored.ordered_keys()[COUNT - 4]
     second = desktop.open_window(late)
     second_events: list[Event] = []
@@ -238,10 +245,7 @@ def test_preferences_another_writer_changes_mid_load_survive_this_windows_saves(
         stored.archive(key)
     desktop = make_desktop()
     seed(desktop.controller, stored)
-    events: list[Event] = []
-    window = desktop.open_window()
-    record(window, events)
-    qtbot.waitUntil(lambda: bool(events), timeout=WAIT_MS)
+    window, events = open_mid_fill(qtbot, desktop)
     assert window.state.filling
     loaded = list(window.rooms.rooms)
     window.state.set_notification_mode(loaded[0], NotificationMode.MUTED)

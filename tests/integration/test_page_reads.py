@@ -75,14 +75,20 @@ def _fill(db: Path, room: bytes, messages: list[AuthorizedMessage]) -> None:
     asyncio.run(go())
 
 
+def _filled_room(db: Path, count: int) -> tuple[bytes, list[AuthorizedMessage]]:
+    """A new room's key and ``count`` messages by one author ("line 0"...), stored in ``db``."""
+    vk = Rooms().create_room("Room", "me").owner_vk
+    who = SigningIdentity.generate()
+    messages = [_say(vk, who, f"line {i}", 100 + i) for i in range(count)]
+    _fill(db, vk, messages)
+    return vk, messages
+
+
 def test_a_first_read_decodes_only_the_page_and_a_read_again_decodes_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     db = tmp_path / "river.sqlite3"
-    vk = Rooms().create_room("Room", "me").owner_vk
-    who = SigningIdentity.generate()
-    messages = [_say(vk, who, f"line {i}", 100 + i) for i in range(300)]
-    _fill(db, vk, messages)
+    vk, messages = _filled_room(db, 300)
     decodes: list[int] = []
     real_loads = river_codec.loads
 
@@ -136,10 +142,7 @@ def test_a_message_kept_for_one_room_is_not_shown_in_another_whose_index_row_nam
 
 def test_a_kept_row_whose_write_counter_another_program_broke_is_skipped_and_reported(tmp_path: Path) -> None:
     db = tmp_path / "river.sqlite3"
-    vk = Rooms().create_room("Room", "me").owner_vk
-    who = SigningIdentity.generate()
-    messages = [_say(vk, who, f"line {i}", 100 + i) for i in range(10)]
-    _fill(db, vk, messages)
+    vk, messages = _filled_room(db, 10)
     broken = hist_key_of(vk, messages[-1])
 
     async def go() -> tuple[list[int], list[int], list[str]]:
@@ -162,10 +165,7 @@ def test_a_kept_row_whose_write_counter_another_program_broke_is_skipped_and_rep
 
 def test_a_page_read_while_another_process_rebuilds_the_index_is_the_right_page(tmp_path: Path) -> None:
     db = tmp_path / "river.sqlite3"
-    vk = Rooms().create_room("Room", "me").owner_vk
-    who = SigningIdentity.generate()
-    messages = [_say(vk, who, f"line {i}", 100 + i) for i in range(300)]
-    _fill(db, vk, messages)
+    vk, messages = _filled_room(db, 300)
 
     async def go() -> tuple[list[int], list[int]]:
         ctl = StorageController(SqliteKV(db))
