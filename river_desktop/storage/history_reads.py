@@ -76,7 +76,6 @@ class HistoryReads:
     async def _call(self, fn: Callable[..., T], *args: object) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._io, fn, *args)
 
-
     async def read_messages(
         self, owner_vk: bytes, *, before: ReadMarker | None = None, limit: int = 50
     ) -> list[AuthorizedMessage]:
@@ -178,11 +177,13 @@ class HistoryReads:
         counted = self._indexed(lambda h: h.index_count(owner_vk))
         return len(self._message_order(owner_vk)) if counted is None else counted
 
-    async def unread_counts(self, rooms: Rooms) -> dict[bytes, int]:
-        """Unread badges for every room, computed on the storage thread."""
-        return await self._call(self._unread_sync, rooms.copy())
+    async def unread_counts(self, rooms: Rooms, only: Iterable[bytes] | None = None) -> dict[bytes, int]:
+        """Unread badges for every room, or for the rooms of ``only`` that ``rooms`` holds, computed on the
+        storage thread."""
+        wanted = None if only is None else [vk for vk in dict.fromkeys(only) if vk in rooms.rooms]
+        return await self._call(self._unread_sync, rooms.copy(), wanted)
 
-    def _unread_sync(self, rooms: Rooms) -> dict[bytes, int]:
+    def _unread_sync(self, rooms: Rooms, only: list[bytes] | None = None) -> dict[bytes, int]:
         """Per room, the index rows after the read marker, counted without reading a message: in "All", others'
         rows (one range count); in "Mentions & replies", others' rows whose refs name this user or answer one of
         this user's messages (message_rows.py). Only rows sealed with a secret the index cannot hold are read,
@@ -190,10 +191,12 @@ class HistoryReads:
 
         Without an index (or on a read-only store that cannot build it), see :meth:`_unread_by_scan`.
         """
-        counts = dict.fromkeys(rooms.rooms, 0)
+        keys = rooms.rooms if only is None else only
+        counts = dict.fromkeys(keys, 0)
         plain: list[UnreadQuery] = []
         addressed: list[AddressedQuery] = []
-        for vk, room in rooms.rooms.items():
+        for vk in keys:
+            room = rooms.rooms[vk]
             mode = rooms.notification_mode(vk)
             if mode is NotificationMode.MUTED:
                 continue
@@ -212,7 +215,7 @@ class HistoryReads:
             )
         )
         if counted is None:
-            return self._unread_by_scan(rooms)
+            return self._unread_by_scan(rooms, keys)
         counts.update(zip((q.room for q in plain), counted[0], strict=True))
         counts.update(zip((q.room for q in addressed), counted[1], strict=True))
         for query, sealed in zip(addressed, counted[2], strict=True):
@@ -234,11 +237,12 @@ class HistoryReads:
         rows = self._indexed(partial(_rows_after, query=UnreadQuery(owner_vk, None, authors - {me}))) or []
         return {message_id_of(e.id) for e in rows if e.author == me}
 
-    def _unread_by_scan(self, rooms: Rooms) -> dict[bytes, int]:
+    def _unread_by_scan(self, rooms: Rooms, keys: Iterable[bytes] | None = None) -> dict[bytes, int]:
         """Without an order index: each room's sorted key list says where the unread range starts, and only the
-        keys after the read marker are read and decoded."""
-        counts = dict.fromkeys(rooms.rooms, 0)
-        for vk, room in rooms.rooms.items():
+        keys after the read marker are read and decoded (for the rooms of ``keys``; ``None``: every room)."""
+        counts = dict.fromkeys(rooms.rooms if keys is None else keys, 0)
+        for vk in counts:
+            room = rooms.rooms[vk]
             mode = rooms.notification_mode(vk)
             if mode is NotificationMode.MUTED:
                 continue
@@ -346,6 +350,7 @@ class HistoryReads:
             with contextlib.suppress(RuntimeError):
                 self._io.submit(self._search_job)
 
+
 def _reply_targets(room: RoomData, messages: Iterable[AuthorizedMessage]) -> set[int]:
     """The ids the replies among ``messages`` answer (a private one opened with the room's secrets)."""
     out = set()
@@ -390,4 +395,3 @@ def _rows_after(history: HistoryIndexKV, query: UnreadQuery) -> list[IndexEntry]
 
 def _marker_key(owner_vk: bytes, marker: ReadMarker) -> str:
     return hist_key(owner_vk, marker.secs, marker.nanos, marker.message_id)
-

@@ -92,6 +92,16 @@ class ListRows:
         shown.update((key, (shown[key][0], new)) for key, (_old, new) in out.items())
         return out
 
+    def few_badges(self, counts: Mapping[bytes, int]) -> Badges | None:
+        """:func:`badge_rows` for the few rooms of ``counts``, made and adopted here on the GUI thread; ``None``
+        (nothing adopted) when one of them has no row shown yet: the caller then sets every row."""
+        shown = self.shown
+        if any(key not in shown for key in counts):
+            return None
+        out = badge_rows(shown, counts)
+        shown.update((key, (shown[key][0], new)) for key, (_old, new) in out.items())
+        return out
+
 
 def badge_rows(shown: Shown, counts: Mapping[bytes, int]) -> Badges:
     """(the row shown, that row with its new count) for each room whose badge in ``counts`` differs (any thread).

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from enum import Enum
 from functools import partial
 from typing import Protocol, TypeVar
@@ -38,6 +38,7 @@ from river_desktop.storage.slots import LEGACY_BLOB_KEY, MIGRATION_DONE_KEY
 from river_desktop.ui import room_order, window_fill
 from river_desktop.ui.list_rows import BULK_BADGES, Badges, ListRows, badge_rows
 from river_desktop.ui.room_rows import RoomRow
+from river_desktop.ui.unread_wanted import UnreadWanted, merged_counts
 from river_desktop.ui.window_merge import SYNC_CHUNK, prepare_rows, read_and_merge
 from river_desktop.ui.window_sync import PendingChanges, WindowSync
 
@@ -130,7 +131,7 @@ class WindowState:
         self._unsent: dict[int, tuple[bytes, AuthorizedMessage]] = {}
         """Posted here (room, message) but not yet in the store: every save carries them with their room, in one
         transaction."""
-        self._unread_dirty = False
+        self._unread_wanted = UnreadWanted()
         self._unread_task: asyncio.Task[None] | None = None
         self.room_token = 0
         """Bumped whenever the current room is (re)chosen: a page read for an older choice is dropped."""
@@ -376,7 +377,7 @@ class WindowState:
         before = self.rooms.rooms[key]
         if self.rooms.mark_read(key, marker) is not before:
             self.schedule_save()
-            self.request_unread()
+            self.request_unread([key])
 
     def mark_current_read(self) -> asyncio.Task[None] | None:
         """Everything in the current room is read, up to its newest stored message (in every window)."""
@@ -397,7 +398,7 @@ class WindowState:
         known = [*newest, *room.room_state.recent_messages]
         if known and self.rooms.mark_read(key, max(known, key=lambda m: m.order_key)) is not room:
             self.schedule_save()
-            self.request_unread()
+            self.request_unread([key])
 
     # ------------------------------------------------------------------ changes
 
@@ -409,6 +410,7 @@ class WindowState:
             return None
         self.rooms.move_room_to_end(room.owner_vk)  # a new room goes to the bottom of the list
         self._hooks.room_added(room.owner_vk)
+        self.request_unread([room.owner_vk])
         self.schedule_save()
         return room
 
@@ -422,6 +424,7 @@ class WindowState:
         self.controller.mark_room_rejoined(self.session, room.owner_vk)
         self.rooms.move_room_to_end(room.owner_vk)
         self._hooks.room_added(room.owner_vk)
+        self.request_unread([room.owner_vk])
         self.schedule_save()
         return room
 
@@ -445,7 +448,10 @@ class WindowState:
         return self.mutate(lambda: self.rooms.set_nickname(key, nickname))
 
     def set_notification_mode(self, key: bytes, mode: NotificationMode) -> bool:
-        return self.mutate(lambda: self.rooms.set_notification_mode(key, mode), unread=True)
+        if not self.mutate(lambda: self.rooms.set_notification_mode(key, mode)):
+            return False
+        self.request_unread([key])
+        return True
 
     def leave_room(self, key: bytes) -> bool:
         return self.mutate(lambda: self.controller.leave_room(self.session, self.rooms, key))
@@ -562,6 +568,8 @@ class WindowState:
             return
         changed = False
         modes_changed = False
+        merged_rooms: set[bytes] = set()
+        keys_before = self.rooms.rooms.keys_token
         issues: list[LoadIssue] = []
         try:
             while batch.keys:  # a few hundred keys per call: each is a base58 decode and a point check
@@ -576,6 +584,7 @@ class WindowState:
                     return
                 merged, issues = read
                 changed = bool(merged.changed)
+                merged_rooms = merged.changed
                 if merged.added:
                     batch.meta = True  # place a room that just arrived where the stored order puts it
             if batch.meta and self._local_changes_pending():
@@ -611,7 +620,9 @@ class WindowState:
             self._load_issues = self._load_issues + tuple(i for i in issues if i.key not in known)
             self._hooks.issues_changed()
         if self._alive and (changed or modes_changed or batch.message_rooms):
-            self.request_unread()
+            # Only the rooms whose data or history changed, unless rooms came or went or the modes changed.
+            same_rooms = not modes_changed and self.rooms.rooms.keys_token is keys_before
+            self.request_unread(merged_rooms | batch.message_rooms if same_rooms else None)
 
     async def _load_newest_messages(self, key: bytes) -> None:
         token = self.room_token
@@ -622,19 +633,21 @@ class WindowState:
 
     # ------------------------------------------------------------------ unread badges
 
-    def request_unread(self) -> None:
-        """Recompute unread counts off the GUI thread (coalesced)."""
+    def request_unread(self, rooms: Iterable[bytes] | None = None) -> None:
+        """Recompute the unread counts of ``rooms`` (``None``: every room) off the GUI thread (coalesced)."""
         if not self._alive or self._load_state is not LoadState.READY:
             return
-        self._unread_dirty = True
+        self._unread_wanted.ask(rooms)
         if self._unread_task is None or self._unread_task.done():
             self._unread_task = self.start_task(self._unread_loop())
 
     async def _unread_loop(self) -> None:
-        while self._unread_dirty and self._alive:
-            self._unread_dirty = False
+        while self._unread_wanted.asked and self._alive:
+            asked = self._unread_wanted.take()
+            if asked is not None and len(self._unread) < len(self.rooms.rooms):  # rooms never counted: now
+                asked.update(key for key in self.rooms.rooms if key not in self._unread)
             try:
-                counts = await self.controller.unread_counts(self.rooms)
+                counts = await self.controller.unread_counts(self.rooms, asked)
             except StorageError as exc:
                 log.warning("window %d: unread counts failed: %s", self.window_id, exc)
                 return
@@ -645,7 +658,9 @@ class WindowState:
                 if not self._alive:
                     return
                 self.badge_rows = self._list_rows.adopt_badges(prepared, counts)
-            self._unread = {k: v for k, v in counts.items() if k in self.rooms.rooms}
+            elif asked is not None:  # a few rooms: their rows here, the others' rows as they are
+                self.badge_rows = self._list_rows.few_badges(counts)
+            self._unread = merged_counts(self._unread, counts, asked, self.rooms.rooms)
             try:
                 self._hooks.unread_changed(dict(self._unread))
             finally:

@@ -51,3 +51,16 @@ def test_badge_rows_cover_only_changed_counts_and_rows_refreshed_meanwhile_are_r
     assert adopted[keys[1]][1] == replace(refreshed[1], unread=3)
     final = rows.rows(rooms, counts)
     assert final[0] is adopted[keys[0]][1] and final[1] is adopted[keys[1]][1] and final[2] is refreshed[2]
+
+
+def test_few_badges_are_adopted_here_and_a_room_without_a_row_asks_for_every_row() -> None:
+    rooms, keys = three_rooms()
+    rows = ListRows()
+    shown = rows.rows(rooms, {keys[0]: 2})
+    made = rows.few_badges({keys[0]: 2, keys[1]: 5})
+    assert made == {keys[1]: (shown[1], replace(shown[1], unread=5))}  # keys[0]'s badge did not change
+    after = rows.rows(rooms, {keys[0]: 2, keys[1]: 5})
+    assert after[1] is made[keys[1]][1] and after[0] is shown[0] and after[2] is shown[2]
+    newcomer = rooms.create_room("Delta", "me").owner_vk
+    assert rows.few_badges({keys[2]: 1, newcomer: 3}) is None
+    assert rows.rows(rooms, {keys[0]: 2, keys[1]: 5})[2] is shown[2]  # nothing was adopted

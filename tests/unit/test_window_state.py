@@ -315,6 +315,53 @@ def test_others_messages_count_as_unread_until_marked_read(profile_dir: Path) ->
     scenario(profile_dir, body)
 
 
+def test_a_message_arriving_or_read_in_one_room_counts_that_room_again_and_a_new_room_counts_all(
+    profile_dir: Path,
+) -> None:
+    """A badge depends on its room alone, so one room's news costs one room's count, not the list's."""
+    world = World()
+    for name in ("Two", "Three", "Four"):
+        world.rooms.create_room(name, "ann")
+    bob_says = [world.msg(f"bob {i}", T0 + i * 1000, by=world.bob) for i in range(3)]
+
+    async def body(ctl: StorageController) -> None:
+        asked: list[frozenset[bytes] | None] = []
+        counting = ctl.unread_counts
+
+        async def recording(rooms: Rooms, only: Any = None) -> dict[bytes, int]:
+            asked.append(None if only is None else frozenset(only))
+            return await counting(rooms, only)
+
+        ctl.unread_counts = recording  # type: ignore[method-assign]
+        elsewhere = ctl.open_session("cli")  # another writer, as the CLI is
+        await ctl.load(elsewhere)
+        assert (await ctl.save(elsewhere, world.rooms)).ok
+        window = Window(ctl, 1)
+        state = await window.load()
+        await window.hooks.until("every room has a badge", lambda: len(window.hooks.unread or {}) == 4)
+        assert asked[-1] is None  # the load counts every room
+        asked.clear()
+        assert await ctl.append_history(elsewhere, [(world.key, m) for m in bob_says]) == 3
+        await window.hooks.until("Bob's messages are counted", lambda: (window.hooks.unread or {})[world.key] == 3)
+        assert asked and set(asked) == {frozenset({world.key})}, asked
+        assert set(state.unread.values()) == {0, 3} and len(state.unread) == 4  # the others kept theirs
+        asked.clear()
+        state.select(world.key, save=False)
+        task = state.mark_current_read()
+        assert task is not None
+        await task
+        await window.hooks.until("the badge clears", lambda: (window.hooks.unread or {})[world.key] == 0)
+        assert set(asked) == {frozenset({world.key})}, asked
+        asked.clear()
+        world.rooms.create_room("Five", "ann")
+        assert (await ctl.save(elsewhere, world.rooms)).ok
+        await window.hooks.until("the new room has a badge", lambda: len(window.hooks.unread or {}) == 5)
+        assert None in asked  # rooms came: every room is counted
+        await state.flush()
+
+    scenario(profile_dir, body)
+
+
 def test_a_closed_state_tells_its_window_nothing_but_its_save_still_lands(profile_dir: Path) -> None:
     async def body(ctl: StorageController) -> None:
         window = Window(ctl, 1)
