@@ -15,9 +15,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterable
-from enum import Enum
 from functools import partial
-from typing import Protocol, TypeVar
+from typing import TypeVar
 
 from river_desktop.domain.invitation import Invitation
 from river_desktop.domain.river.messages import AuthorizedMessage
@@ -39,6 +38,7 @@ from river_desktop.ui import room_order, window_fill
 from river_desktop.ui.list_rows import BULK_BADGES, Badges, ListRows, badge_rows
 from river_desktop.ui.room_rows import RoomRow
 from river_desktop.ui.unread_wanted import UnreadWanted, merged_counts
+from river_desktop.ui.window_hooks import LoadState, SaveState, TaskTracker, WindowHooks
 from river_desktop.ui.window_merge import SYNC_CHUNK, prepare_rows, read_and_merge
 from river_desktop.ui.window_sync import PendingChanges, WindowSync
 
@@ -47,52 +47,6 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 PAGE_SIZE = 50
-
-
-class LoadState(Enum):
-    LOADING = "loading"
-    MIGRATING = "migrating"
-    READY = "ready"
-    FAILED = "failed"
-
-
-class SaveState(Enum):
-    IDLE = "idle"
-    SAVING = "saving"
-    SAVED = "saved"
-    FAILED = "failed"
-
-
-class TaskTracker(Protocol):
-    """Runs a coroutine as a task the application keeps alive (``save``: one that shutdown waits for)."""
-
-    def __call__(self, coro: Awaitable[T], *, save: bool = False) -> asyncio.Task[T]: ...
-
-
-class WindowHooks(Protocol):
-    """What the state tells its window; every call comes on the GUI thread, in the order things happen."""
-
-    def load_state_changed(self, state: LoadState) -> None: ...
-
-    def save_state_changed(self, state: SaveState, previous: SaveState) -> None: ...
-
-    def rooms_changed(self) -> None:
-        """The copy changed: bring the list, selection and view in line with it."""
-
-    def room_added(self, key: bytes) -> None:
-        """A room this window created or joined: show it and make it current."""
-
-    def loaded(self, initial: bytes | None) -> asyncio.Task[None] | None:
-        """The copy is loaded; show ``initial`` (returns the task that shows its messages, if any)."""
-
-    def unread_changed(self, counts: dict[bytes, int]) -> None: ...
-
-    def issues_changed(self) -> None: ...
-
-    def newest_messages(self, key: bytes, messages: list[AuthorizedMessage]) -> None:
-        """Another writer added messages to the current room ``key``; these are its newest."""
-
-    def notice(self, text: str, timeout_ms: int) -> None: ...
 
 
 class WindowState:
