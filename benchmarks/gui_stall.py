@@ -23,6 +23,10 @@ loop could not react to input or paint. Phases:
     copy and saved through A's normal save path (``refresh`` + ``schedule_save``); the phase ends when the
     save has finished, window B shows all 1,000 rooms live and both windows have their badges.
 
+``arrive`` (with ``--arrivals N``)
+    In the window of the ``load`` phase, still open: another process (this module's ``--append-to``) stores N
+    messages by someone else, one transaction each, in one room counted in "All"; the phase ends when that room's
+    badge counts all N. This is what every message from the network or another client costs the window.
 ``open`` (with ``--big-room N``)
     A profile holding one room of N messages (built before the event loop starts); the app is created,
     one window opened and loaded (not measured), then the phase selects the room and ends when its
@@ -64,6 +68,8 @@ TARGET_MS = 50.0
 INTERVAL_MS = 5
 SETTLE_S = 0.5
 TIMEOUT_S = 120.0
+ARRIVAL_GAP_S = 0.4
+"""Between two messages of the arrive phase: more than the change poll's 250 ms (storage/change_feed.py)."""
 
 
 class Heartbeat:
@@ -182,6 +188,25 @@ async def build_big_room(profile: Path, count: int) -> None:
     await ctl.close()
 
 
+async def append_messages(profile: Path, room: bytes, count: int) -> None:
+    """The arrive phase's other writer: ``count`` messages by a new identity, one transaction each, further
+    apart than the app's change poll, so each arrives on its own as messages from the network do."""
+    from river_desktop.domain.identity import SigningIdentity
+    from river_desktop.domain.river.codec import SystemTime
+    from river_desktop.domain.river.messages import AuthorizedMessage, RoomMessageBody
+    from river_desktop.storage.controller import StorageController
+
+    ctl = await StorageController.open(profile)
+    session = ctl.open_session("arrivals")
+    someone = SigningIdentity.generate()
+    now = int(time.time())
+    for i in range(count):
+        message = AuthorizedMessage.create(room, someone, SystemTime(now + i), RoomMessageBody.text(f"arrival {i}"))
+        await ctl.append_messages(session, room, [message])
+        await asyncio.sleep(ARRIVAL_GAP_S)
+    await ctl.close()
+
+
 async def settle_garbage() -> None:
     """Let closed windows be deleted (deferred deletes) and collect their cycles, between phases."""
     for _ in range(3):
@@ -206,10 +231,12 @@ async def measure(heartbeat: Heartbeat, sampler: StackSampler | None, phase: str
 
 async def bench(args: argparse.Namespace, tmp: Path) -> dict[str, object]:
     from river_desktop.demo import DemoBuilder
-    from river_desktop.domain.rooms import RoomData, Rooms
+    from river_desktop.domain.rooms import NotificationMode, RoomData, Rooms
     from river_desktop.ui.desktop import RiverDesktop
     from river_desktop.ui.main_window import LoadState, MainWindow, SaveState, prepare_rows
     from river_desktop.ui.room_rows import RoomRow
+
+    ALL = NotificationMode.ALL
 
     rooms_wanted: int = args.rooms
     heartbeat = Heartbeat(args.interval)
@@ -250,15 +277,31 @@ async def bench(args: argparse.Namespace, tmp: Path) -> dict[str, object]:
 
     # -- load
     desktops: list[RiverDesktop] = []
+    shown: list[MainWindow] = []
 
     async def load() -> None:
         desktop = await RiverDesktop.create(args.profile, log_dir=tmp / "logs")
         desktops.append(desktop)
         window = desktop.open_window()
+        shown.append(window)
         await wait_until(lambda: ready(window, rooms_wanted), "the window shows every room with its badge")
         await wait_until(lambda: window.roomView.model.rowCount() > 0, "the selected room's messages are shown")
 
     phases["load"] = await measure(heartbeat, sampler, "load", load)
+    if args.arrivals:
+        window = shown[0]
+        key = next(k for k in reversed(window.rooms.ordered_keys()) if window.rooms.notification_mode(k) is ALL)
+        counted = window.unread.get(key, 0)
+
+        async def arrive() -> None:
+            command = [sys.executable, "-m", "benchmarks.gui_stall", "--append-to", str(args.profile),
+                       key.hex(), str(args.arrivals)]
+            await asyncio.get_running_loop().run_in_executor(
+                None, lambda: subprocess.run(command, check=True, cwd=REPO, capture_output=True))
+            await wait_until(lambda: window.unread.get(key, 0) == counted + args.arrivals,
+                             "the badge counts every message that arrived")
+
+        phases["arrive"] = await measure(heartbeat, sampler, "arrive", arrive)
     for desktop in desktops:
         desktop.request_quit()
         await desktop.shutdown()
@@ -324,6 +367,9 @@ async def bench(args: argparse.Namespace, tmp: Path) -> dict[str, object]:
     extra = {} if "open" not in phases else {"open_stall_ms": round(phases["open"]["stall_ms"], 2),
                                              "open_seconds": round(phases["open"]["seconds"], 3),
                                              "big_room_messages": args.big_room}
+    if "arrive" in phases:
+        extra |= {"arrive_stall_ms": round(phases["arrive"]["stall_ms"], 2),
+                  "arrive_seconds": round(phases["arrive"]["seconds"], 3), "arrivals": args.arrivals}
     return {
         "benchmark": "gui_stall",
         "rooms": rooms_wanted,
@@ -352,8 +398,16 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"a profile with {WARM_UP_ROOMS} demo rooms x 20 messages to copy for the warm-up window "
                              "(default: populated here)")
     parser.add_argument("--interval", type=int, default=INTERVAL_MS, help="heartbeat interval (ms)")
+    parser.add_argument("--arrivals", type=int, default=0,
+                        help="also measure this many messages arriving from another process (0: not measured)")
     parser.add_argument("--diagnose", action="store_true", help="print the GUI thread's stacks while it stalls")
+    parser.add_argument("--append-to", nargs=3, metavar=("PROFILE", "ROOM_HEX", "COUNT"), default=None,
+                        help=argparse.SUPPRESS)  # the other process of the arrive phase
     args = parser.parse_args(argv)
+    if args.append_to is not None:
+        asyncio.run(append_messages(Path(args.append_to[0]), bytes.fromhex(args.append_to[1]),
+                                    int(args.append_to[2])))
+        return 0
 
     import qasync
 

@@ -122,6 +122,10 @@ def b1_cold_load(profile: Path, runs: int) -> Result:
     return Result("B1", "cold load, 1,000 rooms x 50 messages (history lazy)", m, b, m / b, 2.0)
 
 
+ARRIVALS = 5
+"""Messages another process stores in one room during B7's arrive phase (benchmarks/gui_stall.py)."""
+
+
 # -- B2 save after one change -----------------------------------------------------------------------
 
 
@@ -311,13 +315,15 @@ def b6_memory(profile: Path) -> Result:
 STALL_LIMIT_S = 0.050
 
 
-def b7_gui_stall(profile: Path, runs: int, rooms: int = 1000, big_room: int = 0, warm_up: Path | None = None) -> Result:
-    """The real app in its own process (benchmarks/gui_stall.py): longest heartbeat gap while loading and
-    while saving ``rooms`` rooms (and, with ``big_room``, while opening a room of that many messages). Median of
-    ``runs`` processes per phase; baseline = an idle loop's longest gap."""
+def b7_gui_stall(profile: Path, runs: int, rooms: int = 1000, big_room: int = 0, warm_up: Path | None = None,
+                 arrivals: int = ARRIVALS) -> Result:
+    """The real app in its own process (benchmarks/gui_stall.py): longest heartbeat gap while loading, while
+    ``arrivals`` messages from another process arrive in one room, and while saving ``rooms`` rooms (and, with
+    ``big_room``, while opening a room of that many messages). Median of ``runs`` processes per phase; baseline =
+    an idle loop's longest gap."""
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
     reports = []
-    args = ["--rooms", str(rooms), "--big-room", str(big_room)]
+    args = ["--rooms", str(rooms), "--big-room", str(big_room), "--arrivals", str(arrivals)]
     if warm_up is not None:
         args += ["--warm-up", str(warm_up)]
     for _ in range(runs):
@@ -332,6 +338,11 @@ def b7_gui_stall(profile: Path, runs: int, rooms: int = 1000, big_room: int = 0,
     extra = {"load_ms": load * 1000, "save_ms": save * 1000}
     what = f"longest GUI event-loop stall, loading / saving {rooms:,} rooms"
     worst = max(load, save)
+    if arrivals:
+        arrived = med("arrive_stall_ms")
+        extra["arrive_ms"] = arrived * 1000
+        worst = max(worst, arrived)
+        what += f" / {arrivals} messages arriving in one of them"
     if big_room:
         opened = med("open_stall_ms")
         extra["open_ms"] = opened * 1000
