@@ -6,7 +6,7 @@ The indexer here is a toy (``time|author`` payloads), on purpose: the store must
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -176,6 +176,39 @@ def test_counts_after_a_point_leave_out_the_given_authors(store: KVStore) -> Non
         ROOM_B: frozenset({YOU}),
         b"C" * 32: frozenset(),
     }
+
+
+def test_counts_for_many_rooms_in_statements_of_500_agree_with_the_memory_store(tmp_path: Path) -> None:
+    """SQLite counts rooms that leave out two authors 500 to a statement; every answer is in the query's place."""
+    rooms = [bytes([i % 256, i // 256]) * 16 for i in range(1_203)]
+    authors = [b"m" * 32, b"y" * 32, b"z" * 32]
+    stores: list[KVStore] = [MemoryKV(), SqliteKV(tmp_path / "kv.sqlite3")]
+    queries = []
+    for i, room in enumerate(rooms):
+        left_out = frozenset(authors[: 2 if i % 5 else i % 4])  # mostly two; sometimes none, one or three
+        queries.append(UnreadQuery(room, None if i % 7 == 0 else (i % 4, f"n{i % 3}"), left_out))
+    answers = []
+    for kv in stores:
+        assert isinstance(kv, HistoryIndexKV)
+        index = kv
+        rows = [(f"t:{i}:n{n}", f"{n}|{'myz'[(i + n) % 3]}".encode()) for i in range(len(rooms)) for n in range(i % 6)]
+        index.attach_indexer(Indexer("many-v1", "t:", _many_row(rooms)))
+        while not index.index_step():
+            pass
+        kv.cas_store_many([(key, value, 0) for key, value in rows])
+        answers.append(index.index_count_after(queries))
+        kv.close()
+    assert answers[0] == answers[1] and len(answers[1]) == len(queries)
+    assert sum(answers[1]) > 500 and max(answers[1]) == 4  # rooms of 5 rows always leave one author out
+
+
+def _many_row(rooms: list[bytes]) -> Callable[[str, bytes], IndexRow | None]:
+    def row(key: str, payload: bytes) -> IndexRow | None:
+        _, number, name = key.split(":")
+        time_text, author = payload.decode().split("|")
+        return IndexRow(rooms[int(number)], int(time_text), name, author.encode() * 32)
+
+    return row
 
 
 def test_cas_store_many_indexes_only_what_it_stored(store: KVStore) -> None:
