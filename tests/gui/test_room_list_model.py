@@ -242,29 +242,3 @@ def test_the_same_row_objects_send_no_signal_and_badges_swap_in_place(model: Roo
     # a row that is not the one the badges were made from: nothing changes, the caller sets every row
     assert not model.apply_badges({KEYS[0]: (RoomRow(KEYS[0], "Other"), RoomRow(KEYS[0], "Other", unread=9))})
     assert model.rows()[0] is shown[0]
-
-
-@pytest.mark.parametrize("scattered", [10, 64, 65, 500])
-def test_many_scattered_changes_go_out_as_one_span_and_few_as_runs(
-    qtbot: QtBot, model: RoomListModel, scattered: int
-) -> None:
-    """Each dataChanged costs the filter proxy and the view a pass: past 64 runs, one signal covers their span."""
-    keys = [SigningIdentity(i.to_bytes(2, "big") * 16).verifying_key for i in range(2 * scattered + 1)]
-    shown = [RoomRow(key, f"Room {i}") for i, key in enumerate(keys)]
-    model.set_rows(shown)
-    qtbot.waitUntil(lambda: not model.inserting())  # more than a chunk of new rows goes in over a few turns
-    signals: list[tuple[int, int, list[int]]] = []
-    model.dataChanged.connect(lambda top, bottom, roles: signals.append((top.row(), bottom.row(), list(roles))))
-    changed = range(1, 2 * scattered + 1, 2)  # every other row: as many runs as rows
-    assert model.apply_badges({keys[i]: (shown[i], RoomRow(keys[i], f"Room {i}", unread=i)) for i in changed})
-    if scattered <= 64:
-        assert [(top, bottom) for top, bottom, _ in signals] == [(i, i) for i in changed]
-    else:
-        assert [(top, bottom) for top, bottom, _ in signals] == [(1, 2 * scattered - 1)]
-    assert all(RoomListModel.UnreadRole in roles for _, _, roles in signals)
-    assert [r.unread for r in model.rows()] == [i if i % 2 else 0 for i in range(2 * scattered + 1)]
-    signals.clear()
-    renamed = [RoomRow(key, f"Renamed {i}" if i % 2 else f"Room {i}", unread=i % 2 * i) for i, key in enumerate(keys)]
-    model.set_rows(renamed)
-    assert len(signals) == (scattered if scattered <= 64 else 1)
-    assert all(int(Qt.ItemDataRole.DisplayRole) in roles for _, _, roles in signals)
