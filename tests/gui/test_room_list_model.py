@@ -242,3 +242,19 @@ def test_the_same_row_objects_send_no_signal_and_badges_swap_in_place(model: Roo
     # a row that is not the one the badges were made from: nothing changes, the caller sets every row
     assert not model.apply_badges({KEYS[0]: (RoomRow(KEYS[0], "Other"), RoomRow(KEYS[0], "Other", unread=9))})
     assert model.rows()[0] is shown[0]
+
+
+def test_many_badges_are_applied_a_chunk_per_turn_and_a_newer_row_wins(qtbot: QtBot, model: RoomListModel) -> None:
+    keys = [SigningIdentity(i.to_bytes(2, "big") * 16).verifying_key for i in range(1_200)]
+    shown = [RoomRow(key, f"Room {i}") for i, key in enumerate(keys)]
+    model.set_rows(shown)
+    qtbot.waitUntil(lambda: not model.inserting())
+    changed: list[int] = []
+    model.dataChanged.connect(lambda top, bottom, _roles: changed.extend(range(top.row(), bottom.row() + 1)))
+    assert model.apply_badges({key: (shown[i], RoomRow(key, f"Room {i}", unread=1)) for i, key in enumerate(keys)})
+    assert len(changed) == model.badge_chunk and model.badges_pending()
+    newer = RoomRow(keys[-1], "Renamed meanwhile", unread=7)  # a refresh before the last chunk: its row wins
+    model.set_rows([*model.rows()[:-1], newer])
+    qtbot.waitUntil(lambda: not model.badges_pending())
+    assert sorted(changed) == list(range(1_200))  # every row signalled once (the last by the refresh)
+    assert [r.unread for r in model.rows()] == [1] * 1_199 + [7] and model.rows()[-1] is newer
