@@ -191,9 +191,8 @@ async def build_big_room(profile: Path, count: int) -> None:
 async def append_messages(profile: Path, room: bytes, count: int) -> None:
     """The arrive phase's other writer: ``count`` messages by a new identity, one transaction each, further
     apart than the app's change poll, so each arrives on its own as messages from the network do."""
+    from benchmarks.history import _say
     from river_desktop.domain.identity import SigningIdentity
-    from river_desktop.domain.river.codec import SystemTime
-    from river_desktop.domain.river.messages import AuthorizedMessage, RoomMessageBody
     from river_desktop.storage.controller import StorageController
 
     ctl = await StorageController.open(profile)
@@ -201,7 +200,7 @@ async def append_messages(profile: Path, room: bytes, count: int) -> None:
     someone = SigningIdentity.generate()
     now = int(time.time())
     for i in range(count):
-        message = AuthorizedMessage.create(room, someone, SystemTime(now + i), RoomMessageBody.text(f"arrival {i}"))
+        _room, message = _say(room, someone, f"arrival {i}", now + i)
         await ctl.append_messages(session, room, [message])
         await asyncio.sleep(ARRIVAL_GAP_S)
     await ctl.close()

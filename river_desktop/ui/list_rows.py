@@ -89,8 +89,7 @@ class ListRows:
             count = counts.get(key)
             if last is not None and count is not None and last[1].unread != count:
                 out[key] = (last[1], replace(last[1], unread=count))
-        shown.update((key, (shown[key][0], new)) for key, (_old, new) in out.items())
-        return out
+        return self._adopt(out)
 
     def few_badges(self, counts: Mapping[bytes, int]) -> Badges | None:
         """:func:`badge_rows` for the few rooms of ``counts``, made and adopted here on the GUI thread; ``None``
@@ -98,9 +97,13 @@ class ListRows:
         shown = self.shown
         if any(key not in shown for key in counts):
             return None
-        out = badge_rows(shown, counts)
-        shown.update((key, (shown[key][0], new)) for key, (_old, new) in out.items())
-        return out
+        return self._adopt(badge_rows(shown, counts))
+
+    def _adopt(self, badges: Badges) -> Badges:
+        """Each new badge row becomes the row shown for its room (its data-derived row stays)."""
+        shown = self.shown
+        shown.update((key, (shown[key][0], new)) for key, (_old, new) in badges.items())
+        return badges
 
 
 def badge_rows(shown: Shown, counts: Mapping[bytes, int]) -> Badges:
